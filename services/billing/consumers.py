@@ -1,0 +1,21 @@
+"""Billing's event subscriptions: subject -> use case."""
+
+from __future__ import annotations
+
+from shared.contracts import TenantCreatedV1
+from shared.messaging import EventConsumer
+from shared.web import Runtime
+
+from . import service
+from .settings import Settings
+
+
+async def start(runtime: Runtime) -> None:
+    settings: Settings = runtime.settings  # type: ignore[assignment]
+
+    async def open_account(tx, event: TenantCreatedV1) -> None:  # type: ignore[no-untyped-def]
+        await service.open_account(tx, event, grant=settings.signup_grant_credits)
+
+    consumer = EventConsumer(runtime.db, runtime.js, durable="billing-accounts",
+                             events=[TenantCreatedV1], handler=open_account)
+    runtime.spawn(consumer.run(), "billing-accounts")

@@ -1,0 +1,36 @@
+"""Billing's SQL."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+
+INSERT_ACCOUNT = """
+INSERT INTO billing.accounts (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING
+"""
+
+INSERT_LEDGER_ROW = """
+INSERT INTO billing.credit_transactions (tenant_id, id, amount, type, reference_id, note)
+VALUES ($1, $2, $3, $4, $5, $6)
+"""
+
+SELECT_BALANCE = """
+SELECT a.balance, coalesce((SELECT sum(t.amount) FROM billing.credit_transactions t), 0)::int AS ledger_sum
+FROM billing.accounts a
+"""
+
+
+async def insert_account(tx: asyncpg.Connection, tenant_id: uuid.UUID) -> bool:
+    return await tx.execute(INSERT_ACCOUNT, tenant_id) == "INSERT 0 1"
+
+
+async def insert_ledger_row(tx: asyncpg.Connection, tenant_id: uuid.UUID, amount: int, type_: str,
+                            reference_id: str, note: str | None = None) -> None:
+    """Append to the ledger; a trigger moves the balance and refuses to take it below zero."""
+    await tx.execute(INSERT_LEDGER_ROW, tenant_id, uuid.uuid4(), amount, type_, reference_id, note)
+
+
+async def balance(tx: asyncpg.Connection) -> asyncpg.Record | None:
+    """The transaction tenant's balance beside the sum of its ledger (RLS scopes both)."""
+    return await tx.fetchrow(SELECT_BALANCE)

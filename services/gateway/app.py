@@ -1,0 +1,72 @@
+"""Wires the gateway process: no database, only NATS (host map) and pooled HTTP clients."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import aiohttp
+from litestar import Litestar
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from shared import settings as settings_loader
+from shared.auth import H_REQUEST_ID
+from shared.errors import EXCEPTION_HANDLERS
+from shared.messaging import connect_nats
+from shared.telemetry import setup_tracing
+
+from .edge_auth import EdgeAuth
+from .hosts import HostResolver
+from .http import ROUTES
+from .settings import Settings
+
+
+def request_ids(app: ASGIApp) -> ASGIApp:
+    """Keeps a well-formed incoming X-Request-Id or makes one; echoes it on the response."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(H_REQUEST_ID.encode(), b"").decode("latin-1")
+        request_id = incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: dict) -> None:  # type: ignore[type-arg]
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (H_REQUEST_ID.encode(), request_id.encode())]
+            await send(message)
+
+        await app(scope, receive, send_with_id)
+
+    return middleware
+
+
+def create_app(settings: Settings) -> Litestar:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        setup_tracing("gateway", environment=settings.environment)
+        nc = await connect_nats(settings.nats_url, name="gateway")
+        connector = aiohttp.TCPConnector(limit=512, limit_per_host=256, keepalive_timeout=30)
+        session = aiohttp.ClientSession(connector=connector, auto_decompress=False)
+        app.state.http = session
+        app.state.hosts = HostResolver(nc, platform_domain=settings.platform_domain,
+                                       ttl=settings.host_cache_ttl, negative_ttl=settings.negative_cache_ttl)
+        await app.state.hosts.start()
+        app.state.edge_auth = EdgeAuth(session, settings.identity_url.rstrip("/") + "/.well-known/jwks.json")
+        try:
+            yield
+        finally:
+            await session.close()
+            await nc.drain()
+
+    app = Litestar(route_handlers=ROUTES, lifespan=[lifespan], middleware=[request_ids],
+                   exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+                   openapi_config=None)
+    app.state.settings = settings
+    return app
+
+
+def create_app_from_env() -> Litestar:
+    return create_app(settings_loader.load(Settings))

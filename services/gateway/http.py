@@ -1,0 +1,62 @@
+"""The gateway's routes: API proxying by host and token, and (later) the public site."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, route
+from litestar.datastructures import State
+from litestar.response import Stream
+
+from shared.auth import Caller
+from shared.errors import Forbidden, NotFound
+
+from .hosts import PLATFORM, Tenant
+from .proxy import forward
+
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+async def resolve_tenant(request: Request[Any, Any, Any], state: State) -> Tenant | str:
+    host = request.headers.get("host", "")
+    forwarded = request.headers.get("x-forwarded-host")
+    if forwarded and request.client and request.client.host in state.settings.trusted_proxies:
+        host = forwarded.split(",")[0]
+    tenant = await state.hosts.resolve(host)
+    if tenant is None:
+        raise NotFound(f"no site is served at {host!r}")
+    return tenant
+
+
+@route("/api/{service:str}/{path:path}", http_method=ALL_METHODS, include_in_schema=False)
+async def proxy_api(request: Request[Any, Any, Any], state: State, service: str, path: str) -> Stream:
+    base_url = state.settings.upstreams().get(service)
+    if base_url is None:
+        raise NotFound(f"no service named {service!r}")
+    site = await resolve_tenant(request, state)
+    claims = await state.edge_auth.verify(request.headers.get("authorization"))
+    tenant_id = site.id if isinstance(site, Tenant) else None
+    if claims is not None and tenant_id is not None and claims.tid != tenant_id:
+        raise Forbidden("this token belongs to another tenant")
+    caller = Caller(tenant_id=tenant_id,
+                    account_id=claims.sub if claims and tenant_id else None,
+                    role=claims.role if claims and tenant_id else None,
+                    request_id=request.scope["state"]["request_id"])
+    return await forward(state.http, request, base_url=base_url, path=path, caller=caller,
+                         secret=state.settings.internal_secret, timeout=state.settings.upstream_timeout)
+
+
+@get("/health", include_in_schema=False, sync_to_thread=False)
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@route("/{path:path}", http_method=["GET", "HEAD"], include_in_schema=False)
+async def site_page(request: Request[Any, Any, Any], state: State, path: str) -> Response[Any]:
+    site = await resolve_tenant(request, state)
+    if site == PLATFORM:
+        return Response({"service": "sitebuilder platform", "signup": "/api/identity/signup"})
+    raise NotFound("this site has no published page here yet")
+
+
+ROUTES = [proxy_api, health, site_page]

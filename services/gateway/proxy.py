@@ -1,0 +1,66 @@
+"""The hop from the gateway to a service: pooled keep-alive connections, bodies streamed
+both ways, identity headers stripped from the client and re-signed by the gateway."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+
+import aiohttp
+from litestar import Request
+from litestar.response import Stream
+
+from shared.auth import IDENTITY_HEADERS, Caller, sign_caller
+from shared.errors import problem_for_status, problem_response
+from shared.telemetry import inject_headers
+
+HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
+                        "trailer", "transfer-encoding", "upgrade", "host", "content-length"})
+_STRIPPED = HOP_BY_HOP | frozenset(IDENTITY_HEADERS) | {"authorization", "x-forwarded-host"}
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+def forwarded_headers(incoming: Mapping[str, str], caller: Caller, *, secret: str, method: str,
+                      path: str, client: str) -> dict[str, str]:
+    headers = {name: value for name, value in incoming.items() if name.lower() not in _STRIPPED}
+    headers.update(sign_caller(secret, caller, method=method, path=path))
+    headers["x-forwarded-for"] = ", ".join(filter(None, [incoming.get("x-forwarded-for"), client]))
+    return inject_headers(headers)
+
+
+async def forward(session: aiohttp.ClientSession, request: Request, *, base_url: str, path: str,
+                  caller: Caller, secret: str, timeout: float) -> Stream:
+    """Send `request` to `base_url + path` and stream the answer back."""
+    query = request.url.query
+    target = base_url.rstrip("/") + path + (f"?{query}" if query else "")
+    headers = forwarded_headers(request.headers, caller, secret=secret, method=request.method, path=path,
+                                client=request.client.host if request.client else "")
+    has_body = request.method not in ("GET", "HEAD", "OPTIONS", "DELETE") or "content-length" in request.headers
+    attempts = 2 if request.method in IDEMPOTENT and not has_body else 1
+    for attempt in range(attempts):
+        try:
+            upstream = await session.request(
+                request.method, target, headers=headers, allow_redirects=False,
+                data=request.stream() if has_body else None,
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=5, sock_read=timeout),
+            )
+            break
+        except (aiohttp.ClientConnectionError, aiohttp.ServerDisconnectedError) as exc:
+            if attempt + 1 < attempts:
+                continue
+            return problem_response(problem_for_status(502, f"upstream unreachable: {type(exc).__name__}"))  # type: ignore[return-value]
+        except TimeoutError:
+            return problem_response(problem_for_status(504, "upstream did not answer in time"))  # type: ignore[return-value]
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in upstream.content.iter_chunked(64 * 1024):
+                yield chunk
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            return
+        finally:
+            upstream.release()
+
+    response_headers = {name: value for name, value in upstream.headers.items()
+                        if name.lower() not in HOP_BY_HOP}
+    return Stream(body(), status_code=upstream.status, headers=response_headers)

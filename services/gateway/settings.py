@@ -1,0 +1,24 @@
+"""The gateway's settings."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    internal_secret: str
+    nats_url: str = "nats://127.0.0.1:4222"
+    platform_domain: str = "localhost"
+    identity_url: str = "http://127.0.0.1:8101"
+    cms_url: str = "http://127.0.0.1:8102"
+    assets_url: str = "http://127.0.0.1:8103"
+    billing_url: str = "http://127.0.0.1:8104"
+    trusted_proxies: list[str] = []
+    upstream_timeout: float = 30.0
+    host_cache_ttl: float = 60.0
+    negative_cache_ttl: float = 5.0
+    environment: str = "dev"
+
+    def upstreams(self) -> dict[str, str]:
+        return {"identity": self.identity_url, "cms": self.cms_url,
+                "assets": self.assets_url, "billing": self.billing_url}

@@ -1,0 +1,186 @@
+"""Every event and command that crosses a service boundary, defined once.
+
+Events are facts, published through the outbox to JetStream; the msgspec tag is the
+subject (`<context>.<entity>.<fact>.v<N>`), so a subject is written exactly once.
+Commands expect an answer and travel by NATS request-reply on `cmd.` subjects, which no
+stream captures. New fields get defaults; a breaking change is a new class and subject.
+Unknown fields are accepted so that old consumers read newer messages.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Self
+
+import msgspec
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="subject"):
+    """A fact that happened in one tenant."""
+
+    event_id: uuid.UUID = msgspec.field(default_factory=uuid.uuid4)
+    tenant_id: uuid.UUID
+    occurred_at: datetime = msgspec.field(default_factory=now)
+
+    @classmethod
+    def subject(cls) -> str:
+        return msgspec.inspect.type_info(cls).tag  # type: ignore[attr-defined]
+
+    @classmethod
+    def context(cls) -> str:
+        return cls.subject().split(".", 1)[0]
+
+
+# identity -------------------------------------------------------------------------
+
+
+class TenantCreatedV1(Event, tag="identity.tenant.created.v1"):
+    """A tenant signed up, with its first owner."""
+
+    slug: str
+    name: str
+    owner_account_id: uuid.UUID
+    owner_email: str
+
+
+class TenantUpdatedV1(Event, tag="identity.tenant.updated.v1"):
+    """A tenant's slug, name or theme changed."""
+
+    slug: str
+    name: str
+    previous_slug: str | None = None
+
+
+class TenantDeletedV1(Event, tag="identity.tenant.deleted.v1"):
+    """A tenant was deleted; its hosts stop resolving."""
+
+    slug: str
+
+
+class DomainVerifiedV1(Event, tag="identity.tenant.domain_verified.v1"):
+    """A custom domain proved ownership and now resolves to the tenant."""
+
+    domain: str
+
+
+class DomainRemovedV1(Event, tag="identity.tenant.domain_removed.v1"):
+    """A custom domain stopped resolving to the tenant."""
+
+    domain: str
+
+
+# billing --------------------------------------------------------------------------
+
+
+class AccountOpenedV1(Event, tag="billing.account.opened.v1"):
+    """A tenant's credit wallet opened with its sign-up grant."""
+
+    balance: int
+
+
+class CreditsDebitedV1(Event, tag="billing.credits.debited.v1"):
+    """Credits were spent (a captured hold or a direct charge)."""
+
+    amount: int
+    type: str
+    reference_id: str
+    balance: int
+
+
+class CreditsLowV1(Event, tag="billing.credits.low.v1"):
+    """The balance crossed below the low-balance threshold."""
+
+    balance: int
+    threshold: int
+
+
+# cms / assets ---------------------------------------------------------------------
+
+
+class PagePublishedV1(Event, tag="cms.page.published.v1"):
+    """A page version went live."""
+
+    page_id: uuid.UUID
+    slug: str
+    version: int
+
+
+class AssetUploadedV1(Event, tag="assets.asset.uploaded.v1"):
+    """An asset was stored and is waiting for its AI description."""
+
+    asset_id: uuid.UUID
+    content_type: str
+
+
+ALL_EVENTS: tuple[type[Event], ...] = tuple(Event.__subclasses__())
+AnyEvent = TenantCreatedV1 | TenantUpdatedV1 | TenantDeletedV1 | DomainVerifiedV1 | \
+    DomainRemovedV1 | AccountOpenedV1 | CreditsDebitedV1 | CreditsLowV1 | PagePublishedV1 | \
+    AssetUploadedV1
+
+STREAMS: dict[str, str] = {"IDENTITY": "identity.>", "BILLING": "billing.>",
+                           "CMS": "cms.>", "ASSETS": "assets.>"}
+DEAD_LETTER_STREAM = ("DEAD_LETTERS", "dlq.>")
+
+event_encoder = msgspec.json.Encoder()
+event_decoder = msgspec.json.Decoder(AnyEvent)
+
+
+def encode_event(event: Event) -> bytes:
+    return event_encoder.encode(event)
+
+
+def decode_event(data: bytes) -> Event:
+    return event_decoder.decode(data)
+
+
+# commands (request-reply) ---------------------------------------------------------
+
+
+class Command(msgspec.Struct, frozen=True, kw_only=True):
+    """A request that needs an answer; `SUBJECT` is where its handler listens."""
+
+    SUBJECT: ClassVar[str]
+    Reply: ClassVar[type[msgspec.Struct]]
+
+    def encode(self) -> bytes:
+        return event_encoder.encode(self)
+
+    @classmethod
+    def decode(cls, data: bytes) -> Self:
+        return msgspec.json.decode(data, type=cls)
+
+
+class ResolvedHost(msgspec.Struct, frozen=True, kw_only=True):
+    """Which tenant a host belongs to; `tenant_id` is None when no tenant does."""
+
+    tenant_id: uuid.UUID | None = None
+    slug: str | None = None
+
+
+class ResolveHost(Command, frozen=True, kw_only=True):
+    """Ask identity which tenant serves a slug host (`slug`) or a custom `domain`."""
+
+    SUBJECT: ClassVar[str] = "cmd.identity.host.resolve.v1"
+    Reply: ClassVar[type[msgspec.Struct]] = ResolvedHost
+    slug: str | None = None
+    domain: str | None = None
+
+
+class CommandFailed(msgspec.Struct, frozen=True, kw_only=True):
+    """The reply when a command handler raised: the caller re-raises it as `code`."""
+
+    error: str
+    code: str = "internal"
+
+
+def decode_reply(command: Command, data: bytes) -> Any:
+    """The typed reply of `command`, or the `CommandFailed` its handler sent instead."""
+    reply = msgspec.json.decode(data)
+    if isinstance(reply, dict) and "error" in reply:
+        return msgspec.convert(reply, CommandFailed)
+    return msgspec.convert(reply, type(command).Reply)

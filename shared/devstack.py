@@ -1,0 +1,242 @@
+"""The whole platform on one machine: `python -m shared.devstack run` (what `make run` does).
+
+Starts PostgreSQL and NATS (embedded, or the servers named by DATABASE_URL / NATS_URL),
+applies migrations, runs the five services under granian, creates the demo tenant and
+prints the URLs. The test suite starts the same stack once per session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import msgspec
+
+from shared import settings as settings_loader
+from shared.auth import SigningKey
+from shared.embedded import EmbeddedNats, EmbeddedPostgres, InfraError, port_is_free, wait_for_port
+from shared.migrate import MigrateSettings, MigrationError, migrate, service_url
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = ("identity", "cms", "assets", "billing")
+DEMO_SLUG = "demo"
+DEMO_EMAIL = "owner@demo.example"
+DEMO_PASSWORD = "demo-password-123"
+
+
+class StackSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """How `make run` and the tests lay the platform out on this machine."""
+
+    data_dir: str = str(ROOT / ".data")
+    database_url: str = ""  # empty: embedded PostgreSQL
+    nats_url: str = ""  # empty: embedded NATS
+    database_name: str = "platform"
+    db_role_password: str = "platform-dev-password"
+    pg_port: int = 5433
+    nats_port: int = 4222
+    gateway_port: int = 8000
+    service_base_port: int = 8101
+    platform_domain: str = "localhost"
+    workers_per_service: int = 1
+
+
+class Stack:
+    """Infrastructure plus service processes; `stop()` ends everything it started."""
+
+    def __init__(self, config: StackSettings) -> None:
+        self.config = config
+        self.data_dir = Path(config.data_dir)
+        self.postgres: EmbeddedPostgres | None = None
+        self.nats: EmbeddedNats | None = None
+        self.admin_url = config.database_url
+        self.nats_url = config.nats_url
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.ports = {"gateway": config.gateway_port,
+                      **{name: config.service_base_port + i for i, name in enumerate(SERVICES)}}
+
+    # infrastructure ---------------------------------------------------------------
+
+    def start_infra(self) -> None:
+        if not self.admin_url:
+            self.postgres = EmbeddedPostgres(self.data_dir / "postgres", self.config.pg_port)
+            self.admin_url = self.postgres.start()
+        if not self.nats_url:
+            self.nats = EmbeddedNats(self.data_dir / "nats", self.config.nats_port)
+            self.nats_url = self.nats.start()
+
+    def migrate(self) -> list[str]:
+        return asyncio.run(migrate(MigrateSettings(
+            database_url=self.admin_url, database_name=self.config.database_name,
+            db_role_password=self.config.db_role_password)))
+
+    def secrets(self) -> dict[str, str]:
+        """Dev secrets made once and kept with the data, so tokens survive a restart."""
+        path = self.data_dir / "dev-secrets.json"
+        if path.exists():
+            return json.loads(path.read_text())
+        made = {"internal_secret": secrets.token_urlsafe(32), "jwt_private_key": SigningKey.generate().private_pem}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(made))
+        path.chmod(0o600)
+        return made
+
+    def database_url(self, service: str) -> str:
+        return service_url(self.admin_url, service, password=self.config.db_role_password,
+                           database=self.config.database_name)
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    # services ---------------------------------------------------------------------
+
+    def service_env(self, name: str) -> dict[str, str]:
+        made = self.secrets()
+        env = {"NATS_URL": self.nats_url, "INTERNAL_SECRET": made["internal_secret"],
+               "PLATFORM_DOMAIN": self.config.platform_domain}
+        if name == "gateway":
+            env.update({f"{service.upper()}_URL": self.url(service) for service in SERVICES})
+        else:
+            env["DATABASE_URL"] = self.database_url(name)
+        if name == "identity":
+            env["JWT_PRIVATE_KEY"] = made["jwt_private_key"]
+        return env
+
+    def start_service(self, name: str, *, extra_env: dict[str, str] | None = None) -> None:
+        granian = Path(sys.executable).parent / "granian"
+        env = {**os.environ, **self.service_env(name), **(extra_env or {})}
+        log_dir = self.data_dir / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the process
+        self.processes[name] = subprocess.Popen(
+            [str(granian), "--interface", "asgi", "--factory", "--host", "127.0.0.1",
+             "--port", str(self.ports[name]), "--workers", str(self.config.workers_per_service),
+             "--no-access-log", "--log-level", "warning", f"services.{name}.app:create_app_from_env"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def start_services(self) -> None:
+        for name in ("gateway", *SERVICES):
+            if not port_is_free(self.ports[name]):
+                raise InfraError(f"port {self.ports[name]} for {name} is taken; "
+                                 "set GATEWAY_PORT / SERVICE_BASE_PORT or stop that program.")
+        for name in (*SERVICES, "gateway"):
+            self.start_service(name)
+        for name in (*SERVICES, "gateway"):
+            self.wait_ready(name)
+
+    def wait_ready(self, name: str, timeout: float = 60) -> None:
+        process = self.processes[name]
+        wait_for_port(self.ports[name], timeout=timeout, process=process, what=name)
+        path = "/health" if name == "gateway" else "/ready"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(self.url(name) + path, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.1)
+        log = self.data_dir / "logs" / f"{name}.log"
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:]) if log.exists() else ""
+        raise InfraError(f"{name} did not become ready; the end of its log:\n{tail}")
+
+    def stop_service(self, name: str, sig: int = signal.SIGTERM) -> None:
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+
+    def stop(self) -> None:
+        for name in list(self.processes):
+            self.stop_service(name)
+        if self.nats is not None:
+            self.nats.stop()
+        if self.postgres is not None:
+            self.postgres.stop()
+
+    # demo ---------------------------------------------------------------------------
+
+    def ensure_demo_tenant(self) -> str:
+        body = json.dumps({"slug": DEMO_SLUG, "name": "Demo", "email": DEMO_EMAIL,
+                           "password": DEMO_PASSWORD}).encode()
+        request = urllib.request.Request(self.url("gateway") + "/api/identity/signup", data=body, method="POST",
+                                         headers={"content-type": "application/json",
+                                                  "host": f"{self.config.platform_domain}:{self.ports['gateway']}"})
+        try:
+            with urllib.request.urlopen(request, timeout=10):
+                return "created"
+        except urllib.error.HTTPError as exc:
+            if exc.code == 409:
+                return "already there"
+            raise InfraError(f"demo sign-up failed: {exc.code} {exc.read().decode(errors='replace')}") from None
+
+
+def run() -> None:
+    config = settings_loader.load(StackSettings)
+    stack = Stack(config)
+    try:
+        stack.start_infra()
+        for line in stack.migrate():
+            print(line)
+        stack.start_services()
+        demo = stack.ensure_demo_tenant()
+    except (InfraError, MigrationError, settings_loader.ConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        stack.stop()
+        raise SystemExit(2) from None
+    port = stack.ports["gateway"]
+    domain = config.platform_domain
+    print(f"""
+The platform is running (data in {stack.data_dir}).
+
+  platform      http://{domain}:{port}/
+  demo site     http://{DEMO_SLUG}.{domain}:{port}/   (demo tenant {demo})
+  demo owner    {DEMO_EMAIL} / {DEMO_PASSWORD}
+  log in        curl -s -H 'host: {DEMO_SLUG}.{domain}' -H 'content-type: application/json' \\
+                  -d '{{"email":"{DEMO_EMAIL}","password":"{DEMO_PASSWORD}"}}' http://127.0.0.1:{port}/api/identity/login
+  services      {", ".join(f"{name} {stack.url(name)}/schema" for name in SERVICES)}
+  logs          {stack.data_dir / "logs"}
+
+Ctrl-C stops everything.""", flush=True)
+    stopping = False
+
+    def on_signal(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        while not stopping:
+            for name, process in list(stack.processes.items()):
+                if process.poll() is not None:
+                    print(f"{name} exited with code {process.returncode}; see {stack.data_dir / 'logs'}",
+                          file=sys.stderr)
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        print("stopping...", flush=True)
+        stack.stop()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["run"]:
+        print("usage: python -m shared.devstack run", file=sys.stderr)
+        raise SystemExit(2)
+    run()

@@ -1,0 +1,129 @@
+"""Errors defined once, and the single mapping of every failure to problem+json (RFC 9457)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+log = logging.getLogger("errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """The body of every 4xx/5xx response."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[dict[str, Any]] | None = None
+    extensions: dict[str, Any] | None = None
+
+
+class AppError(Exception):
+    """A failure a client can act on; subclasses fix the status and the problem type."""
+
+    status = 500
+    code = "internal"
+    title = "Internal error"
+
+    def __init__(self, detail: str | None = None, *, errors: list[dict[str, Any]] | None = None,
+                 **extensions: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.errors = errors
+        self.extensions = extensions or None
+
+
+class Invalid(AppError):
+    status, code, title = 422, "invalid", "The request is not valid"
+
+
+class Unauthorized(AppError):
+    status, code, title = 401, "unauthorized", "Authentication is required"
+
+
+class PaymentRequired(AppError):
+    status, code, title = 402, "payment-required", "Not enough credits"
+
+
+class Forbidden(AppError):
+    status, code, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(AppError):
+    status, code, title = 404, "not-found", "Not found"
+
+
+class Conflict(AppError):
+    status, code, title = 409, "conflict", "Conflict with the current state"
+
+
+class Unavailable(AppError):
+    status, code, title = 503, "unavailable", "A dependency is unavailable"
+
+
+_TITLES = {
+    400: ("bad-request", "The request is malformed"),
+    401: ("unauthorized", "Authentication is required"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    409: ("conflict", "Conflict with the current state"),
+    413: ("too-large", "The request body is too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("invalid", "The request is not valid"),
+    429: ("rate-limited", "Too many requests"),
+    502: ("bad-gateway", "The upstream service failed"),
+    503: ("unavailable", "A dependency is unavailable"),
+    504: ("gateway-timeout", "The upstream service did not answer in time"),
+}
+
+
+def problem_type(code: str) -> str:
+    return f"https://errors.sitebuilder.dev/{code}"
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response[bytes]:
+    return Response(msgspec.json.encode(problem), status_code=problem.status,
+                    media_type=PROBLEM_JSON, headers=headers)
+
+
+def problem_for_status(status: int, detail: str | None = None, **extra: Any) -> Problem:
+    code, title = _TITLES.get(status, ("error", "Error"))
+    return Problem(type=problem_type(code), title=title, status=status, detail=detail, **extra)
+
+
+def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    """The one exception handler every service registers."""
+    instance = request.url.path
+    if isinstance(exc, AppError):
+        problem = Problem(type=problem_type(exc.code), title=exc.title, status=exc.status,
+                          detail=exc.detail, instance=instance, errors=exc.errors,
+                          extensions=exc.extensions)
+        return problem_response(problem)
+    if isinstance(exc, ValidationException):
+        errors = exc.extra if isinstance(exc.extra, list) else None
+        # Litestar reports body validation as 400; a well-formed body with bad values is 422.
+        status = 400 if _is_malformed(exc) else 422
+        return problem_response(problem_for_status(status, exc.detail, instance=instance, errors=errors))
+    if isinstance(exc, HTTPException):
+        return problem_response(problem_for_status(exc.status_code, exc.detail, instance=instance),
+                                headers=exc.headers)
+    log.exception("unhandled error on %s %s", request.method, instance)
+    return problem_response(Problem(type=problem_type("internal"), title="Internal error",
+                                    status=500, instance=instance))
+
+
+def _is_malformed(exc: ValidationException) -> bool:
+    detail = (exc.detail or "").lower()
+    return "malformed" in detail or "json is malformed" in detail or "decode" in detail
+
+
+EXCEPTION_HANDLERS = {Exception: handle_exception}

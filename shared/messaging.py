@@ -1,0 +1,273 @@
+"""Events through a transactional outbox to JetStream, and back out through an inbox.
+
+- `add_event(tx, event)` writes the outbox row in the caller's transaction: an event is
+  published if and only if the change that caused it committed.
+- `OutboxRelay` wakes on LISTEN/NOTIFY, claims rows with FOR UPDATE SKIP LOCKED (safe with
+  many replicas), publishes them pipelined with `Nats-Msg-Id = event_id`, and deletes them
+  in the same transaction. A crash after publishing and before committing republishes the
+  rows; JetStream's duplicate window and the consumers' inbox make that harmless.
+- `EventConsumer` runs a durable pull consumer with explicit ack. Each event is handled in
+  a tenant transaction that also records `(consumer, event_id)` in the inbox, so a
+  redelivered event has no second effect. After `max_deliver` failures it goes to `dlq.`.
+
+Outbox, inbox and their NOTIFY trigger live in every service schema (see migrations);
+SQL here is unqualified and resolves through the service role's search_path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import asyncpg
+import msgspec
+import nats
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
+from nats.js.errors import NotFoundError
+from opentelemetry import trace
+
+from shared.contracts import (
+    DEAD_LETTER_STREAM, STREAMS, Command, CommandFailed, Event, decode_event, decode_reply,
+    encode_event,
+)
+from shared.db import Database
+from shared.errors import AppError, Unavailable
+from shared.telemetry import extract_context, inject_headers, tracer
+
+log = logging.getLogger("messaging")
+_tracer = tracer("shared.messaging")
+
+# outbox ---------------------------------------------------------------------------
+
+INSERT_OUTBOX = """
+INSERT INTO outbox (event_id, subject, payload, headers) VALUES ($1, $2, $3, $4)
+"""
+
+CLAIM_OUTBOX_BATCH = """
+DELETE FROM outbox
+WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+RETURNING id, event_id, subject, payload, headers
+"""
+
+
+async def add_event(tx: asyncpg.Connection, event: Event) -> None:
+    """Record `event` for publication when (and only if) `tx` commits."""
+    await tx.execute(INSERT_OUTBOX, event.event_id, event.subject(), encode_event(event),
+                     inject_headers())
+
+
+async def connect_nats(url: str, *, name: str) -> NATS:
+    return await nats.connect(url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5)
+
+
+async def ensure_streams(js: JetStreamContext, *, replicas: int = 1) -> None:
+    """Create (or align) one stream per context and the dead-letter stream; idempotent."""
+    for name, subject in (*STREAMS.items(), DEAD_LETTER_STREAM):
+        config = StreamConfig(name=name, subjects=[subject], num_replicas=replicas,
+                              duplicate_window=120.0)
+        try:
+            await js.stream_info(name)
+        except NotFoundError:
+            try:
+                await js.add_stream(config)
+            except nats.js.errors.BadRequestError:  # another replica created it first
+                pass
+        else:
+            await js.update_stream(config)
+
+
+class OutboxRelay:
+    """Moves committed outbox rows of one schema to JetStream."""
+
+    def __init__(self, db: Database, js: JetStreamContext, *, channel: str,
+                 batch_size: int = 512, idle_poll: float = 1.0, publish_timeout: float = 10.0) -> None:
+        self.db = db
+        self.js = js
+        self.channel = channel
+        self.batch_size = batch_size
+        self.idle_poll = idle_poll  # a safety net only: NOTIFY normally wakes the relay
+        self.publish_timeout = publish_timeout
+        self._wake = asyncio.Event()
+        self.published = 0
+
+    async def run(self) -> None:
+        async with self.db.pool.acquire() as listener:
+            await listener.add_listener(self.channel, self._on_notify)
+            try:
+                while True:
+                    try:
+                        while await self.relay_batch() == self.batch_size:
+                            pass
+                    except Exception:
+                        log.exception("outbox relay batch failed; retrying")
+                        await asyncio.sleep(0.5)
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), self.idle_poll)
+                    except TimeoutError:
+                        pass
+                    self._wake.clear()
+            finally:
+                await listener.remove_listener(self.channel, self._on_notify)
+
+    def _on_notify(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def relay_batch(self) -> int:
+        """Publish one batch; the rows are deleted only if every publish was acknowledged."""
+        async with self.db.system_tx() as tx:
+            rows = await self.claim(tx)
+            if rows:
+                await self.publish(rows)
+        self.published += len(rows)
+        return len(rows)
+
+    async def claim(self, tx: asyncpg.Connection) -> list[asyncpg.Record]:
+        rows = await tx.fetch(CLAIM_OUTBOX_BATCH, self.batch_size)
+        return sorted(rows, key=lambda row: row["id"])
+
+    async def publish(self, rows: Sequence[asyncpg.Record]) -> None:
+        with _tracer.start_as_current_span("outbox publish", kind=trace.SpanKind.PRODUCER,
+                                           attributes={"messaging.batch.message_count": len(rows)}):
+            acks = []
+            for row in rows:
+                headers = {**(row["headers"] or {}), "Nats-Msg-Id": str(row["event_id"])}
+                acks.append(await self.js.publish_async(row["subject"], row["payload"], headers=headers))
+            await asyncio.wait_for(asyncio.gather(*acks), self.publish_timeout)
+
+
+# inbox and consumers --------------------------------------------------------------
+
+RECORD_INBOX = """
+INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true
+"""
+
+Handler = Callable[[asyncpg.Connection, Any], Awaitable[None]]
+
+
+class EventConsumer:
+    """A durable JetStream consumer that applies each event exactly once per consumer."""
+
+    def __init__(self, db: Database, js: JetStreamContext, *, durable: str,
+                 events: Sequence[type[Event]], handler: Handler, max_deliver: int = 5,
+                 ack_wait: float = 30.0, backoff: Sequence[float] = (0.2, 1.0, 5.0, 15.0),
+                 batch_size: int = 64) -> None:
+        if not events:
+            raise ValueError("a consumer needs at least one event type")
+        streams = {_stream_of(event) for event in events}
+        if len(streams) != 1:
+            raise ValueError(f"{durable}: events of one consumer must share a stream, got {streams}")
+        self.db = db
+        self.js = js
+        self.durable = durable
+        self.stream = streams.pop()
+        self.subjects = [event.subject() for event in events]
+        self.handler = handler
+        self.max_deliver = max_deliver
+        self.ack_wait = ack_wait
+        self.backoff = list(backoff)
+        self.batch_size = batch_size
+        self.handled = 0
+
+    async def subscribe(self) -> JetStreamContext.PullSubscription:
+        config = ConsumerConfig(
+            durable_name=self.durable, ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
+            filter_subjects=self.subjects, max_deliver=self.max_deliver, ack_wait=self.ack_wait,
+        )
+        await self.js.add_consumer(self.stream, config)  # idempotent for an identical config
+        return await self.js.pull_subscribe_bind(durable=self.durable, stream=self.stream)
+
+    async def run(self) -> None:
+        sub = await self.subscribe()
+        while True:
+            try:
+                messages = await sub.fetch(self.batch_size, timeout=5)
+            except nats.errors.TimeoutError:
+                continue
+            except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError):
+                await asyncio.sleep(0.5)
+                continue
+            for msg in messages:
+                await self.handle(msg)
+
+    async def handle(self, msg: Msg) -> None:
+        try:
+            event = decode_event(msg.data)
+        except msgspec.DecodeError as exc:
+            await self._dead_letter(msg, f"undecodable: {exc}")
+            return
+        parent = extract_context(msg.headers)
+        with _tracer.start_as_current_span(
+            f"consume {event.subject()}", context=parent, kind=trace.SpanKind.CONSUMER,
+            attributes={"messaging.consumer.group.name": self.durable, "tenant.id": str(event.tenant_id)},
+        ):
+            try:
+                async with self.db.tenant_tx(event.tenant_id) as tx:
+                    if await tx.fetchval(RECORD_INBOX, self.durable, event.event_id):
+                        await self.handler(tx, event)
+            except Exception as exc:
+                delivered = msg.metadata.num_delivered
+                if delivered >= self.max_deliver:
+                    await self._dead_letter(msg, f"{type(exc).__name__}: {exc}")
+                else:
+                    log.warning("%s failed on %s (delivery %d): %s", self.durable, event.event_id,
+                                delivered, exc)
+                    await msg.nak(delay=self.backoff[min(delivered, len(self.backoff)) - 1])
+                return
+        await msg.ack()
+        self.handled += 1
+
+    async def _dead_letter(self, msg: Msg, reason: str) -> None:
+        log.error("%s: dead-lettering %s: %s", self.durable, msg.subject, reason)
+        headers = {**(msg.headers or {}), "Dlq-Reason": reason[:500], "Dlq-Subject": msg.subject,
+                   "Dlq-Consumer": self.durable}
+        headers.pop("Nats-Msg-Id", None)
+        await self.js.publish(f"dlq.{self.durable}", msg.data, headers=headers)
+        await msg.term()
+
+
+def _stream_of(event: type[Event]) -> str:
+    context = event.context()
+    for name, subject in STREAMS.items():
+        if subject == f"{context}.>":
+            return name
+    raise ValueError(f"no stream holds {event.subject()}")
+
+
+# commands (request-reply) ---------------------------------------------------------
+
+
+async def serve_command(nc: NATS, command: type[Command],
+                        handler: Callable[[Any], Awaitable[msgspec.Struct]]) -> Any:
+    """Answer `command` requests; a queue group spreads them over the service's replicas."""
+
+    async def on_request(msg: Msg) -> None:
+        with _tracer.start_as_current_span(f"handle {command.SUBJECT}", kind=trace.SpanKind.SERVER,
+                                           context=extract_context(msg.headers)):
+            try:
+                reply: msgspec.Struct = await handler(command.decode(msg.data))
+            except AppError as exc:
+                reply = CommandFailed(error=str(exc), code=exc.code)
+            except Exception as exc:  # the caller must hear something rather than time out
+                log.exception("command %s failed", command.SUBJECT)
+                reply = CommandFailed(error=type(exc).__name__)
+            await msg.respond(msgspec.json.encode(reply))
+
+    return await nc.subscribe(command.SUBJECT, queue=command.SUBJECT, cb=on_request)
+
+
+async def request(nc: NATS, command: Command, *, timeout: float = 2.0) -> Any:
+    """Send `command` and return its typed reply; `Unavailable` when nobody answers in time."""
+    try:
+        msg = await nc.request(command.SUBJECT, command.encode(), timeout=timeout,
+                               headers=inject_headers())
+    except (nats.errors.TimeoutError, nats.errors.NoRespondersError) as exc:
+        raise Unavailable(f"{command.SUBJECT} did not answer: {type(exc).__name__}") from None
+    reply = decode_reply(command, msg.data)
+    if isinstance(reply, CommandFailed):
+        raise Unavailable(f"{command.SUBJECT} failed: {reply.error}")
+    return reply

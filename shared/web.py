@@ -1,0 +1,155 @@
+"""What every service's Litestar app has in common: the runtime it opens and closes
+(pool, NATS, background workers), gateway-only access, health and readiness, OpenAPI,
+and problem+json errors. Each service's `app.py` lists only its own parts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import msgspec
+from litestar import Litestar, Request, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import AbstractMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.types import Receive, Scope, Send
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+
+from shared.auth import Caller, verify_caller
+from shared.db import Database
+from shared.errors import EXCEPTION_HANDLERS, Unavailable
+from shared.messaging import OutboxRelay, connect_nats, ensure_streams
+from shared.telemetry import setup_tracing
+
+log = logging.getLogger("web")
+
+PUBLIC_PATHS = ("/health", "/ready", "/schema", "/.well-known/")
+
+
+class ServiceSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Settings every database-backed service reads; services extend it."""
+
+    database_url: str
+    nats_url: str = "nats://127.0.0.1:4222"
+    internal_secret: str
+    environment: str = "dev"
+    run_workers: bool = True
+    db_pool_max: int = 10
+    stream_replicas: int = 1
+
+
+class Runtime:
+    """The process's connections and background tasks, opened by the app's lifespan."""
+
+    def __init__(self, name: str, settings: ServiceSettings) -> None:
+        self.name = name
+        self.settings = settings
+        self.db: Database
+        self.nc: NATS
+        self.js: JetStreamContext
+        self.relay: OutboxRelay | None = None
+        self.tasks: list[asyncio.Task[Any]] = []
+
+    def spawn(self, coro: Awaitable[Any], name: str) -> None:
+        task = asyncio.ensure_future(coro)
+        task.set_name(name)
+        task.add_done_callback(_report_crash)
+        self.tasks.append(task)
+
+
+def _report_crash(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background task %s stopped", task.get_name(), exc_info=task.exception())
+
+
+Workers = Callable[[Runtime], Awaitable[None]]
+
+
+class GatewayOnly(AbstractMiddleware):
+    """Refuses any request the gateway did not sign; stores the verified caller."""
+
+    exclude = [f"^{path}" for path in PUBLIC_PATHS]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request: Request[Any, Any, Any] = Request(scope)
+        secret = request.app.state.runtime.settings.internal_secret
+        scope["state"]["caller"] = verify_caller(secret, request.headers, method=request.method,
+                                                 path=scope["raw_path"].decode("latin-1"))
+        await self.app(scope, receive, send)
+
+
+def provide_caller(request: Request[Any, Any, Any]) -> Caller:
+    return request.scope["state"]["caller"]
+
+
+def provide_runtime(state: State) -> Runtime:
+    return state.runtime
+
+
+@get("/health", include_in_schema=False, sync_to_thread=False)
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/ready", include_in_schema=False)
+async def ready(state: State) -> dict[str, str]:
+    runtime: Runtime = state.runtime
+    try:
+        await asyncio.wait_for(runtime.db.pool.fetchval("SELECT 1"), 2)
+    except Exception as exc:
+        raise Unavailable(f"database: {type(exc).__name__}") from None
+    if not runtime.nc.is_connected:
+        raise Unavailable("NATS is not connected")
+    return {"status": "ready"}
+
+
+def create_service_app(name: str, settings: ServiceSettings, *, route_handlers: Sequence[Any],
+                       serve: Workers | None = None, workers: Workers | None = None,
+                       vector: bool = False,
+                       description: str = "") -> Litestar:
+    """A service app whose lifespan opens the pool and NATS, starts answering commands
+    (`serve`) and, unless RUN_WORKERS is off, runs the outbox relay and `workers`."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        setup_tracing(name, environment=settings.environment)
+        runtime = Runtime(name, settings)
+        runtime.db = await Database.connect(settings.database_url, name=name,
+                                            max_size=settings.db_pool_max, vector=vector)
+        runtime.nc = await connect_nats(settings.nats_url, name=name)
+        runtime.js = runtime.nc.jetstream()
+        await ensure_streams(runtime.js, replicas=settings.stream_replicas)
+        app.state.runtime = runtime
+        if serve is not None:
+            await serve(runtime)
+        if settings.run_workers:
+            runtime.relay = OutboxRelay(runtime.db, runtime.js, channel=f"{name}_outbox")
+            runtime.spawn(runtime.relay.run(), f"{name}-outbox-relay")
+            if workers is not None:
+                await workers(runtime)
+        try:
+            yield
+        finally:
+            for task in runtime.tasks:
+                task.cancel()
+            await asyncio.gather(*runtime.tasks, return_exceptions=True)
+            await runtime.nc.drain()
+            await runtime.db.close()
+
+    return Litestar(
+        route_handlers=[health, ready, *route_handlers],
+        lifespan=[lifespan],
+        middleware=[GatewayOnly],
+        dependencies={"caller": Provide(provide_caller, sync_to_thread=False),
+                      "runtime": Provide(provide_runtime, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        openapi_config=OpenAPIConfig(title=f"{name} service", version="0.1.0", description=description,
+                                     path="/schema", render_plugins=[ScalarRenderPlugin()]),
+    )
