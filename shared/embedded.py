@@ -95,10 +95,10 @@ class EmbeddedPostgres:
         """PostgreSQL refuses to run as root; as pgserver does, run it as a system user."""
         if os.geteuid() != 0:
             return
+        import stat
+
         from pgserver._commands import POSTGRES_BIN_PATH
         from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
-
-        import stat
 
         self._system_user = "pgserver"
         entry = ensure_user_exists(self._system_user)

@@ -17,6 +17,7 @@ SQL here is unqualified and resolves through the service role's search_path.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -32,7 +33,13 @@ from nats.js.errors import NotFoundError
 from opentelemetry import trace
 
 from shared.contracts import (
-    DEAD_LETTER_STREAM, STREAMS, Command, CommandFailed, Event, decode_event, decode_reply,
+    DEAD_LETTER_STREAM,
+    STREAMS,
+    Command,
+    CommandFailed,
+    Event,
+    decode_event,
+    decode_reply,
     encode_event,
 )
 from shared.db import Database
@@ -73,10 +80,8 @@ async def ensure_streams(js: JetStreamContext, *, replicas: int = 1) -> None:
         try:
             await js.stream_info(name)
         except NotFoundError:
-            try:
+            with contextlib.suppress(nats.js.errors.BadRequestError):  # a replica created it first
                 await js.add_stream(config)
-            except nats.js.errors.BadRequestError:  # another replica created it first
-                pass
         else:
             await js.update_stream(config)
 
@@ -106,10 +111,8 @@ class OutboxRelay:
                     except Exception:
                         log.exception("outbox relay batch failed; retrying")
                         await asyncio.sleep(0.5)
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self.idle_poll)
-                    except TimeoutError:
-                        pass
                     self._wake.clear()
             finally:
                 await listener.remove_listener(self.channel, self._on_notify)
@@ -183,16 +186,20 @@ class EventConsumer:
 
     async def run(self) -> None:
         sub = await self.subscribe()
-        while True:
-            try:
-                messages = await sub.fetch(self.batch_size, timeout=5)
-            except nats.errors.TimeoutError:
-                continue
-            except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError):
-                await asyncio.sleep(0.5)
-                continue
-            for msg in messages:
-                await self.handle(msg)
+        try:
+            while True:
+                try:
+                    messages = await sub.fetch(self.batch_size, timeout=5)
+                except nats.errors.TimeoutError:
+                    continue
+                except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError):
+                    await asyncio.sleep(0.5)
+                    continue
+                for msg in messages:
+                    await self.handle(msg)
+        finally:
+            # A pull subscription left behind would hold the connection's drain open.
+            await sub.unsubscribe()
 
     async def handle(self, msg: Msg) -> None:
         try:

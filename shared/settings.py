@@ -7,6 +7,7 @@ variable is reported in one `ConfigError`, so an operator fixes them all in one 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from typing import TypeVar
 
@@ -62,3 +63,13 @@ def _parse(raw: str, annotation: object) -> object:
     if origin is dict:
         return msgspec.json.decode(raw)
     return raw
+
+
+def load_or_exit(cls: type[S], environ: Mapping[str, str] | None = None) -> S:
+    """`load` for process entry points: a bad environment ends the process with the
+    list of problems on stderr and exit code 2, not a traceback."""
+    try:
+        return load(cls, environ)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr, flush=True)
+        raise SystemExit(2) from None

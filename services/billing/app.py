@@ -18,4 +18,4 @@ def create_app(settings: Settings) -> Litestar:
 
 
 def create_app_from_env() -> Litestar:
-    return create_app(settings_loader.load(Settings))
+    return create_app(settings_loader.load_or_exit(Settings))

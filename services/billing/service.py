@@ -11,8 +11,8 @@ from shared.db import Database
 from shared.errors import NotFound
 from shared.messaging import add_event
 
-from .schemas import BalanceOut
 from . import repo
+from .schemas import BalanceOut
 
 SIGNUP_GRANT = "SIGNUP_GRANT"
 

@@ -14,4 +14,4 @@ def create_app(settings: ServiceSettings) -> Litestar:
 
 
 def create_app_from_env() -> Litestar:
-    return create_app(settings_loader.load(ServiceSettings))
+    return create_app(settings_loader.load_or_exit(ServiceSettings))

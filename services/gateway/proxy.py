@@ -3,7 +3,6 @@ both ways, identity headers stripped from the client and re-signed by the gatewa
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Mapping
 
 import aiohttp
@@ -56,7 +55,7 @@ async def forward(session: aiohttp.ClientSession, request: Request, *, base_url:
         try:
             async for chunk in upstream.content.iter_chunked(64 * 1024):
                 yield chunk
-        except (aiohttp.ClientError, asyncio.TimeoutError):
+        except (TimeoutError, aiohttp.ClientError):
             return
         finally:
             upstream.release()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import get, post
 from litestar.datastructures import State
+from litestar.params import JSONBody
 
 from shared.auth import Caller, NotTenantHost, Role
 from shared.errors import Forbidden
@@ -14,14 +15,14 @@ from .schemas import LoginIn, MeOut, SignupIn, SignupOut, TokenOut
 
 
 @post("/signup", status_code=201, summary="Create a tenant and its first owner")
-async def sign_up(data: SignupIn, caller: Caller, runtime: Runtime, state: State) -> SignupOut:
+async def sign_up(data: JSONBody[SignupIn], caller: Caller, runtime: Runtime, state: State) -> SignupOut:
     if caller.tenant_id is not None:
         raise Forbidden("sign up on the platform's own host, not a tenant's")
     return await service.sign_up(runtime.db, state.tokens, data)
 
 
 @post("/login", status_code=200, summary="Exchange e-mail and password for an access token")
-async def log_in(data: LoginIn, caller: Caller, runtime: Runtime, state: State) -> TokenOut:
+async def log_in(data: JSONBody[LoginIn], caller: Caller, runtime: Runtime, state: State) -> TokenOut:
     if caller.tenant_id is None:
         raise NotTenantHost("log in on your site's host")
     return await service.log_in(runtime.db, state.tokens, caller.tenant_id, data)

