@@ -10,28 +10,23 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
-_configured = False
-
-
 def setup_tracing(service: str, *, version: str = "0.1.0", environment: str = "dev",
                   exporter: SpanExporter | None = None) -> TracerProvider:
-    """Install the process's tracer provider once; OTLP export when an endpoint is set."""
-    global _configured
-    current = trace.get_tracer_provider()
-    if _configured and isinstance(current, TracerProvider):
-        return current
-    provider = TracerProvider(resource=Resource.create({
-        "service.name": service, "service.version": version,
-        "deployment.environment.name": environment,
-    }))
-    if exporter is None and os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    """The process's tracer provider, installed on first call; OTLP export when
+    OTEL_EXPORTER_OTLP_ENDPOINT is set, plus `exporter` if given (tests pass one)."""
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
+        provider = TracerProvider(resource=Resource.create({
+            "service.name": service, "service.version": version,
+            "deployment.environment.name": environment,
+        }))
+        if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        exporter = OTLPSpanExporter()
+            provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        trace.set_tracer_provider(provider)
     if exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(exporter))
-    trace.set_tracer_provider(provider)
-    _configured = True
     return provider
 
 

@@ -15,10 +15,10 @@ import msgspec
 from litestar import Litestar, Request, get
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.middleware import AbstractMiddleware
+from litestar.middleware import ASGIMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.types import Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
@@ -72,17 +72,17 @@ def _report_crash(task: asyncio.Task[Any]) -> None:
 Workers = Callable[[Runtime], Awaitable[None]]
 
 
-class GatewayOnly(AbstractMiddleware):
+class GatewayOnly(ASGIMiddleware):
     """Refuses any request the gateway did not sign; stores the verified caller."""
 
-    exclude = [f"^{path}" for path in PUBLIC_PATHS]
+    exclude_path_pattern = tuple(f"^{path}" for path in PUBLIC_PATHS)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         request: Request[Any, Any, Any] = Request(scope)
         secret = request.app.state.runtime.settings.internal_secret
         scope["state"]["caller"] = verify_caller(secret, request.headers, method=request.method,
                                                  path=scope["raw_path"].decode("latin-1"))
-        await self.app(scope, receive, send)
+        await next_app(scope, receive, send)
 
 
 def provide_caller(request: Request[Any, Any, Any]) -> Caller:
@@ -146,7 +146,7 @@ def create_service_app(name: str, settings: ServiceSettings, *, route_handlers: 
     return Litestar(
         route_handlers=[health, ready, *route_handlers],
         lifespan=[lifespan],
-        middleware=[GatewayOnly],
+        middleware=[GatewayOnly()],
         dependencies={"caller": Provide(provide_caller, sync_to_thread=False),
                       "runtime": Provide(provide_runtime, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
