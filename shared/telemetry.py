@@ -10,6 +10,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
+
 def setup_tracing(service: str, *, version: str = "0.1.0", environment: str = "dev",
                   exporter: SpanExporter | None = None) -> TracerProvider:
     """The process's tracer provider, installed on first call; OTLP export when

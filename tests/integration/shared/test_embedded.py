@@ -22,7 +22,7 @@ def test_a_taken_port_is_reported_by_name(tmp_path: Path) -> None:
 def test_an_unusable_data_folder_is_reported(tmp_path: Path) -> None:
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("x")
-    with pytest.raises(InfraError, match="data folder .* is not usable"):
+    with pytest.raises(InfraError, match=r"data folder .* is not usable"):
         EmbeddedNats(not_a_folder / "nats", free_port()).start()
 
 
