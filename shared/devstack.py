@@ -73,9 +73,9 @@ class Stack:
             self.nats = EmbeddedNats(self.data_dir / "nats", self.config.nats_port)
             self.nats_url = self.nats.start()
 
-    def migrate(self) -> list[str]:
+    def migrate(self, database: str | None = None) -> list[str]:
         return asyncio.run(migrate(MigrateSettings(
-            database_url=self.admin_url, database_name=self.config.database_name,
+            database_url=self.admin_url, database_name=database or self.config.database_name,
             db_role_password=self.config.db_role_password)))
 
     def secrets(self) -> dict[str, str]:
@@ -89,9 +89,9 @@ class Stack:
         path.chmod(0o600)
         return made
 
-    def database_url(self, service: str) -> str:
+    def database_url(self, service: str, database: str | None = None) -> str:
         return service_url(self.admin_url, service, password=self.config.db_role_password,
-                           database=self.config.database_name)
+                           database=database or self.config.database_name)
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"

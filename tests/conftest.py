@@ -17,6 +17,9 @@ from shared.embedded import free_port
 from shared.messaging import connect_nats, ensure_streams
 
 ROLE_PASSWORD = "platform-test-password"
+# Kernel tests drive relays and consumers by hand, so they get a database of their own:
+# the services started for end-to-end tests run relays that would otherwise race them.
+KERNEL_DATABASE = "kernel_test"
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +38,7 @@ def stack() -> Iterator[Stack]:
     try:
         stack.start_infra()
         stack.migrate()
+        stack.migrate(KERNEL_DATABASE)
         yield stack
     finally:
         stack.stop()
@@ -62,7 +66,7 @@ def platform(stack: Stack) -> Stack:
 
 @pytest.fixture(scope="session")
 async def billing_db(stack: Stack) -> AsyncIterator[Database]:
-    db = await Database.connect(stack.database_url("billing"), name="tests-billing", max_size=5)
+    db = await Database.connect(stack.database_url("billing", KERNEL_DATABASE), name="tests-billing", max_size=5)
     yield db
     await db.close()
 

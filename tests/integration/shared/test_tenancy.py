@@ -9,6 +9,7 @@ import pytest
 
 from shared.db import Database
 from shared.devstack import Stack
+from tests.conftest import KERNEL_DATABASE
 
 INSERT_PAGE = "INSERT INTO cms.pages (tenant_id, id, slug, structure) VALUES ($1, $2, $3, $4)"
 SELECT_PAGES = "SELECT tenant_id, slug FROM cms.pages"  # deliberately no WHERE tenant_id
@@ -16,7 +17,7 @@ SELECT_PAGES = "SELECT tenant_id, slug FROM cms.pages"  # deliberately no WHERE 
 
 @pytest.fixture(scope="module")
 async def cms_db(stack: Stack) -> AsyncIterator[Database]:
-    db = await Database.connect(stack.database_url("cms"), name="tests-cms", max_size=1)
+    db = await Database.connect(stack.database_url("cms", KERNEL_DATABASE), name="tests-cms", max_size=1)
     yield db
     await db.close()
 
