@@ -8,6 +8,7 @@ import pytest
 from services.billing.settings import Settings as BillingSettings
 from services.gateway.settings import Settings as GatewaySettings
 from services.identity.settings import Settings as IdentitySettings
+from shared.ai.base import AISettings
 from shared.devstack import ROOT, StackSettings
 from shared.migrate import MigrateSettings
 from shared.settings import env_name
@@ -19,7 +20,7 @@ DOCUMENTED = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", SETTINGS_SECTION))
 
 
 @pytest.mark.parametrize("struct", [StackSettings, MigrateSettings, ServiceSettings, IdentitySettings,
-                                    BillingSettings, GatewaySettings], ids=lambda s: s.__module__)
+                                    BillingSettings, GatewaySettings, AISettings], ids=lambda s: s.__module__)
 def test_every_setting_is_in_the_readme(struct: type[msgspec.Struct]) -> None:
     variables = {env_name(field.name) for field in msgspec.structs.fields(struct)}
     assert variables - DOCUMENTED == set()

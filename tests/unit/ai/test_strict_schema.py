@@ -1,0 +1,82 @@
+"""A msgspec-generated schema becomes a strict one, and the answer maps back."""
+
+import msgspec
+import pytest
+from jsonschema import Draft202012Validator
+
+from shared.ai.strict_schema import from_strict, to_strict
+
+
+class Button(msgspec.Struct, tag="Button"):
+    label: str
+    href: str = "#"
+
+
+class Hero(msgspec.Struct, tag="Hero"):
+    title: str = msgspec.field(name="title")
+    subtitle: str | None = None
+    buttons: list[Button] = []
+    height: int = 400
+
+
+class Page(msgspec.Struct):
+    title: str
+    sections: list[Hero | Button]
+    theme: dict[str, str] = {}
+
+
+SCHEMA = msgspec.json.schema(Page)
+
+
+def walk(node, path=()):  # type: ignore[no-untyped-def]
+    if isinstance(node, dict):
+        yield path, node
+        for key, value in node.items():
+            yield from walk(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from walk(value, (*path, index))
+
+
+def test_every_object_is_closed_and_lists_every_property_as_required() -> None:
+    strict = to_strict(SCHEMA)
+    assert strict["type"] == "object" and "$ref" not in strict  # the root was inlined
+    objects = [node for _, node in walk(strict) if isinstance(node.get("properties"), dict)]
+    assert len(objects) >= 4
+    for node in objects:
+        assert node["additionalProperties"] is False
+        assert set(node["required"]) == set(node["properties"])
+
+
+def test_forbidden_keywords_are_gone() -> None:
+    strict = to_strict({"type": "object", "properties": {
+        "a": {"oneOf": [{"type": "string", "minLength": 2}, {"type": "integer", "minimum": 1}], "default": "x"},
+        "b": {"allOf": [{"type": "object", "properties": {"c": {"type": "string", "format": "email"}}}]},
+    }, "required": ["a"]})
+    keys = {key for _, node in walk(strict) for key in node}
+    assert not keys & {"oneOf", "allOf", "default", "minLength", "minimum", "format", "discriminator"}
+    assert "anyOf" in keys
+
+
+def test_optional_properties_become_nullable() -> None:
+    strict = to_strict(SCHEMA)
+    hero = strict["$defs"]["Hero"]["properties"]
+    assert hero["height"] == {"type": ["integer", "null"]}
+    assert {"type": "null"} in hero["subtitle"]["anyOf"] or "null" in str(hero["subtitle"])
+
+
+def test_the_models_nulls_for_optional_fields_are_removed_again() -> None:
+    answer = {"title": "Yoga", "theme": None, "sections": [
+        {"type": "Hero", "title": "Breathe", "subtitle": None, "buttons": None, "height": None},
+        {"type": "Button", "label": "Book", "href": None},
+    ]}
+    restored = from_strict(answer, SCHEMA)
+    assert restored == {"title": "Yoga", "sections": [
+        {"type": "Hero", "title": "Breathe", "subtitle": None}, {"type": "Button", "label": "Book"}]}
+    Draft202012Validator(SCHEMA).validate(restored)
+    assert msgspec.convert(restored, Page).sections[0].height == 400  # defaults apply again
+
+
+def test_a_scalar_root_is_refused() -> None:
+    with pytest.raises(ValueError, match="object at the root"):
+        to_strict({"type": "string"})
