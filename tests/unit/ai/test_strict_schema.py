@@ -80,3 +80,10 @@ def test_the_models_nulls_for_optional_fields_are_removed_again() -> None:
 def test_a_scalar_root_is_refused() -> None:
     with pytest.raises(ValueError, match="object at the root"):
         to_strict({"type": "string"})
+
+
+def test_the_test_servers_independent_checker_accepts_what_to_strict_makes() -> None:
+    from tests.servers.openai_strict_subset import strict_schema_problem
+
+    assert strict_schema_problem(SCHEMA) is not None  # the raw msgspec schema would be refused...
+    assert strict_schema_problem(to_strict(SCHEMA)) is None  # ...its strict form is accepted

@@ -1,0 +1,175 @@
+"""The OpenAI provider through the official client against a local server that speaks
+OpenAI's wire format: retries, final errors, budgets, the circuit breaker, usage."""
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+
+import msgspec
+import pytest
+
+from shared.ai import (
+    AIInvalidOutput,
+    AIQuotaExceeded,
+    AISettings,
+    AITimeout,
+    AIUnavailable,
+    create_provider,
+)
+from shared.ai.openai_provider import MAX_INPUTS_PER_REQUEST, OpenAIProvider
+from tests.servers.openai_compatible import (
+    FakeOpenAI,
+    Malformed,
+    Reply,
+    Slow,
+    insufficient_quota,
+    rate_limited,
+    server_error,
+)
+from tests.unit.ai.test_offline_vision import png
+
+
+class Feature(msgspec.Struct):
+    title: str
+    body: str
+    icon: str | None = None
+
+
+class Landing(msgspec.Struct):
+    headline: str
+    features: list[Feature]
+    show_pricing: bool = False
+
+
+SCHEMA = msgspec.json.schema(Landing)
+GOOD = {"headline": "Stretch, breathe, repeat", "show_pricing": None,
+        "features": [{"title": "Small classes", "body": "Never more than ten.", "icon": None}]}
+
+
+@pytest.fixture(scope="module")
+async def server() -> AsyncIterator[FakeOpenAI]:
+    fake = FakeOpenAI(api_key="sk-test-key-123456")
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def provider(server: FakeOpenAI) -> AsyncIterator[OpenAIProvider]:
+    server.reset()
+    provider = OpenAIProvider(AISettings(openai_api_key=server.api_key, openai_base_url=server.base_url,
+                                         ai_timeout=5, ai_max_retries=3, ai_breaker_failures=3, ai_breaker_reset=0.5))
+    provider.retry.base_delay = 0.01  # keep jittered backoff short in tests
+    yield provider
+    await provider.aclose()
+
+
+async def generate(provider: OpenAIProvider):  # type: ignore[no-untyped-def]
+    return await provider.generate_json(system="You write landing pages.", prompt="A yoga studio",
+                                        schema=SCHEMA, schema_name="landing")
+
+
+async def test_structured_output_is_parsed_validated_and_usage_reaches_the_caller(server, provider) -> None:  # type: ignore[no-untyped-def]
+    server.script(Reply(content=GOOD, input_tokens=321, output_tokens=54))
+    result = await generate(provider)
+    # show_pricing's null meant "absent" and is dropped; icon's null is a value its schema allows.
+    assert result.data == {"headline": "Stretch, breathe, repeat",
+                           "features": [{"title": "Small classes", "body": "Never more than ten.", "icon": None}]}
+    assert msgspec.convert(result.data, Landing).show_pricing is False
+    assert (result.usage.input_tokens, result.usage.output_tokens) == (321, 54)
+    assert result.provider == "openai" and result.model == "gpt-4o-mini"
+    sent = server.requests[-1].body
+    assert sent["response_format"]["json_schema"]["strict"] is True
+    assert sent["response_format"]["json_schema"]["schema"]["additionalProperties"] is False
+
+
+async def test_output_outside_the_schema_is_refused_with_its_problems(server, provider) -> None:  # type: ignore[no-untyped-def]
+    server.script(Reply(content={"headline": 42, "features": []}))
+    with pytest.raises(AIInvalidOutput) as caught:
+        await generate(provider)
+    assert any(problem.startswith("/headline") for problem in caught.value.problems)
+
+
+async def test_a_429_then_success_is_retried_and_counted_once(server, provider) -> None:  # type: ignore[no-untyped-def]
+    server.script(rate_limited(retry_after=0.05), Reply(content=GOOD, input_tokens=100, output_tokens=10))
+    result = await generate(provider)
+    assert result.usage.input_tokens == 100  # the failed attempt cost nothing and is not counted
+    assert provider.retries == 1
+    assert len([r for r in server.requests if r.path.endswith("/chat/completions")]) == 2
+
+
+async def test_insufficient_quota_is_final(server, provider) -> None:  # type: ignore[no-untyped-def]
+    server.script(insufficient_quota(), Reply(content=GOOD))
+    with pytest.raises(AIQuotaExceeded):
+        await generate(provider)
+    assert provider.retries == 0
+    assert len(server.requests) == 1
+
+
+async def test_server_errors_and_malformed_bodies_are_retried(server, provider) -> None:  # type: ignore[no-untyped-def]
+    server.script(server_error(), Malformed(), Reply(content=GOOD))
+    assert (await generate(provider)).data["headline"] == "Stretch, breathe, repeat"
+    assert provider.retries == 2
+
+
+async def test_a_slow_upstream_ends_in_a_clear_timeout_within_the_budget(server) -> None:  # type: ignore[no-untyped-def]
+    server.reset()
+    provider = OpenAIProvider(AISettings(openai_api_key=server.api_key, openai_base_url=server.base_url,
+                                         ai_timeout=0.6, ai_max_retries=5))
+    provider.retry.base_delay = 0.01
+    server.script(*[Slow(5) for _ in range(6)])
+    started = time.monotonic()
+    with pytest.raises(AITimeout):
+        await generate(provider)
+    assert time.monotonic() - started < 1.5
+    await provider.aclose()
+
+
+async def test_the_circuit_opens_on_repeated_failure_and_closes_after_a_good_trial(server, provider) -> None:  # type: ignore[no-untyped-def]
+    provider.retry.max_retries = 0
+    server.script(server_error(), server_error(), server_error())
+    for _ in range(3):
+        with pytest.raises(AIUnavailable):
+            await generate(provider)
+    assert provider.breaker.state == "open"
+    calls_before = len(server.requests)
+    with pytest.raises(AIUnavailable, match="circuit open"):
+        await generate(provider)
+    assert len(server.requests) == calls_before  # failed fast, the upstream was spared
+    await asyncio.sleep(0.6)
+    server.script(Reply(content=GOOD))
+    assert (await generate(provider)).data["headline"]
+    assert provider.breaker.state == "closed"
+
+
+async def test_embeddings_come_back_in_order_in_batches_within_the_api_limits(server, provider) -> None:  # type: ignore[no-untyped-def]
+    texts = [f"text number {n}" for n in range(MAX_INPUTS_PER_REQUEST + 10)]
+    result = await provider.embed(texts)
+    assert len(result.vectors) == len(texts) and all(len(v) == 1536 for v in result.vectors)
+    batches = [r.body for r in server.requests if r.path.endswith("/embeddings")]
+    assert [len(b["input"]) for b in batches] == [MAX_INPUTS_PER_REQUEST, 10]
+    assert result.usage.input_tokens > 0
+    again = await provider.embed(["text number 3"])
+    assert again.vectors[0] == result.vectors[3]
+
+
+async def test_image_description_goes_as_a_data_url_and_comes_back_tidy(server, provider) -> None:  # type: ignore[no-untyped-def]
+    server.script(Reply(content={"alt_text": " A blue square. ", "tags": ["Blue", "Square"]}, input_tokens=90))
+    result = await provider.describe_image(png(64, 64, (40, 90, 210)), filename="blue.png")
+    assert (result.alt_text, result.tags, result.usage.input_tokens) == ("A blue square.", ["blue", "square"], 90)
+    parts = server.requests[-1].body["messages"][0]["content"]
+    assert parts[1]["image_url"]["url"].startswith("data:image/png;base64,")
+
+
+async def test_the_key_never_reaches_logs_or_errors(server, caplog) -> None:  # type: ignore[no-untyped-def]
+    server.reset()
+    caplog.set_level(logging.DEBUG)
+    settings = AISettings(openai_api_key="sk-wrong-secret-999", openai_base_url=server.base_url, ai_timeout=2)
+    provider = create_provider(settings)
+    with pytest.raises(Exception) as caught:
+        await provider.generate_json(system="s", prompt="p", schema=SCHEMA, schema_name="landing")
+    await provider.aclose()
+    assert "sk-wrong-secret-999" not in str(caught.value)
+    assert "sk-wrong-secret-999" not in caplog.text
+    assert "sk-wrong-secret-999" not in repr(settings)

@@ -1,0 +1,452 @@
+"""A local server that speaks OpenAI's wire format, for tests of the platform's OpenAI
+provider through the official `openai` client (no machine here reaches the internet).
+
+    fake = FakeOpenAI(api_key="sk-test")
+    client = openai.AsyncOpenAI(base_url=await fake.start(), api_key=fake.api_key)
+    fake.script(rate_limited(retry_after=0.05), Reply(content={"title": "Hi"}, input_tokens=12))
+
+Each request to /v1/chat/completions or /v1/embeddings takes the next scripted step from
+one shared FIFO queue. With the queue empty, chat fails with a 500 (a test must say what
+the model answers) and embeddings answer with deterministic unit vectors.
+
+The server refuses what the real API refuses before it reaches a model (wrong key, a
+schema outside the strict subset, a broken image, embedding inputs over the limits), and
+such a refusal does not take a step: the step stays queued for the next valid request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import math
+import re
+import time
+import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+import numpy as np
+from aiohttp import web
+
+from tests.servers.openai_strict_subset import strict_schema_problem
+
+# --- scripted steps --------------------------------------------------------------------
+
+
+class Reply(msgspec.Struct, frozen=True):
+    """A successful answer. Chat: `content` (dict/list JSON-encoded, str as is) becomes
+    choices[0].message.content. Embeddings: `content` is ignored, the default vectors are
+    sent with the usage numbers given. Usage numbers left out are estimated (~len/4)."""
+
+    content: Any = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    delay: float = 0.0
+    refusal: str | None = None
+    finish_reason: str = "stop"
+
+
+class Fail(msgspec.Struct, frozen=True):
+    """An error in OpenAI's shape, with a Retry-After header (seconds) when given."""
+
+    status: int
+    code: str | None = None
+    type: str = "server_error"
+    message: str = "The server had an error while processing your request. Sorry about that!"
+    retry_after: float | None = None
+    delay: float = 0.0
+
+
+class Malformed(msgspec.Struct, frozen=True):
+    """A body that is not JSON although its content-type says it is."""
+
+    body: bytes = b"{not json"
+    status: int = 200
+    delay: float = 0.0
+
+
+class Slow(msgspec.Struct, frozen=True):
+    """Sleep `seconds` (longer than a client timeout, say), then answer with `then`, or
+    with the default behaviour when it is None."""
+
+    seconds: float
+    then: Reply | Fail | Malformed | None = None
+
+
+Step = Reply | Fail | Malformed | Slow
+
+
+def rate_limited(retry_after: float | None = 1.0) -> Fail:
+    wait = f"in {retry_after:g}s" if retry_after is not None else "later"
+    return Fail(429, code="rate_limit_exceeded", type="requests", retry_after=retry_after,
+                message=f"Rate limit reached for requests per min (RPM): Limit 3, Used 3, Requested 1. Please try "
+                        f"again {wait}.")
+
+
+def insufficient_quota() -> Fail:
+    return Fail(429, code="insufficient_quota", type="insufficient_quota",
+                message="You exceeded your current quota, please check your plan and billing details.")
+
+
+def server_error() -> Fail:
+    return Fail(500, type="server_error")
+
+
+class Recorded(msgspec.Struct, frozen=True):
+    """One request as received: header names lower-cased, body parsed (None if not JSON)."""
+
+    path: str
+    body: dict[str, Any] | None
+    headers: dict[str, str]
+
+
+class Refused(Exception):
+    """A request the real API refuses before any model runs (an error, not a step)."""
+
+    def __init__(self, status: int, message: str, *, type: str = "invalid_request_error",
+                 param: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.type, self.param, self.code = status, message, type, param, code
+
+
+# --- the server ------------------------------------------------------------------------
+
+EMBEDDING_DIMENSIONS = 1536
+MAX_EMBEDDING_INPUTS = 2048
+MAX_TOKENS_PER_INPUT = 8192
+MAX_TOKENS_PER_REQUEST = 300_000
+IMAGE_TOKENS = 85  # what a low-detail image costs; only used to estimate usage
+
+
+class FakeOpenAI:
+    def __init__(self, api_key: str = "sk-test") -> None:
+        self.api_key = api_key
+        self.base_url = ""
+        self.requests: list[Recorded] = []
+        self._steps: deque[Step] = deque()
+        self._runner: web.AppRunner | None = None
+        self._routes: dict[tuple[str, str], Callable[[dict[str, Any]], Awaitable[web.Response]]] = {
+            ("POST", "/v1/chat/completions"): self._chat,
+            ("POST", "/v1/embeddings"): self._embeddings,
+        }
+
+    async def start(self) -> str:
+        # Large bodies are legitimate here (2048 embedding inputs, images as data URLs).
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        # Cancel a handler when its client hangs up (a Slow step outliving a client
+        # timeout), so stop() does not wait for sleeps nobody is listening to.
+        self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.5, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{port}/v1"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def script(self, *steps: Step) -> None:
+        self._steps.extend(steps)
+
+    def reset(self) -> None:
+        self._steps.clear()
+        self.requests.clear()
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        raw = await request.read()
+        body = _json_object(raw)
+        self.requests.append(Recorded(path=request.path, body=body,
+                                      headers={name.lower(): value for name, value in request.headers.items()}))
+        try:
+            handler = self._routes.get((request.method, request.path))
+            if handler is None:
+                raise Refused(404, f"Invalid URL ({request.method} {request.path})")
+            self._check_key(request.headers.get("Authorization", ""))
+            if body is None:
+                raise Refused(400, "We could not parse the JSON body of your request. (HINT: This likely means you "
+                                   "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload.)")
+            return await handler(body)
+        except Refused as refused:
+            return _error(refused.status, refused.message, type=refused.type, param=refused.param, code=refused.code)
+
+    def _check_key(self, authorization: str) -> None:
+        scheme, _, key = authorization.partition(" ")
+        if scheme != "Bearer" or not key:
+            raise Refused(401, "You didn't provide an API key. You need to provide your API key in an Authorization "
+                               "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).")
+        if key != self.api_key:
+            raise Refused(401, f"Incorrect API key provided: {mask_key(key)}. You can find your API key at "
+                               "https://platform.openai.com/account/api-keys.", code="invalid_api_key")
+
+    async def _take_step(self) -> Step | None:
+        """The next step, after its sleep; a Slow step is unwrapped into what follows it."""
+        step = self._steps.popleft() if self._steps else None
+        if isinstance(step, Slow):
+            await asyncio.sleep(step.seconds)
+            step = step.then
+        if step is not None and step.delay:
+            await asyncio.sleep(step.delay)
+        return step
+
+    async def _chat(self, body: dict[str, Any]) -> web.Response:
+        check_chat_request(body)
+        step = await self._take_step()
+        if step is None:
+            return _error(500, "no scripted response", type="server_error")
+        if isinstance(step, Reply):
+            return _json_response(chat_completion(body, step))
+        return _failure(step)
+
+    async def _embeddings(self, body: dict[str, Any]) -> web.Response:
+        texts = check_embedding_request(body)
+        step = await self._take_step()
+        if isinstance(step, Fail | Malformed):
+            return _failure(step)
+        return _json_response(embedding_response(body, texts, step))
+
+
+def mask_key(key: str) -> str:
+    """OpenAI shows a wrong key's first and last few characters only: sk-t****st."""
+    if len(key) <= 8:
+        return "*" * len(key)
+    return f"{key[:4]}{'*' * 4}{key[-2:]}"
+
+
+def _json_object(raw: bytes) -> dict[str, Any] | None:
+    try:
+        body = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _json_response(payload: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # Real responses carry a request id; the official client exposes it as `_request_id`.
+    all_headers = {"x-request-id": f"req_{uuid.uuid4().hex}", **(headers or {})}
+    return web.Response(body=msgspec.json.encode(payload), status=status, content_type="application/json",
+                        headers=all_headers)
+
+
+def _error(status: int, message: str, *, type: str, param: str | None = None, code: str | None = None,
+           headers: dict[str, str] | None = None) -> web.Response:
+    error = {"message": message, "type": type, "param": param, "code": code}
+    return _json_response({"error": error}, status=status, headers=headers)
+
+
+def _failure(step: Fail | Malformed) -> web.Response:
+    if isinstance(step, Malformed):
+        return web.Response(body=step.body, status=step.status, content_type="application/json")
+    headers = {"Retry-After": f"{step.retry_after:g}"} if step.retry_after is not None else None
+    return _error(step.status, step.message, type=step.type, code=step.code, headers=headers)
+
+
+def estimate_tokens(text: str) -> int:
+    """Roughly OpenAI's tokens for English text: about four characters each."""
+    return math.ceil(len(text) / 4)
+
+
+# --- chat completions ------------------------------------------------------------------
+
+SCHEMA_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
+DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+);base64,(?P<data>.*)$", re.DOTALL)
+
+
+def check_chat_request(body: dict[str, Any]) -> None:
+    if not isinstance(body.get("model"), str):
+        raise Refused(400, "you must provide a model parameter", param="model")
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise Refused(400, "Invalid 'messages': empty array. Expected an array with minimum length 1.",
+                      param="messages", code="empty_array")
+    for index, message in enumerate(messages):
+        if isinstance(message, dict) and isinstance(message.get("content"), list):
+            _check_parts(message["content"], f"messages[{index}].content")
+    _check_response_format(body.get("response_format"), messages)
+
+
+def _check_parts(parts: list[Any], where: str) -> None:
+    for index, part in enumerate(parts):
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind == "text" and isinstance(part.get("text"), str):
+            continue
+        if kind == "image_url" and isinstance(part.get("image_url"), dict):
+            _check_image(part["image_url"], f"{where}[{index}].image_url")
+            continue
+        raise Refused(400, f"Invalid value for '{where}[{index}]': expected a text or image_url part.",
+                      param=f"{where}[{index}]", code="invalid_value")
+
+
+def _check_image(image: dict[str, Any], where: str) -> None:
+    url = image.get("url")
+    if image.get("detail", "auto") not in ("auto", "low", "high"):
+        raise Refused(400, f"Invalid value for '{where}.detail': expected one of 'auto', 'low' or 'high'.",
+                      param=f"{where}.detail", code="invalid_value")
+    if isinstance(url, str) and url.startswith(("https://", "http://")):
+        return  # the real API fetches these; the fake trusts them
+    match = DATA_URL.match(url) if isinstance(url, str) else None
+    if match is None:
+        raise Refused(400, "Invalid image: expected an http(s) URL or a base64 data URL.", param=where,
+                      code="invalid_image_url")
+    try:
+        data = base64.b64decode(match["data"], validate=True)
+    except binascii.Error:
+        raise Refused(400, "Invalid image: the data URL is not valid base64.", param=where,
+                      code="invalid_image_url") from None
+    is_webp = data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    if not (data.startswith(IMAGE_SIGNATURES) or is_webp):
+        raise Refused(400, "Invalid image: You uploaded an unsupported image. Please make sure your image has "
+                           "one of the following formats: ['png', 'jpeg', 'gif', 'webp'].", param=where,
+                      code="invalid_image_format")
+
+
+def _check_response_format(response_format: Any, messages: list[Any]) -> None:
+    if response_format is None:
+        return
+    kind = response_format.get("type") if isinstance(response_format, dict) else None
+    if kind == "json_object" and "json" not in msgspec.json.encode(messages).decode().lower():
+        raise Refused(400, "'messages' must contain the word 'json' in some form, to use 'response_format' of "
+                           "type 'json_object'.", param="messages")
+    if kind != "json_schema":
+        return
+    spec = response_format.get("json_schema")
+    name = spec.get("name") if isinstance(spec, dict) else None
+    if not isinstance(name, str) or not SCHEMA_NAME.match(name):
+        raise Refused(400, "Invalid 'response_format.json_schema.name': expected a string that matches the "
+                           "pattern '^[a-zA-Z0-9_-]+$' (at most 64 characters).",
+                      param="response_format.json_schema.name", code="invalid_value")
+    if spec.get("strict") is True:
+        problem = strict_schema_problem(spec.get("schema"))
+        if problem is not None:
+            raise Refused(400, f"Invalid schema for response_format '{name}': {problem}", param="response_format")
+
+
+def chat_completion(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+    content = reply.content
+    if isinstance(content, dict | list):
+        content = msgspec.json.encode(content).decode()
+    prompt_tokens = reply.input_tokens if reply.input_tokens is not None else _prompt_tokens(body["messages"])
+    completion_tokens = reply.output_tokens
+    if completion_tokens is None:
+        completion_tokens = estimate_tokens(content or reply.refusal or "")
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body["model"],
+        "choices": [{
+            "index": 0,
+            "message": {"role": "assistant", "content": content, "refusal": reply.refusal},
+            "finish_reason": reply.finish_reason,
+            "logprobs": None,
+        }],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                  "total_tokens": prompt_tokens + completion_tokens},
+        "system_fingerprint": "fp_fake",
+    }
+
+
+def _prompt_tokens(messages: list[Any]) -> int:
+    tokens = 0
+    for message in messages:
+        content = message.get("content") if isinstance(message, dict) else None
+        parts = content if isinstance(content, list) else [{"type": "text", "text": content or ""}]
+        for part in parts:
+            is_text = part.get("type") == "text" and isinstance(part.get("text"), str)
+            tokens += estimate_tokens(part["text"]) if is_text else IMAGE_TOKENS
+    return max(tokens, 1)
+
+
+# --- embeddings ------------------------------------------------------------------------
+
+
+def check_embedding_request(body: dict[str, Any]) -> list[str]:
+    """The inputs as texts (a token array becomes its ids, for seeding), within the API's limits."""
+    model = body.get("model")
+    if not isinstance(model, str):
+        raise Refused(400, "you must provide a model parameter", param="model")
+    if body.get("encoding_format", "float") not in ("float", "base64"):
+        raise Refused(400, "Invalid value for 'encoding_format': expected 'float' or 'base64'.",
+                      param="encoding_format", code="invalid_value")
+    dimensions = body.get("dimensions", _native_dimensions(model))
+    if not isinstance(dimensions, int) or not 1 <= dimensions <= _native_dimensions(model):
+        raise Refused(400, f"Invalid value for 'dimensions': must be between 1 and {_native_dimensions(model)}.",
+                      param="dimensions", code="invalid_value")
+    inputs, token_counts = _embedding_inputs(body.get("input"))
+    _check_embedding_limits(token_counts)
+    return inputs
+
+
+def _native_dimensions(model: str) -> int:
+    return 3072 if model.endswith("-large") else EMBEDDING_DIMENSIONS
+
+
+def _embedding_inputs(value: Any) -> tuple[list[str], list[int]]:
+    def is_tokens(item: Any) -> bool:
+        return isinstance(item, list) and all(isinstance(token, int) for token in item)
+
+    if isinstance(value, str) or (is_tokens(value) and value):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise Refused(400, "Invalid 'input': expected a non-empty string, array of strings, array of tokens or "
+                           "array of token arrays.", param="input")
+    if len(value) > MAX_EMBEDDING_INPUTS:
+        raise Refused(400, f"Invalid 'input': maximum array size is {MAX_EMBEDDING_INPUTS}, got {len(value)}.",
+                      param="input")
+    texts, counts = [], []
+    for index, item in enumerate(value):
+        if isinstance(item, str) and item:
+            texts.append(item)
+            counts.append(estimate_tokens(item))
+        elif is_tokens(item) and item:
+            texts.append(" ".join(map(str, item)))
+            counts.append(len(item))
+        else:
+            raise Refused(400, f"Invalid 'input[{index}]': expected a non-empty string or array of tokens.",
+                          param="input")
+    return texts, counts
+
+
+def _check_embedding_limits(token_counts: list[int]) -> None:
+    # Tokens are estimated as ceil(len(text) / 4): close to real English text, and it keeps
+    # the fake free of a tokenizer. A platform batching near the limits needs a margin.
+    for count in token_counts:
+        if count > MAX_TOKENS_PER_INPUT:
+            raise Refused(400, f"This model's maximum context length is {MAX_TOKENS_PER_INPUT} tokens, however you "
+                               f"requested {count} tokens ({count} in your prompt; 0 for the completion). "
+                               "Please reduce your prompt; or completion length.", param="input")
+    total = sum(token_counts)
+    if total > MAX_TOKENS_PER_REQUEST:
+        raise Refused(400, f"Requested {total} tokens, max {MAX_TOKENS_PER_REQUEST} tokens per request",
+                      param="input", code="max_tokens_per_request")
+
+
+def embedding_response(body: dict[str, Any], texts: list[str], reply: Reply | None) -> dict[str, Any]:
+    dimensions = body.get("dimensions", _native_dimensions(body["model"]))
+    as_base64 = body.get("encoding_format", "float") == "base64"
+    data = []
+    for index, text in enumerate(texts):
+        vector = fake_embedding(text, dimensions)
+        # base64 is little-endian float32 bytes, which the official client decodes.
+        encoded = base64.b64encode(vector.astype("<f4").tobytes()).decode() if as_base64 else vector.tolist()
+        data.append({"object": "embedding", "index": index, "embedding": encoded})
+    prompt_tokens = sum(estimate_tokens(text) for text in texts)
+    if reply is not None and reply.input_tokens is not None:
+        prompt_tokens = reply.input_tokens
+    return {"object": "list", "data": data, "model": body["model"],
+            "usage": {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens}}
+
+
+def fake_embedding(text: str, dimensions: int = EMBEDDING_DIMENSIONS) -> np.ndarray:
+    """A unit float32 vector that depends only on `text` (and the dimensions)."""
+    seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+    vector = np.random.default_rng(seed).standard_normal(dimensions)
+    return (vector / np.linalg.norm(vector)).astype(np.float32)
