@@ -67,6 +67,7 @@ class AccessClaims(msgspec.Struct, frozen=True, kw_only=True):
     role: str
     exp: int
     iat: int
+    jti: str
 
 
 class SigningKey(msgspec.Struct, frozen=True):
@@ -98,7 +99,7 @@ class SigningKey(msgspec.Struct, frozen=True):
               now: float | None = None) -> str:
         issued = int(now if now is not None else time.time())
         claims = {"sub": str(account_id), "tid": str(tenant_id), "role": role, "iat": issued,
-                  "exp": issued + ttl, "iss": ISSUER, "aud": AUDIENCE}
+                  "exp": issued + ttl, "iss": ISSUER, "aud": AUDIENCE, "jti": uuid.uuid4().hex}
         return jwt.encode(claims, self.private_pem, algorithm="EdDSA", headers={"kid": self.kid})
 
 
@@ -121,7 +122,7 @@ class TokenVerifier:
             if key is None:
                 raise Unauthorized("the token was signed by an unknown key")
             claims = jwt.decode(token, key.key, algorithms=["EdDSA"], audience=AUDIENCE, issuer=ISSUER,
-                                options={"require": ["exp", "iat", "sub"]})
+                                options={"require": ["exp", "iat", "sub", "jti"]})
             return msgspec.convert(claims, AccessClaims)
         except jwt.ExpiredSignatureError:
             raise Unauthorized("the token has expired") from None

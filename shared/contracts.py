@@ -69,9 +69,31 @@ class DomainVerifiedV1(Event, tag="identity.tenant.domain_verified.v1"):
 
 
 class DomainRemovedV1(Event, tag="identity.tenant.domain_removed.v1"):
-    """A custom domain stopped resolving to the tenant."""
+    """A custom domain stopped resolving to the tenant (removed, or its proof vanished)."""
 
     domain: str
+    reason: str = "removed"
+
+
+class MemberAddedV1(Event, tag="identity.member.added.v1"):
+    """An account joined the tenant."""
+
+    account_id: uuid.UUID
+    role: str
+
+
+class MemberRoleChangedV1(Event, tag="identity.member.role_changed.v1"):
+    """A member's role changed; it takes effect with their next access token."""
+
+    account_id: uuid.UUID
+    role: str
+    previous_role: str
+
+
+class MemberRemovedV1(Event, tag="identity.member.removed.v1"):
+    """A member left or was removed."""
+
+    account_id: uuid.UUID
 
 
 # billing --------------------------------------------------------------------------
@@ -118,9 +140,11 @@ class AssetUploadedV1(Event, tag="assets.asset.uploaded.v1"):
 
 
 ALL_EVENTS: tuple[type[Event], ...] = tuple(Event.__subclasses__())
-AnyEvent = TenantCreatedV1 | TenantUpdatedV1 | TenantDeletedV1 | DomainVerifiedV1 | \
-    DomainRemovedV1 | AccountOpenedV1 | CreditsDebitedV1 | CreditsLowV1 | PagePublishedV1 | \
-    AssetUploadedV1
+AnyEvent = (
+    TenantCreatedV1 | TenantUpdatedV1 | TenantDeletedV1 | DomainVerifiedV1 | DomainRemovedV1 | MemberAddedV1
+    | MemberRoleChangedV1 | MemberRemovedV1 | AccountOpenedV1 | CreditsDebitedV1 | CreditsLowV1 | PagePublishedV1
+    | AssetUploadedV1
+)
 
 STREAMS: dict[str, str] = {"IDENTITY": "identity.>", "BILLING": "billing.>",
                            "CMS": "cms.>", "ASSETS": "assets.>"}
@@ -169,6 +193,22 @@ class ResolveHost(Command, frozen=True, kw_only=True):
     Reply: ClassVar[type[msgspec.Struct]] = ResolvedHost
     slug: str | None = None
     domain: str | None = None
+
+
+class VerifiedApiKey(msgspec.Struct, frozen=True, kw_only=True):
+    """The key's id and role when it is a live key of the tenant; `key_id` None otherwise."""
+
+    key_id: uuid.UUID | None = None
+    role: str | None = None
+
+
+class VerifyApiKey(Command, frozen=True, kw_only=True):
+    """Ask identity whether `key` is a live API key of `tenant_id`."""
+
+    SUBJECT: ClassVar[str] = "cmd.identity.apikey.verify.v1"
+    Reply: ClassVar[type[msgspec.Struct]] = VerifiedApiKey
+    tenant_id: uuid.UUID
+    key: str
 
 
 class CommandFailed(msgspec.Struct, frozen=True, kw_only=True):

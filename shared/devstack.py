@@ -108,6 +108,7 @@ class Stack:
             env["DATABASE_URL"] = self.database_url(name)
         if name == "identity":
             env["JWT_PRIVATE_KEY"] = made["jwt_private_key"]
+            env["PUBLIC_BASE_URL"] = f"http://{self.config.platform_domain}:{self.ports['gateway']}"
         return env
 
     def start_service(self, name: str, *, extra_env: dict[str, str] | None = None) -> None:

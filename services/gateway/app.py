@@ -54,7 +54,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.hosts = HostResolver(nc, platform_domain=settings.platform_domain,
                                        ttl=settings.host_cache_ttl, negative_ttl=settings.negative_cache_ttl)
         await app.state.hosts.start()
-        app.state.edge_auth = EdgeAuth(session, settings.identity_url.rstrip("/") + "/.well-known/jwks.json")
+        app.state.edge_auth = EdgeAuth(session, nc, settings.identity_url.rstrip("/") + "/.well-known/jwks.json")
         try:
             yield
         finally:

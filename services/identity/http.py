@@ -1,35 +1,106 @@
-"""Identity's HTTP routes."""
+"""Identity's HTTP routes: parse, call one use case, answer."""
 
 from __future__ import annotations
 
-from litestar import get, post
+import uuid
+from typing import Any
+
+from litestar import Request, delete, get, patch, post, put
 from litestar.datastructures import State
 from litestar.params import JSONBody
 
 from shared.auth import Caller, NotTenantHost, Role
 from shared.errors import Forbidden
-from shared.web import Runtime
 
-from . import service
-from .schemas import LoginIn, MeOut, SignupIn, SignupOut, TokenOut
+from . import accounts, domains, keys, members, tenants
+from .schemas import (
+    AcceptIn,
+    ApiKeyIn,
+    ApiKeyOut,
+    AuditEntryOut,
+    DomainIn,
+    DomainOut,
+    InvitationOut,
+    InviteIn,
+    LoginIn,
+    MemberOut,
+    MembershipOut,
+    MeOut,
+    PasswordResetIn,
+    PasswordResetRequestIn,
+    RefreshIn,
+    RoleIn,
+    SessionOut,
+    SignupIn,
+    SignupOut,
+    TenantOut,
+    TenantPatch,
+    TenantTokenIn,
+    TokenOut,
+)
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The address the gateway saw (it appends it last to X-Forwarded-For)."""
+    forwarded = request.headers.get("x-forwarded-for", "")
+    return forwarded.rsplit(",", 1)[-1].strip() or (request.client.host if request.client else "")
+
+
+def platform_only(caller: Caller) -> None:
+    if caller.tenant_id is not None:
+        raise Forbidden("use the platform's own host for this, not a tenant's")
+
+
+def tenant_host(caller: Caller) -> uuid.UUID:
+    if caller.tenant_id is None:
+        raise NotTenantHost("use your site's host for this")
+    return caller.tenant_id
+
+
+# sign-up, log-in, sessions -------------------------------------------------------------
 
 
 @post("/signup", status_code=201, summary="Create a tenant and its first owner")
-async def sign_up(data: JSONBody[SignupIn], caller: Caller, runtime: Runtime, state: State) -> SignupOut:
-    if caller.tenant_id is not None:
-        raise Forbidden("sign up on the platform's own host, not a tenant's")
-    return await service.sign_up(runtime.db, state.tokens, data)
+async def sign_up(data: JSONBody[SignupIn], caller: Caller, state: State) -> SignupOut:
+    platform_only(caller)
+    return await accounts.sign_up(state.ctx, data)
 
 
-@post("/login", status_code=200, summary="Exchange e-mail and password for an access token")
-async def log_in(data: JSONBody[LoginIn], caller: Caller, runtime: Runtime, state: State) -> TokenOut:
+@post("/login", status_code=200, summary="Log in: on the platform host a session, on a tenant host a token")
+async def log_in(data: JSONBody[LoginIn], caller: Caller, state: State,
+                 request: Request[Any, Any, Any]) -> SessionOut | TokenOut:
     if caller.tenant_id is None:
-        raise NotTenantHost("log in on your site's host")
-    return await service.log_in(runtime.db, state.tokens, caller.tenant_id, data)
+        return await accounts.log_in(state.ctx, data, client_address(request))
+    return await accounts.log_in_to_tenant(state.ctx, caller.tenant_id, data, client_address(request))
 
 
-@get("/me", summary="The signed-in account in this tenant")
-async def me(caller: Caller) -> MeOut:
+@post("/sessions/tenants", status_code=200, summary="The tenants this session may get tokens for")
+async def session_tenants(data: JSONBody[RefreshIn], state: State) -> list[MembershipOut]:
+    return await accounts.session_tenants(state.ctx, data.refresh_token)
+
+
+@post("/token", status_code=200, summary="An access token for one tenant; rotates the refresh token")
+async def tenant_token(data: JSONBody[TenantTokenIn], state: State) -> TokenOut:
+    return await accounts.tenant_token(state.ctx, data)
+
+
+@post("/logout", status_code=204, summary="End the session of this refresh token")
+async def log_out(data: JSONBody[RefreshIn], state: State) -> None:
+    await accounts.log_out(state.ctx, data.refresh_token)
+
+
+@post("/password-reset", status_code=202, summary="Mail a reset link (the answer never says if the e-mail exists)")
+async def request_password_reset(data: JSONBody[PasswordResetRequestIn], state: State) -> None:
+    await accounts.request_password_reset(state.ctx, data)
+
+
+@post("/password-reset/confirm", status_code=204, summary="Set a new password with a reset token")
+async def reset_password(data: JSONBody[PasswordResetIn], state: State) -> None:
+    await accounts.reset_password(state.ctx, data)
+
+
+@get("/me", summary="The signed-in account in this tenant", sync_to_thread=False)
+def me(caller: Caller) -> MeOut:
     tenant_id = caller.require(Role.VIEWER)
     assert caller.account_id is not None and caller.role is not None
     return MeOut(tenant_id=tenant_id, account_id=caller.account_id, role=caller.role)
@@ -37,7 +108,114 @@ async def me(caller: Caller) -> MeOut:
 
 @get("/.well-known/jwks.json", summary="Public keys that verify access tokens", sync_to_thread=False)
 def jwks(state: State) -> dict[str, list[dict[str, str]]]:
-    return {"keys": [state.tokens.key.jwk()]}
+    return state.ctx.tokens.jwks()
 
 
-ROUTES = [sign_up, log_in, me, jwks]
+# the tenant ---------------------------------------------------------------------------------
+
+
+@get("/tenant", summary="This tenant")
+async def get_tenant(caller: Caller, state: State) -> TenantOut:
+    return await tenants.get_tenant(state.ctx, caller)
+
+
+@patch("/tenant", summary="Rename the tenant or change its slug (OWNER)")
+async def update_tenant(data: JSONBody[TenantPatch], caller: Caller, state: State) -> TenantOut:
+    return await tenants.update_tenant(state.ctx, caller, data)
+
+
+@put("/tenant/theme", summary="Replace the design tokens (OWNER); defaults fill what is missing")
+async def update_theme(data: JSONBody[dict[str, Any]], caller: Caller, state: State) -> TenantOut:
+    return await tenants.update_theme(state.ctx, caller, data)
+
+
+@delete("/tenant", status_code=200, summary="Delete the tenant after a grace period (OWNER)")
+async def delete_tenant(caller: Caller, state: State) -> TenantOut:
+    return await tenants.delete_tenant(state.ctx, caller)
+
+
+@get("/tenant/audit", summary="Security-relevant actions, newest first (OWNER)")
+async def audit_log(caller: Caller, state: State, limit: int = 100) -> list[AuditEntryOut]:
+    return await tenants.audit_entries(state.ctx, caller, limit)
+
+
+# members and invitations ----------------------------------------------------------------------
+
+
+@get("/members", summary="Members of this tenant")
+async def list_members(caller: Caller, state: State) -> list[MemberOut]:
+    return await members.list_members(state.ctx, caller)
+
+
+@put("/members/{account_id:uuid}/role", summary="Change a member's role (OWNER)")
+async def change_role(account_id: uuid.UUID, data: JSONBody[RoleIn], caller: Caller, state: State) -> MemberOut:
+    return await members.change_role(state.ctx, caller, account_id, data)
+
+
+@delete("/members/{account_id:uuid}", status_code=204, summary="Remove a member (OWNER), or leave (yourself)")
+async def remove_member(account_id: uuid.UUID, caller: Caller, state: State) -> None:
+    await members.remove_member(state.ctx, caller, account_id)
+
+
+@post("/invitations", status_code=201, summary="Invite an e-mail with a role (OWNER)")
+async def invite(data: JSONBody[InviteIn], caller: Caller, state: State) -> InvitationOut:
+    return await members.invite(state.ctx, caller, data)
+
+
+@get("/invitations", summary="Invitations of this tenant (OWNER)")
+async def list_invitations(caller: Caller, state: State) -> list[InvitationOut]:
+    return await members.list_invitations(state.ctx, caller)
+
+
+@delete("/invitations/{invitation_id:uuid}", status_code=204, summary="Revoke an open invitation (OWNER)")
+async def revoke_invitation(invitation_id: uuid.UUID, caller: Caller, state: State) -> None:
+    await members.revoke_invitation(state.ctx, caller, invitation_id)
+
+
+@post("/invitations/accept", status_code=200, summary="Accept an invitation on the tenant's host")
+async def accept_invitation(data: JSONBody[AcceptIn], caller: Caller, state: State) -> TokenOut:
+    return await members.accept_invitation(state.ctx, tenant_host(caller), data)
+
+
+# API keys and domains ---------------------------------------------------------------------------
+
+
+@post("/api-keys", status_code=201, summary="Create an API key; the key is shown only in this answer (OWNER)")
+async def create_api_key(data: JSONBody[ApiKeyIn], caller: Caller, state: State) -> ApiKeyOut:
+    return await keys.create_api_key(state.ctx, caller, data)
+
+
+@get("/api-keys", summary="API keys of this tenant, without the keys (OWNER)")
+async def list_api_keys(caller: Caller, state: State) -> list[ApiKeyOut]:
+    return await keys.list_api_keys(state.ctx, caller)
+
+
+@delete("/api-keys/{key_id:uuid}", status_code=204, summary="Revoke an API key (OWNER)")
+async def revoke_api_key(key_id: uuid.UUID, caller: Caller, state: State) -> None:
+    await keys.revoke_api_key(state.ctx, caller, key_id)
+
+
+@put("/domain", summary="Set the custom domain; returns the TXT record that proves ownership (OWNER)")
+async def set_domain(data: JSONBody[DomainIn], caller: Caller, state: State) -> DomainOut:
+    return await domains.set_domain(state.ctx, caller, data)
+
+
+@get("/domain", summary="The custom domain and its verification state")
+async def get_domain(caller: Caller, state: State) -> DomainOut:
+    return await domains.get_domain(state.ctx, caller)
+
+
+@post("/domain/verify", status_code=200, summary="Check the TXT record now (OWNER)")
+async def verify_domain(caller: Caller, state: State) -> DomainOut:
+    return await domains.verify_domain(state.ctx, caller, state.txt_checker)
+
+
+@delete("/domain", status_code=204, summary="Remove the custom domain; it stops resolving at once (OWNER)")
+async def remove_domain(caller: Caller, state: State) -> None:
+    await domains.remove_domain(state.ctx, caller)
+
+
+ROUTES = [sign_up, log_in, session_tenants, tenant_token, log_out, request_password_reset, reset_password, me, jwks,
+          get_tenant, update_tenant, update_theme, delete_tenant, audit_log, list_members, change_role,
+          remove_member, invite, list_invitations, revoke_invitation, accept_invitation, create_api_key,
+          list_api_keys, revoke_api_key, set_domain, get_domain, verify_domain, remove_domain]

@@ -1,73 +1,417 @@
-"""Identity's SQL."""
+"""Identity's SQL. Tenant-scoped tables are filtered by row-level security, never by hand;
+the tenant registry, accounts, sessions and throttling are deliberately not tenant data."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Any
 
 import asyncpg
 
-INSERT_TENANT = """
-INSERT INTO identity.tenants (id, slug, name) VALUES ($1, $2, $3)
-"""
+Tx = asyncpg.Connection
 
-SELECT_SLUG_TAKEN = """
-SELECT EXISTS (SELECT 1 FROM identity.tenants WHERE slug = $1)
-"""
+# tenants -------------------------------------------------------------------------------
 
-SELECT_ACCOUNT_BY_EMAIL = """
-SELECT id, email, password_hash FROM identity.accounts WHERE lower(email) = lower($1)
+INSERT_TENANT = "INSERT INTO identity.tenants (id, slug, name, theme_config) VALUES ($1, $2, $3, $4)"
+SELECT_SLUG_TAKEN = "SELECT EXISTS (SELECT 1 FROM identity.tenants WHERE slug = $1)"
+SELECT_TENANT = """
+SELECT id, slug, name, custom_domain, theme_config, deleted_at, purge_after FROM identity.tenants WHERE id = $1
 """
-
-INSERT_ACCOUNT = """
-INSERT INTO identity.accounts (id, email, password_hash) VALUES ($1, $2, $3)
-"""
-
-INSERT_MEMBERSHIP = """
-INSERT INTO identity.memberships (tenant_id, account_id, role) VALUES ($1, $2, $3)
-"""
-
-SELECT_MEMBERSHIP_ROLE = """
-SELECT role FROM identity.memberships WHERE account_id = $1
-"""
-
-SELECT_TENANT_BY_SLUG = """
-SELECT id, slug FROM identity.tenants WHERE slug = $1 AND deleted_at IS NULL
-"""
-
-SELECT_TENANT_BY_DOMAIN = """
+SELECT_LIVE_TENANT_BY_SLUG = "SELECT id, slug FROM identity.tenants WHERE slug = $1 AND deleted_at IS NULL"
+SELECT_LIVE_TENANT_BY_DOMAIN = """
 SELECT id, slug FROM identity.tenants WHERE custom_domain = $1 AND deleted_at IS NULL
 """
+UPDATE_TENANT_NAMES = """
+UPDATE identity.tenants SET slug = $2, name = $3, updated_at = now() WHERE id = $1 AND deleted_at IS NULL
+"""
+UPDATE_TENANT_THEME = """
+UPDATE identity.tenants SET theme_config = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL
+"""
+MARK_TENANT_DELETED = """
+UPDATE identity.tenants SET deleted_at = now(), purge_after = now() + make_interval(secs => $2),
+       custom_domain = NULL, updated_at = now()
+WHERE id = $1 AND deleted_at IS NULL
+"""
+SET_TENANT_DOMAIN = "UPDATE identity.tenants SET custom_domain = $2, updated_at = now() WHERE id = $1"
+SELECT_TENANTS_WITH_DOMAINS = """
+SELECT id FROM identity.tenants WHERE custom_domain IS NOT NULL AND deleted_at IS NULL
+"""
 
 
-async def insert_tenant(tx: asyncpg.Connection, tenant_id: uuid.UUID, slug: str, name: str) -> None:
-    await tx.execute(INSERT_TENANT, tenant_id, slug, name)
+async def insert_tenant(tx: Tx, tenant_id: uuid.UUID, slug: str, name: str, theme: dict[str, Any]) -> None:
+    await tx.execute(INSERT_TENANT, tenant_id, slug, name, theme)
 
 
-async def slug_taken(tx: asyncpg.Connection, slug: str) -> bool:
+async def slug_taken(tx: Tx, slug: str) -> bool:
     return await tx.fetchval(SELECT_SLUG_TAKEN, slug)
 
 
-async def account_by_email(tx: asyncpg.Connection, email: str) -> asyncpg.Record | None:
+async def tenant(tx: Tx, tenant_id: uuid.UUID) -> asyncpg.Record | None:
+    return await tx.fetchrow(SELECT_TENANT, tenant_id)
+
+
+async def live_tenant_by_slug(tx: Tx, slug: str) -> asyncpg.Record | None:
+    return await tx.fetchrow(SELECT_LIVE_TENANT_BY_SLUG, slug)
+
+
+async def live_tenant_by_domain(tx: Tx, domain: str) -> asyncpg.Record | None:
+    return await tx.fetchrow(SELECT_LIVE_TENANT_BY_DOMAIN, domain)
+
+
+async def update_tenant_names(tx: Tx, tenant_id: uuid.UUID, slug: str, name: str) -> None:
+    await tx.execute(UPDATE_TENANT_NAMES, tenant_id, slug, name)
+
+
+async def update_tenant_theme(tx: Tx, tenant_id: uuid.UUID, theme: dict[str, Any]) -> None:
+    await tx.execute(UPDATE_TENANT_THEME, tenant_id, theme)
+
+
+async def mark_tenant_deleted(tx: Tx, tenant_id: uuid.UUID, grace_seconds: int) -> bool:
+    return await tx.execute(MARK_TENANT_DELETED, tenant_id, grace_seconds) == "UPDATE 1"
+
+
+async def set_tenant_domain(tx: Tx, tenant_id: uuid.UUID, domain: str | None) -> None:
+    await tx.execute(SET_TENANT_DOMAIN, tenant_id, domain)
+
+
+async def tenants_with_domains(tx: Tx) -> list[uuid.UUID]:
+    return [row["id"] for row in await tx.fetch(SELECT_TENANTS_WITH_DOMAINS)]
+
+
+# accounts and memberships ------------------------------------------------------------------
+
+SELECT_ACCOUNT_BY_EMAIL = "SELECT id, email, password_hash FROM identity.accounts WHERE lower(email) = lower($1)"
+SELECT_ACCOUNT = "SELECT id, email, password_hash FROM identity.accounts WHERE id = $1"
+INSERT_ACCOUNT = "INSERT INTO identity.accounts (id, email, password_hash) VALUES ($1, $2, $3)"
+UPDATE_PASSWORD = "UPDATE identity.accounts SET password_hash = $2 WHERE id = $1"
+INSERT_MEMBERSHIP = "INSERT INTO identity.memberships (tenant_id, account_id, role) VALUES ($1, $2, $3)"
+SELECT_ROLE = "SELECT role FROM identity.memberships WHERE account_id = $1"
+SELECT_MEMBERS = """
+SELECT m.account_id, a.email, m.role, m.created_at
+FROM identity.memberships m JOIN identity.accounts a ON a.id = m.account_id
+ORDER BY m.created_at, a.email
+"""
+# Locks every OWNER row of the tenant, so two concurrent demotions cannot both pass the check.
+COUNT_OWNERS_FOR_UPDATE = "SELECT account_id FROM identity.memberships WHERE role = 'OWNER' FOR UPDATE"
+UPDATE_ROLE = "UPDATE identity.memberships SET role = $2 WHERE account_id = $1"
+DELETE_MEMBERSHIP = "DELETE FROM identity.memberships WHERE account_id = $1"
+
+
+async def account_by_email(tx: Tx, email: str) -> asyncpg.Record | None:
     return await tx.fetchrow(SELECT_ACCOUNT_BY_EMAIL, email)
 
 
-async def insert_account(tx: asyncpg.Connection, account_id: uuid.UUID, email: str, password_hash: str) -> None:
+async def account(tx: Tx, account_id: uuid.UUID) -> asyncpg.Record | None:
+    return await tx.fetchrow(SELECT_ACCOUNT, account_id)
+
+
+async def insert_account(tx: Tx, account_id: uuid.UUID, email: str, password_hash: str) -> None:
     await tx.execute(INSERT_ACCOUNT, account_id, email, password_hash)
 
 
-async def insert_membership(tx: asyncpg.Connection, tenant_id: uuid.UUID, account_id: uuid.UUID,
-                            role: str) -> None:
+async def update_password(tx: Tx, account_id: uuid.UUID, password_hash: str) -> None:
+    await tx.execute(UPDATE_PASSWORD, account_id, password_hash)
+
+
+async def insert_membership(tx: Tx, tenant_id: uuid.UUID, account_id: uuid.UUID, role: str) -> None:
     await tx.execute(INSERT_MEMBERSHIP, tenant_id, account_id, role)
 
 
-async def membership_role(tx: asyncpg.Connection, account_id: uuid.UUID) -> str | None:
-    """The account's role in the transaction's tenant (RLS scopes the lookup)."""
-    return await tx.fetchval(SELECT_MEMBERSHIP_ROLE, account_id)
+async def role_of(tx: Tx, account_id: uuid.UUID) -> str | None:
+    """The account's role in the transaction's tenant."""
+    return await tx.fetchval(SELECT_ROLE, account_id)
 
 
-async def tenant_by_slug(tx: asyncpg.Connection, slug: str) -> asyncpg.Record | None:
-    return await tx.fetchrow(SELECT_TENANT_BY_SLUG, slug)
+async def members(tx: Tx) -> list[asyncpg.Record]:
+    return await tx.fetch(SELECT_MEMBERS)
 
 
-async def tenant_by_domain(tx: asyncpg.Connection, domain: str) -> asyncpg.Record | None:
-    return await tx.fetchrow(SELECT_TENANT_BY_DOMAIN, domain)
+async def owners_for_update(tx: Tx) -> list[uuid.UUID]:
+    return [row["account_id"] for row in await tx.fetch(COUNT_OWNERS_FOR_UPDATE)]
+
+
+async def update_role(tx: Tx, account_id: uuid.UUID, role: str) -> bool:
+    return await tx.execute(UPDATE_ROLE, account_id, role) == "UPDATE 1"
+
+
+async def delete_membership(tx: Tx, account_id: uuid.UUID) -> bool:
+    return await tx.execute(DELETE_MEMBERSHIP, account_id) == "DELETE 1"
+
+
+# The memberships of one account across tenants: RLS shows them only in a transaction
+# that has set app.account_id to that account (see the own_memberships policy).
+AS_ACCOUNT = "SELECT set_config('app.account_id', $1, true)"
+SELECT_MY_TENANTS = """
+SELECT m.tenant_id, t.slug, t.name, m.role
+FROM identity.memberships m JOIN identity.tenants t ON t.id = m.tenant_id
+WHERE m.account_id = $1 AND t.deleted_at IS NULL
+ORDER BY t.name, t.slug
+"""
+
+
+async def memberships_of(tx: Tx, account_id: uuid.UUID) -> list[asyncpg.Record]:
+    """Only call with an account the caller has authenticated."""
+    await tx.execute(AS_ACCOUNT, str(account_id))
+    return await tx.fetch(SELECT_MY_TENANTS, account_id)
+
+
+# sessions and refresh tokens -----------------------------------------------------------------
+
+INSERT_SESSION = "INSERT INTO identity.sessions (id, account_id) VALUES ($1, $2)"
+INSERT_REFRESH_TOKEN = """
+INSERT INTO identity.refresh_tokens (token_hash, session_id, expires_at)
+VALUES ($1, $2, now() + make_interval(secs => $3))
+"""
+# FOR UPDATE: two concurrent refreshes with one token must not both rotate it.
+SELECT_REFRESH_TOKEN_FOR_UPDATE = """
+SELECT r.session_id, r.expires_at, r.used_at, s.account_id, s.revoked_at
+FROM identity.refresh_tokens r JOIN identity.sessions s ON s.id = r.session_id
+WHERE r.token_hash = $1
+FOR UPDATE OF r, s
+"""
+MARK_REFRESH_TOKEN_USED = "UPDATE identity.refresh_tokens SET used_at = now() WHERE token_hash = $1"
+REVOKE_SESSION = """
+UPDATE identity.sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL
+"""
+REVOKE_ACCOUNT_SESSIONS = """
+UPDATE identity.sessions SET revoked_at = now(), revoked_reason = $2 WHERE account_id = $1 AND revoked_at IS NULL
+"""
+
+
+async def insert_session(tx: Tx, session_id: uuid.UUID, account_id: uuid.UUID) -> None:
+    await tx.execute(INSERT_SESSION, session_id, account_id)
+
+
+async def insert_refresh_token(tx: Tx, token_hash: bytes, session_id: uuid.UUID, ttl: int) -> None:
+    await tx.execute(INSERT_REFRESH_TOKEN, token_hash, session_id, float(ttl))
+
+
+async def refresh_token_for_update(tx: Tx, token_hash: bytes) -> asyncpg.Record | None:
+    return await tx.fetchrow(SELECT_REFRESH_TOKEN_FOR_UPDATE, token_hash)
+
+
+async def mark_refresh_token_used(tx: Tx, token_hash: bytes) -> None:
+    await tx.execute(MARK_REFRESH_TOKEN_USED, token_hash)
+
+
+async def revoke_session(tx: Tx, session_id: uuid.UUID, reason: str) -> None:
+    await tx.execute(REVOKE_SESSION, session_id, reason)
+
+
+async def revoke_account_sessions(tx: Tx, account_id: uuid.UUID, reason: str) -> None:
+    await tx.execute(REVOKE_ACCOUNT_SESSIONS, account_id, reason)
+
+
+# log-in throttling ---------------------------------------------------------------------------
+
+SELECT_LOCKED_UNTIL = "SELECT max(locked_until) FROM identity.login_throttle WHERE key = ANY($1::text[])"
+# After `max_failures`, each further failure doubles the lock-out, up to 15 minutes.
+RECORD_LOGIN_FAILURE = """
+INSERT INTO identity.login_throttle AS t (key, failures, last_failure) VALUES ($1, 1, now())
+ON CONFLICT (key) DO UPDATE SET
+  failures = CASE WHEN t.last_failure < now() - interval '15 minutes' THEN 1 ELSE t.failures + 1 END,
+  last_failure = now(),
+  locked_until = CASE WHEN t.failures + 1 >= $2
+    THEN now() + make_interval(secs => least(900, power(2, t.failures + 1 - $2)::int)) END
+"""
+CLEAR_LOGIN_FAILURES = "DELETE FROM identity.login_throttle WHERE key = $1"
+
+
+async def locked_until(tx: Tx, keys: list[str]) -> datetime | None:
+    return await tx.fetchval(SELECT_LOCKED_UNTIL, keys)
+
+
+async def record_login_failure(tx: Tx, key: str, max_failures: int) -> None:
+    await tx.execute(RECORD_LOGIN_FAILURE, key, max_failures)
+
+
+async def clear_login_failures(tx: Tx, key: str) -> None:
+    await tx.execute(CLEAR_LOGIN_FAILURES, key)
+
+
+# invitations ---------------------------------------------------------------------------------
+
+INSERT_INVITATION = """
+INSERT INTO identity.invitations (tenant_id, id, email, role, token_hash, invited_by, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))
+RETURNING id, email, role, expires_at, accepted_at, revoked_at
+"""
+SELECT_INVITATIONS = """
+SELECT id, email, role, expires_at, accepted_at, revoked_at FROM identity.invitations ORDER BY created_at DESC
+"""
+SELECT_INVITATION_BY_TOKEN_FOR_UPDATE = """
+SELECT id, email, role, expires_at, accepted_at, revoked_at FROM identity.invitations WHERE token_hash = $1 FOR UPDATE
+"""
+ACCEPT_INVITATION = "UPDATE identity.invitations SET accepted_at = now() WHERE id = $1"
+REVOKE_INVITATION = """
+UPDATE identity.invitations SET revoked_at = now() WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL
+"""
+
+
+async def insert_invitation(tx: Tx, tenant_id: uuid.UUID, email: str, role: str, token_hash: bytes,
+                            invited_by: uuid.UUID, ttl: int) -> asyncpg.Record:
+    return await tx.fetchrow(INSERT_INVITATION, tenant_id, uuid.uuid4(), email, role, token_hash, invited_by,
+                             float(ttl))
+
+
+async def invitations(tx: Tx) -> list[asyncpg.Record]:
+    return await tx.fetch(SELECT_INVITATIONS)
+
+
+async def invitation_by_token_for_update(tx: Tx, token_hash: bytes) -> asyncpg.Record | None:
+    return await tx.fetchrow(SELECT_INVITATION_BY_TOKEN_FOR_UPDATE, token_hash)
+
+
+async def accept_invitation(tx: Tx, invitation_id: uuid.UUID) -> None:
+    await tx.execute(ACCEPT_INVITATION, invitation_id)
+
+
+async def revoke_invitation(tx: Tx, invitation_id: uuid.UUID) -> bool:
+    return await tx.execute(REVOKE_INVITATION, invitation_id) == "UPDATE 1"
+
+
+# password resets -----------------------------------------------------------------------------
+
+INSERT_PASSWORD_RESET = """
+INSERT INTO identity.password_resets (token_hash, account_id, expires_at)
+VALUES ($1, $2, now() + make_interval(secs => $3))
+"""
+SELECT_PASSWORD_RESET_FOR_UPDATE = """
+SELECT account_id, expires_at, used_at FROM identity.password_resets WHERE token_hash = $1 FOR UPDATE
+"""
+USE_PASSWORD_RESET = "UPDATE identity.password_resets SET used_at = now() WHERE token_hash = $1"
+
+
+async def insert_password_reset(tx: Tx, token_hash: bytes, account_id: uuid.UUID, ttl: int) -> None:
+    await tx.execute(INSERT_PASSWORD_RESET, token_hash, account_id, float(ttl))
+
+
+async def password_reset_for_update(tx: Tx, token_hash: bytes) -> asyncpg.Record | None:
+    return await tx.fetchrow(SELECT_PASSWORD_RESET_FOR_UPDATE, token_hash)
+
+
+async def use_password_reset(tx: Tx, token_hash: bytes) -> None:
+    await tx.execute(USE_PASSWORD_RESET, token_hash)
+
+
+# API keys ------------------------------------------------------------------------------------
+
+INSERT_API_KEY = """
+INSERT INTO identity.api_keys (tenant_id, id, name, prefix, key_hash, role, created_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING id, name, prefix, role, created_at, last_used_at, revoked_at
+"""
+SELECT_API_KEYS = """
+SELECT id, name, prefix, role, created_at, last_used_at, revoked_at FROM identity.api_keys ORDER BY created_at DESC
+"""
+REVOKE_API_KEY = "UPDATE identity.api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL"
+# Touch last_used_at at most once a minute: a busy key must not write on every request.
+USE_API_KEY = """
+UPDATE identity.api_keys SET last_used_at = now()
+WHERE key_hash = $1 AND revoked_at IS NULL
+  AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+"""
+SELECT_ACTIVE_API_KEY = "SELECT id, role FROM identity.api_keys WHERE key_hash = $1 AND revoked_at IS NULL"
+
+
+async def insert_api_key(tx: Tx, tenant_id: uuid.UUID, name: str, prefix: str, key_hash: bytes, role: str,
+                         created_by: uuid.UUID) -> asyncpg.Record:
+    return await tx.fetchrow(INSERT_API_KEY, tenant_id, uuid.uuid4(), name, prefix, key_hash, role, created_by)
+
+
+async def api_keys(tx: Tx) -> list[asyncpg.Record]:
+    return await tx.fetch(SELECT_API_KEYS)
+
+
+async def revoke_api_key(tx: Tx, key_id: uuid.UUID) -> bool:
+    return await tx.execute(REVOKE_API_KEY, key_id) == "UPDATE 1"
+
+
+async def active_api_key(tx: Tx, key_hash: bytes) -> asyncpg.Record | None:
+    row = await tx.fetchrow(SELECT_ACTIVE_API_KEY, key_hash)
+    if row is not None:
+        await tx.execute(USE_API_KEY, key_hash)
+    return row
+
+
+# domains -------------------------------------------------------------------------------------
+
+UPSERT_DOMAIN = """
+INSERT INTO identity.domains (tenant_id, domain, token) VALUES ($1, $2, $3)
+ON CONFLICT (tenant_id) DO UPDATE SET domain = excluded.domain, token = excluded.token, verified_at = NULL,
+  last_checked_at = NULL, flagged_at = NULL, created_at = now()
+RETURNING domain, token, verified_at, flagged_at, last_checked_at
+"""
+SELECT_DOMAIN = "SELECT domain, token, verified_at, flagged_at, last_checked_at FROM identity.domains"
+RECORD_DOMAIN_CHECK = """
+UPDATE identity.domains SET last_checked_at = now(),
+  verified_at = CASE WHEN $1 THEN coalesce(verified_at, now()) ELSE verified_at END,
+  flagged_at = CASE WHEN $1 THEN NULL WHEN verified_at IS NOT NULL THEN coalesce(flagged_at, now()) END
+RETURNING domain, token, verified_at, flagged_at, last_checked_at
+"""
+DELETE_DOMAIN = "DELETE FROM identity.domains RETURNING domain"
+
+
+async def upsert_domain(tx: Tx, tenant_id: uuid.UUID, domain: str, token: str) -> asyncpg.Record:
+    return await tx.fetchrow(UPSERT_DOMAIN, tenant_id, domain, token)
+
+
+async def domain(tx: Tx) -> asyncpg.Record | None:
+    return await tx.fetchrow(SELECT_DOMAIN)
+
+
+async def record_domain_check(tx: Tx, found: bool) -> asyncpg.Record | None:
+    return await tx.fetchrow(RECORD_DOMAIN_CHECK, found)
+
+
+async def delete_domain(tx: Tx) -> str | None:
+    return await tx.fetchval(DELETE_DOMAIN)
+
+
+# audit and mail ------------------------------------------------------------------------------
+
+INSERT_AUDIT = """
+INSERT INTO identity.audit_log (tenant_id, id, actor_account_id, action, detail) VALUES ($1, $2, $3, $4, $5)
+"""
+SELECT_AUDIT = """
+SELECT at, action, actor_account_id, detail FROM identity.audit_log ORDER BY at DESC LIMIT $1
+"""
+INSERT_MAIL = "INSERT INTO identity.mail_queue (to_address, subject, body) VALUES ($1, $2, $3)"
+CLAIM_MAIL = """
+SELECT id, to_address, subject, body FROM identity.mail_queue
+WHERE sent_at IS NULL AND attempts < 10 ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+"""
+MARK_MAIL_SENT = "UPDATE identity.mail_queue SET sent_at = now(), attempts = attempts + 1 WHERE id = $1"
+MARK_MAIL_FAILED = "UPDATE identity.mail_queue SET attempts = attempts + 1, last_error = $2 WHERE id = $1"
+SELECT_MAIL_TO = """
+SELECT to_address, subject, body, created_at FROM identity.mail_queue WHERE lower(to_address) = lower($1) ORDER BY id
+"""
+
+
+async def audit(tx: Tx, tenant_id: uuid.UUID, actor: uuid.UUID | None, action: str, **detail: Any) -> None:
+    await tx.execute(INSERT_AUDIT, tenant_id, uuid.uuid4(), actor, action, detail)
+
+
+async def audit_entries(tx: Tx, limit: int) -> list[asyncpg.Record]:
+    return await tx.fetch(SELECT_AUDIT, limit)
+
+
+async def queue_mail(tx: Tx, to_address: str, subject: str, body: str) -> None:
+    await tx.execute(INSERT_MAIL, to_address, subject, body)
+
+
+async def claim_mail(tx: Tx, limit: int) -> list[asyncpg.Record]:
+    return await tx.fetch(CLAIM_MAIL, limit)
+
+
+async def mark_mail_sent(tx: Tx, mail_id: int) -> None:
+    await tx.execute(MARK_MAIL_SENT, mail_id)
+
+
+async def mark_mail_failed(tx: Tx, mail_id: int, error: str) -> None:
+    await tx.execute(MARK_MAIL_FAILED, mail_id, error[:500])
+
+
+async def mail_to(tx: Tx, address: str) -> list[asyncpg.Record]:
+    return await tx.fetch(SELECT_MAIL_TO, address)

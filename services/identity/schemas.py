@@ -1,31 +1,70 @@
-"""Identity's request and response bodies."""
+"""Identity's request and response bodies. Text fields carry length limits so that an
+over-long value is a 400/422, never a database error."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 import msgspec
 
-
-class SignupIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    slug: str
-    name: str
-    email: str
-    password: str
-
-
-class LoginIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    email: str
-    password: str
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=63)]
+Secret = Annotated[str, msgspec.Meta(min_length=8, max_length=200)]
+RoleName = Literal["OWNER", "EDITOR", "VIEWER"]
 
 
-class TokenOut(msgspec.Struct, frozen=True):
+class Body(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Request bodies refuse unknown fields: a typo is an error, not silently ignored."""
+
+
+class SignupIn(Body, frozen=True):
+    slug: Slug
+    name: Name
+    email: Email
+    password: Password
+
+
+class LoginIn(Body, frozen=True):
+    email: Email
+    password: Password
+
+
+class RefreshIn(Body, frozen=True):
+    refresh_token: Secret
+
+
+class TenantTokenIn(Body, frozen=True):
+    refresh_token: Secret
+    tenant_id: uuid.UUID
+
+
+class TokenOut(msgspec.Struct, frozen=True, omit_defaults=True):
     access_token: str
     tenant_id: uuid.UUID
     account_id: uuid.UUID
     role: str
     expires_in: int
+    refresh_token: str | None = None
     token_type: str = "Bearer"
+
+
+class MembershipOut(msgspec.Struct, frozen=True):
+    tenant_id: uuid.UUID
+    slug: str
+    name: str
+    role: str
+
+
+class SessionOut(msgspec.Struct, frozen=True):
+    """A platform log-in: a refresh token and the tenants it can get access tokens for."""
+
+    refresh_token: str
+    account_id: uuid.UUID
+    tenants: list[MembershipOut]
 
 
 class SignupOut(msgspec.Struct, frozen=True):
@@ -39,3 +78,93 @@ class MeOut(msgspec.Struct, frozen=True):
     tenant_id: uuid.UUID
     account_id: uuid.UUID
     role: str
+
+
+class TenantOut(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    slug: str
+    name: str
+    custom_domain: str | None
+    theme: dict[str, Any]
+    deleted_at: datetime | None = None
+    purge_after: datetime | None = None
+
+
+class TenantPatch(Body, frozen=True):
+    slug: Slug | None = None
+    name: Name | None = None
+
+
+class MemberOut(msgspec.Struct, frozen=True):
+    account_id: uuid.UUID
+    email: str
+    role: str
+    since: datetime
+
+
+class RoleIn(Body, frozen=True):
+    role: RoleName
+
+
+class InviteIn(Body, frozen=True):
+    email: Email
+    role: RoleName
+
+
+class InvitationOut(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    email: str
+    role: str
+    expires_at: datetime
+    accepted_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class AcceptIn(Body, frozen=True):
+    token: Secret
+    password: Password | None = None  # needed only when the e-mail has no account yet
+
+
+class PasswordResetRequestIn(Body, frozen=True):
+    email: Email
+
+
+class PasswordResetIn(Body, frozen=True):
+    token: Secret
+    password: Password
+
+
+class ApiKeyIn(Body, frozen=True):
+    name: Name
+    role: RoleName = "EDITOR"
+
+
+class ApiKeyOut(msgspec.Struct, frozen=True, omit_defaults=True):
+    id: uuid.UUID
+    name: str
+    prefix: str
+    role: str
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+    key: str | None = None  # shown once, at creation
+
+
+class DomainIn(Body, frozen=True):
+    domain: Annotated[str, msgspec.Meta(min_length=4, max_length=253)]
+
+
+class DomainOut(msgspec.Struct, frozen=True):
+    domain: str
+    txt_name: str
+    txt_value: str
+    verified_at: datetime | None
+    flagged_at: datetime | None
+    last_checked_at: datetime | None
+
+
+class AuditEntryOut(msgspec.Struct, frozen=True):
+    at: datetime
+    action: str
+    actor_account_id: uuid.UUID | None
+    detail: dict[str, Any]

@@ -7,5 +7,19 @@ from shared.web import ServiceSettings
 
 class Settings(ServiceSettings, frozen=True, kw_only=True):
     jwt_private_key: str  # PEM of the Ed25519 key that signs access tokens
+    jwt_previous_private_key: str = ""  # the key before the last rotation: still verifies, never signs
     access_token_ttl: int = 900
+    refresh_token_ttl: int = 30 * 24 * 3600
     platform_domain: str = "localhost"
+    public_base_url: str = "http://localhost:8000"  # the platform's own address, for links in e-mails
+    password_time_cost: int = 2
+    password_memory_kib: int = 19456
+    invitation_ttl: int = 7 * 24 * 3600
+    password_reset_ttl: int = 3600
+    tenant_deletion_grace: int = 30 * 24 * 3600
+    login_max_failures: int = 5  # per e-mail and per client address, before a growing lock-out
+    smtp_url: str = ""  # smtp://host:port; empty keeps mail queued (and listed by the dev mailbox)
+    mail_from: str = "Sitebuilder <no-reply@sitebuilder.localhost>"
+    domain_verify_label: str = "_sitebuilder-verify"
+    dns_resolver: str = ""  # host:port of the resolver that checks TXT records; empty: the system's
+    domain_recheck_interval: int = 3600

@@ -1,6 +1,6 @@
 import pytest
 
-from services.identity.domain import check_email, check_slug, hash_password, password_matches
+from services.identity.domain import Passwords, check_email, check_name, check_slug
 from shared.errors import Invalid
 
 
@@ -21,9 +21,25 @@ def test_email_shape() -> None:
         check_email("not-an-email")
 
 
-def test_password_hash_round_trip() -> None:
-    stored = hash_password("correct horse battery")
-    assert password_matches("correct horse battery", stored)
-    assert not password_matches("wrong horse battery", stored)
-    assert not password_matches("anything", "garbage")
-    assert hash_password("same") != hash_password("same")  # salted
+def test_password_hash_round_trip_is_argon2id() -> None:
+    passwords = Passwords(time_cost=1, memory_kib=8192)
+    stored = passwords.hash("correct horse battery")
+    assert stored.startswith("$argon2id$")
+    assert passwords.matches("correct horse battery", stored)
+    assert not passwords.matches("wrong horse battery", stored)
+    assert not passwords.matches("anything", "garbage")
+    assert not passwords.matches("anything", None)  # unknown account: decoy work, never a match
+    assert passwords.hash("same") != passwords.hash("same")  # salted
+    assert Passwords(time_cost=2, memory_kib=8192).needs_rehash(stored)
+
+
+@pytest.mark.parametrize("slug", ["nike\n", "nіke", "ｎｉｋｅ", "ni ke"])  # newline, Cyrillic і, full-width
+def test_look_alike_and_sneaky_slugs_are_refused(slug: str) -> None:
+    with pytest.raises(Invalid):
+        check_slug(slug)
+
+
+def test_names_are_tidied_and_must_be_visible() -> None:
+    assert check_name("  Acme   Studio ") == "Acme Studio"
+    with pytest.raises(Invalid):
+        check_name("\u200b\x00")

@@ -1,0 +1,92 @@
+"""A tenant's design tokens (the seed's `themeConfig`): a validated document, not free JSON.
+
+Missing values take defaults; a colour meant to be read on another (`text` on
+`background`, `on_primary` on `primary`) is derived when absent and must reach WCAG AA
+contrast (4.5:1) when given. Unknown keys are refused so that typos do not pass silently.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from shared.errors import Invalid
+
+Hex = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$", description="#rrggbb")]
+Font = Literal["Inter", "Roboto", "Open Sans", "Lato", "Montserrat", "Poppins", "DM Sans", "IBM Plex Sans",
+               "Source Serif 4", "Merriweather", "Playfair Display", "Lora", "system-ui"]
+MIN_CONTRAST = 4.5
+BLACK, WHITE = "#111827", "#ffffff"
+
+
+class Colors(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    primary: Hex = "#2563eb"
+    on_primary: Hex | None = None  # derived: black or white, whichever reads better on primary
+    secondary: Hex = "#7c3aed"
+    accent: Hex = "#f59e0b"
+    background: Hex = "#ffffff"
+    surface: Hex = "#f3f4f6"
+    text: Hex | None = None  # derived from background
+    muted: Hex = "#6b7280"
+
+
+class Fonts(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    heading: Font = "Inter"
+    body: Font = "Inter"
+
+
+Radius = Annotated[int, msgspec.Meta(ge=0, le=48)]
+Step = Annotated[int, msgspec.Meta(ge=0, le=256)]
+Scale = Annotated[list[Step], msgspec.Meta(min_length=4, max_length=16)]
+
+
+class Theme(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    colors: Colors = Colors()
+    fonts: Fonts = Fonts()
+    radius: Radius = 8
+    spacing: Scale = msgspec.field(default_factory=lambda: [0, 4, 8, 12, 16, 24, 32, 48, 64])
+    logo_asset_id: uuid.UUID | None = None
+
+
+def parse_theme(document: Any) -> Theme:
+    """The theme as stored: validated, defaults filled, readable colour pairs checked."""
+    try:
+        theme = msgspec.convert(document, Theme)
+    except msgspec.ValidationError as exc:
+        field = str(exc).rsplit("at `$.", 1)[-1].rstrip("`") if "at `$." in str(exc) else None
+        raise Invalid(f"the theme is not valid: {exc}", errors=[{"field": field, "problem": str(exc)}]) from None
+    if theme.spacing != sorted(theme.spacing):
+        raise Invalid("the spacing scale must ascend", errors=[{"field": "spacing"}])
+    colors = theme.colors
+    colors = msgspec.structs.replace(
+        colors, text=colors.text or readable_on(colors.background),
+        on_primary=colors.on_primary or readable_on(colors.primary))
+    for field, foreground, background in (("colors.text", colors.text, colors.background),
+                                          ("colors.on_primary", colors.on_primary, colors.primary)):
+        ratio = contrast(foreground, background)  # type: ignore[arg-type]
+        if ratio < MIN_CONTRAST:
+            raise Invalid(f"{field} {foreground} on {background} has contrast {ratio:.2f}:1; "
+                          f"at least {MIN_CONTRAST}:1 is needed to be readable",
+                          errors=[{"field": field, "contrast": round(ratio, 2)}])
+    return msgspec.structs.replace(theme, colors=colors)
+
+
+def readable_on(background: str) -> str:
+    return BLACK if contrast(BLACK, background) >= contrast(WHITE, background) else WHITE
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _luminance(colour: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)

@@ -1,0 +1,42 @@
+"""Access tokens (EdDSA JWTs, 15 minutes) and opaque refresh tokens, API keys and other
+one-time secrets, of which only SHA-256 hashes are stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+
+from shared.auth import SigningKey
+
+from .schemas import TokenOut
+
+
+def new_secret(prefix: str) -> tuple[str, bytes]:
+    """A random token for a person to hold, and the hash we keep instead of it."""
+    token = f"{prefix}_{secrets.token_urlsafe(32)}"
+    return token, digest(token)
+
+
+def digest(token: str) -> bytes:
+    # A fast hash is right here: the tokens are 256 random bits, not guessable passwords.
+    return hashlib.sha256(token.encode()).digest()
+
+
+class Tokens:
+    """Signs access tokens with the current key; publishes it and the previous one, so a
+    key rotation does not log anyone out."""
+
+    def __init__(self, current: SigningKey, previous: SigningKey | None, ttl: int) -> None:
+        self.key = current
+        self.previous = previous
+        self.ttl = ttl
+
+    def jwks(self) -> dict[str, list[dict[str, str]]]:
+        return {"keys": [key.jwk() for key in (self.key, self.previous) if key is not None]}
+
+    def issue(self, account_id: uuid.UUID, tenant_id: uuid.UUID, role: str,
+              refresh_token: str | None = None) -> TokenOut:
+        token = self.key.issue(account_id=account_id, tenant_id=tenant_id, role=role, ttl=self.ttl)
+        return TokenOut(access_token=token, tenant_id=tenant_id, account_id=account_id, role=role,
+                        expires_in=self.ttl, refresh_token=refresh_token)
