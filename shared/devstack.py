@@ -124,13 +124,13 @@ class Stack:
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
 
-    def start_services(self) -> None:
+    def start_services(self, extra_env: dict[str, dict[str, str]] | None = None) -> None:
         for name in ("gateway", *SERVICES):
             if not port_is_free(self.ports[name]):
                 raise InfraError(f"port {self.ports[name]} for {name} is taken; "
                                  "set GATEWAY_PORT / SERVICE_BASE_PORT or stop that program.")
         for name in (*SERVICES, "gateway"):
-            self.start_service(name)
+            self.start_service(name, extra_env=(extra_env or {}).get(name))
         for name in (*SERVICES, "gateway"):
             self.wait_ready(name)
 

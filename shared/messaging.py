@@ -68,6 +68,13 @@ async def add_event(tx: asyncpg.Connection, event: Event) -> None:
                      inject_headers())
 
 
+async def add_events(tx: asyncpg.Connection, events: Sequence[Event]) -> None:
+    """`add_event` for many events in one round trip."""
+    headers = inject_headers()
+    await tx.executemany(INSERT_OUTBOX, [(event.event_id, event.subject(), encode_event(event), headers)
+                                         for event in events])
+
+
 async def connect_nats(url: str, *, name: str) -> NATS:
     return await nats.connect(url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5)
 
@@ -145,20 +152,31 @@ class OutboxRelay:
 
 # inbox and consumers --------------------------------------------------------------
 
-RECORD_INBOX = """
-INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true
+# One statement records a whole batch; RETURNING names the events not seen before.
+RECORD_INBOX_BATCH = """
+INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id
 """
+FORGET_INBOX = "DELETE FROM inbox WHERE consumer = $1 AND event_id = $2"
+
+# Failures of the database or the network, not of the event: retried without spending
+# the message's deliveries, so an outage cannot push good events to the dead letters.
+INFRASTRUCTURE_ERRORS = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+                         asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError)
 
 Handler = Callable[[asyncpg.Connection, Any], Awaitable[None]]
 
 
 class EventConsumer:
-    """A durable JetStream consumer that applies each event exactly once per consumer."""
+    """A durable JetStream consumer that applies each event exactly once per consumer.
+
+    Handlers get the tenant transaction and should only write to the database: a batch
+    that fails is rolled back and re-run, so a handler may run more than once, but only one
+    run's effects are ever committed (calls to paid APIs belong before the event, not here)."""
 
     def __init__(self, db: Database, js: JetStreamContext, *, durable: str,
                  events: Sequence[type[Event]], handler: Handler, max_deliver: int = 5,
                  ack_wait: float = 30.0, backoff: Sequence[float] = (0.2, 1.0, 5.0, 15.0),
-                 batch_size: int = 64) -> None:
+                 batch_size: int = 256) -> None:
         if not events:
             raise ValueError("a consumer needs at least one event type")
         streams = {_stream_of(event) for event in events}
@@ -192,41 +210,102 @@ class EventConsumer:
                     messages = await sub.fetch(self.batch_size, timeout=5)
                 except nats.errors.TimeoutError:
                     continue
-                except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError):
+                except (nats.errors.Error, nats.js.errors.Error) as exc:  # reconnecting, or a server hiccup
+                    log.warning("%s: fetch failed (%s); retrying", self.durable, exc)
                     await asyncio.sleep(0.5)
                     continue
-                for msg in messages:
-                    await self.handle(msg)
+                await self.handle_batch(messages)
         finally:
             # A pull subscription left behind would hold the connection's drain open.
             await sub.unsubscribe()
 
-    async def handle(self, msg: Msg) -> None:
-        try:
-            event = decode_event(msg.data)
-        except msgspec.DecodeError as exc:
-            await self._dead_letter(msg, f"undecodable: {exc}")
-            return
-        parent = extract_context(msg.headers)
-        with _tracer.start_as_current_span(
-            f"consume {event.subject()}", context=parent, kind=trace.SpanKind.CONSUMER,
-            attributes={"messaging.consumer.group.name": self.durable, "tenant.id": str(event.tenant_id)},
-        ):
+    async def handle_batch(self, messages: Sequence[Msg]) -> None:
+        """Apply a fetched batch: one transaction per tenant (one commit, not one per event),
+        a savepoint per event (one failure does not undo the others), then ack or retry."""
+        by_tenant: dict[Any, list[tuple[Msg, Event]]] = {}
+        for msg in messages:
             try:
-                async with self.db.tenant_tx(event.tenant_id) as tx:
-                    if await tx.fetchval(RECORD_INBOX, self.durable, event.event_id):
-                        await self.handler(tx, event)
-            except Exception as exc:
-                delivered = msg.metadata.num_delivered
-                if delivered >= self.max_deliver:
-                    await self._dead_letter(msg, f"{type(exc).__name__}: {exc}")
+                event = decode_event(msg.data)
+            except msgspec.DecodeError as exc:
+                await self._dead_letter(msg, f"undecodable: {exc}")
+                continue
+            by_tenant.setdefault(event.tenant_id, []).append((msg, event))
+        for tenant_id, items in by_tenant.items():
+            failures = await self._apply_until_stored(tenant_id, items)
+            for msg, event in items:
+                failure = failures.get(event.event_id)
+                if failure is None:
+                    await self._settle(msg.ack())
+                    self.handled += 1
                 else:
-                    log.warning("%s failed on %s (delivery %d): %s", self.durable, event.event_id,
-                                delivered, exc)
-                    await msg.nak(delay=self.backoff[min(delivered, len(self.backoff)) - 1])
-                return
-        await msg.ack()
-        self.handled += 1
+                    await self._retry_or_dead_letter(msg, event, failure)
+
+    async def _apply_until_stored(self, tenant_id: Any, items: list[tuple[Msg, Event]]) -> dict[Any, Exception]:
+        delay = 0.2
+        while True:
+            try:
+                try:
+                    return await self._apply(tenant_id, items, isolate=False)
+                except _HandlerFailed as failed:
+                    # Rare: redo the batch with a savepoint per event, so the others still commit;
+                    # the event that failed is not run twice in one delivery.
+                    return await self._apply(tenant_id, items, isolate=True, known={failed.event_id: failed.error})
+            except INFRASTRUCTURE_ERRORS as exc:
+                log.warning("%s: database unavailable (%s); holding %d events", self.durable, exc, len(items))
+                for msg, _ in items:
+                    await self._settle(msg.in_progress())  # keeps them ours without a redelivery
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _apply(self, tenant_id: Any, items: list[tuple[Msg, Event]], *, isolate: bool,
+                     known: dict[Any, Exception] | None = None) -> dict[Any, Exception]:
+        """Run the handlers in one transaction. Without `isolate`, the first failure aborts
+        the batch (two round trips a savepoint are saved on the common, happy path)."""
+        failures: dict[Any, Exception] = dict(known or {})
+        async with self.db.tenant_tx(tenant_id) as tx:
+            fresh = {row["event_id"] for row in
+                     await tx.fetch(RECORD_INBOX_BATCH, self.durable, [event.event_id for _, event in items])}
+            for msg, event in items:
+                if event.event_id not in fresh:
+                    continue  # seen before: a redelivery, or a second copy within this batch
+                fresh.discard(event.event_id)
+                if event.event_id in failures:
+                    await tx.execute(FORGET_INBOX, self.durable, event.event_id)
+                    continue
+                with _tracer.start_as_current_span(
+                    f"consume {event.subject()}", context=extract_context(msg.headers), kind=trace.SpanKind.CONSUMER,
+                    attributes={"messaging.consumer.group.name": self.durable, "tenant.id": str(tenant_id)},
+                ) as span:
+                    try:
+                        if isolate:
+                            async with tx.transaction():  # a savepoint
+                                await self.handler(tx, event)
+                        else:
+                            await self.handler(tx, event)
+                    except INFRASTRUCTURE_ERRORS:
+                        raise
+                    except Exception as exc:
+                        span.record_exception(exc)
+                        if not isolate:
+                            raise _HandlerFailed(event.event_id, exc) from exc
+                        failures[event.event_id] = exc
+                        await tx.execute(FORGET_INBOX, self.durable, event.event_id)
+        return failures
+
+    async def _retry_or_dead_letter(self, msg: Msg, event: Event, failure: Exception) -> None:
+        delivered = msg.metadata.num_delivered
+        if delivered >= self.max_deliver:
+            await self._dead_letter(msg, f"{type(failure).__name__}: {failure}")
+            return
+        log.warning("%s failed on %s (delivery %d): %s", self.durable, event.event_id, delivered, failure)
+        await self._settle(msg.nak(delay=self.backoff[min(delivered, len(self.backoff)) - 1]))
+
+    async def _settle(self, acknowledgement: Awaitable[None]) -> None:
+        """An ack lost to a reconnect only means a redelivery, which the inbox absorbs."""
+        try:
+            await acknowledgement
+        except (nats.errors.Error, nats.js.errors.Error) as exc:
+            log.warning("%s: could not settle a message (%s); it will be redelivered", self.durable, exc)
 
     async def _dead_letter(self, msg: Msg, reason: str) -> None:
         log.error("%s: dead-lettering %s: %s", self.durable, msg.subject, reason)
@@ -235,6 +314,15 @@ class EventConsumer:
         headers.pop("Nats-Msg-Id", None)
         await self.js.publish(f"dlq.{self.durable}", msg.data, headers=headers)
         await msg.term()
+
+
+class _HandlerFailed(Exception):
+    """A handler failed in a batch run without savepoints; the batch is redone with them."""
+
+    def __init__(self, event_id: Any, error: Exception) -> None:
+        super().__init__(str(error))
+        self.event_id = event_id
+        self.error = error
 
 
 def _stream_of(event: type[Event]) -> str:

@@ -15,6 +15,8 @@ from shared.db import Database
 from shared.devstack import ROOT, Stack, StackSettings
 from shared.embedded import free_port
 from shared.messaging import connect_nats, ensure_streams
+from tests.servers.dns_responder import DnsResponder
+from tests.servers.smtp_sink import SmtpSink
 
 ROLE_PASSWORD = "platform-test-password"
 # Kernel tests drive relays and consumers by hand, so they get a database of their own:
@@ -57,10 +59,29 @@ def _free_block(size: int) -> int:
 
 
 @pytest.fixture(scope="session")
-def platform(stack: Stack) -> Stack:
-    """The stack with all five services running (started on first use)."""
+def dns_responder() -> Iterator[DnsResponder]:
+    responder = DnsResponder()
+    responder.start()
+    yield responder
+    responder.stop()
+
+
+@pytest.fixture(scope="session")
+def mailbox() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def platform(stack: Stack, dns_responder: DnsResponder, mailbox: SmtpSink) -> Stack:
+    """The stack with all five services running (started on first use). Identity checks
+    DNS with the test responder, mails to the test mailbox, and re-checks domains often."""
     if not stack.processes:
-        stack.start_services()
+        stack.start_services(extra_env={"identity": {
+            "DNS_RESOLVER": dns_responder.address, "SMTP_URL": mailbox.url, "DOMAIN_RECHECK_INTERVAL": "1",
+        }})
     return stack
 
 

@@ -91,3 +91,27 @@ async def test_failures_are_retried_then_dead_lettered(billing_db: Database, nat
         recorded = await tx.fetchval("SELECT count(*) FROM inbox WHERE consumer = $1 AND event_id = $2",
                                      durable, poison.event_id)
     assert recorded == 0
+
+
+async def test_a_database_outage_holds_events_instead_of_dead_lettering_them(
+        billing_db: Database, nats_client, tenant_id: uuid.UUID) -> None:
+    import asyncpg
+
+    js = nats_client.jetstream()
+    event = TenantDeletedV1(tenant_id=tenant_id, slug="outage")
+    dlq_start = await last_seq(js, "DEAD_LETTERS")
+    await js.publish(event.subject(), encode_event(event))
+    attempts: Counter[str] = Counter()
+
+    async def handler(tx, received: TenantDeletedV1) -> None:  # type: ignore[no-untyped-def]
+        if received.event_id != event.event_id:
+            return
+        attempts["calls"] += 1
+        if attempts["calls"] <= 4:  # more failures than max_deliver allows for event errors
+            raise asyncpg.PostgresConnectionError("connection lost")
+
+    consumer = EventConsumer(billing_db, js, durable=f"test-outage-{uuid.uuid4().hex[:8]}",
+                             events=[TenantDeletedV1], handler=handler, max_deliver=2)
+    await run_until(consumer, lambda: attempts["calls"] >= 5, timeout=20)
+    assert attempts["calls"] == 5
+    assert await last_seq(js, "DEAD_LETTERS") == dlq_start

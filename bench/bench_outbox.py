@@ -1,0 +1,186 @@
+"""Outbox commit -> consumer handled, beside bare JetStream publish -> consume.
+
+The platform path is the real kernel: `add_events` in a tenant transaction, `OutboxRelay`
+woken by NOTIFY, JetStream, and `EventConsumer` handling each event in a tenant
+transaction with its inbox insert. The reference runs on the same NATS server in the
+same run, so the ratio is what the outbox and the inbox cost on this machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+import msgspec
+from nats.js import JetStreamContext
+
+from bench.bare_jetstream import bare_jetstream
+from bench.harness import Report, Row, RunOptions, verdict
+from bench.infra import Infra, bench_infra
+from bench.outbox_pipeline import outbox_pipeline
+from bench.stats import LatencySummary, Throughput, summarize_latencies
+from shared.contracts import AccountOpenedV1, encode_event
+from shared.messaging import connect_nats, ensure_streams
+from shared.telemetry import setup_tracing
+
+P50_TARGET_MS = 5.0
+THROUGHPUT_TARGET_SHARE = 0.30  # of the pipelined bare throughput
+
+
+class Sizes(msgspec.Struct, frozen=True, kw_only=True):
+    warmup: int
+    latency_events: int
+    latency_budget: float  # seconds for a whole latency phase, however many got through
+    latency_timeout_each: float
+    writers: int
+    writer_events: int
+    batched_events: int
+    batch_size: int
+    bare_pipelined: int
+    bare_awaited: int
+    drain_timeout: float  # seconds for a throughput phase's writes, and again for its handling
+
+
+FULL = Sizes(warmup=50, latency_events=500, latency_budget=8.0, latency_timeout_each=2.0, writers=8,
+             writer_events=5000, batched_events=10000, batch_size=100, bare_pipelined=20000,
+             bare_awaited=3000, drain_timeout=20.0)
+QUICK = Sizes(warmup=10, latency_events=100, latency_budget=3.0, latency_timeout_each=2.0, writers=8,
+              writer_events=1000, batched_events=2000, batch_size=100, bare_pipelined=5000,
+              bare_awaited=500, drain_timeout=5.0)
+
+
+class BareFigures(msgspec.Struct, kw_only=True):
+    latency: LatencySummary
+    pipelined: Throughput
+    awaited: Throughput
+
+
+class PlatformFigures(msgspec.Struct, kw_only=True):
+    latency: LatencySummary
+    writers: Throughput
+    writers_latency: LatencySummary
+    batched: Throughput
+    batched_latency: LatencySummary
+
+
+async def main(options: RunOptions) -> Report:
+    sizes = QUICK if options.quick else FULL
+    setup_tracing("bench-outbox")  # as every service does: spans are made, exported only if configured
+    async with bench_infra("outbox") as infra, nats_pair(infra.nats_url) as (producer, consumer):
+        await ensure_streams(producer)
+        bare = await measure_bare(producer, consumer, sizes)
+        platform = await measure_platform(infra, producer, consumer, sizes)
+    return build_report(platform, bare, sizes, servers=infra.servers)
+
+
+@contextlib.asynccontextmanager
+async def nats_pair(url: str) -> AsyncIterator[tuple[JetStreamContext, JetStreamContext]]:
+    """A producing and a consuming connection, as two services would hold."""
+    async with contextlib.AsyncExitStack() as stack:
+        contexts = []
+        for name in ("bench-producer", "bench-consumer"):
+            nc = await connect_nats(url, name=name)
+            stack.push_async_callback(nc.close)
+            contexts.append(nc.jetstream())
+        yield contexts[0], contexts[1]
+
+
+async def measure_bare(producer: JetStreamContext, consumer: JetStreamContext, sizes: Sizes) -> BareFigures:
+    payload = encode_event(AccountOpenedV1(tenant_id=uuid.uuid4(), balance=0))
+    async with bare_jetstream(producer, consumer, payload) as bare:
+        await bare.latencies(sizes.warmup, timeout_each=sizes.latency_timeout_each, deadline=_after(5.0))
+        latencies, sent = await bare.latencies(sizes.latency_events, timeout_each=sizes.latency_timeout_each,
+                                               deadline=_after(sizes.latency_budget))
+        pipelined = await bare.pipelined_throughput(sizes.bare_pipelined, timeout=sizes.drain_timeout)
+        awaited = await bare.awaited_throughput(sizes.bare_awaited, timeout=sizes.drain_timeout)
+    return BareFigures(latency=summarize_latencies(latencies, sent=sent), pipelined=pipelined, awaited=awaited)
+
+
+async def measure_platform(infra: Infra, producer: JetStreamContext, consumer: JetStreamContext,
+                           sizes: Sizes) -> PlatformFigures:
+    async with outbox_pipeline(infra, producer, consumer) as pipeline:
+        await pipeline.latencies(sizes.warmup, timeout_each=sizes.latency_timeout_each, deadline=_after(5.0))
+        latencies, sent = await pipeline.latencies(sizes.latency_events, timeout_each=sizes.latency_timeout_each,
+                                                   deadline=_after(sizes.latency_budget))
+        writers, writers_latencies = await pipeline.throughput(
+            [1] * sizes.writer_events, writers=sizes.writers, timeout=sizes.drain_timeout)
+        batched, batched_latencies = await pipeline.throughput(
+            _batches(sizes.batched_events, sizes.batch_size), writers=1, timeout=sizes.drain_timeout)
+    return PlatformFigures(
+        latency=summarize_latencies(latencies, sent=sent),
+        writers=writers, writers_latency=summarize_latencies(writers_latencies, sent=writers.sent),
+        batched=batched, batched_latency=summarize_latencies(batched_latencies, sent=batched.sent))
+
+
+def _after(seconds: float) -> float:
+    return time.perf_counter() + seconds
+
+
+def _batches(total: int, size: int) -> list[int]:
+    return [min(size, total - start) for start in range(0, total, size)]
+
+
+# the report -------------------------------------------------------------------------
+
+
+def build_report(platform: PlatformFigures, bare: BareFigures, sizes: Sizes, *, servers: str) -> Report:
+    pipelined = bare.pipelined.per_second
+    rows = [
+        Row(metric="latency p50", unit="ms", platform=platform.latency.p50_ms, reference=bare.latency.p50_ms,
+            target=f"<= {P50_TARGET_MS:g} ms", verdict=_p50_verdict(platform.latency)),
+        Row(metric="latency p99", unit="ms", platform=platform.latency.p99_ms, reference=bare.latency.p99_ms),
+        _throughput_row(f"throughput, {sizes.writers} writers x 1 event/tx", platform.writers, pipelined),
+        _throughput_row(f"throughput, 1 writer x {sizes.batch_size} events/tx", platform.batched, pipelined),
+        Row(metric="throughput, awaited one at a time", unit="/s", reference=bare.awaited.per_second),
+        Row(metric=f"sending only, {sizes.writers} writers x 1 event/tx", unit="/s",
+            platform=platform.writers.sent_per_second, reference=bare.pipelined.sent_per_second),
+        Row(metric=f"sending only, 1 writer x {sizes.batch_size} events/tx", unit="/s",
+            platform=platform.batched.sent_per_second, reference=bare.pipelined.sent_per_second),
+        Row(metric=f"latency under load p50, {sizes.writers} writers", unit="ms",
+            platform=platform.writers_latency.p50_ms),
+        Row(metric=f"latency under load p99, {sizes.writers} writers", unit="ms",
+            platform=platform.writers_latency.p99_ms),
+    ]
+    notes = [
+        "platform latency: commit returned -> handler ran (inside the consumer's inbox transaction); "
+        "bare: js.publish called -> message fetched by a pull consumer",
+        f"throughput: first commit (or publish) -> last handled; reference is pipelined publish_async "
+        f"from one client; target is >= {THROUGHPUT_TARGET_SHARE:.0%} of it",
+        "sending only: first commit -> last commit returned (bare: first publish -> last ack); "
+        "throughput well below it means the consuming side is the bottleneck",
+        servers,
+        *_shortfalls(platform, bare),
+    ]
+    details = {"sizes": msgspec.to_builtins(sizes), "platform": _builtins(platform), "bare": _builtins(bare)}
+    return Report(title="outbox commit -> consumer handled, beside bare JetStream", platform_label="platform",
+                  reference_label="bare JetStream", rows=rows, notes=notes, details=details)
+
+
+def _p50_verdict(latency: LatencySummary) -> str:
+    if latency.p50_ms is None:
+        return verdict(None)
+    return verdict(latency.p50_ms <= P50_TARGET_MS and latency.handled == latency.sent)
+
+
+def _throughput_row(metric: str, platform: Throughput, pipelined: float | None) -> Row:
+    rate = platform.per_second
+    passed = None
+    if rate is not None and pipelined:
+        passed = rate >= THROUGHPUT_TARGET_SHARE * pipelined and platform.handled == platform.sent
+    return Row(metric=metric, unit="/s", platform=rate, reference=pipelined,
+               target=f">= {THROUGHPUT_TARGET_SHARE:.0%} of bare", verdict=verdict(passed))
+
+
+def _shortfalls(platform: PlatformFigures, bare: BareFigures) -> list[str]:
+    phases = {"platform latency": platform.latency, "platform writers": platform.writers,
+              "platform batched": platform.batched, "bare latency": bare.latency,
+              "bare pipelined": bare.pipelined, "bare awaited": bare.awaited}
+    return [f"INCOMPLETE {phase}: {figures.handled} of {figures.sent} handled in time"
+            for phase, figures in phases.items() if figures.handled < figures.sent]
+
+
+def _builtins(figures: msgspec.Struct) -> dict[str, object]:
+    return {name: value.as_dict() if isinstance(value, Throughput) else msgspec.to_builtins(value)
+            for name, value in msgspec.structs.asdict(figures).items()}

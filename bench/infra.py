@@ -1,0 +1,82 @@
+"""PostgreSQL and NATS for one benchmark: embedded in a throw-away folder on free ports,
+or the servers named by DATABASE_URL / NATS_URL.
+
+Either way the benchmark gets a freshly migrated database of its own, so the relays of a
+platform running against the same server cannot claim its outbox rows. Everything the
+benchmark created is removed on exit, on error too, except the events it published to a
+shared NATS server's BILLING stream: those belong to a stream it does not own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+from shared.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from shared.migrate import MigrateSettings, migrate, service_url
+
+# The default of `make run`: against a shared server, migrating must not change the
+# password the platform's own services log in with.
+DEFAULT_ROLE_PASSWORD = "platform-dev-password"
+DATA_ROOT = Path(__file__).resolve().parent.parent / ".data"
+
+
+@dataclass(frozen=True)
+class Infra:
+    admin_url: str
+    nats_url: str
+    database: str
+    role_password: str
+    servers: str  # where they came from, for the report
+
+    def service_url(self, service: str) -> str:
+        return service_url(self.admin_url, service, password=self.role_password, database=self.database)
+
+
+@contextlib.asynccontextmanager
+async def bench_infra(name: str) -> AsyncIterator[Infra]:
+    """Servers plus a migrated database called `bench_<name>_<pid>`, all gone afterwards."""
+    data_dir = DATA_ROOT / f"bench-{os.getpid()}"
+    database = f"bench_{name}_{os.getpid()}"
+    password = os.environ.get("DB_ROLE_PASSWORD") or DEFAULT_ROLE_PASSWORD
+    postgres: EmbeddedPostgres | None = None
+    nats: EmbeddedNats | None = None
+    admin_url = os.environ.get("DATABASE_URL", "")
+    try:
+        if not admin_url:
+            postgres = EmbeddedPostgres(data_dir / "postgres", free_port())
+            admin_url = await asyncio.to_thread(postgres.start)
+        nats_url = os.environ.get("NATS_URL", "")
+        if not nats_url:
+            nats = EmbeddedNats(data_dir / "nats", free_port())
+            nats_url = await asyncio.to_thread(nats.start)
+        await migrate(MigrateSettings(database_url=admin_url, database_name=database, db_role_password=password))
+        servers = (f"PostgreSQL {'embedded' if postgres else 'from DATABASE_URL'}, "
+                   f"NATS {'embedded' if nats else 'from NATS_URL'}")
+        yield Infra(admin_url=admin_url, nats_url=nats_url, database=database, role_password=password,
+                    servers=servers)
+    finally:
+        if postgres is None and admin_url:
+            await _drop_database(admin_url, database)
+        if nats is not None:
+            await asyncio.to_thread(nats.stop)
+        if postgres is not None:
+            await asyncio.to_thread(postgres.stop)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+async def _drop_database(admin_url: str, database: str) -> None:
+    with contextlib.suppress(OSError, asyncpg.PostgresError):
+        conn = await asyncpg.connect(admin_url)
+        try:
+            await conn.execute(await conn.fetchval("SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', $1::text)",
+                                                   database))
+        finally:
+            await conn.close()

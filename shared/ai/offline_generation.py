@@ -1,0 +1,498 @@
+"""Structured output without a model: a value valid against a JSON Schema, written for a prompt.
+
+The offline provider must return real pages, not placeholders, so every choice follows the
+prompt: union branches, enum values, optional properties and the sections of a page are
+scored against the topics the prompt asks for, and a random generator seeded from the
+prompt breaks ties and adds a few extras (the same prompt always gives the same page,
+different prompts give different ones). The value is validated before it is returned; a
+schema that nothing can satisfy raises ValueError.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from random import Random
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from shared.ai.offline_copy import Brief, copy_for, fit_string, format_candidates, read_brief, slugify, stem, words_of
+
+MAX_NESTING = 64  # deeper than any page; a schema that needs more would never end
+RECURSION_LIMIT = 3  # times a definition may repeat on a path before only the smallest values are written
+ATTEMPTS = 3
+PLACEMENT = {"navigation": 0, "hero": 1, "footer": 3}  # everything else sits in between, in prompt order
+CONTAINER_KEYS = {"children", "items", "sections", "blocks", "content", "elements", "nodes"}
+COUNT_BY_TOPIC = {"pricing": (3, 3), "faq": (3, 5), "gallery": (4, 8), "feature": (3, 6), "testimonial": (2, 3)}
+
+
+def generate_instance(schema: dict[str, Any], prompt: str, *, seed: int | None = None) -> Any:
+    """A value valid against `schema`, written for `prompt`; the same prompt and seed give the same value."""
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    brief = read_brief(prompt)
+    problem = ""
+    for attempt in range(ATTEMPTS):
+        writer = _Writer(schema, brief, Random(f"{seed}\x00{attempt}\x00{prompt}"), validator)
+        value = writer.write(schema, _Scope())
+        error = next(iter(validator.iter_errors(value)), None)
+        if error is None:
+            return value
+        problem = f"/{'/'.join(map(str, error.absolute_path))}: {error.message}"
+    raise ValueError(f"cannot write a value valid against this schema ({problem})")
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Where a value is written: the property it is for, its section topic and the $refs above it."""
+
+    key: str = ""
+    owner: str = ""
+    topic: str | None = None
+    index: int = 0
+    refs: tuple[str, ...] = ()
+    path: tuple[str | int, ...] = ()
+
+    @property
+    def deep(self) -> bool:
+        return max(Counter(self.refs).values(), default=0) >= RECURSION_LIMIT
+
+    @property
+    def pointer(self) -> str:
+        return "/" + "/".join(map(str, self.path))
+
+    def at(self, key: str) -> _Scope:
+        return replace(self, key=key, owner=self.key, index=0, path=(*self.path, key))
+
+    def item(self, index: int, topic: str | None = None) -> _Scope:
+        return replace(self, index=index, topic=topic or self.topic, path=(*self.path, index))
+
+
+@dataclass
+class _Option:
+    """One alternative for an array item, with the topics its name and description are about."""
+
+    branch: Any
+    topics: dict[str, int]
+    recursive: bool
+    ref: str = ""
+
+    @property
+    def topic(self) -> str | None:
+        return max(self.topics, key=self.topics.__getitem__) if self.topics else None
+
+
+@dataclass
+class _Writer:
+    root: dict[str, Any]
+    brief: Brief
+    rng: Random
+    validator: Any
+    used_ids: set[Any] = field(default_factory=set)
+    placed_sections: bool = False  # the first list of alternatives holds the page's sections
+    reach_cache: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def write(self, node: Any, scope: _Scope) -> Any:
+        if len(scope.path) > MAX_NESTING:
+            raise ValueError(f"the schema needs values nested deeper than {MAX_NESTING} levels at {scope.pointer}")
+        node, scope = self.expand(node, scope)
+        if "const" in node:
+            return copy.deepcopy(node["const"])
+        if "enum" in node:
+            return copy.deepcopy(self.pick_enum(node["enum"], node))
+        if "anyOf" in node or "oneOf" in node:
+            return self.write_union(node, scope)
+        kind = self.pick_type(node, scope)
+        if kind in ("integer", "number"):
+            return self.write_number(node, scope, integer=kind == "integer")
+        return getattr(self, f"write_{kind}")(node, scope)
+
+    def expand(self, node: Any, scope: _Scope) -> tuple[dict[str, Any], _Scope]:
+        """`node` with its $ref followed and its allOf merged, and the scope that saw the refs."""
+        for _ in range(MAX_NESTING):
+            if node is True or node is False:
+                node = {} if node else {"not": {}}
+            if "$ref" in node:
+                target = self.resolve(node["$ref"], scope)
+                scope = replace(scope, refs=(*scope.refs, node["$ref"]))
+                node = _merge([target, {k: v for k, v in node.items() if k != "$ref"}])
+            elif "allOf" in node:
+                node = _merge([*node["allOf"], {k: v for k, v in node.items() if k != "allOf"}])
+            else:
+                if "not" in node and node["not"] == {}:
+                    raise ValueError(f"the schema allows no value at {scope.pointer}")
+                return node, scope
+        raise ValueError(f"$ref and allOf loop without end at {scope.pointer}")
+
+    def resolve(self, ref: str, scope: _Scope) -> Any:
+        if not ref.startswith("#"):
+            raise ValueError(f"only local references are supported, got {ref!r} at {scope.pointer}")
+        target: Any = self.root
+        for part in filter(None, ref[1:].split("/")):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        return target
+
+    def pick_type(self, node: dict[str, Any], scope: _Scope) -> str:
+        declared = node.get("type")
+        kinds = [declared] if isinstance(declared, str) else list(declared or _implied_types(node))
+        if "null" in kinds and (len(kinds) == 1 or scope.deep):
+            return "null"
+        return next(kind for kind in kinds if kind != "null")
+
+    def pick_enum(self, values: list[Any], node: dict[str, Any]) -> Any:
+        if not values:
+            raise ValueError("an empty enum allows no value")
+        scores = [self.brief.relevance(str(value)) for value in values]
+        if max(scores) > 0:
+            return self.rng.choice([value for value, score in zip(values, scores, strict=True) if score == max(scores)])
+        if node.get("default") in values and self.rng.random() < 0.5:
+            return node["default"]
+        return self.rng.choice(values)
+
+    def write_union(self, node: dict[str, Any], scope: _Scope) -> Any:
+        keyword = "oneOf" if "oneOf" in node else "anyOf"
+        rest = {k: v for k, v in node.items() if k not in (keyword, "title", "description", "discriminator")}
+        for branch in self.rank_branches(node[keyword], scope):
+            value = self.write(_merge([rest, branch]) if rest else branch, scope)
+            if keyword == "anyOf" or sum(self.validator.evolve(schema=b).is_valid(value) for b in node[keyword]) == 1:
+                return value
+        raise ValueError(f"no oneOf branch gives a value that matches only that branch at {scope.pointer}")
+
+    def rank_branches(self, branches: list[Any], scope: _Scope) -> list[Any]:
+        def preference(branch: Any) -> tuple[bool, bool, int, float]:
+            resolved, _ = self.expand(branch, scope)
+            is_null = resolved.get("type") == "null"
+            recursive = bool(self.reach(branch) & set(scope.refs))
+            relevance = self.brief.relevance(self.identity(branch, resolved))
+            if scope.deep:
+                return (is_null, not recursive, relevance, self.rng.random())
+            return (not is_null, True, relevance, self.rng.random())
+
+        return sorted(branches, key=preference, reverse=True)
+
+    def write_null(self, node: dict[str, Any], scope: _Scope) -> None:
+        return None
+
+    def write_boolean(self, node: dict[str, Any], scope: _Scope) -> bool:
+        names = {stem(word) for word in words_of(scope.key)}
+        if names & {"featured", "highlighted", "popular", "recommended"}:
+            return scope.index == 1  # the middle plan of three is the one to highlight
+        if names & {"visible", "enabled", "show", "published", "active", "required"}:
+            return True
+        return node["default"] if isinstance(node.get("default"), bool) else self.rng.random() < 0.5
+
+    def write_number(self, node: dict[str, Any], scope: _Scope, *, integer: bool) -> int | float:
+        if scope.key == "id" and integer:
+            guess: float = len(self.used_ids) + 1
+            while guess in self.used_ids:
+                guess += 1
+            self.used_ids.add(guess)
+        else:
+            guess = _plausible_number(scope, self.rng, node.get("default"), price_offset=len(self.brief.subject) % 3)
+        return _fit_number(guess, node, integer=integer, where=scope.pointer)
+
+    def write_string(self, node: dict[str, Any], scope: _Scope) -> str:
+        low, high, pattern = node.get("minLength", 0), node.get("maxLength"), node.get("pattern")
+        formatted = format_candidates(node.get("format", ""), scope.key, self.brief, self.rng, scope.index)
+        if scope.key == "id" and not formatted:
+            return self.write_id(low, high, pattern, scope)
+        candidates = formatted or copy_for(scope.key, self.brief, self.rng, owner=scope.owner, topic=scope.topic,
+                                           index=scope.index)
+        examples = [*node.get("examples", []), node.get("default")]
+        candidates += [example for example in examples if isinstance(example, str)]
+        return fit_string(candidates, low, high, pattern, self.rng, trim=not formatted)
+
+    def write_id(self, low: int, high: int | None, pattern: str | None, scope: _Scope) -> str:
+        owner = stem(scope.owner) if scope.owner and scope.owner not in CONTAINER_KEYS else None
+        base = slugify(owner or scope.topic or "item")
+        for number in range(len(self.used_ids) + 1, len(self.used_ids) + 50):
+            candidate = fit_string([f"{base}-{number}", f"{base}{number}"], low, high, pattern, self.rng)
+            if candidate not in self.used_ids:
+                self.used_ids.add(candidate)
+                return candidate
+        raise ValueError(f"cannot write another unique id at {scope.pointer}")
+
+    def write_object(self, node: dict[str, Any], scope: _Scope) -> dict[str, Any]:
+        properties = node.get("properties", {})
+        required = node.get("required", [])
+        extra = node.get("additionalProperties", True)
+        low, high = node.get("minProperties", 0), node.get("maxProperties")
+        keys = [key for key in properties if key in required or self.include_optional(key, properties[key], scope)]
+        keys += [key for key in required if key not in keys]
+        keys += [key for key in properties if key not in keys][:max(0, low - len(keys))]
+        value = {key: self.write(properties.get(key, extra if isinstance(extra, dict) else {}), scope.at(key))
+                 for key in keys}
+        if extra is not False:
+            wanted = max(low - len(value), 0 if properties or scope.deep else self.rng.randint(1, 3))
+            for key in self.map_keys(node, value, scope)[:wanted]:
+                value[key] = self.write(extra if isinstance(extra, dict) else {}, scope.at(key))
+        optional = [key for key in reversed(keys) if key not in required]
+        while high is not None and len(value) > high and optional:
+            del value[optional.pop(0)]
+        if len(value) < low or (high is not None and len(value) > high):
+            raise ValueError(f"cannot write an object with {low}..{high} properties at {scope.pointer}")
+        return value
+
+    def include_optional(self, key: str, prop: Any, scope: _Scope) -> bool:
+        if scope.deep:
+            return False
+        if self.reach(prop) & set(scope.refs):
+            return self.rng.random() < 0.3  # recursion: sometimes one level more, rarely two
+        asked = set(self.brief.topics)
+        mentioned = {self.brief.relevance(key) > 0, bool(topics := _topics_of(key))}
+        if topics and not topics & asked:
+            return self.rng.random() < 0.25  # a section the prompt did not ask for
+        return True in mentioned and self.brief.relevance(key) > 0 or self.rng.random() < 0.7
+
+    def map_keys(self, node: dict[str, Any], taken: dict[str, Any], scope: _Scope) -> list[str]:
+        """Free keys for an object used as a map, valid against propertyNames and not claimed by patterns."""
+        names = self.validator.evolve(schema=node.get("propertyNames", {}))
+        patterns = [*node.get("patternProperties", {})]
+        candidates = {"social": ["instagram", "facebook", "linkedin", "youtube"],
+                      "color": ["primary", "accent", "background", "text"]}
+        key_words = {stem(word) for word in words_of(scope.key)} | {"color"} * ("colour" in scope.key.lower())
+        pool = next((keys for word, keys in candidates.items() if word in key_words), None)
+        pool = pool or [*dict.fromkeys([*self.brief.stems, "main", "extra", "info", "notes"])]
+        return [key for key in pool if key not in taken and names.is_valid(key)
+                and not any(__import__("re").search(pattern, key) for pattern in patterns)]
+
+    def write_array(self, node: dict[str, Any], scope: _Scope) -> list[Any]:
+        low, high = node.get("minItems", 0), node.get("maxItems")
+        prefix, items = node.get("prefixItems", []), node.get("items", {})
+        if items is False:
+            high = len(prefix) if high is None else min(high, len(prefix))
+        if high is not None and low > high:
+            raise ValueError(f"minItems {low} is greater than maxItems {high} at {scope.pointer}")
+        options = [] if prefix else self.options(items, scope)
+        if len(options) > 1 and not node.get("uniqueItems"):
+            return [self.write(option.branch, scope.item(index, option_topic))
+                    for index, (option, option_topic) in enumerate(self.plan_sections(options, low, high, scope))]
+        count = self.item_count(items, low, high, scope)
+        values: list[Any] = []
+        seen: set[str] = set()
+        for attempt in range(20 * count + 20):
+            if len(values) >= count:
+                break
+            value = self.write(prefix[len(values)] if len(values) < len(prefix) else items,
+                               scope.item(len(values) + attempt))
+            fingerprint = json.dumps(value, sort_keys=True)
+            if not node.get("uniqueItems") or fingerprint not in seen:
+                values.append(value)
+                seen.add(fingerprint)
+        if len(values) < low:
+            raise ValueError(f"cannot write {low} distinct items at {scope.pointer}")
+        return values
+
+    def item_count(self, items: Any, low: int, high: int | None, scope: _Scope) -> int:
+        if scope.deep:
+            return low
+        topic = next(iter(_topics_of(scope.key)), scope.topic)
+        lowest, highest = COUNT_BY_TOPIC.get(topic or "", (2, 4))
+        if self.reach(items) & set(scope.refs):
+            lowest, highest = 0, 2
+        count = max(low, self.rng.randint(lowest, highest))
+        return count if high is None else min(count, high)
+
+    def options(self, items: Any, scope: _Scope) -> list[_Option]:
+        """The alternatives of an array's items, when they are a union of several non-null kinds."""
+        resolved, _ = self.expand(items, scope)
+        branches = resolved.get("anyOf") or resolved.get("oneOf") or []
+        if "oneOf" in resolved or set(resolved) - {"anyOf", "title", "description", "discriminator"}:
+            return []  # exclusive or constrained unions are written item by item, with their checks
+        options = []
+        for branch in branches:
+            target, _ = self.expand(branch, scope)
+            if target.get("type") == "null":
+                continue
+            ref = branch.get("$ref", "") if isinstance(branch, dict) else ""
+            reach = self.reach(branch)
+            recursive = bool(reach & {*scope.refs, ref} - {""})
+            options.append(_Option(branch, _topic_strength(self.identity(branch, target)), recursive, ref))
+        return options
+
+    def plan_sections(self, options: list[_Option], low: int, high: int | None,
+                      scope: _Scope) -> list[tuple[_Option, str | None]]:
+        """Which alternatives to write, in order: the ones the prompt asks for, plus a few plausible extras."""
+        rng = self.rng
+        usable = [o for o in options if not (o.recursive and (scope.deep or o.ref in scope.refs))] or options
+        if self.placed_sections or scope.deep:  # inside a section: a little plain content
+            plain = [o for o in usable if not o.topics and not o.recursive] or usable
+            chosen = [(rng.choice(plain), scope.topic) for _ in range(rng.randint(1, 3))]
+            return self.fill(chosen, usable, low, high)
+        self.placed_sections = True
+        planned: list[tuple[float, _Option, str | None]] = []
+        containers = [o for o in usable if o.recursive]
+        for topic, position in sorted(self.brief.topics.items(), key=lambda item: item[1]):
+            best = max(usable, key=lambda o: o.topics.get(topic, 0))
+            if best.topics.get(topic, 0) > 0 and all(best is not o for _, o, _ in planned):
+                planned.append((position, best, topic))
+            elif best.topics.get(topic, 0) == 0 and containers:
+                planned.append((position, rng.choice(containers), topic))  # e.g. a Section for "our team"
+        if not planned and (hero := max(usable, key=lambda o: o.topics.get("hero", 0))).topics.get("hero"):
+            planned.append((0, hero, "hero"))
+        spare = [o for o in usable if (o.topics or o.recursive) and all(o is not p for _, p, _ in planned)]
+        extras = rng.choice((0, 1, 1, 2)) if len(planned) > 1 else rng.randint(2, 3)
+        for option in rng.sample(spare, min(extras, len(spare))):
+            planned.append((rng.uniform(0, 30), option, option.topic))
+        planned.sort(key=lambda entry: (PLACEMENT.get(entry[2] or "", 2), entry[0]))
+        return self.fill([(option, topic) for _, option, topic in planned], usable, low, high)
+
+    def fill(self, chosen: list[tuple[_Option, str | None]], usable: list[_Option], low: int,
+             high: int | None) -> list[tuple[_Option, str | None]]:
+        while len(chosen) < low:
+            option = self.rng.choice(usable)
+            chosen.append((option, option.topic))
+        return chosen if high is None else chosen[:high]
+
+    def identity(self, branch: Any, resolved: dict[str, Any]) -> str:
+        """What an alternative calls itself: its definition name, title, description and tag values."""
+        ref = branch.get("$ref", "") if isinstance(branch, dict) else ""
+        tags = [str(prop["const"]) if "const" in prop else str(prop["enum"][0])
+                for prop in resolved.get("properties", {}).values()
+                if isinstance(prop, dict) and ("const" in prop or len(prop.get("enum", ())) == 1)]
+        titles = [ref.rsplit("/", 1)[-1], resolved.get("title", ""), *tags, str(resolved.get("const", ""))]
+        return " ".join(titles * 3 + [resolved.get("description", "")])
+
+    def reach(self, node: Any) -> frozenset[str]:
+        """Every $ref reachable from `node`, to tell recursive alternatives from plain ones."""
+        found: set[str] = set()
+        pending = _direct_refs(node)
+        while pending:
+            ref = pending.pop()
+            if ref not in found:
+                found.add(ref)
+                if ref in self.reach_cache:
+                    found |= self.reach_cache[ref]
+                else:
+                    pending |= _direct_refs(self.resolve(ref, _Scope()))
+        for ref in found & set(_direct_refs(node)):
+            self.reach_cache.setdefault(ref, frozenset(found))
+        return frozenset(found)
+
+
+def _direct_refs(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        return {node["$ref"]} if isinstance(node.get("$ref"), str) else set().union(*map(_direct_refs, node.values()))
+    if isinstance(node, list):
+        return set().union(*map(_direct_refs, node))
+    return set()
+
+
+def _topics_of(text: str) -> set[str]:
+    from shared.ai.offline_copy import topics_in
+
+    return topics_in(text)
+
+
+def _topic_strength(identity: str) -> dict[str, int]:
+    """Topics an alternative is about; its own name counts triple, and a name that *is* the topic wins ties."""
+    strength: Counter[str] = Counter()
+    for word in words_of(identity):
+        for topic in _topics_of(word):
+            strength[topic] += 1 + 2 * (stem(word) == topic)
+    return dict(strength)
+
+
+def _implied_types(node: dict[str, Any]) -> list[str]:
+    if {"properties", "required", "additionalProperties", "minProperties"} & node.keys():
+        return ["object"]
+    if {"items", "prefixItems", "minItems", "maxItems"} & node.keys():
+        return ["array"]
+    if {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"} & node.keys():
+        return ["number"]
+    return ["string"]
+
+
+LOWER_BOUNDS = {"minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties"}
+UPPER_BOUNDS = {"maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties"}
+
+
+def _merge(parts: list[Any]) -> dict[str, Any]:
+    """allOf parts as one schema: bounds tightened, required and properties joined, types intersected."""
+    merged: dict[str, Any] = {}
+    for part in parts:
+        for key, value in ({} if part is True else {"not": {}} if part is False else part).items():
+            if key not in merged:
+                merged[key] = value
+            elif key in LOWER_BOUNDS:
+                merged[key] = max(merged[key], value)
+            elif key in UPPER_BOUNDS:
+                merged[key] = min(merged[key], value)
+            elif key == "required":
+                merged[key] = [*dict.fromkeys([*merged[key], *value])]
+            elif key == "properties":
+                merged[key] = {**merged[key], **{name: {"allOf": [merged[key][name], prop]} if name in merged[key]
+                                                 else prop for name, prop in value.items()}}
+            elif key == "type":
+                merged[key] = _common_types(merged[key], value)
+            elif key == "enum":
+                merged[key] = [item for item in merged[key] if item in value]
+            elif key == "additionalProperties" and value is False:
+                merged[key] = False
+            elif key in ("anyOf", "oneOf", "not", "$ref"):
+                merged.setdefault("allOf", []).append({key: value})  # checked again on the next expansion
+    return merged
+
+
+def _common_types(first: str | list[str], second: str | list[str]) -> list[str]:
+    ours = {first} if isinstance(first, str) else set(first)
+    theirs = {second} if isinstance(second, str) else set(second)
+    common = ours & theirs | ({"integer"} if {"integer", "number"} <= ours | theirs and ours & theirs
+                              >= set() and ("integer" in ours or "integer" in theirs) else set())
+    if not common:
+        raise ValueError(f"allOf asks for types {sorted(ours)} and {sorted(theirs)} at once")
+    return sorted(common)
+
+
+def _plausible_number(scope: _Scope, rng: Random, default: Any, price_offset: int) -> float:
+    names = {stem(word) for word in words_of(scope.key)}
+    if names & {"price", "cost", "amount", "fee"}:
+        return (9, 19, 29, 49, 79, 99, 149, 199, 299)[min(price_offset + 2 * scope.index, 8)]
+    if names & {"rating", "star", "score"}:
+        return rng.choice((4.5, 5, 5))
+    if names & {"year"}:
+        return rng.randrange(2005, 2025)
+    if names & {"level"}:
+        return 2
+    if names & {"width"}:
+        return rng.choice((1200, 1600, 800))
+    if names & {"height"}:
+        return rng.choice((400, 600, 800))
+    if names & {"order", "position", "index", "rank"}:
+        return scope.index + 1
+    if isinstance(default, int | float) and not isinstance(default, bool):
+        return default
+    return rng.randint(1, 12)
+
+
+def _fit_number(guess: float, node: dict[str, Any], *, integer: bool, where: str) -> int | float:
+    """The value nearest `guess` inside the bounds and on the multipleOf grid."""
+    low = max((b for b in (node.get("minimum"), node.get("exclusiveMinimum")) if b is not None), default=-math.inf)
+    high = min((b for b in (node.get("maximum"), node.get("exclusiveMaximum")) if b is not None), default=math.inf)
+    step = node.get("multipleOf") or (1 if integer else 0)
+    clamped = min(max(guess, low), high)
+    if step:
+        first = math.ceil(low / step) if low > -math.inf else math.floor(clamped / step) - 2
+        last = math.floor(high / step) if high < math.inf else math.ceil(clamped / step) + 2
+        nearest = min(max(round(clamped / step), first), last)
+        candidates = [k * step for k in (nearest, nearest + 1, nearest - 1, first, first + 1, last, last - 1)
+                      if first <= k <= last]
+    else:
+        finite = [b for b in (low, high) if b not in (-math.inf, math.inf)]
+        candidates = [clamped, sum(finite) / len(finite) if finite else 0, low + 1, high - 1]
+    for candidate in candidates:
+        value = int(candidate) if float(candidate).is_integer() else candidate
+        if _number_fits(value, node, integer):
+            return value
+    raise ValueError(f"no {'integer' if integer else 'number'} satisfies the bounds at {where}")
+
+
+def _number_fits(value: float, node: dict[str, Any], integer: bool) -> bool:
+    step = node.get("multipleOf")
+    on_grid = not step or (float(value / step).is_integer() if isinstance(step, float) else value % step == 0)
+    return (on_grid and (not integer or float(value).is_integer()) and math.isfinite(value)
+            and node.get("minimum", -math.inf) <= value <= node.get("maximum", math.inf)
+            and node.get("exclusiveMinimum", -math.inf) < value < node.get("exclusiveMaximum", math.inf))
