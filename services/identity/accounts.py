@@ -91,12 +91,15 @@ async def authenticate(ctx: Ctx, email: str, password: str, client: str) -> uuid
     matches = await asyncio.to_thread(ctx.passwords.matches, password, stored)
     async with ctx.db.system_tx() as tx:
         if not matches:
-            for key in keys:
-                await repo.record_login_failure(tx, key, ctx.settings.login_max_failures)
-            raise Unauthorized(WRONG_CREDENTIALS)
-        await repo.clear_login_failures(tx, keys[0])
-        if ctx.passwords.needs_rehash(stored or ""):
-            await repo.update_password(tx, account["id"], await asyncio.to_thread(ctx.passwords.hash, password))
+            # An address is shared by many people (an office, a NAT): it gets ten times the allowance.
+            await repo.record_login_failure(tx, keys[0], ctx.settings.login_max_failures)
+            await repo.record_login_failure(tx, keys[1], ctx.settings.login_max_failures * 10)
+        else:
+            await repo.clear_login_failures(tx, keys[0])
+            if ctx.passwords.needs_rehash(stored or ""):
+                await repo.update_password(tx, account["id"], await asyncio.to_thread(ctx.passwords.hash, password))
+    if not matches:  # raised after the commit, so the failure is counted
+        raise Unauthorized(WRONG_CREDENTIALS)
     return account["id"]
 
 

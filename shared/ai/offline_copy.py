@@ -153,14 +153,14 @@ TOPIC_SENTENCES = {
     "feature": ("What makes {name} different, in a few lines.", "Thoughtful touches that set {name} apart."),
     "team": ("The friendly faces who run {name}.",),
 }
-QUESTIONS = ("How do I get started with {name}?", "Where can I find {name}?", "Is {name} right for beginners?",
-             "Can I change or cancel my booking?", "Do you offer gift cards?", "What should I bring on my first visit?",
-             "How much does {name} cost?", "Are there discounts for returning customers?")
-ANSWERS = ("Just get in touch and the {name} team will guide you through the first steps.",
-           "Yes. {name} welcomes newcomers and regulars alike, so ask us anything.",
-           "You can change or cancel up to 24 hours ahead, free of charge.",
-           "Gift cards are available in any amount, at {name} or online.",
-           "Prices are listed on this page; every option at {name} includes friendly support.")
+FAQS = (("How do I get started with {name}?", "Just get in touch and we will guide you through the first steps."),
+        ("Where can I find {name}?", "{name} is easy to reach{place}; directions are on our contact page."),
+        ("Is {name} right for beginners?", "Yes. {name} welcomes newcomers and regulars alike."),
+        ("Can I change or cancel my booking?", "You can change or cancel up to 24 hours ahead, free of charge."),
+        ("Do you offer gift cards?", "Gift cards are available in any amount, at {name} or online."),
+        ("What should I bring on my first visit?", "Just yourself. {name} provides everything else you need."),
+        ("How much does {name} cost?", "Prices are listed on this page, and every option includes friendly support."),
+        ("Are there discounts for returning customers?", "Regulars of {name} get a loyalty discount after five visits."))
 QUOTES = ("{name} exceeded every expectation. I recommend them to all my friends.",
           "Warm, professional and genuinely caring. {name} is the best {subject} around.",
           "I found {name} by chance and have been coming back ever since.",
@@ -178,6 +178,8 @@ CTA_BY_SUBJECT = {"studio": "Book a class", "yoga": "Book a class", "gym": "Book
 TOPIC_CTAS = {"pricing": ("Choose plan", "Start today"), "contact": ("Send message", "Get in touch"),
               "gallery": ("View gallery", "See more"), "faq": ("Ask a question",), "team": ("Meet us",)}
 GENERIC_CTAS = ("Get started", "Learn more", "Contact us", "Book now", "Explore {name}")
+FEATURES = ("Friendly support", "Flexible hours", "Free consultation", "Online booking", "Expert advice",
+            "Members' perks", "No hidden fees", "Local and sustainable", "Personal attention")
 FIELD_NAMES = ("full_name", "email", "phone", "message", "company", "preferred_date")
 FIELD_LABELS = ("Your name", "Email address", "Phone", "Message", "Company", "Preferred date")
 SCENES = ("The welcoming entrance of {name}", "A quiet corner at {name}", "The {name} team at work",
@@ -215,13 +217,15 @@ def copy_for(key: str, brief: Brief, rng: Random, *, owner: str = "", topic: str
         return rng.choice(options).format(**fill)
 
     person = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+    turn = sum(map(ord, brief.subject))  # where this business starts in lists walked by item index
     anchor = f"#{topic or slugify(key)}"
     if owner_stems & FIELD_OWNERS and role in ("name", "cta", "heading", "slug"):
         labels = FIELD_NAMES if role in ("name", "slug") else FIELD_LABELS
         return [labels[index % len(labels)]]
-    if owner_stems & LINK_OWNERS and role in ("cta", "heading", "name"):
+    if owner_stems & LINK_OWNERS and role in ("cta", "heading", "name", "link"):
         wanted = sorted(brief.topics, key=brief.topics.__getitem__) or ["team", "feature", "contact"]
-        return [NAV_LABELS[wanted[index % len(wanted)]], pick(GENERIC_CTAS)]
+        target = wanted[index % len(wanted)]
+        return [f"#{target}"] if role == "link" else [NAV_LABELS[target], pick(GENERIC_CTAS)]
     if role in ("name", "heading") and owner_stems & {"plan", "tier"} or role == "name" and topic == "pricing":
         plans = PLAN_NAMES[len(brief.subject) % len(PLAN_NAMES)]
         return [plans[index % len(plans)]]
@@ -237,8 +241,8 @@ def copy_for(key: str, brief: Brief, rng: Random, *, owner: str = "", topic: str
         "link": lambda: [anchor, f"https://example.com/{slugify(brief.subject)}/{slugify(topic or key)}"],
         "slug": lambda: [slugify(f"{brief.subject} {topic or ''}"), slugify(brief.subject)],
         "color": lambda: [f"#{rng.randrange(0x1000000):06x}"],
-        "question": lambda: [pick(QUESTIONS)],
-        "answer": lambda: [pick(ANSWERS)],
+        "question": lambda: [FAQS[(turn + index) % len(FAQS)][0].format(**fill)],
+        "answer": lambda: [FAQS[(turn + index) % len(FAQS)][1].format(**fill)],
         "quote": lambda: [pick(QUOTES)],
         "person": lambda: [person],
         "job": lambda: [rng.choice(("Regular client", "Customer since 2019", "First-time visitor", "Local resident"))],
@@ -246,8 +250,7 @@ def copy_for(key: str, brief: Brief, rng: Random, *, owner: str = "", topic: str
         "heading": lambda: [pick(TOPIC_HEADINGS.get(topic or "", DEFAULT_HEADINGS))],
         "name": lambda: [brief.name],
         "body": lambda: [" ".join(dict.fromkeys((pick(TOPIC_SENTENCES.get(topic or "", SENTENCES)), pick(SENTENCES))))],
-        "feature": lambda: [rng.choice(("Friendly support", "Flexible hours", "Free consultation", "Online booking",
-                                        "Expert advice", "Members' perks", "No hidden fees"))],
+        "feature": lambda: [FEATURES[(turn + index) % len(FEATURES)]],
         "tag": lambda: [rng.choice(list(brief.stems) or [slugify(brief.subject)])],
         "currency": lambda: ["USD", "EUR"],
         "period": lambda: ["month", "year"],

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from random import Random
@@ -20,7 +21,17 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from shared.ai.offline_copy import Brief, copy_for, fit_string, format_candidates, read_brief, slugify, stem, words_of
+from shared.ai.offline_copy import (
+    Brief,
+    copy_for,
+    fit_string,
+    format_candidates,
+    read_brief,
+    slugify,
+    stem,
+    topics_in,
+    words_of,
+)
 
 MAX_NESTING = 64  # deeper than any page; a schema that needs more would never end
 RECURSION_LIMIT = 3  # times a definition may repeat on a path before only the smallest values are written
@@ -65,7 +76,7 @@ class _Scope:
         return "/" + "/".join(map(str, self.path))
 
     def at(self, key: str) -> _Scope:
-        return replace(self, key=key, owner=self.key, index=0, path=(*self.path, key))
+        return replace(self, key=key, owner=self.key, path=(*self.path, key))  # keeps the index of the item
 
     def item(self, index: int, topic: str | None = None) -> _Scope:
         return replace(self, index=index, topic=topic or self.topic, path=(*self.path, index))
@@ -93,12 +104,14 @@ class _Writer:
     validator: Any
     used_ids: set[Any] = field(default_factory=set)
     placed_sections: bool = False  # the first list of alternatives holds the page's sections
-    reach_cache: dict[str, frozenset[str]] = field(default_factory=dict)
+    refs_of_definition: dict[str, set[str]] = field(default_factory=dict)
 
     def write(self, node: Any, scope: _Scope) -> Any:
         if len(scope.path) > MAX_NESTING:
             raise ValueError(f"the schema needs values nested deeper than {MAX_NESTING} levels at {scope.pointer}")
         node, scope = self.expand(node, scope)
+        if node.get("not") == {}:
+            raise ValueError(f"the schema allows no value at {scope.pointer}")
         if "const" in node:
             return copy.deepcopy(node["const"])
         if "enum" in node:
@@ -122,8 +135,6 @@ class _Writer:
             elif "allOf" in node:
                 node = _merge([*node["allOf"], {k: v for k, v in node.items() if k != "allOf"}])
             else:
-                if "not" in node and node["not"] == {}:
-                    raise ValueError(f"the schema allows no value at {scope.pointer}")
                 return node, scope
         raise ValueError(f"$ref and allOf loop without end at {scope.pointer}")
 
@@ -148,22 +159,30 @@ class _Writer:
         scores = [self.brief.relevance(str(value)) for value in values]
         if max(scores) > 0:
             return self.rng.choice([value for value, score in zip(values, scores, strict=True) if score == max(scores)])
-        if node.get("default") in values and self.rng.random() < 0.5:
+        if "default" in node and node["default"] in values and self.rng.random() < 0.5:
             return node["default"]
         return self.rng.choice(values)
 
     def write_union(self, node: dict[str, Any], scope: _Scope) -> Any:
         keyword = "oneOf" if "oneOf" in node else "anyOf"
         rest = {k: v for k, v in node.items() if k not in (keyword, "title", "description", "discriminator")}
+        problem = f"no oneOf branch gives a value that matches only that branch at {scope.pointer}"
         for branch in self.rank_branches(node[keyword], scope):
-            value = self.write(_merge([rest, branch]) if rest else branch, scope)
+            try:
+                value = self.write(_merge([rest, branch]) if rest else branch, scope)
+            except ValueError as error:  # an impossible branch; another may do
+                problem = str(error)
+                continue
             if keyword == "anyOf" or sum(self.validator.evolve(schema=b).is_valid(value) for b in node[keyword]) == 1:
                 return value
-        raise ValueError(f"no oneOf branch gives a value that matches only that branch at {scope.pointer}")
+        raise ValueError(problem)
 
     def rank_branches(self, branches: list[Any], scope: _Scope) -> list[Any]:
         def preference(branch: Any) -> tuple[bool, bool, int, float]:
-            resolved, _ = self.expand(branch, scope)
+            try:
+                resolved, _ = self.expand(branch, scope)
+            except ValueError:
+                return (False, False, -1, 0.0)
             is_null = resolved.get("type") == "null"
             recursive = bool(self.reach(branch) & set(scope.refs))
             relevance = self.brief.relevance(self.identity(branch, resolved))
@@ -241,23 +260,23 @@ class _Writer:
             return False
         if self.reach(prop) & set(scope.refs):
             return self.rng.random() < 0.3  # recursion: sometimes one level more, rarely two
-        asked = set(self.brief.topics)
-        mentioned = {self.brief.relevance(key) > 0, bool(topics := _topics_of(key))}
-        if topics and not topics & asked:
+        topics = topics_in(key)
+        if topics and not topics & self.brief.topics.keys():
             return self.rng.random() < 0.25  # a section the prompt did not ask for
-        return True in mentioned and self.brief.relevance(key) > 0 or self.rng.random() < 0.7
+        return self.brief.relevance(key) > 0 or self.rng.random() < 0.7
 
     def map_keys(self, node: dict[str, Any], taken: dict[str, Any], scope: _Scope) -> list[str]:
         """Free keys for an object used as a map, valid against propertyNames and not claimed by patterns."""
         names = self.validator.evolve(schema=node.get("propertyNames", {}))
         patterns = [*node.get("patternProperties", {})]
-        candidates = {"social": ["instagram", "facebook", "linkedin", "youtube"],
-                      "color": ["primary", "accent", "background", "text"]}
-        key_words = {stem(word) for word in words_of(scope.key)} | {"color"} * ("colour" in scope.key.lower())
-        pool = next((keys for word, keys in candidates.items() if word in key_words), None)
+        colours = ["primary", "accent", "background", "text"]
+        by_name = {"social": ["instagram", "facebook", "linkedin", "youtube"], "color": colours, "colour": colours,
+                   "palette": colours, "theme": colours}
+        key_words = {stem(word) for word in words_of(scope.key)}
+        pool = next((keys for word, keys in by_name.items() if word in key_words), None)
         pool = pool or [*dict.fromkeys([*self.brief.stems, "main", "extra", "info", "notes"])]
         return [key for key in pool if key not in taken and names.is_valid(key)
-                and not any(__import__("re").search(pattern, key) for pattern in patterns)]
+                and not any(re.search(pattern, key) for pattern in patterns)]
 
     def write_array(self, node: dict[str, Any], scope: _Scope) -> list[Any]:
         low, high = node.get("minItems", 0), node.get("maxItems")
@@ -266,10 +285,12 @@ class _Writer:
             high = len(prefix) if high is None else min(high, len(prefix))
         if high is not None and low > high:
             raise ValueError(f"minItems {low} is greater than maxItems {high} at {scope.pointer}")
-        options = [] if prefix else self.options(items, scope)
+        _, items_scope = self.expand(items, scope)  # the refs on the way to the alternatives count as recursion
+        options = [] if prefix else self.options(items, items_scope)
         if len(options) > 1 and not node.get("uniqueItems"):
-            return [self.write(option.branch, scope.item(index, option_topic))
-                    for index, (option, option_topic) in enumerate(self.plan_sections(options, low, high, scope))]
+            plan = self.plan_sections(options, low, high, items_scope)
+            return [self.write(option.branch, items_scope.item(index, topic))
+                    for index, (option, topic) in enumerate(plan)]
         count = self.item_count(items, low, high, scope)
         values: list[Any] = []
         seen: set[str] = set()
@@ -289,7 +310,7 @@ class _Writer:
     def item_count(self, items: Any, low: int, high: int | None, scope: _Scope) -> int:
         if scope.deep:
             return low
-        topic = next(iter(_topics_of(scope.key)), scope.topic)
+        topic = next(iter(topics_in(scope.key)), scope.topic)
         lowest, highest = COUNT_BY_TOPIC.get(topic or "", (2, 4))
         if self.reach(items) & set(scope.refs):
             lowest, highest = 0, 2
@@ -356,21 +377,18 @@ class _Writer:
         titles = [ref.rsplit("/", 1)[-1], resolved.get("title", ""), *tags, str(resolved.get("const", ""))]
         return " ".join(titles * 3 + [resolved.get("description", "")])
 
-    def reach(self, node: Any) -> frozenset[str]:
+    def reach(self, node: Any) -> set[str]:
         """Every $ref reachable from `node`, to tell recursive alternatives from plain ones."""
         found: set[str] = set()
-        pending = _direct_refs(node)
+        pending = list(_direct_refs(node))
         while pending:
             ref = pending.pop()
             if ref not in found:
                 found.add(ref)
-                if ref in self.reach_cache:
-                    found |= self.reach_cache[ref]
-                else:
-                    pending |= _direct_refs(self.resolve(ref, _Scope()))
-        for ref in found & set(_direct_refs(node)):
-            self.reach_cache.setdefault(ref, frozenset(found))
-        return frozenset(found)
+                if ref not in self.refs_of_definition:
+                    self.refs_of_definition[ref] = _direct_refs(self.resolve(ref, _Scope()))
+                pending.extend(self.refs_of_definition[ref])
+        return found
 
 
 def _direct_refs(node: Any) -> set[str]:
@@ -381,18 +399,12 @@ def _direct_refs(node: Any) -> set[str]:
     return set()
 
 
-def _topics_of(text: str) -> set[str]:
-    from shared.ai.offline_copy import topics_in
-
-    return topics_in(text)
-
-
 def _topic_strength(identity: str) -> dict[str, int]:
     """Topics an alternative is about; its own name counts triple, and a name that *is* the topic wins ties."""
     strength: Counter[str] = Counter()
     for word in words_of(identity):
-        for topic in _topics_of(word):
-            strength[topic] += 1 + 2 * (stem(word) == topic)
+        for topic in topics_in(word):
+            strength[topic] += 1 + 2 * (stem(word) == stem(topic))
     return dict(strength)
 
 
@@ -415,14 +427,17 @@ def _merge(parts: list[Any]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for part in parts:
         for key, value in ({} if part is True else {"not": {}} if part is False else part).items():
-            if key not in merged:
+            if key in ("anyOf", "oneOf") and ("anyOf" in merged or "oneOf" in merged):
+                ours = merged.pop("oneOf", None) or merged.pop("anyOf")
+                merged["anyOf"] = [{"allOf": [mine, other]} for mine in ours for other in value]  # both must hold
+            elif key not in merged:
                 merged[key] = value
             elif key in LOWER_BOUNDS:
                 merged[key] = max(merged[key], value)
             elif key in UPPER_BOUNDS:
                 merged[key] = min(merged[key], value)
-            elif key == "required":
-                merged[key] = [*dict.fromkeys([*merged[key], *value])]
+            elif key in ("required", "allOf"):
+                merged[key] = [*merged[key], *value]
             elif key == "properties":
                 merged[key] = {**merged[key], **{name: {"allOf": [merged[key][name], prop]} if name in merged[key]
                                                  else prop for name, prop in value.items()}}
@@ -432,16 +447,17 @@ def _merge(parts: list[Any]) -> dict[str, Any]:
                 merged[key] = [item for item in merged[key] if item in value]
             elif key == "additionalProperties" and value is False:
                 merged[key] = False
-            elif key in ("anyOf", "oneOf", "not", "$ref"):
-                merged.setdefault("allOf", []).append({key: value})  # checked again on the next expansion
+            elif key == "$ref":
+                merged.setdefault("allOf", []).append({key: value})  # followed on the next expansion
     return merged
 
 
 def _common_types(first: str | list[str], second: str | list[str]) -> list[str]:
     ours = {first} if isinstance(first, str) else set(first)
     theirs = {second} if isinstance(second, str) else set(second)
-    common = ours & theirs | ({"integer"} if {"integer", "number"} <= ours | theirs and ours & theirs
-                              >= set() and ("integer" in ours or "integer" in theirs) else set())
+    common = ours & theirs
+    if {"integer", "number"} <= ours | theirs and ("integer" in ours) != ("integer" in theirs):
+        common.add("integer")  # an integer is a number
     if not common:
         raise ValueError(f"allOf asks for types {sorted(ours)} and {sorted(theirs)} at once")
     return sorted(common)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import httpx
 import msgspec
@@ -11,6 +13,18 @@ import msgspec
 from shared.devstack import Stack
 
 PASSWORD = "a-long-enough-password"
+T = TypeVar("T")
+
+
+async def eventually(probe: Callable[[], Awaitable[T]], expected: T, *, within: float = 2.0) -> T:
+    """`probe()` until it returns `expected` or `within` seconds pass; the last answer.
+    For what travels by event (the gateway's host map), which is fast but not instant."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        answer = await probe()
+        if answer == expected or asyncio.get_running_loop().time() > deadline:
+            return answer
+        await asyncio.sleep(0.05)
 
 
 class SignedUp(msgspec.Struct, frozen=True):

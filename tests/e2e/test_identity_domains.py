@@ -4,7 +4,7 @@ gateway only once verified; a vanished proof unhooks the domain (takeover protec
 import asyncio
 import uuid
 
-from tests.e2e.platform_client import PlatformClient, SignedUp
+from tests.e2e.platform_client import PlatformClient, SignedUp, eventually
 from tests.servers.dns_responder import DnsResponder
 
 
@@ -38,12 +38,13 @@ async def test_a_domain_resolves_only_after_its_txt_record_proves_ownership(
     verified = await client.call("POST", "/api/identity/domain/verify", slug=owner.slug, token=owner.token)
     assert verified.status_code == 200 and verified.json()["verified_at"]
     # The host now serves the tenant (401: it resolved, and wants a token).
-    assert await resolves_to(client, domain) == 401
+    assert await eventually(lambda: resolves_to(client, domain), 401) == 401
     assert (await client.call("GET", "/api/identity/tenant", host=domain, token=owner.token)).json()["slug"] == owner.slug
 
     removed = await client.call("DELETE", "/api/identity/domain", slug=owner.slug, token=owner.token)
     assert removed.status_code == 204
-    assert await resolves_to(client, domain) == 404  # at once: the event evicts the gateway's cache
+    # Within a second: identity's event evicts the gateway's cache entry.
+    assert await eventually(lambda: resolves_to(client, domain), 404, within=1.0) == 404
 
 
 async def test_a_domain_verified_by_another_tenant_is_a_conflict(client: PlatformClient,
@@ -69,7 +70,7 @@ async def test_a_vanished_txt_record_is_flagged_and_stops_resolving(client: Plat
     dns_responder.txt[record["txt_name"]] = [record["txt_value"]]
     assert (await client.call("POST", "/api/identity/domain/verify", slug=owner.slug,
                               token=owner.token)).status_code == 200
-    assert await resolves_to(client, domain) == 401
+    assert await eventually(lambda: resolves_to(client, domain), 401) == 401
 
     del dns_responder.txt[record["txt_name"]]  # the domain changed hands
     for _ in range(100):  # identity re-checks every second in tests
@@ -78,7 +79,7 @@ async def test_a_vanished_txt_record_is_flagged_and_stops_resolving(client: Plat
             break
         await asyncio.sleep(0.1)
     assert state["flagged_at"]
-    assert await resolves_to(client, domain) == 404
+    assert await eventually(lambda: resolves_to(client, domain), 404, within=1.0) == 404
     audit = await client.call("GET", "/api/identity/tenant/audit", slug=owner.slug, token=owner.token)
     assert "domain.flagged" in [entry["action"] for entry in audit.json()]
 
