@@ -61,7 +61,8 @@ def create_app(settings: Settings) -> Litestar:
             await session.close()
             await nc.drain()
 
-    app = Litestar(route_handlers=ROUTES, lifespan=[lifespan], middleware=[request_ids],
+    # Body limits are the proxy's, per upstream (settings.body_limit), not Litestar's global one.
+    app = Litestar(route_handlers=ROUTES, lifespan=[lifespan], middleware=[request_ids], request_max_body_size=None,
                    exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
                    openapi_config=None)
     app.state.settings = settings

@@ -41,7 +41,8 @@ async def proxy_api(request: Request[Any, Any, Any], state: State, service: str,
     caller = Caller(tenant_id=tenant_id, account_id=acting.id if acting else None,
                     role=acting.role if acting else None, request_id=request.scope["state"]["request_id"])
     return await forward(state.http, request, base_url=base_url, path=path, caller=caller,
-                         secret=state.settings.internal_secret, timeout=state.settings.upstream_timeout)
+                         secret=state.settings.internal_secret, timeout=state.settings.upstream_timeout,
+                         body_limit=state.settings.body_limit(service))
 
 
 @get("/health", include_in_schema=False, sync_to_thread=False)

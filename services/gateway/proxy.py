@@ -27,9 +27,54 @@ def forwarded_headers(incoming: Mapping[str, str], caller: Caller, *, secret: st
     return inject_headers(headers)
 
 
+class BodyTooLarge(Exception):
+    pass
+
+
+async def limited(chunks: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
+    """The request body, streamed, failing as soon as it passes `limit` bytes (a chunked
+    body has no Content-Length to check up front)."""
+    seen = 0
+    async for chunk in chunks:
+        seen += len(chunk)
+        if seen > limit:
+            raise BodyTooLarge
+        yield chunk
+
+
+DRAIN_CAP = 64 * 1024 * 1024
+
+
+async def too_large(request: Request, limit: int) -> Stream:
+    """413. The rest of a modest body is read and dropped first: most clients send the
+    whole body before they read an answer, and would see a reset connection instead."""
+    drained = 0
+    try:
+        async for chunk in request.stream():
+            drained += len(chunk)
+            if drained > DRAIN_CAP:
+                break
+    except Exception:
+        pass
+    problem = problem_for_status(413, f"the body is larger than {limit} bytes")
+    return problem_response(problem)  # type: ignore[return-value]
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 async def forward(session: aiohttp.ClientSession, request: Request, *, base_url: str, path: str,
-                  caller: Caller, secret: str, timeout: float) -> Stream:
+                  caller: Caller, secret: str, timeout: float, body_limit: int) -> Stream:
     """Send `request` to `base_url + path` and stream the answer back."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > body_limit:
+        return await too_large(request, body_limit)
     query = request.url.query
     target = base_url.rstrip("/") + path + (f"?{query}" if query else "")
     headers = forwarded_headers(request.headers, caller, secret=secret, method=request.method, path=path,
@@ -40,11 +85,15 @@ async def forward(session: aiohttp.ClientSession, request: Request, *, base_url:
         try:
             upstream = await session.request(
                 request.method, target, headers=headers, allow_redirects=False,
-                data=request.stream() if has_body else None,
+                data=limited(request.stream(), body_limit) if has_body else None,
                 timeout=aiohttp.ClientTimeout(total=None, sock_connect=5, sock_read=timeout),
             )
             break
+        except BodyTooLarge:
+            return await too_large(request, body_limit)
         except (aiohttp.ClientConnectionError, aiohttp.ServerDisconnectedError) as exc:
+            if _caused_by(exc, BodyTooLarge):  # aiohttp wraps what the body generator raised
+                return await too_large(request, body_limit)
             if attempt + 1 < attempts:
                 continue
             return problem_response(problem_for_status(502, f"upstream unreachable: {type(exc).__name__}"))  # type: ignore[return-value]

@@ -15,9 +15,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     billing_url: str = "http://127.0.0.1:8104"
     trusted_proxies: list[str] = []
     upstream_timeout: float = 30.0
+    max_body_bytes: int = 1024 * 1024  # JSON APIs
+    max_upload_bytes: int = 25 * 1024 * 1024  # the assets service's uploads
     host_cache_ttl: float = 60.0
     negative_cache_ttl: float = 5.0
     environment: str = "dev"
+
+    def body_limit(self, service: str) -> int:
+        return self.max_upload_bytes if service == "assets" else self.max_body_bytes
 
     def upstreams(self) -> dict[str, str]:
         return {"identity": self.identity_url, "cms": self.cms_url,

@@ -39,7 +39,8 @@ async def test_a_domain_resolves_only_after_its_txt_record_proves_ownership(
     assert verified.status_code == 200 and verified.json()["verified_at"]
     # The host now serves the tenant (401: it resolved, and wants a token).
     assert await eventually(lambda: resolves_to(client, domain), 401) == 401
-    assert (await client.call("GET", "/api/identity/tenant", host=domain, token=owner.token)).json()["slug"] == owner.slug
+    as_owner = await client.call("GET", "/api/identity/tenant", host=domain, token=owner.token)
+    assert as_owner.json()["slug"] == owner.slug
 
     removed = await client.call("DELETE", "/api/identity/domain", slug=owner.slug, token=owner.token)
     assert removed.status_code == 204

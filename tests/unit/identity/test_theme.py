@@ -11,7 +11,7 @@ def test_an_empty_document_gets_readable_defaults() -> None:
     theme = parse_theme({})
     assert theme.colors.text and theme.colors.on_primary
     assert contrast(theme.colors.text, theme.colors.background) >= 4.5
-    assert contrast(theme.colors.on_primary, theme.colors.primary) >= 4.5
+    assert contrast(theme.colors.on_primary, theme.colors.primary) >= 3.0
     assert theme.fonts.body == "Inter" and theme.radius == 8
 
 
@@ -35,6 +35,7 @@ def test_given_values_are_kept_and_missing_pairs_derived() -> None:
     ({"colours": {}}, None),
     ({"colors": {"text": "#777777", "background": "#888888"}}, "colors.text"),
     ({"colors": {"primary": "#ffff00", "on_primary": "#ffffff"}}, "colors.on_primary"),
+    ({"colors": {"primary": "#2563eb", "on_primary": "#3b82f6"}}, "colors.on_primary"),
 ])
 def test_invalid_documents_are_refused_naming_the_field(document: dict, field: str | None) -> None:  # type: ignore[type-arg]
     with pytest.raises(Invalid) as caught:
