@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping
 from enum import IntEnum
 
@@ -104,10 +105,30 @@ class SigningKey(msgspec.Struct, frozen=True):
 
 
 class TokenVerifier:
-    """Verifies access tokens against a JWKS document."""
+    """Verifies access tokens against a JWKS document.
 
-    def __init__(self, jwks: Mapping[str, object]) -> None:
+    A signature check costs ~170 µs, and a client sends the same token for 15 minutes, so
+    verified tokens are remembered (bounded, least recently used first out); a remembered
+    token is still refused once it expires."""
+
+    def __init__(self, jwks: Mapping[str, object], *, cache_size: int = 10_000) -> None:
         self.keys = {key.key_id: key for key in jwt.PyJWKSet.from_dict(dict(jwks)).keys}
+        self.cache_size = cache_size
+        self._verified: OrderedDict[str, AccessClaims] = OrderedDict()
+
+    def verify(self, token: str) -> AccessClaims:
+        claims = self._verified.get(token)
+        if claims is not None:
+            if claims.exp <= time.time():
+                del self._verified[token]
+                raise Unauthorized("the token has expired")
+            self._verified.move_to_end(token)
+            return claims
+        claims = self._verify_signature(token)
+        self._verified[token] = claims
+        if len(self._verified) > self.cache_size:
+            self._verified.popitem(last=False)
+        return claims
 
     def knows(self, token: str) -> bool:
         try:
@@ -115,7 +136,7 @@ class TokenVerifier:
         except jwt.PyJWTError:
             return True  # malformed: let verify() say so
 
-    def verify(self, token: str) -> AccessClaims:
+    def _verify_signature(self, token: str) -> AccessClaims:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
             key = self.keys.get(kid)

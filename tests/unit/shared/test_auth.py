@@ -70,3 +70,22 @@ def test_expired_and_malformed_tokens_are_refused() -> None:
                                                     role="OWNER")[:-4] + "AAAA"):
         with pytest.raises(Unauthorized):
             verifier.verify(token)
+
+
+def test_a_remembered_token_is_still_refused_once_expired() -> None:
+    key = SigningKey.generate()
+    verifier = TokenVerifier({"keys": [key.jwk()]})
+    token = key.issue(account_id=uuid.uuid4(), tenant_id=uuid.uuid4(), role="OWNER", ttl=2,
+                      now=time.time() - 1)
+    assert verifier.verify(token).role == "OWNER"  # remembered now
+    time.sleep(1.1)
+    with pytest.raises(Unauthorized, match="expired"):
+        verifier.verify(token)
+
+
+def test_the_cache_is_bounded() -> None:
+    key = SigningKey.generate()
+    verifier = TokenVerifier({"keys": [key.jwk()]}, cache_size=3)
+    for _ in range(10):
+        verifier.verify(key.issue(account_id=uuid.uuid4(), tenant_id=uuid.uuid4(), role="VIEWER"))
+    assert len(verifier._verified) == 3
