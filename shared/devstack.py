@@ -47,6 +47,7 @@ class StackSettings(msgspec.Struct, frozen=True, kw_only=True):
     service_base_port: int = 8101
     platform_domain: str = "localhost"
     workers_per_service: int = 1
+    mailbox_port: int = 8025
 
 
 class Stack:
@@ -60,6 +61,7 @@ class Stack:
         self.admin_url = config.database_url
         self.nats_url = config.nats_url
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.mailbox: DevMailbox | None = None
         self.ports = {"gateway": config.gateway_port,
                       **{name: config.service_base_port + i for i, name in enumerate(SERVICES)}}
 
@@ -108,6 +110,8 @@ class Stack:
             env["DATABASE_URL"] = self.database_url(name)
         if name == "identity":
             env["JWT_PRIVATE_KEY"] = made["jwt_private_key"]
+            if self.mailbox is not None:
+                env["SMTP_URL"] = self.mailbox.url
             env["PUBLIC_BASE_URL"] = f"http://{self.config.platform_domain}:{self.ports['gateway']}"
         return env
 
@@ -163,9 +167,15 @@ class Stack:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(5)
 
+    def start_mailbox(self) -> None:
+        self.mailbox = DevMailbox(self.data_dir / "mailbox", self.config.mailbox_port)
+        self.mailbox.start()
+
     def stop(self) -> None:
         for name in list(self.processes):
             self.stop_service(name)
+        if self.mailbox is not None:
+            self.mailbox.stop()
         if self.nats is not None:
             self.nats.stop()
         if self.postgres is not None:
@@ -188,6 +198,58 @@ class Stack:
             raise InfraError(f"demo sign-up failed: {exc.code} {exc.read().decode(errors='replace')}") from None
 
 
+class DevMailbox:
+    """`make run`'s SMTP server: every mail the platform sends lands in a folder as an
+    .eml file, listed by `make mailbox`."""
+
+    def __init__(self, folder: Path, port: int) -> None:
+        self.folder = folder
+        self.port = port
+        self._controller = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        if not port_is_free(self.port):
+            raise InfraError(f"port {self.port} for the dev mailbox is taken; set MAILBOX_PORT or stop that program.")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        folder = self.folder
+
+        class Keep:
+            async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+                name = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}.eml"
+                (folder / name).write_bytes(envelope.content)
+                return "250 OK"
+
+        self._controller = Controller(Keep(), hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+
+
+def list_mailbox() -> None:
+    import email
+    import email.policy
+
+    config = settings_loader.load(StackSettings)
+    folder = Path(config.data_dir) / "mailbox"
+    files = sorted(folder.glob("*.eml")) if folder.exists() else []
+    if not files:
+        print(f"no mail yet in {folder}")
+    for path in files:
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        body = message.get_body(preferencelist=("plain",))
+        text = body.get_content() if body is not None else ""
+        links = [word for word in text.split() if word.startswith("http")]
+        print(f"{path.name}  to {message['To']}  {message['Subject']!r}  {' '.join(links)}")
+
+
 def run() -> None:
     config = settings_loader.load(StackSettings)
     stack = Stack(config)
@@ -195,6 +257,7 @@ def run() -> None:
         stack.start_infra()
         for line in stack.migrate():
             print(line)
+        stack.start_mailbox()
         stack.start_services()
         demo = stack.ensure_demo_tenant()
     except (InfraError, MigrationError, settings_loader.ConfigError) as exc:
@@ -213,6 +276,7 @@ The platform is running (data in {stack.data_dir}).
                   -d '{{"email":"{DEMO_EMAIL}","password":"{DEMO_PASSWORD}"}}' http://127.0.0.1:{port}/api/identity/login
   services      {", ".join(f"{name} {stack.url(name)}/schema" for name in SERVICES)}
   logs          {stack.data_dir / "logs"}
+  mail          make mailbox   (everything the platform sent, e.g. invitations)
 
 Ctrl-C stops everything.""", flush=True)
     stopping = False
@@ -237,7 +301,8 @@ Ctrl-C stops everything.""", flush=True)
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] != ["run"]:
-        print("usage: python -m shared.devstack run", file=sys.stderr)
+    commands = {"run": run, "mailbox": list_mailbox}
+    if len(sys.argv) != 2 or sys.argv[1] not in commands:
+        print("usage: python -m shared.devstack run|mailbox", file=sys.stderr)
         raise SystemExit(2)
-    run()
+    commands[sys.argv[1]]()
