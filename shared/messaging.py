@@ -208,10 +208,10 @@ class EventConsumer:
             while True:
                 try:
                     messages = await sub.fetch(self.batch_size, timeout=5)
-                except nats.errors.TimeoutError:
+                except TimeoutError:  # nothing arrived (nats-py raises its own and asyncio's)
                     continue
-                except (nats.errors.Error, nats.js.errors.Error) as exc:  # reconnecting, or a server hiccup
-                    log.warning("%s: fetch failed (%s); retrying", self.durable, exc)
+                except Exception as exc:  # reconnecting, a server hiccup: a consumer must not die of it
+                    log.warning("%s: fetch failed (%s: %s); retrying", self.durable, type(exc).__name__, exc)
                     await asyncio.sleep(0.5)
                     continue
                 await self.handle_batch(messages)

@@ -44,7 +44,8 @@ def stack() -> Iterator[Stack]:
         yield stack
     finally:
         stack.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        if not os.environ.get("KEEP_TEST_DATA"):  # set it to read the services' logs afterwards
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def _free_block(size: int) -> int:
@@ -77,10 +78,12 @@ def mailbox() -> Iterator[SmtpSink]:
 @pytest.fixture(scope="session")
 def platform(stack: Stack, dns_responder: DnsResponder, mailbox: SmtpSink) -> Stack:
     """The stack with all five services running (started on first use). Identity checks
-    DNS with the test responder, mails to the test mailbox, and re-checks domains often."""
+    DNS with the test responder, mails to the test mailbox, and re-checks domains and
+    looks for tenants to purge often."""
     if not stack.processes:
         stack.start_services(extra_env={"identity": {
             "DNS_RESOLVER": dns_responder.address, "SMTP_URL": mailbox.url, "DOMAIN_RECHECK_INTERVAL": "1",
+            "PURGE_CHECK_INTERVAL": "0.5",
         }})
     return stack
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from shared.contracts import TenantCreatedV1
 from shared.messaging import EventConsumer
+from shared.tenancy import start_tenant_purge
 from shared.web import Runtime
 
 from . import service
+from .repo import CLOSE_ACCOUNT
 from .settings import Settings
 
 
@@ -19,3 +21,4 @@ async def start(runtime: Runtime) -> None:
     consumer = EventConsumer(runtime.db, runtime.js, durable="billing-accounts",
                              events=[TenantCreatedV1], handler=open_account)
     runtime.spawn(consumer.run(), "billing-accounts")
+    start_tenant_purge(runtime, [CLOSE_ACCOUNT])

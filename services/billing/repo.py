@@ -21,6 +21,13 @@ FROM billing.accounts a
 """
 
 
+# When the tenant is purged: the account stops; its ledger stays, for accounting.
+CLOSE_ACCOUNT = """
+UPDATE billing.accounts SET subscription_status = 'closed', updated_at = now()
+"""
+
+
+
 async def insert_account(tx: asyncpg.Connection, tenant_id: uuid.UUID) -> bool:
     return await tx.execute(INSERT_ACCOUNT, tenant_id) == "INSERT 0 1"
 

@@ -32,3 +32,4 @@ async def get_balance(db: Database, tenant_id: uuid.UUID) -> BalanceOut:
     if row is None:
         raise NotFound("this tenant has no billing account yet")
     return BalanceOut(tenant_id=tenant_id, balance=row["balance"], ledger_sum=row["ledger_sum"])
+

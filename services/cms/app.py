@@ -7,9 +7,11 @@ from litestar import Litestar
 from shared import settings as settings_loader
 from shared.web import ServiceSettings, create_service_app
 
+from . import consumers
+
 
 def create_app(settings: ServiceSettings) -> Litestar:
-    return create_service_app("cms", settings, route_handlers=[],
+    return create_service_app("cms", settings, route_handlers=[], workers=consumers.start,
                               description="Pages as component trees, versions, rendering.")
 
 

@@ -34,6 +34,7 @@ def create_app(settings: Settings) -> Litestar:
         if settings.smtp_url:
             runtime.spawn(mail.deliver_forever(app.state.ctx), "identity-mail")
         runtime.spawn(domains.recheck_forever(app.state.ctx, checker), "identity-domain-recheck")
+        runtime.spawn(tenants.purge_forever(app.state.ctx), "identity-tenant-purge")
 
     app = create_service_app("identity", settings, route_handlers=ROUTES, serve=serve, workers=workers,
                              description="Tenants, accounts, memberships, tokens, invitations, API keys, domains.")

@@ -39,6 +39,34 @@ SELECT id FROM identity.tenants WHERE custom_domain IS NOT NULL AND deleted_at I
 """
 
 
+SELECT_DUE_PURGES = """
+SELECT id, slug FROM identity.tenants WHERE purge_after <= now() AND purged_at IS NULL ORDER BY purge_after LIMIT $1
+"""
+# The claim: of several identity replicas, only the one whose update hits the row purges.
+MARK_TENANT_PURGED = """
+UPDATE identity.tenants SET purged_at = now() WHERE id = $1 AND purged_at IS NULL AND purge_after <= now()
+"""
+PURGE_TENANT_ACCESS = [
+    "DELETE FROM identity.memberships", "DELETE FROM identity.invitations", "DELETE FROM identity.api_keys",
+    "DELETE FROM identity.domains",
+]
+
+
+async def due_purges(tx: Tx, limit: int) -> list[asyncpg.Record]:
+    return await tx.fetch(SELECT_DUE_PURGES, limit)
+
+
+async def claim_purge(tx: Tx, tenant_id: uuid.UUID) -> bool:
+    return await tx.execute(MARK_TENANT_PURGED, tenant_id) == "UPDATE 1"
+
+
+async def purge_tenant_access(tx: Tx) -> None:
+    """Remove who and what could reach the transaction's tenant (RLS scopes each statement);
+    the audit log stays, as the security record of what happened."""
+    for statement in PURGE_TENANT_ACCESS:
+        await tx.execute(statement)
+
+
 async def insert_tenant(tx: Tx, tenant_id: uuid.UUID, slug: str, name: str, theme: dict[str, Any]) -> None:
     await tx.execute(INSERT_TENANT, tenant_id, slug, name, theme)
 

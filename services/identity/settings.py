@@ -17,6 +17,7 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     invitation_ttl: int = 7 * 24 * 3600
     password_reset_ttl: int = 3600
     tenant_deletion_grace: int = 30 * 24 * 3600
+    purge_check_interval: float = 60.0
     login_max_failures: int = 5  # per e-mail and per client address, before a growing lock-out
     smtp_url: str = ""  # smtp://host:port; empty keeps mail queued (and listed by the dev mailbox)
     mail_from: str = "Sitebuilder <no-reply@sitebuilder.localhost>"

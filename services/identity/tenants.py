@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from typing import Any
 
@@ -9,7 +11,7 @@ import asyncpg
 import msgspec
 
 from shared.auth import Caller, Role
-from shared.contracts import ResolvedHost, ResolveHost, TenantDeletedV1, TenantUpdatedV1
+from shared.contracts import ResolvedHost, ResolveHost, TenantDeletedV1, TenantPurgedV1, TenantUpdatedV1
 from shared.errors import Conflict, NotFound
 from shared.messaging import add_event
 
@@ -17,6 +19,8 @@ from . import domain, repo
 from .context import Ctx
 from .schemas import AuditEntryOut, TenantOut, TenantPatch
 from .theme import parse_theme
+
+log = logging.getLogger("identity.tenants")
 
 
 def tenant_out(row: asyncpg.Record) -> TenantOut:
@@ -82,9 +86,10 @@ async def delete_tenant(ctx: Ctx, caller: Caller) -> TenantOut:
         if current is None or not await repo.mark_tenant_deleted(tx, tenant_id, ctx.settings.tenant_deletion_grace):
             raise NotFound("no such tenant")
         await repo.audit(tx, tenant_id, caller.account_id, "tenant.deleted")
-        await add_event(tx, TenantDeletedV1(tenant_id=tenant_id, slug=current["slug"]))
         row = await repo.tenant(tx, tenant_id)
-    assert row is not None
+        assert row is not None
+        await add_event(tx, TenantDeletedV1(tenant_id=tenant_id, slug=current["slug"],
+                                            purge_after=row["purge_after"]))
     return tenant_out(row)
 
 
@@ -105,3 +110,28 @@ async def audit_entries(ctx: Ctx, caller: Caller, limit: int) -> list[AuditEntry
     async with ctx.db.tenant_tx(tenant_id) as tx:
         rows = await repo.audit_entries(tx, max(1, min(limit, 500)))
     return [AuditEntryOut(**dict(row)) for row in rows]
+
+
+async def purge_due_tenants(ctx: Ctx, batch: int = 20) -> int:
+    """Tenants whose grace period ended: remove their access and tell every context."""
+    async with ctx.db.system_tx() as tx:
+        due = await repo.due_purges(tx, batch)
+    purged = 0
+    for row in due:
+        async with ctx.db.tenant_tx(row["id"]) as tx:
+            if not await repo.claim_purge(tx, row["id"]):
+                continue  # another replica got there first
+            await repo.purge_tenant_access(tx)
+            await repo.audit(tx, row["id"], None, "tenant.purged")
+            await add_event(tx, TenantPurgedV1(tenant_id=row["id"], slug=row["slug"]))
+        purged += 1
+    return purged
+
+
+async def purge_forever(ctx: Ctx) -> None:
+    while True:
+        await asyncio.sleep(ctx.settings.purge_check_interval)
+        try:
+            await purge_due_tenants(ctx)
+        except Exception:
+            log.exception("tenant purge round failed; trying again next round")

@@ -37,7 +37,7 @@ def to_strict(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _inline_root_ref(schema: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
-    body = {key: value for key, value in schema.items() if key not in ("$defs", "definitions")}
+    body = {key: value for key, value in schema.items() if key not in ("$defs", "definitions", "$schema")}
     ref = body.get("$ref")
     if ref is not None and len(body) == 1:
         return copy.deepcopy(definitions[_def_name(ref)])

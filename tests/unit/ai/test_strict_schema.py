@@ -87,3 +87,19 @@ def test_the_test_servers_independent_checker_accepts_what_to_strict_makes() -> 
 
     assert strict_schema_problem(SCHEMA) is not None  # the raw msgspec schema would be refused...
     assert strict_schema_problem(to_strict(SCHEMA)) is None  # ...its strict form is accepted
+
+
+def test_a_root_reference_beside_a_schema_keyword_is_inlined() -> None:
+    assert to_strict({"$schema": "https://json-schema.org/draft/2020-12/schema", **SCHEMA})["type"] == "object"
+
+
+def test_formats_are_really_checked_on_our_side() -> None:
+    from shared.ai.base import AIInvalidOutput
+    from shared.ai.output import validated
+
+    schema = {"type": "object", "properties": {"link": {"type": "string", "format": "uri"},
+                                               "at": {"type": "string", "format": "date-time"}}}
+    validated(schema, {"link": "https://example.com/a", "at": "2026-11-25T10:00:00Z"})
+    for bad in ({"link": "not a uri"}, {"at": "yesterday"}):
+        with pytest.raises(AIInvalidOutput):
+            validated(schema, bad)

@@ -1,0 +1,58 @@
+"""Deleting a tenant: its hosts stop resolving at once; after the grace period every
+context purges it (billing closes the account and keeps the ledger)."""
+
+import asyncio
+import uuid
+
+from tests.e2e.platform_client import PlatformClient, eventually
+
+
+async def counts(admin_sql, tenant_id: uuid.UUID) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    queries = {
+        "pages": "SELECT count(*) FROM cms.pages WHERE tenant_id = $1",
+        "assets": "SELECT count(*) FROM assets.assets WHERE tenant_id = $1",
+        "members": "SELECT count(*) FROM identity.memberships WHERE tenant_id = $1",
+        "ledger": "SELECT count(*) FROM billing.credit_transactions WHERE tenant_id = $1",
+        "account": "SELECT subscription_status FROM billing.accounts WHERE tenant_id = $1",
+    }
+    return {name: await admin_sql.fetchval(sql, tenant_id) for name, sql in queries.items()}
+
+
+async def test_deletion_stops_resolving_then_purges_every_context(client: PlatformClient, admin_sql) -> None:  # type: ignore[no-untyped-def]
+    doomed, survivor = await client.sign_up("doomed"), await client.sign_up("survivor")
+    for tenant in (doomed, survivor):
+        tenant_id = uuid.UUID(tenant.tenant_id)
+        # Content the cms and assets APIs will write; staged here as the administrator.
+        await admin_sql.execute("INSERT INTO cms.pages (tenant_id, id, slug, structure) VALUES ($1, $2, '/', '{}')",
+                                tenant_id, uuid.uuid4())
+        await admin_sql.execute("INSERT INTO assets.assets (tenant_id, id, url) VALUES ($1, $2, 'x.png')",
+                                tenant_id, uuid.uuid4())
+
+    async def wallet_open() -> bool:
+        return (await counts(admin_sql, uuid.UUID(doomed.tenant_id)))["account"] == "none"
+
+    assert await eventually(wallet_open, True, within=5)
+    deleted = await client.call("DELETE", "/api/identity/tenant", slug=doomed.slug, token=doomed.token)
+    assert deleted.status_code == 200 and deleted.json()["purge_after"]
+
+    async def resolves() -> int:
+        return (await client.call("GET", "/api/identity/tenant", slug=doomed.slug, token=doomed.token)).status_code
+
+    assert await eventually(resolves, 404, within=1.0) == 404
+    during_grace = await counts(admin_sql, uuid.UUID(doomed.tenant_id))
+    assert during_grace["pages"] == during_grace["assets"] == during_grace["members"] == 1  # nothing lost yet
+
+    await admin_sql.execute("UPDATE identity.tenants SET purge_after = now() - interval '1 second' WHERE id = $1",
+                            uuid.UUID(doomed.tenant_id))  # the grace period ends
+
+    async def purged() -> dict[str, object]:
+        return await counts(admin_sql, uuid.UUID(doomed.tenant_id))
+
+    expected = {"pages": 0, "assets": 0, "members": 0, "ledger": 1, "account": "closed"}
+    assert await eventually(purged, expected, within=10) == expected
+    await asyncio.sleep(0.2)
+    assert await counts(admin_sql, uuid.UUID(survivor.tenant_id)) == {
+        "pages": 1, "assets": 1, "members": 1, "ledger": 1, "account": "none"}
+    slug_again = await client.call("POST", "/api/identity/signup", json={
+        "slug": doomed.slug, "name": "Squatter", "email": "squat@example.com", "password": "a-long-enough-password"})
+    assert slug_again.status_code == 409  # the tombstone keeps the slug
