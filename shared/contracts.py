@@ -216,6 +216,25 @@ class VerifyApiKey(Command, frozen=True, kw_only=True):
     key: str
 
 
+class TenantDataExport(msgspec.Struct, frozen=True, kw_only=True):
+    """One service's rows of one tenant, table by table, as JSON values."""
+
+    service: str
+    tables: dict[str, list[dict[str, Any]]]
+
+
+class ExportTenantData(Command, frozen=True, kw_only=True):
+    """Ask a service for all of a tenant's data (for the OWNER's export archive)."""
+
+    SUBJECT: ClassVar[str] = "cmd.{service}.tenant.export.v1"
+    Reply: ClassVar[type[msgspec.Struct]] = TenantDataExport
+    tenant_id: uuid.UUID
+
+    @staticmethod
+    def subject_for(service: str) -> str:
+        return ExportTenantData.SUBJECT.format(service=service)
+
+
 class CommandFailed(msgspec.Struct, frozen=True, kw_only=True):
     """The reply when a command handler raised: the caller re-raises it as `code`."""
 

@@ -337,32 +337,38 @@ def _stream_of(event: type[Event]) -> str:
 
 
 async def serve_command(nc: NATS, command: type[Command],
-                        handler: Callable[[Any], Awaitable[msgspec.Struct]]) -> Any:
-    """Answer `command` requests; a queue group spreads them over the service's replicas."""
+                        handler: Callable[[Any], Awaitable[msgspec.Struct]], *, subject: str | None = None) -> Any:
+    """Answer `command` requests; a queue group spreads them over the service's replicas.
+    `subject` overrides the command's own, for commands every service answers on its own."""
+    subject = subject or command.SUBJECT
 
     async def on_request(msg: Msg) -> None:
-        with _tracer.start_as_current_span(f"handle {command.SUBJECT}", kind=trace.SpanKind.SERVER,
+        with _tracer.start_as_current_span(f"handle {subject}", kind=trace.SpanKind.SERVER,
                                            context=extract_context(msg.headers)):
             try:
                 reply: msgspec.Struct = await handler(command.decode(msg.data))
             except AppError as exc:
                 reply = CommandFailed(error=str(exc), code=exc.code)
             except Exception as exc:  # the caller must hear something rather than time out
-                log.exception("command %s failed", command.SUBJECT)
+                log.exception("command %s failed", subject)
                 reply = CommandFailed(error=type(exc).__name__)
-            await msg.respond(msgspec.json.encode(reply))
+            encoded = msgspec.json.encode(reply)
+            if len(encoded) > nc.max_payload:
+                encoded = msgspec.json.encode(CommandFailed(error=f"the answer ({len(encoded)} bytes) is larger "
+                                                                  f"than one message ({nc.max_payload})"))
+            await msg.respond(encoded)
 
-    return await nc.subscribe(command.SUBJECT, queue=command.SUBJECT, cb=on_request)
+    return await nc.subscribe(subject, queue=subject, cb=on_request)
 
 
-async def request(nc: NATS, command: Command, *, timeout: float = 2.0) -> Any:
+async def request(nc: NATS, command: Command, *, timeout: float = 2.0, subject: str | None = None) -> Any:
     """Send `command` and return its typed reply; `Unavailable` when nobody answers in time."""
+    subject = subject or command.SUBJECT
     try:
-        msg = await nc.request(command.SUBJECT, command.encode(), timeout=timeout,
-                               headers=inject_headers())
+        msg = await nc.request(subject, command.encode(), timeout=timeout, headers=inject_headers())
     except (nats.errors.TimeoutError, nats.errors.NoRespondersError) as exc:
-        raise Unavailable(f"{command.SUBJECT} did not answer: {type(exc).__name__}") from None
+        raise Unavailable(f"{subject} did not answer: {type(exc).__name__}") from None
     reply = decode_reply(command, msg.data)
     if isinstance(reply, CommandFailed):
-        raise Unavailable(f"{command.SUBJECT} failed: {reply.error}")
+        raise Unavailable(f"{subject} failed: {reply.error}")
     return reply

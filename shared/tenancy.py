@@ -1,16 +1,31 @@
-"""What every service does at the end of a tenant's life: when identity announces that a
-deleted tenant's grace period ended, run the service's purge statements in that tenant's
-transaction (row-level security scopes each one to the tenant)."""
+"""What every service does for a tenant's life cycle, in that tenant's transaction (row-level
+security scopes every statement to it):
+- export: answer `cmd.<service>.tenant.export.v1` with the rows of its export queries, for
+  the OWNER's archive;
+- purge: when identity announces that a deleted tenant's grace period ended, run the
+  service's purge statements."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import asyncpg
+import msgspec
 
-from shared.contracts import TenantPurgedV1
-from shared.messaging import EventConsumer
+from shared.contracts import ExportTenantData, TenantDataExport, TenantPurgedV1
+from shared.messaging import EventConsumer, serve_command
 from shared.web import Runtime
+
+
+async def serve_tenant_export(runtime: Runtime, queries: Mapping[str, str]) -> None:
+    async def export(command: ExportTenantData) -> TenantDataExport:
+        tables = {}
+        async with runtime.db.tenant_tx(command.tenant_id) as tx:
+            for table, query in queries.items():
+                tables[table] = [msgspec.to_builtins(dict(row)) for row in await tx.fetch(query)]
+        return TenantDataExport(service=runtime.name, tables=tables)
+
+    await serve_command(runtime.nc, ExportTenantData, export, subject=ExportTenantData.subject_for(runtime.name))
 
 
 def start_tenant_purge(runtime: Runtime, statements: Sequence[str]) -> None:

@@ -11,7 +11,8 @@ from . import consumers
 
 
 def create_app(settings: ServiceSettings) -> Litestar:
-    return create_service_app("assets", settings, route_handlers=[], workers=consumers.start, vector=True,
+    return create_service_app("assets", settings, route_handlers=[], serve=consumers.serve,
+                              workers=consumers.start, vector=True,
                               description="Media library with AI descriptions and semantic search.")
 
 

@@ -13,7 +13,8 @@ from .settings import Settings
 
 
 def create_app(settings: Settings) -> Litestar:
-    return create_service_app("billing", settings, route_handlers=ROUTES, workers=consumers.start,
+    return create_service_app("billing", settings, route_handlers=ROUTES, serve=consumers.serve,
+                              workers=consumers.start,
                               description="Credit wallet and ledger, Stripe top-ups, commerce.")
 
 

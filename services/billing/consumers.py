@@ -1,14 +1,14 @@
-"""Billing's event subscriptions: subject -> use case."""
+"""Billing's subscriptions: events and commands -> use cases."""
 
 from __future__ import annotations
 
 from shared.contracts import TenantCreatedV1
 from shared.messaging import EventConsumer
-from shared.tenancy import start_tenant_purge
+from shared.tenancy import serve_tenant_export, start_tenant_purge
 from shared.web import Runtime
 
 from . import service
-from .repo import CLOSE_ACCOUNT
+from .repo import CLOSE_ACCOUNT, EXPORT_QUERIES
 from .settings import Settings
 
 
@@ -22,3 +22,7 @@ async def start(runtime: Runtime) -> None:
                              events=[TenantCreatedV1], handler=open_account)
     runtime.spawn(consumer.run(), "billing-accounts")
     start_tenant_purge(runtime, [CLOSE_ACCOUNT])
+
+
+async def serve(runtime: Runtime) -> None:
+    await serve_tenant_export(runtime, EXPORT_QUERIES)

@@ -21,6 +21,12 @@ FROM billing.accounts a
 """
 
 
+# For the OWNER's export archive; the ledger is the accounting record of the wallet.
+EXPORT_QUERIES = {
+    "account": "SELECT tenant_id, balance, subscription_status, stripe_connect_id, created_at FROM billing.accounts",
+    "ledger": "SELECT id, amount, type, reference_id, note, created_at FROM billing.credit_transactions "
+              "ORDER BY created_at, id",
+}
 # When the tenant is purged: the account stops; its ledger stays, for accounting.
 CLOSE_ACCOUNT = """
 UPDATE billing.accounts SET subscription_status = 'closed', updated_at = now()

@@ -11,7 +11,8 @@ from . import consumers
 
 
 def create_app(settings: ServiceSettings) -> Litestar:
-    return create_service_app("cms", settings, route_handlers=[], workers=consumers.start,
+    return create_service_app("cms", settings, route_handlers=[], serve=consumers.serve,
+                              workers=consumers.start,
                               description="Pages as component trees, versions, rendering.")
 
 

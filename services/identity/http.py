@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Request, delete, get, patch, post, put
+from litestar import Request, Response, delete, get, patch, post, put
 from litestar.datastructures import State
 from litestar.params import JSONBody
 
 from shared.auth import Caller, NotTenantHost, Role
 from shared.errors import Forbidden
 
-from . import accounts, domains, keys, members, tenants
+from . import accounts, domains, exports, keys, members, tenants
 from .schemas import (
     AcceptIn,
     ApiKeyIn,
@@ -139,6 +139,14 @@ async def audit_log(caller: Caller, state: State, limit: int = 100) -> list[Audi
     return await tenants.audit_entries(state.ctx, caller, limit)
 
 
+@get("/tenant/export", summary="All of the tenant's data, in every context, as one zip archive (OWNER)",
+     media_type="application/zip")
+async def export_tenant(caller: Caller, state: State) -> Response[bytes]:
+    name, archive = await exports.export_tenant(state.ctx, state.runtime.nc, caller)
+    return Response(archive, media_type="application/zip",
+                    headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
 # members and invitations ----------------------------------------------------------------------
 
 
@@ -216,6 +224,6 @@ async def remove_domain(caller: Caller, state: State) -> None:
 
 
 ROUTES = [sign_up, log_in, session_tenants, tenant_token, log_out, request_password_reset, reset_password, me, jwks,
-          get_tenant, update_tenant, update_theme, delete_tenant, audit_log, list_members, change_role,
+          get_tenant, update_tenant, update_theme, delete_tenant, audit_log, export_tenant, list_members, change_role,
           remove_member, invite, list_invitations, revoke_invitation, accept_invitation, create_api_key,
           list_api_keys, revoke_api_key, set_domain, get_domain, verify_domain, remove_domain]

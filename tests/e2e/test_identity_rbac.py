@@ -31,6 +31,7 @@ GATED = {
     ("PATCH", "/tenant"): ("OWNER", {"name": "Renamed"}),
     ("PUT", "/tenant/theme"): ("OWNER", {"radius": 4}),
     ("GET", "/tenant/audit"): ("OWNER", None),
+    ("GET", "/tenant/export"): ("OWNER", None),
     ("GET", "/members"): ("VIEWER", None),
     ("PUT", "/members/{account_id}/role"): ("OWNER", {"role": "VIEWER"}),
     ("DELETE", "/members/{account_id}"): ("OWNER", None),

@@ -56,3 +56,33 @@ async def test_deletion_stops_resolving_then_purges_every_context(client: Platfo
     slug_again = await client.call("POST", "/api/identity/signup", json={
         "slug": doomed.slug, "name": "Squatter", "email": "squat@example.com", "password": "a-long-enough-password"})
     assert slug_again.status_code == 409  # the tombstone keeps the slug
+
+
+async def test_an_owner_exports_everything_of_the_tenant_and_nothing_else(client: PlatformClient, admin_sql) -> None:  # type: ignore[no-untyped-def]
+    import io
+    import json
+    import zipfile
+
+    owner, other = await client.sign_up("export"), await client.sign_up("export-other")
+    for tenant, slug in ((owner, "/home"), (other, "/secret-page")):
+        await admin_sql.execute("INSERT INTO cms.pages (tenant_id, id, slug, structure) VALUES ($1, $2, $3, '{}')",
+                                uuid.UUID(tenant.tenant_id), uuid.uuid4(), slug)
+
+    async def wallet_open() -> bool:
+        return (await counts(admin_sql, uuid.UUID(owner.tenant_id)))["ledger"] == 1
+
+    assert await eventually(wallet_open, True, within=5)
+    response = await client.call("GET", "/api/identity/tenant/export", slug=owner.slug, token=owner.token)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/zip"
+    assert owner.slug in response.headers["content-disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert set(archive.namelist()) == {"manifest.json", "identity.json", "cms.json", "assets.json", "billing.json"}
+    identity = json.loads(archive.read("identity.json"))
+    assert [m["email"] for m in identity["members"]] == [owner.email]
+    assert [p["slug"] for p in json.loads(archive.read("cms.json"))["pages"]] == ["/home"]
+    ledger = json.loads(archive.read("billing.json"))["ledger"]
+    assert [(row["amount"], row["type"]) for row in ledger] == [(100, "SIGNUP_GRANT")]
+    everything = b"".join(archive.read(name) for name in archive.namelist())
+    for secret in (other.slug, other.tenant_id, other.email, "/secret-page"):
+        assert secret.encode() not in everything

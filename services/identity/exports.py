@@ -1,0 +1,60 @@
+"""The OWNER's export: all of the tenant's data in one zip archive, gathered from every
+context by request-reply (each service answers for its own tables)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import uuid
+import zipfile
+from datetime import UTC, datetime
+
+import msgspec
+from nats.aio.client import Client as NATS
+
+from shared.auth import Caller, Role
+from shared.contracts import ExportTenantData, TenantDataExport
+from shared.errors import NotFound
+from shared.messaging import request
+
+from . import repo
+from .context import Ctx
+
+EXPORTING_SERVICES = ("cms", "assets", "billing")
+IDENTITY_EXPORT_QUERIES = {
+    "tenant": "SELECT id, slug, name, custom_domain, theme_config, created_at, deleted_at, purge_after "
+              "FROM identity.tenants WHERE id = platform.current_tenant_id()",
+    "members": "SELECT m.account_id, a.email, m.role, m.created_at FROM identity.memberships m "
+               "JOIN identity.accounts a ON a.id = m.account_id ORDER BY m.created_at",
+    "invitations": "SELECT id, email, role, expires_at, accepted_at, revoked_at, created_at FROM identity.invitations",
+    "api_keys": "SELECT id, name, prefix, role, created_at, last_used_at, revoked_at FROM identity.api_keys",
+    "domain": "SELECT domain, verified_at, flagged_at, last_checked_at FROM identity.domains",
+    "audit_log": "SELECT at, action, actor_account_id, detail FROM identity.audit_log ORDER BY at",
+}
+
+
+async def export_tenant(ctx: Ctx, nc: NATS, caller: Caller) -> tuple[str, bytes]:
+    """(file name, zip bytes) of everything the tenant has, in every context."""
+    tenant_id = caller.require(Role.OWNER)
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        identity = {table: [msgspec.to_builtins(dict(row)) for row in await tx.fetch(query)]
+                    for table, query in IDENTITY_EXPORT_QUERIES.items()}
+        if not identity["tenant"]:
+            raise NotFound("no such tenant")
+    others: list[TenantDataExport] = await asyncio.gather(*(
+        request(nc, ExportTenantData(tenant_id=tenant_id), subject=ExportTenantData.subject_for(service), timeout=15)
+        for service in EXPORTING_SERVICES))
+    exported_at = datetime.now(UTC)
+    manifest = {"tenant_id": str(tenant_id), "slug": identity["tenant"][0]["slug"],
+                "exported_at": exported_at.isoformat(), "format": "sitebuilder-export-v1",
+                "files": ["identity.json", *(f"{part.service}.json" for part in others)]}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("manifest.json", msgspec.json.format(msgspec.json.encode(manifest)))
+        archive.writestr("identity.json", msgspec.json.format(msgspec.json.encode(identity)))
+        for part in others:
+            archive.writestr(f"{part.service}.json", msgspec.json.format(msgspec.json.encode(part.tables)))
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        await repo.audit(tx, tenant_id, caller.account_id, "tenant.exported")
+    name = f"{manifest['slug']}-export-{exported_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}.zip"
+    return name, buffer.getvalue()
