@@ -129,7 +129,51 @@ class CreditsLowV1(Event, tag="billing.credits.low.v1"):
     threshold: int
 
 
+class SubscriptionChangedV1(Event, tag="billing.subscription.changed.v1"):
+    """The tenant's subscription status changed."""
+
+    status: str
+    previous_status: str | None = None
+
+
 # cms / assets ---------------------------------------------------------------------
+
+
+class PageGeneratedV1(Event, tag="cms.page.generated.v1"):
+    """An AI page generation succeeded; billing captures `credits` from the hold."""
+
+    page_id: uuid.UUID
+    generation_id: uuid.UUID
+    hold_id: uuid.UUID
+    model: str
+    input_tokens: int
+    output_tokens: int
+    credits: int
+
+
+class PageGenerationFailedV1(Event, tag="cms.page.generation_failed.v1"):
+    """An AI page generation failed; billing releases the hold."""
+
+    generation_id: uuid.UUID
+    hold_id: uuid.UUID
+    reason: str
+
+
+class AssetDescribedV1(Event, tag="assets.asset.described.v1"):
+    """An asset got its AI description and embedding; billing captures `credits`."""
+
+    asset_id: uuid.UUID
+    hold_id: uuid.UUID | None = None
+    model: str = ""
+    credits: int = 0
+
+
+class AssetDescriptionFailedV1(Event, tag="assets.asset.description_failed.v1"):
+    """An asset's AI description failed; billing releases the hold."""
+
+    asset_id: uuid.UUID
+    hold_id: uuid.UUID | None = None
+    reason: str = ""
 
 
 class PagePublishedV1(Event, tag="cms.page.published.v1"):
@@ -233,6 +277,27 @@ class ExportTenantData(Command, frozen=True, kw_only=True):
     @staticmethod
     def subject_for(service: str) -> str:
         return ExportTenantData.SUBJECT.format(service=service)
+
+
+class CreditsReservation(msgspec.Struct, frozen=True, kw_only=True):
+    """A hold (`hold_id` set) or a refusal with what is `available`."""
+
+    hold_id: uuid.UUID | None = None
+    status: str  # held (or the state of an earlier hold of this reference), refused
+    amount: int
+    available: int
+
+
+class ReserveCredits(Command, frozen=True, kw_only=True):
+    """Set credits aside for AI work before calling the model; the outcome event settles it."""
+
+    SUBJECT: ClassVar[str] = "cmd.billing.credits.reserve.v1"
+    Reply: ClassVar[type[msgspec.Struct]] = CreditsReservation
+    tenant_id: uuid.UUID
+    amount: int
+    reference: str
+    type: str  # the ledger type the capture will carry, e.g. AI_PAGE_GENERATION
+    ttl_seconds: int = 900
 
 
 class CommandFailed(msgspec.Struct, frozen=True, kw_only=True):

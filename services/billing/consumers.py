@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from shared.contracts import TenantCreatedV1
-from shared.messaging import EventConsumer
+import asyncpg
+
+from shared.contracts import (
+    AssetDescribedV1,
+    AssetDescriptionFailedV1,
+    PageGeneratedV1,
+    PageGenerationFailedV1,
+    ReserveCredits,
+    TenantCreatedV1,
+)
+from shared.messaging import EventConsumer, serve_command
 from shared.tenancy import serve_tenant_export, start_tenant_purge
 from shared.web import Runtime
 
@@ -12,17 +21,40 @@ from .repo import CLOSE_ACCOUNT, EXPORT_QUERIES
 from .settings import Settings
 
 
-async def start(runtime: Runtime) -> None:
-    settings: Settings = runtime.settings  # type: ignore[assignment]
+async def settle_page_generation(tx: asyncpg.Connection, event: PageGeneratedV1 | PageGenerationFailedV1) -> None:
+    if isinstance(event, PageGeneratedV1):
+        await service.capture(tx, event.tenant_id, event.hold_id, event.credits)
+    else:
+        await service.release(tx, event.hold_id)
 
-    async def open_account(tx, event: TenantCreatedV1) -> None:  # type: ignore[no-untyped-def]
-        await service.open_account(tx, event, grant=settings.signup_grant_credits)
 
-    consumer = EventConsumer(runtime.db, runtime.js, durable="billing-accounts",
-                             events=[TenantCreatedV1], handler=open_account)
-    runtime.spawn(consumer.run(), "billing-accounts")
-    start_tenant_purge(runtime, [CLOSE_ACCOUNT])
+async def settle_asset_description(tx: asyncpg.Connection,
+                                   event: AssetDescribedV1 | AssetDescriptionFailedV1) -> None:
+    if event.hold_id is None:
+        return  # described without a charge (e.g. re-embedding after an edit)
+    if isinstance(event, AssetDescribedV1):
+        await service.capture(tx, event.tenant_id, event.hold_id, event.credits)
+    else:
+        await service.release(tx, event.hold_id)
 
 
 async def serve(runtime: Runtime) -> None:
     await serve_tenant_export(runtime, EXPORT_QUERIES)
+    await serve_command(runtime.nc, ReserveCredits, lambda command: service.reserve_credits(runtime.db, command))
+
+
+async def start(runtime: Runtime) -> None:
+    settings: Settings = runtime.settings  # type: ignore[assignment]
+
+    async def open_account(tx: asyncpg.Connection, event: TenantCreatedV1) -> None:
+        await service.open_account(tx, event, grant=settings.signup_grant_credits)
+
+    for durable, events, handler in (
+        ("billing-accounts", [TenantCreatedV1], open_account),
+        ("billing-page-generations", [PageGeneratedV1, PageGenerationFailedV1], settle_page_generation),
+        ("billing-asset-descriptions", [AssetDescribedV1, AssetDescriptionFailedV1], settle_asset_description),
+    ):
+        consumer = EventConsumer(runtime.db, runtime.js, durable=durable, events=events, handler=handler)
+        runtime.spawn(consumer.run(), durable)
+    start_tenant_purge(runtime, [CLOSE_ACCOUNT])
+    runtime.spawn(service.expire_holds_forever(runtime.db, settings.hold_sweep_interval), "billing-hold-expiry")

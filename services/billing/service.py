@@ -1,35 +1,189 @@
-"""Billing's use cases."""
+"""Billing's use cases: the wallet, holds for AI work and their settlement."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import csv
+import io
+import logging
 import uuid
+from datetime import date, datetime, timedelta
 
 import asyncpg
+import msgspec
 
-from shared.contracts import AccountOpenedV1, TenantCreatedV1
+from shared.auth import Caller, Role
+from shared.contracts import (
+    AccountOpenedV1,
+    CreditsDebitedV1,
+    CreditsLowV1,
+    CreditsReservation,
+    ReserveCredits,
+    TenantCreatedV1,
+)
 from shared.db import Database
-from shared.errors import NotFound
+from shared.errors import AppError, Conflict, Invalid, NotFound
 from shared.messaging import add_event
 
 from . import repo
-from .schemas import BalanceOut
+from .schemas import BalanceOut, LedgerEntryOut, LedgerPage, UsageRow
 
+log = logging.getLogger("billing")
 SIGNUP_GRANT = "SIGNUP_GRANT"
+HOLD_TYPES = frozenset({"AI_GENERATION", "AI_PAGE_GENERATION", "AI_ASSET_DESCRIPTION", "AI_EMBEDDING"})
+LEDGER_ERRORS: dict[str, type[AppError]] = {"BL404": NotFound, "BL409": Conflict, "BL422": Invalid}
+
+
+def ledger_error(exc: asyncpg.PostgresError) -> AppError:
+    """The ledger functions' SQLSTATEs (and the balance constraints) as problems."""
+    if isinstance(exc, asyncpg.CheckViolationError):
+        return Conflict("not enough credits for this change", constraint=exc.constraint_name)
+    return LEDGER_ERRORS.get(exc.sqlstate, Invalid)(exc.message)
 
 
 async def open_account(tx: asyncpg.Connection, event: TenantCreatedV1, *, grant: int) -> None:
     """Open the new tenant's wallet with its sign-up grant, recorded in the ledger."""
     if not await repo.insert_account(tx, event.tenant_id):
         return
-    await repo.insert_ledger_row(tx, event.tenant_id, grant, SIGNUP_GRANT, str(event.event_id),
-                                 note="credits granted at sign-up")
+    await repo.apply_entry(tx, event.tenant_id, grant, SIGNUP_GRANT, str(event.event_id),
+                           note="credits granted at sign-up", created_by="system")
     await add_event(tx, AccountOpenedV1(tenant_id=event.tenant_id, balance=grant))
 
 
-async def get_balance(db: Database, tenant_id: uuid.UUID) -> BalanceOut:
+async def reserve_credits(db: Database, command: ReserveCredits) -> CreditsReservation:
+    """A hold if the available balance covers it, else a refusal saying what is available."""
+    if command.type not in HOLD_TYPES:
+        raise Invalid(f"holds are for AI work ({', '.join(sorted(HOLD_TYPES))}), not {command.type}")
+    if not 0 < command.ttl_seconds <= 24 * 3600:
+        raise Invalid("a hold lives between one second and one day")
+    try:
+        async with db.tenant_tx(command.tenant_id) as tx:
+            row = await repo.reserve(tx, command.tenant_id, command.reference, command.amount,
+                                     command.ttl_seconds, command.type)
+    except asyncpg.PostgresError as exc:
+        raise ledger_error(exc) from None
+    if row is None:  # no account yet
+        return CreditsReservation(status="refused", amount=command.amount, available=0)
+    return CreditsReservation(hold_id=row["hold_id"], status=row["status"], amount=row["amount"],
+                              available=row["available"])
+
+
+async def capture(tx: asyncpg.Connection, tenant_id: uuid.UUID, hold_id: uuid.UUID, amount: int) -> None:
+    """Charge the actual cost from a hold (the rest returns); announce it once."""
+    try:
+        async with tx.transaction():
+            row = await repo.settle(tx, hold_id, amount)
+    except asyncpg.PostgresError as exc:
+        raise ledger_error(exc) from None
+    if not row["settled_now"]:
+        return
+    if row["captured"]:
+        await add_event(tx, CreditsDebitedV1(tenant_id=tenant_id, amount=row["captured"], type=row["ledger_type"],
+                                             reference_id=row["reference_id"], balance=row["balance"]))
+    if row["crossed_low"]:
+        threshold = (await repo.balance(tx))["low_balance_threshold"]  # type: ignore[index]
+        await add_event(tx, CreditsLowV1(tenant_id=tenant_id, balance=row["balance"], threshold=threshold))
+
+
+async def release(tx: asyncpg.Connection, hold_id: uuid.UUID, final: str = "released") -> None:
+    try:
+        async with tx.transaction():
+            await repo.settle(tx, hold_id, None, final)
+    except asyncpg.PostgresError as exc:
+        raise ledger_error(exc) from None
+
+
+async def expire_holds(db: Database, batch: int = 500) -> int:
+    """Release holds whose work never reported back (a crashed caller)."""
+    async with db.system_tx() as tx:
+        due = await repo.expired_holds(tx, batch)
+    for row in due:
+        async with db.tenant_tx(row["tenant_id"]) as tx:
+            try:
+                await release(tx, row["id"], "expired")
+            except Conflict:
+                continue  # settled meanwhile
+    return len(due)
+
+
+async def expire_holds_forever(db: Database, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await expire_holds(db)
+        except Exception:
+            log.exception("hold expiry round failed; trying again next round")
+
+
+async def apply_adjustment(db: Database, tenant_id: uuid.UUID, amount: int, reference: str, reason: str,
+                           operator: str) -> asyncpg.Record:
+    """A correction by an operator: a new ADJUSTMENT row saying who and why."""
+    if not reason.strip() or not operator.strip():
+        raise Invalid("an adjustment needs a reason and the operator's name")
+    try:
+        async with db.tenant_tx(tenant_id) as tx:
+            return await repo.apply_entry(tx, tenant_id, amount, "ADJUSTMENT", reference, reason, operator)
+    except asyncpg.PostgresError as exc:
+        raise ledger_error(exc) from None
+
+
+# reading the wallet -------------------------------------------------------------------------
+
+
+async def get_balance(db: Database, caller: Caller) -> BalanceOut:
+    tenant_id = caller.require(Role.VIEWER)
     async with db.tenant_tx(tenant_id) as tx:
         row = await repo.balance(tx)
     if row is None:
         raise NotFound("this tenant has no billing account yet")
-    return BalanceOut(tenant_id=tenant_id, balance=row["balance"], ledger_sum=row["ledger_sum"])
+    return BalanceOut(tenant_id=tenant_id, balance=row["balance"], held=row["held"], available=row["available"],
+                      ledger_sum=row["ledger_sum"], subscription_status=row["subscription_status"])
 
+
+def encode_cursor(at: datetime, entry_id: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(msgspec.json.encode([at, entry_id])).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        at, entry_id = msgspec.json.decode(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return datetime.fromisoformat(at), uuid.UUID(entry_id)
+    except (ValueError, TypeError, msgspec.DecodeError):
+        raise Invalid("the cursor is not one this API gave out", errors=[{"field": "cursor"}]) from None
+
+
+async def ledger(db: Database, caller: Caller, *, cursor: str | None, type_: str | None, since: datetime | None,
+                 until: datetime | None, limit: int) -> LedgerPage:
+    tenant_id = caller.require(Role.OWNER)
+    limit = max(1, min(limit, 500))
+    async with db.tenant_tx(tenant_id) as tx:
+        rows = await repo.ledger_page(tx, before=decode_cursor(cursor) if cursor else None, type_=type_,
+                                      since=since, until=until, limit=limit + 1)
+    entries = [LedgerEntryOut(**dict(row)) for row in rows[:limit]]
+    after = encode_cursor(entries[-1].created_at, entries[-1].id) if len(rows) > limit else None
+    return LedgerPage(entries=entries, next_cursor=after)
+
+
+async def ledger_csv(db: Database, caller: Caller) -> str:
+    caller.require(Role.OWNER)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["created_at", "type", "amount", "reference_id", "note", "created_by", "id"])
+    cursor = None
+    while True:
+        page = await ledger(db, caller, cursor=cursor, type_=None, since=None, until=None, limit=500)
+        for entry in page.entries:
+            writer.writerow([entry.created_at.isoformat(), entry.type, entry.amount, entry.reference_id,
+                             entry.note or "", entry.created_by or "", entry.id])
+        if page.next_cursor is None:
+            return buffer.getvalue()
+        cursor = page.next_cursor
+
+
+async def usage(db: Database, caller: Caller, *, days: int) -> list[UsageRow]:
+    tenant_id = caller.require(Role.OWNER)
+    until = date.today() + timedelta(days=1)
+    async with db.tenant_tx(tenant_id) as tx:
+        rows = await repo.usage(tx, until - timedelta(days=max(1, min(days, 366))), until)
+    return [UsageRow(**dict(row)) for row in rows]

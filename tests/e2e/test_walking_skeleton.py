@@ -57,7 +57,8 @@ async def test_sign_up_opens_a_wallet_of_100_credits_visible_through_the_gateway
     response = await balance_when_ready(gateway, platform, slug, token)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body == {"tenant_id": signed_up["tenant_id"], "balance": 100, "ledger_sum": 100}
+    assert body == {"tenant_id": signed_up["tenant_id"], "balance": 100, "held": 0, "available": 100,
+                    "ledger_sum": 100, "subscription_status": "none"}
     assert response.headers["x-request-id"]
 
 

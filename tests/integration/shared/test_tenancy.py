@@ -92,24 +92,24 @@ async def test_a_service_role_cannot_read_another_services_schema(stack: Stack, 
 
 
 async def test_the_ledger_is_append_only_and_the_balance_follows_it(billing_db: Database, tenant_id: uuid.UUID) -> None:
+    apply = "SELECT balance FROM billing.apply_entry($1, $2, $3, $4, $5, NULL, 'test')"
     async with billing_db.tenant_tx(tenant_id) as tx:
         await tx.execute("INSERT INTO billing.accounts (tenant_id) VALUES ($1)", tenant_id)
-        await tx.execute("INSERT INTO billing.credit_transactions (tenant_id, id, amount, type, reference_id) "
-                         "VALUES ($1, $2, 100, 'SIGNUP_GRANT', 'r1')", tenant_id, uuid.uuid4())
-        assert await tx.fetchval("SELECT balance FROM billing.accounts") == 100
+        assert await tx.fetchval(apply, tenant_id, uuid.uuid4(), 100, "SIGNUP_GRANT", "r1") == 100
     for statement in ("UPDATE billing.credit_transactions SET amount = 1000",
                       "DELETE FROM billing.credit_transactions",
-                      "UPDATE billing.accounts SET balance = 1000"):
+                      "UPDATE billing.accounts SET balance = 1000",
+                      "UPDATE billing.accounts SET held = 0",
+                      "INSERT INTO billing.credit_transactions (tenant_id, id, amount, type, reference_id) "
+                      "VALUES (platform.current_tenant_id(), gen_random_uuid(), 5, 'TOP_UP', 'sneaky')"):
         with pytest.raises(asyncpg.InsufficientPrivilegeError):
             async with billing_db.tenant_tx(tenant_id) as tx:
                 await tx.execute(statement)
     with pytest.raises(asyncpg.CheckViolationError):
         async with billing_db.tenant_tx(tenant_id) as tx:  # overdraw: the whole transaction is refused
-            await tx.execute("INSERT INTO billing.credit_transactions (tenant_id, id, amount, type, reference_id) "
-                             "VALUES ($1, $2, -101, 'AI_GENERATION', 'r2')", tenant_id, uuid.uuid4())
+            await tx.fetchval(apply, tenant_id, uuid.uuid4(), -101, "ADJUSTMENT", "r2")
     async with billing_db.tenant_tx(tenant_id) as tx:  # the allowed twin: spending what is there
-        await tx.execute("INSERT INTO billing.credit_transactions (tenant_id, id, amount, type, reference_id) "
-                         "VALUES ($1, $2, -100, 'AI_GENERATION', 'r3')", tenant_id, uuid.uuid4())
+        await tx.fetchval(apply, tenant_id, uuid.uuid4(), -100, "ADJUSTMENT", "r3")
         row = await tx.fetchrow("SELECT a.balance, (SELECT sum(amount) FROM billing.credit_transactions) AS total "
                                 "FROM billing.accounts a")
     assert row["balance"] == row["total"] == 0
