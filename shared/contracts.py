@@ -296,7 +296,7 @@ class ReserveCredits(Command, frozen=True, kw_only=True):
     tenant_id: uuid.UUID
     amount: int
     reference: str
-    type: str  # the ledger type the capture will carry, e.g. AI_PAGE_GENERATION
+    ledger_type: str  # what the capture will be booked as, e.g. AI_PAGE_GENERATION
     ttl_seconds: int = 900
 
 

@@ -337,12 +337,23 @@ def _stream_of(event: type[Event]) -> str:
 
 
 async def serve_command(nc: NATS, command: type[Command],
-                        handler: Callable[[Any], Awaitable[msgspec.Struct]], *, subject: str | None = None) -> Any:
+                        handler: Callable[[Any], Awaitable[msgspec.Struct]], *, subject: str | None = None,
+                        concurrency: int = 32) -> Any:
     """Answer `command` requests; a queue group spreads them over the service's replicas.
-    `subject` overrides the command's own, for commands every service answers on its own."""
+    `subject` overrides the command's own, for commands every service answers on its own.
+    nats-py runs one subscription's callbacks one at a time, so each request gets a task
+    of its own (at most `concurrency` at once) rather than waiting for the one before."""
     subject = subject or command.SUBJECT
+    slots = asyncio.Semaphore(concurrency)
+    running: set[asyncio.Task[None]] = set()
 
-    async def on_request(msg: Msg) -> None:
+    async def on_message(msg: Msg) -> None:
+        await slots.acquire()
+        task = asyncio.create_task(answer(msg))
+        running.add(task)
+        task.add_done_callback(lambda done: (running.discard(done), slots.release()))
+
+    async def answer(msg: Msg) -> None:
         with _tracer.start_as_current_span(f"handle {subject}", kind=trace.SpanKind.SERVER,
                                            context=extract_context(msg.headers)):
             try:
@@ -358,7 +369,7 @@ async def serve_command(nc: NATS, command: type[Command],
                                                                   f"than one message ({nc.max_payload})"))
             await msg.respond(encoded)
 
-    return await nc.subscribe(subject, queue=subject, cb=on_request)
+    return await nc.subscribe(subject, queue=subject, cb=on_message)
 
 
 async def request(nc: NATS, command: Command, *, timeout: float = 2.0, subject: str | None = None) -> Any:

@@ -53,14 +53,14 @@ async def open_account(tx: asyncpg.Connection, event: TenantCreatedV1, *, grant:
 
 async def reserve_credits(db: Database, command: ReserveCredits) -> CreditsReservation:
     """A hold if the available balance covers it, else a refusal saying what is available."""
-    if command.type not in HOLD_TYPES:
-        raise Invalid(f"holds are for AI work ({', '.join(sorted(HOLD_TYPES))}), not {command.type}")
+    if command.ledger_type not in HOLD_TYPES:
+        raise Invalid(f"holds are for AI work ({', '.join(sorted(HOLD_TYPES))}), not {command.ledger_type}")
     if not 0 < command.ttl_seconds <= 24 * 3600:
         raise Invalid("a hold lives between one second and one day")
     try:
         async with db.tenant_tx(command.tenant_id) as tx:
             row = await repo.reserve(tx, command.tenant_id, command.reference, command.amount,
-                                     command.ttl_seconds, command.type)
+                                     command.ttl_seconds, command.ledger_type)
     except asyncpg.PostgresError as exc:
         raise ledger_error(exc) from None
     if row is None:  # no account yet

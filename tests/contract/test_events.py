@@ -60,3 +60,14 @@ def test_command_replies_decode_to_their_type_or_to_a_failure() -> None:
     tenant = uuid.uuid4()
     assert decode_reply(command, msgspec.json.encode(ResolvedHost(tenant_id=tenant, slug="nike"))).tenant_id == tenant
     assert decode_reply(command, b'{"error": "boom", "code": "internal"}').error == "boom"
+
+
+def test_every_command_round_trips() -> None:
+    from shared.contracts import Command, ExportTenantData, ReserveCredits, VerifyApiKey
+
+    tenant = uuid.uuid4()
+    samples: list[Command] = [ResolveHost(slug="nike"), VerifyApiKey(tenant_id=tenant, key="sbk_x"),
+                              ExportTenantData(tenant_id=tenant),
+                              ReserveCredits(tenant_id=tenant, amount=3, reference="r", ledger_type="AI_EMBEDDING")]
+    for command in samples:
+        assert type(command).decode(command.encode()) == command
