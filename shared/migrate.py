@@ -11,7 +11,6 @@ Service processes connect as `<service>_svc`, which owns nothing and cannot bypa
 from __future__ import annotations
 
 import asyncio
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +20,7 @@ import asyncpg
 import msgspec
 
 from shared import settings as settings_loader
+from shared.embedded import installed_binary
 
 SERVICES_WITH_SCHEMA = ("identity", "cms", "assets", "billing")
 OWNER_ROLE = "platform_owner"
@@ -65,8 +65,7 @@ def _dbmate_url(url: str) -> str:
 
 
 def _dbmate_binary() -> str:
-    beside_python = Path(sys.executable).parent / "dbmate"
-    found = str(beside_python) if beside_python.exists() else shutil.which("dbmate")
+    found = installed_binary("dbmate")
     if not found:
         raise MigrationError("dbmate not found: install the project (make setup).")
     return found
