@@ -9,13 +9,17 @@ from shared.web import create_service_app
 
 from . import consumers
 from .http import ROUTES
+from .payments import Payments
 from .settings import Settings
 
 
 def create_app(settings: Settings) -> Litestar:
-    return create_service_app("billing", settings, route_handlers=ROUTES, serve=consumers.serve,
-                              workers=consumers.start,
-                              description="Credit wallet and ledger, Stripe top-ups, commerce.")
+    app = create_service_app("billing", settings, route_handlers=ROUTES, serve=consumers.serve,
+                             workers=consumers.start,
+                             description="Credit wallet and ledger, Stripe top-ups, commerce.")
+    app.state.payments = (Payments(settings.stripe_secret_key, settings.stripe_webhook_secret,
+                                   settings.stripe_api_base) if settings.stripe_secret_key else None)
+    return app
 
 
 def create_app_from_env() -> Litestar:

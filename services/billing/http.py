@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from litestar import Response, get
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.datastructures import State
+from litestar.params import JSONBody
 
 from shared.auth import Caller
+from shared.errors import Unavailable
 from shared.web import Runtime
 
-from . import service
+from . import service, topups
 from .schemas import BalanceOut, LedgerPage, UsageRow
 
 
@@ -35,4 +40,21 @@ async def get_usage(caller: Caller, runtime: Runtime, days: int = 30) -> list[Us
     return await service.usage(runtime.db, caller, days=days)
 
 
-ROUTES = [get_balance, get_ledger, get_ledger_csv, get_usage]
+class TopUpIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    pack: str
+
+
+@post("/top-ups", status_code=201, summary="A Stripe Checkout link for a credit pack (OWNER)")
+async def start_top_up(data: JSONBody[TopUpIn], caller: Caller, runtime: Runtime, state: State) -> dict[str, Any]:
+    return await topups.start_top_up(runtime.db, state.payments, runtime.settings, caller, data.pack)  # type: ignore[arg-type]
+
+
+@post("/webhooks/stripe", status_code=200, summary="Stripe's webhook: signature-verified, applied once")
+async def stripe_webhook(request: Request[Any, Any, Any], runtime: Runtime, state: State) -> dict[str, str]:
+    if state.payments is None:
+        raise Unavailable("payments are not configured on this platform")
+    event = state.payments.verify(await request.body(), request.headers.get("stripe-signature"))
+    return {"outcome": await topups.handle_stripe_event(runtime.db, event)}
+
+
+ROUTES = [get_balance, get_ledger, get_ledger_csv, get_usage, start_top_up, stripe_webhook]

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import msgspec
+
 from shared.web import ServiceSettings
 
 
 class Settings(ServiceSettings, frozen=True, kw_only=True):
     signup_grant_credits: int = 100
     hold_sweep_interval: float = 15.0  # seconds between releases of expired holds
+    stripe_secret_key: str = ""  # empty: top-ups answer 503 "payments are not configured"
+    stripe_webhook_secret: str = ""
+    stripe_api_base: str = ""  # another Stripe-compatible server (tests); empty: Stripe's
+    # credits -> price in minor units
+    credit_packs: dict[str, int] = msgspec.field(default_factory=lambda: {"100": 500, "500": 2000, "2000": 6000})
+    currency: str = "eur"
+    public_base_url: str = "http://localhost:8000"  # where Checkout sends the buyer back
+
+    def __repr__(self) -> str:  # never print the keys
+        return f"billing.Settings(stripe configured={bool(self.stripe_secret_key)})"

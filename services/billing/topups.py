@@ -1,0 +1,98 @@
+"""Buying credits: a Stripe Checkout Session for a credit pack, credited once when
+Stripe reports the payment (by webhook, or by reconciliation)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from shared.auth import Caller, Role
+from shared.db import Database
+from shared.errors import Invalid, Unavailable
+
+from . import repo
+from .payments import Payments
+from .settings import Settings
+
+log = logging.getLogger("billing.topups")
+
+INSERT_TOP_UP = """
+INSERT INTO billing.top_ups (tenant_id, id, credits, amount_minor, currency, created_by) VALUES ($1, $2, $3, $4, $5, $6)
+"""
+OPEN_TOP_UP = "UPDATE billing.top_ups SET checkout_session_id = $2, status = 'open' WHERE id = $1"
+SELECT_TOP_UP_BY_SESSION_FOR_UPDATE = """
+SELECT id, credits, status FROM billing.top_ups WHERE checkout_session_id = $1 FOR UPDATE
+"""
+MARK_TOP_UP_PAID = "UPDATE billing.top_ups SET status = 'paid', paid_at = now() WHERE id = $1"
+RECORD_STRIPE_EVENT = """
+INSERT INTO billing.stripe_events (id, type, created, outcome) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING
+"""
+
+
+async def start_top_up(db: Database, payments: Payments | None, settings: Settings, caller: Caller,
+                       pack: str) -> dict[str, Any]:
+    """A Checkout URL for a credit pack (OWNER)."""
+    tenant_id = caller.require(Role.OWNER)
+    if payments is None:
+        raise Unavailable("payments are not configured on this platform (no STRIPE_SECRET_KEY)")
+    price = settings.credit_packs.get(pack)
+    if price is None:
+        raise Invalid(f"no credit pack {pack!r}; choose one of {', '.join(settings.credit_packs)}",
+                      errors=[{"field": "pack"}])
+    top_up_id = uuid.uuid4()
+    async with db.tenant_tx(tenant_id) as tx:
+        await tx.execute(INSERT_TOP_UP, tenant_id, top_up_id, int(pack), price, settings.currency, caller.account_id)
+    session = await payments.create_checkout({
+        "mode": "payment",
+        "client_reference_id": str(tenant_id),
+        "metadata": {"tenant_id": str(tenant_id), "top_up_id": str(top_up_id)},
+        "line_items": [{"quantity": 1, "price_data": {
+            "currency": settings.currency, "unit_amount": price,
+            "product_data": {"name": f"{pack} AI credits"}}}],
+        "success_url": f"{settings.public_base_url}/billing/top-ups/{top_up_id}?paid=1",
+        "cancel_url": f"{settings.public_base_url}/billing/top-ups/{top_up_id}?cancelled=1",
+    }, operation_id=f"top-up-{top_up_id}")
+    async with db.tenant_tx(tenant_id) as tx:
+        await tx.execute(OPEN_TOP_UP, top_up_id, session.id)
+    return {"top_up_id": str(top_up_id), "checkout_url": session.url, "checkout_session_id": session.id,
+            "credits": int(pack), "amount_minor": price, "currency": settings.currency}
+
+
+async def handle_stripe_event(db: Database, event: Any) -> str:
+    """Apply a verified Stripe event once; the outcome is recorded with its id."""
+    obj = event["data"]["object"]
+    created = datetime.fromtimestamp(event["created"], UTC)
+    tenant = (obj.get("metadata") or {}).get("tenant_id")
+    paid_checkout = event["type"] in ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+    if not paid_checkout or tenant is None:
+        async with db.system_tx() as tx:
+            await tx.execute(RECORD_STRIPE_EVENT, event["id"], event["type"], created, "ignored")
+        return "ignored"
+    try:
+        tenant_id = uuid.UUID(tenant)
+    except ValueError:
+        return "ignored"
+    async with db.tenant_tx(tenant_id) as tx:
+        if await tx.execute(RECORD_STRIPE_EVENT, event["id"], event["type"], created, "pending") == "INSERT 0 0":
+            return "duplicate"
+        outcome = await _credit_paid_session(tx, tenant_id, obj)
+        await tx.execute("UPDATE billing.stripe_events SET outcome = $2 WHERE id = $1", event["id"], outcome)
+    return outcome
+
+
+async def _credit_paid_session(tx: asyncpg.Connection, tenant_id: uuid.UUID, session: Any) -> str:
+    if session.get("payment_status") != "paid":
+        return "awaiting payment"  # an async method; async_payment_succeeded will follow
+    top_up = await tx.fetchrow(SELECT_TOP_UP_BY_SESSION_FOR_UPDATE, session["id"])
+    if top_up is None:
+        log.warning("paid session %s names tenant %s but has no top-up of it", session["id"], tenant_id)
+        return "unknown session"
+    await repo.apply_entry(tx, tenant_id, top_up["credits"], "TOP_UP", session["id"],
+                           note=f"{top_up['credits']} credits bought", created_by="stripe")
+    if top_up["status"] != "paid":
+        await tx.execute(MARK_TOP_UP_PAID, top_up["id"])
+    return "credited"
