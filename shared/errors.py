@@ -41,6 +41,10 @@ class AppError(Exception):
         self.extensions = extensions or None
 
 
+class BadRequest(AppError):
+    status, code, title = 400, "bad-request", "The request is malformed"
+
+
 class Invalid(AppError):
     status, code, title = 422, "invalid", "The request is not valid"
 

@@ -17,6 +17,7 @@ from shared.embedded import free_port
 from shared.messaging import connect_nats, ensure_streams
 from tests.servers.dns_responder import DnsResponder
 from tests.servers.smtp_sink import SmtpSink
+from tests.servers.stripe_compatible import FakeStripe
 
 ROLE_PASSWORD = "platform-test-password"
 # Kernel tests drive relays and consumers by hand, so they get a database of their own:
@@ -76,15 +77,25 @@ def mailbox() -> Iterator[SmtpSink]:
 
 
 @pytest.fixture(scope="session")
-def platform(stack: Stack, dns_responder: DnsResponder, mailbox: SmtpSink) -> Stack:
+async def stripe_server() -> AsyncIterator[FakeStripe]:
+    fake = FakeStripe()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture(scope="session")
+def platform(stack: Stack, dns_responder: DnsResponder, mailbox: SmtpSink, stripe_server: FakeStripe) -> Stack:
     """The stack with all five services running (started on first use). Identity checks
     DNS with the test responder, mails to the test mailbox, and re-checks domains and
-    looks for tenants to purge often."""
+    looks for tenants to purge often; billing talks to the local Stripe-compatible server."""
     if not stack.processes:
-        stack.start_services(extra_env={"identity": {
-            "DNS_RESOLVER": dns_responder.address, "SMTP_URL": mailbox.url, "DOMAIN_RECHECK_INTERVAL": "1",
-            "PURGE_CHECK_INTERVAL": "0.5",
-        }})
+        stack.start_services(extra_env={
+            "identity": {"DNS_RESOLVER": dns_responder.address, "SMTP_URL": mailbox.url,
+                         "DOMAIN_RECHECK_INTERVAL": "1", "PURGE_CHECK_INTERVAL": "0.5"},
+            "billing": {"STRIPE_SECRET_KEY": stripe_server.api_key, "STRIPE_API_BASE": stripe_server.base_url,
+                        "STRIPE_WEBHOOK_SECRET": stripe_server.webhook_secret},
+        })
     return stack
 
 

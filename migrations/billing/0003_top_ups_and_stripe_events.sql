@@ -29,6 +29,6 @@ CREATE TABLE billing.stripe_events (
 );
 
 GRANT SELECT, INSERT, UPDATE ON billing.top_ups TO billing_svc;
-GRANT SELECT, INSERT ON billing.stripe_events TO billing_svc;
+GRANT SELECT, INSERT, UPDATE (outcome) ON billing.stripe_events TO billing_svc;
 
 -- migrate:down

@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 import stripe
 
-from shared.errors import Invalid, Unavailable
+from shared.errors import BadRequest, Unavailable
 
 
 class Payments:
@@ -32,5 +32,5 @@ class Payments:
         try:
             stripe.Webhook.construct_event(payload, signature, self.webhook_secret, tolerance=300)
         except (stripe.SignatureVerificationError, ValueError):
-            raise Invalid("the Stripe signature does not match this payload") from None
+            raise BadRequest("the Stripe signature does not match this payload") from None
         return msgspec.json.decode(payload)

@@ -274,7 +274,7 @@ def _invoice_line(invoice_id: str, subscription: Obj, item: Obj) -> Obj:
     amount = price["unit_amount"] * item["quantity"]
     return {
         "id": new_id("il_"), "object": "line_item", "amount": amount, "currency": price["currency"],
-        "description": f"{item['quantity']} × subscription", "discount_amounts": [], "discountable": True,
+        "description": f"{item['quantity']} \u00d7 subscription", "discount_amounts": [], "discountable": True,
         "discounts": [], "invoice": invoice_id, "livemode": False, "metadata": dict(subscription["metadata"]),
         "parent": {"invoice_item_details": None, "type": "subscription_item_details",
                    "subscription_item_details": {"invoice_item": None, "proration": False,
