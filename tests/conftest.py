@@ -9,6 +9,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
+import msgspec
 import pytest
 
 from shared.db import Database
@@ -80,6 +81,7 @@ def mailbox() -> Iterator[SmtpSink]:
 async def stripe_server() -> AsyncIterator[FakeStripe]:
     fake = FakeStripe()
     await fake.start()
+    fake.pro_price = fake.add_price(2900, currency="eur", interval="month", product_name="Pro")["id"]  # type: ignore[attr-defined]
     yield fake
     await fake.stop()
 
@@ -94,7 +96,9 @@ def platform(stack: Stack, dns_responder: DnsResponder, mailbox: SmtpSink, strip
             "identity": {"DNS_RESOLVER": dns_responder.address, "SMTP_URL": mailbox.url,
                          "DOMAIN_RECHECK_INTERVAL": "1", "PURGE_CHECK_INTERVAL": "0.5"},
             "billing": {"STRIPE_SECRET_KEY": stripe_server.api_key, "STRIPE_API_BASE": stripe_server.base_url,
-                        "STRIPE_WEBHOOK_SECRET": stripe_server.webhook_secret},
+                        "STRIPE_WEBHOOK_SECRET": stripe_server.webhook_secret, "RECONCILE_INTERVAL": "1",
+                        "PLANS": msgspec.json.encode({"free": {"monthly_credits": 0}, "pro": {
+                            "monthly_credits": 1000, "stripe_price": stripe_server.pro_price}}).decode()},
         })
     return stack
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Litestar
 
 from shared import settings as settings_loader
-from shared.web import create_service_app
+from shared.web import Runtime, create_service_app
 
 from . import consumers
 from .http import ROUTES
@@ -14,11 +14,15 @@ from .settings import Settings
 
 
 def create_app(settings: Settings) -> Litestar:
-    app = create_service_app("billing", settings, route_handlers=ROUTES, serve=consumers.serve,
-                             workers=consumers.start,
-                             description="Credit wallet and ledger, Stripe top-ups, commerce.")
-    app.state.payments = (Payments(settings.stripe_secret_key, settings.stripe_webhook_secret,
-                                   settings.stripe_api_base) if settings.stripe_secret_key else None)
+    payments = (Payments(settings.stripe_secret_key, settings.stripe_webhook_secret, settings.stripe_api_base)
+                if settings.stripe_secret_key else None)
+
+    async def workers(runtime: Runtime) -> None:
+        await consumers.start(runtime, payments)
+
+    app = create_service_app("billing", settings, route_handlers=ROUTES, serve=consumers.serve, workers=workers,
+                             description="Credit wallet and ledger, Stripe top-ups and plans, commerce.")
+    app.state.payments = payments
     return app
 
 

@@ -16,7 +16,8 @@ from shared.messaging import EventConsumer, serve_command
 from shared.tenancy import serve_tenant_export, start_tenant_purge
 from shared.web import Runtime
 
-from . import service
+from . import service, subscriptions, webhooks
+from .payments import Payments
 from .repo import CLOSE_ACCOUNT, EXPORT_QUERIES
 from .settings import Settings
 
@@ -43,7 +44,7 @@ async def serve(runtime: Runtime) -> None:
     await serve_command(runtime.nc, ReserveCredits, lambda command: service.reserve_credits(runtime.db, command))
 
 
-async def start(runtime: Runtime) -> None:
+async def start(runtime: Runtime, payments: Payments | None) -> None:
     settings: Settings = runtime.settings  # type: ignore[assignment]
 
     async def open_account(tx: asyncpg.Connection, event: TenantCreatedV1) -> None:
@@ -58,3 +59,6 @@ async def start(runtime: Runtime) -> None:
         runtime.spawn(consumer.run(), durable)
     start_tenant_purge(runtime, [CLOSE_ACCOUNT])
     runtime.spawn(service.expire_holds_forever(runtime.db, settings.hold_sweep_interval), "billing-hold-expiry")
+    runtime.spawn(subscriptions.grant_monthly_forever(runtime.db, settings), "billing-monthly-grants")
+    if payments is not None:
+        runtime.spawn(webhooks.reconcile_forever(runtime.db, payments, settings, settings.reconcile_interval), "billing-stripe-reconcile")

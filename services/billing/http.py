@@ -14,7 +14,7 @@ from shared.auth import Caller
 from shared.errors import Unavailable
 from shared.web import Runtime
 
-from . import service, topups
+from . import service, subscriptions, topups, webhooks
 from .schemas import BalanceOut, LedgerPage, UsageRow
 
 
@@ -54,7 +54,23 @@ async def stripe_webhook(request: Request[Any, Any, Any], runtime: Runtime, stat
     if state.payments is None:
         raise Unavailable("payments are not configured on this platform")
     event = state.payments.verify(await request.body(), request.headers.get("stripe-signature"))
-    return {"outcome": await topups.handle_stripe_event(runtime.db, event)}
+    return {"outcome": await webhooks.handle(runtime.db, state.payments, runtime.settings, event)}  # type: ignore[arg-type]
 
 
-ROUTES = [get_balance, get_ledger, get_ledger_csv, get_usage, start_top_up, stripe_webhook]
+class SubscribeIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    plan: str
+
+
+@post("/subscription", status_code=201, summary="A Stripe Checkout link to subscribe to a plan (OWNER)")
+async def subscribe(data: JSONBody[SubscribeIn], caller: Caller, runtime: Runtime, state: State) -> dict[str, Any]:
+    return await subscriptions.start_subscription(runtime.db, state.payments, runtime.settings, caller,  # type: ignore[arg-type]
+                                                  data.plan)
+
+
+@post("/billing-portal", status_code=201, summary="A Stripe customer-portal link (OWNER)")
+async def billing_portal(caller: Caller, runtime: Runtime, state: State) -> dict[str, str]:
+    return await subscriptions.portal(runtime.db, state.payments, runtime.settings, caller)  # type: ignore[arg-type]
+
+
+ROUTES = [get_balance, get_ledger, get_ledger_csv, get_usage, start_top_up, stripe_webhook, subscribe,
+          billing_portal]

@@ -27,6 +27,28 @@ class Payments:
         except stripe.StripeError as exc:
             raise Unavailable(f"Stripe refused or failed: {exc.user_message or type(exc).__name__}") from None
 
+    async def subscription(self, subscription_id: str) -> Any:
+        try:
+            return await self.client.v1.subscriptions.retrieve_async(subscription_id)
+        except stripe.StripeError as exc:
+            raise Unavailable(f"Stripe could not be read: {type(exc).__name__}") from None
+
+    async def portal(self, customer_id: str, return_url: str) -> Any:
+        try:
+            return await self.client.v1.billing_portal.sessions.create_async(
+                params={"customer": customer_id, "return_url": return_url})
+        except stripe.StripeError as exc:
+            raise Unavailable(f"Stripe refused or failed: {type(exc).__name__}") from None
+
+    async def undelivered_events(self, since: int) -> list[dict[str, Any]]:
+        """Events Stripe could not deliver to us, newest first, for reconciliation."""
+        try:
+            page = await self.client.v1.events.list_async(
+                params={"delivery_success": False, "created": {"gte": since}, "limit": 100})
+        except stripe.StripeError as exc:
+            raise Unavailable(f"Stripe could not be read: {type(exc).__name__}") from None
+        return [event.to_dict() for event in page.data]
+
     def verify(self, payload: bytes, signature: str | None) -> dict[str, Any]:
         """The event as plain JSON, if Stripe signed it within the last 300 s; else 400."""
         try:

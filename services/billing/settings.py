@@ -7,6 +7,11 @@ import msgspec
 from shared.web import ServiceSettings
 
 
+class Plan(msgspec.Struct, frozen=True, kw_only=True):
+    monthly_credits: int = 0
+    stripe_price: str = ""
+
+
 class Settings(ServiceSettings, frozen=True, kw_only=True):
     signup_grant_credits: int = 100
     hold_sweep_interval: float = 15.0  # seconds between releases of expired holds
@@ -17,6 +22,14 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     credit_packs: dict[str, int] = msgspec.field(default_factory=lambda: {"100": 500, "500": 2000, "2000": 6000})
     currency: str = "eur"
     public_base_url: str = "http://localhost:8000"  # where Checkout sends the buyer back
+    # plan -> {"monthly_credits": n, "stripe_price": "price_..."}; a plan without a price is free
+    plans: dict[str, Plan] = msgspec.field(default_factory=lambda: {
+        "free": Plan(monthly_credits=0), "pro": Plan(monthly_credits=1000, stripe_price="")})
+    grant_interval: float = 3600.0  # seconds between runs of the monthly-grant scheduler
+    reconcile_interval: float = 600.0  # seconds between looks for Stripe events that never arrived
+
+    def plan_of_price(self, price_id: str) -> str | None:
+        return next((name for name, plan in self.plans.items() if plan.stripe_price == price_id), None)
 
     def __repr__(self) -> str:  # never print the keys
         return f"billing.Settings(stripe configured={bool(self.stripe_secret_key)})"

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime
 from typing import Any
-
-import asyncpg
 
 from shared.auth import Caller, Role
 from shared.db import Database
@@ -28,9 +25,6 @@ SELECT_TOP_UP_BY_SESSION_FOR_UPDATE = """
 SELECT id, credits, status FROM billing.top_ups WHERE checkout_session_id = $1 FOR UPDATE
 """
 MARK_TOP_UP_PAID = "UPDATE billing.top_ups SET status = 'paid', paid_at = now() WHERE id = $1"
-RECORD_STRIPE_EVENT = """
-INSERT INTO billing.stripe_events (id, type, created, outcome) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING
-"""
 
 
 async def start_top_up(db: Database, payments: Payments | None, settings: Settings, caller: Caller,
@@ -62,37 +56,22 @@ async def start_top_up(db: Database, payments: Payments | None, settings: Settin
             "credits": int(pack), "amount_minor": price, "currency": settings.currency}
 
 
-async def handle_stripe_event(db: Database, event: Any) -> str:
-    """Apply a verified Stripe event once; the outcome is recorded with its id."""
-    obj = event["data"]["object"]
-    created = datetime.fromtimestamp(event["created"], UTC)
-    tenant = (obj.get("metadata") or {}).get("tenant_id")
-    paid_checkout = event["type"] in ("checkout.session.completed", "checkout.session.async_payment_succeeded")
-    if not paid_checkout or tenant is None:
-        async with db.system_tx() as tx:
-            await tx.execute(RECORD_STRIPE_EVENT, event["id"], event["type"], created, "ignored")
-        return "ignored"
+async def credit_paid_session(db: Database, session: dict[str, Any]) -> str:
+    """Credit a paid top-up session once (reference = the session id)."""
+    tenant = (session.get("metadata") or {}).get("tenant_id")
     try:
         tenant_id = uuid.UUID(tenant)
-    except ValueError:
-        return "ignored"
-    async with db.tenant_tx(tenant_id) as tx:
-        if await tx.execute(RECORD_STRIPE_EVENT, event["id"], event["type"], created, "pending") == "INSERT 0 0":
-            return "duplicate"
-        outcome = await _credit_paid_session(tx, tenant_id, obj)
-        await tx.execute("UPDATE billing.stripe_events SET outcome = $2 WHERE id = $1", event["id"], outcome)
-    return outcome
-
-
-async def _credit_paid_session(tx: asyncpg.Connection, tenant_id: uuid.UUID, session: Any) -> str:
+    except (TypeError, ValueError):
+        return "not ours"
     if session.get("payment_status") != "paid":
-        return "awaiting payment"  # an async method; async_payment_succeeded will follow
-    top_up = await tx.fetchrow(SELECT_TOP_UP_BY_SESSION_FOR_UPDATE, session["id"])
-    if top_up is None:
-        log.warning("paid session %s names tenant %s but has no top-up of it", session["id"], tenant_id)
-        return "unknown session"
-    await repo.apply_entry(tx, tenant_id, top_up["credits"], "TOP_UP", session["id"],
-                           note=f"{top_up['credits']} credits bought", created_by="stripe")
-    if top_up["status"] != "paid":
-        await tx.execute(MARK_TOP_UP_PAID, top_up["id"])
+        return "awaiting payment"  # a delayed method; async_payment_succeeded will follow
+    async with db.tenant_tx(tenant_id) as tx:
+        top_up = await tx.fetchrow(SELECT_TOP_UP_BY_SESSION_FOR_UPDATE, session["id"])
+        if top_up is None:
+            log.warning("paid session %s names tenant %s but has no top-up of it", session["id"], tenant_id)
+            return "unknown session"
+        await repo.apply_entry(tx, tenant_id, top_up["credits"], "TOP_UP", session["id"],
+                               note=f"{top_up['credits']} credits bought", created_by="stripe")
+        if top_up["status"] != "paid":
+            await tx.execute(MARK_TOP_UP_PAID, top_up["id"])
     return "credited"
