@@ -61,4 +61,5 @@ async def start(runtime: Runtime, payments: Payments | None) -> None:
     runtime.spawn(service.expire_holds_forever(runtime.db, settings.hold_sweep_interval), "billing-hold-expiry")
     runtime.spawn(subscriptions.grant_monthly_forever(runtime.db, settings), "billing-monthly-grants")
     if payments is not None:
-        runtime.spawn(webhooks.reconcile_forever(runtime.db, payments, settings, settings.reconcile_interval), "billing-stripe-reconcile")
+        runtime.spawn(webhooks.reconcile_forever(runtime.db, payments, settings, settings.reconcile_interval),
+                      "billing-stripe-reconcile")

@@ -38,7 +38,7 @@ async def test_a_paid_checkout_credits_the_pack_once(client: PlatformClient, str
     assert started.status_code == 201, started.text
     session_id = started.json()["checkout_session_id"]
     assert started.json()["checkout_url"].startswith("https://")
-    created = next(r for r in stripe_server.requests if r.path == "/v1/checkout/sessions" and r.method == "POST")
+    created = [r for r in stripe_server.requests if r.path == "/v1/checkout/sessions" and r.method == "POST"][-1]
     assert created.headers["idempotency-key"].startswith("top-up-")
 
     events = stripe_server.complete_checkout(session_id)
