@@ -62,6 +62,7 @@ class Stack:
         self.nats_url = config.nats_url
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.mailbox: DevMailbox | None = None
+        self.extra_env: dict[str, dict[str, str]] = {}
         self.ports = {"gateway": config.gateway_port,
                       **{name: config.service_base_port + i for i, name in enumerate(SERVICES)}}
 
@@ -116,8 +117,11 @@ class Stack:
         return env
 
     def start_service(self, name: str, *, extra_env: dict[str, str] | None = None) -> None:
+        """Start (or restart) one service; extra settings given once are kept for restarts."""
+        if extra_env is not None:
+            self.extra_env[name] = extra_env
         granian = Path(sys.executable).parent / "granian"
-        env = {**os.environ, **self.service_env(name), **(extra_env or {})}
+        env = {**os.environ, **self.service_env(name), **self.extra_env.get(name, {})}
         log_dir = self.data_dir / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the process
