@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup run test test-unit test-long bench lint migrate lock clean-data mailbox
+.PHONY: setup run test test-unit test-long bench lint migrate lock clean-data mailbox adjust
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.x")'
@@ -19,6 +19,9 @@ setup: $(STAMP)
 
 run: setup            ## the whole platform on embedded PostgreSQL and NATS, with a demo tenant
 	$(PY) -m shared.devstack run
+
+adjust: setup         ## an operator's ledger correction, e.g. ARGS="--tenant … --amount 50 --reference T-1 --reason … --operator ana"
+	$(PY) -m services.billing.admin adjust $(ARGS)
 
 mailbox: setup        ## list the mail `make run` has sent (invitations, password resets)
 	$(PY) -m shared.devstack mailbox

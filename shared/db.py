@@ -32,6 +32,12 @@ async def _init_connection(conn: asyncpg.Connection, *, vector: bool) -> None:
         await register_vector(conn)
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """asyncpg resets a released connection with a round trip (RESET ALL, UNLISTEN *, ...).
+    Nothing here changes session state: the tenant is a transaction-local setting and the
+    transaction always ends with its block; the relay unlistens itself. So skip it."""
+
+
 class Database:
     """A pool whose only doors are a tenant transaction and a system transaction."""
 
@@ -45,6 +51,7 @@ class Database:
             dsn, min_size=min_size, max_size=max_size,
             server_settings={"application_name": name},
             init=lambda conn: _init_connection(conn, vector=vector),
+            reset=_keep_session,
         )
         return cls(pool)
 

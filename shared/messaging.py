@@ -97,13 +97,15 @@ class OutboxRelay:
     """Moves committed outbox rows of one schema to JetStream."""
 
     def __init__(self, db: Database, js: JetStreamContext, *, channel: str,
-                 batch_size: int = 512, idle_poll: float = 1.0, publish_timeout: float = 10.0) -> None:
+                 batch_size: int = 512, idle_poll: float = 1.0, publish_timeout: float = 10.0,
+                 gather_window: float = 0.002) -> None:
         self.db = db
         self.js = js
         self.channel = channel
         self.batch_size = batch_size
         self.idle_poll = idle_poll  # a safety net only: NOTIFY normally wakes the relay
         self.publish_timeout = publish_timeout
+        self.gather_window = gather_window
         self._wake = asyncio.Event()
         self.published = 0
 
@@ -111,15 +113,20 @@ class OutboxRelay:
         async with self.db.pool.acquire() as listener:
             await listener.add_listener(self.channel, self._on_notify)
             try:
+                last = 0
                 while True:
                     try:
-                        while await self.relay_batch() == self.batch_size:
+                        while (last := await self.relay_batch()) == self.batch_size:
                             pass
                     except Exception:
                         log.exception("outbox relay batch failed; retrying")
                         await asyncio.sleep(0.5)
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self.idle_poll)
+                    if last > 1:
+                        # A burst is under way: a moment's wait turns a NOTIFY per commit into
+                        # one batch for many. A lone event (last <= 1) goes out at once.
+                        await asyncio.sleep(self.gather_window)
                     self._wake.clear()
             finally:
                 await listener.remove_listener(self.channel, self._on_notify)

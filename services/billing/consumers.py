@@ -50,13 +50,18 @@ async def start(runtime: Runtime, payments: Payments | None) -> None:
     async def open_account(tx: asyncpg.Connection, event: TenantCreatedV1) -> None:
         await service.open_account(tx, event, grant=settings.signup_grant_credits)
 
-    for durable, events, handler in (
-        ("billing-accounts", [TenantCreatedV1], open_account),
-        ("billing-page-generations", [PageGeneratedV1, PageGenerationFailedV1], settle_page_generation),
-        ("billing-asset-descriptions", [AssetDescribedV1, AssetDescriptionFailedV1], settle_asset_description),
+    # Settlements are the hot path: several pullers on one durable overlap their tenant
+    # transactions (each settles under the account's row lock; the inbox drops repeats).
+    for durable, events, handler, pullers in (
+        ("billing-accounts", [TenantCreatedV1], open_account, 1),
+        ("billing-page-generations", [PageGeneratedV1, PageGenerationFailedV1], settle_page_generation,
+         settings.settlement_pullers),
+        ("billing-asset-descriptions", [AssetDescribedV1, AssetDescriptionFailedV1], settle_asset_description,
+         settings.settlement_pullers),
     ):
-        consumer = EventConsumer(runtime.db, runtime.js, durable=durable, events=events, handler=handler)
-        runtime.spawn(consumer.run(), durable)
+        for n in range(pullers):
+            consumer = EventConsumer(runtime.db, runtime.js, durable=durable, events=events, handler=handler)
+            runtime.spawn(consumer.run(), f"{durable}-{n}")
     start_tenant_purge(runtime, [CLOSE_ACCOUNT])
     runtime.spawn(service.expire_holds_forever(runtime.db, settings.hold_sweep_interval), "billing-hold-expiry")
     runtime.spawn(subscriptions.grant_monthly_forever(runtime.db, settings), "billing-monthly-grants")

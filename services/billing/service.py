@@ -72,8 +72,8 @@ async def reserve_credits(db: Database, command: ReserveCredits) -> CreditsReser
 async def capture(tx: asyncpg.Connection, tenant_id: uuid.UUID, hold_id: uuid.UUID, amount: int) -> None:
     """Charge the actual cost from a hold (the rest returns); announce it once."""
     try:
-        async with tx.transaction():
-            row = await repo.settle(tx, hold_id, amount)
+        # No savepoint: the event consumer isolates a failing event itself, only when one fails.
+        row = await repo.settle(tx, hold_id, amount)
     except asyncpg.PostgresError as exc:
         raise ledger_error(exc) from None
     if not row["settled_now"]:

@@ -15,6 +15,7 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
 class Settings(ServiceSettings, frozen=True, kw_only=True):
     signup_grant_credits: int = 100
     hold_sweep_interval: float = 15.0  # seconds between releases of expired holds
+    settlement_pullers: int = 4  # concurrent consumers of each settlement stream
     stripe_secret_key: str = ""  # empty: top-ups answer 503 "payments are not configured"
     stripe_webhook_secret: str = ""
     stripe_api_base: str = ""  # another Stripe-compatible server (tests); empty: Stripe's
