@@ -184,6 +184,20 @@ class PagePublishedV1(Event, tag="cms.page.published.v1"):
     version: int
 
 
+class PageUnpublishedV1(Event, tag="cms.page.unpublished.v1"):
+    """A page stopped being live."""
+
+    page_id: uuid.UUID
+    slug: str
+
+
+class PageDeletedV1(Event, tag="cms.page.deleted.v1"):
+    """A page and its versions were deleted."""
+
+    page_id: uuid.UUID
+    slug: str
+
+
 class AssetUploadedV1(Event, tag="assets.asset.uploaded.v1"):
     """An asset was stored and is waiting for its AI description."""
 

@@ -69,6 +69,14 @@ class Conflict(AppError):
     status, code, title = 409, "conflict", "Conflict with the current state"
 
 
+class PreconditionFailed(AppError):
+    status, code, title = 412, "precondition-failed", "The resource changed since you read it"
+
+
+class PreconditionRequired(AppError):
+    status, code, title = 428, "precondition-required", "Send If-Match with the version you read"
+
+
 class Unavailable(AppError):
     status, code, title = 503, "unavailable", "A dependency is unavailable"
 
@@ -80,6 +88,7 @@ _TITLES = {
     404: ("not-found", "Not found"),
     405: ("method-not-allowed", "Method not allowed"),
     409: ("conflict", "Conflict with the current state"),
+    412: ("precondition-failed", "The resource changed since you read it"),
     413: ("too-large", "The request body is too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("invalid", "The request is not valid"),

@@ -8,10 +8,11 @@ from shared import settings as settings_loader
 from shared.web import ServiceSettings, create_service_app
 
 from . import consumers
+from .http import ROUTES
 
 
 def create_app(settings: ServiceSettings) -> Litestar:
-    return create_service_app("cms", settings, route_handlers=[], serve=consumers.serve,
+    return create_service_app("cms", settings, route_handlers=ROUTES, serve=consumers.serve, max_body_bytes=2_000_000,
                               workers=consumers.start,
                               description="Pages as component trees, versions, rendering.")
 

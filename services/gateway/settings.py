@@ -15,7 +15,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     billing_url: str = "http://127.0.0.1:8104"
     trusted_proxies: list[str] = []
     upstream_timeout: float = 30.0
-    max_body_bytes: int = 1024 * 1024  # JSON APIs
+    max_body_bytes: int = 2 * 1024 * 1024  # JSON APIs (a page tree may be 1 MB)
     max_upload_bytes: int = 25 * 1024 * 1024  # the assets service's uploads
     host_cache_ttl: float = 60.0
     negative_cache_ttl: float = 5.0

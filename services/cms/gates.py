@@ -1,0 +1,69 @@
+"""Publish gates: what must hold before a page goes live. Pure: the caller passes the
+tenant's page addresses; findings carry the JSON pointer of the node they concern."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from .schemas import Finding
+from .tree import TreeInvalid, validate
+
+SEO_TITLE_MAX = 60
+SEO_DESCRIPTION_MAX = 160
+LINK_PROPS = ("href", "cta_href")
+
+
+def walk(node: dict[str, Any], pointer: str = "/root") -> Iterator[tuple[dict[str, Any], str]]:
+    yield node, pointer
+    for index, child in enumerate(node.get("children", [])):
+        yield from walk(child, f"{pointer}/children/{index}")
+
+
+def links(props: Any, pointer: str) -> Iterator[tuple[str, str]]:
+    """Every link in a node's props, wherever it sits (buttons, nav links, plans)."""
+    if isinstance(props, dict):
+        for key, value in props.items():
+            if key in LINK_PROPS and isinstance(value, str):
+                yield value, f"{pointer}/{key}"
+            else:
+                yield from links(value, f"{pointer}/{key}")
+    elif isinstance(props, list):
+        for index, item in enumerate(props):
+            yield from links(item, f"{pointer}/{index}")
+
+
+def check_page(tree: dict[str, Any], existing_slugs: set[str]) -> list[Finding]:
+    findings: list[Finding] = []
+    try:
+        validate(tree)
+    except TreeInvalid as exc:
+        return [Finding(severity="error", check="valid", message=str(exc), pointer=exc.pointer)]
+    root = tree["root"]["props"]
+    if len(root.get("title", "")) > SEO_TITLE_MAX:
+        findings.append(Finding(severity="error", check="seo", pointer="/root/props/title",
+                                message=f"the title is longer than {SEO_TITLE_MAX} characters"))
+    description = root.get("description", "")
+    if not description or len(description) > SEO_DESCRIPTION_MAX:
+        findings.append(Finding(severity="error", check="seo", pointer="/root/props/description",
+                                message=f"a description of 1 to {SEO_DESCRIPTION_MAX} characters is needed"))
+    for node, pointer in walk(tree["root"]):
+        props, name = node["props"], node["component"]
+        if name == "Image" and not props.get("alt", "").strip():
+            findings.append(Finding(severity="error", check="alt-text", pointer=f"{pointer}/props/alt",
+                                    message="an image needs alt text"))
+        if name == "Hero" and props.get("image") and not props.get("image_alt", "").strip():
+            findings.append(Finding(severity="error", check="alt-text", pointer=f"{pointer}/props/image_alt",
+                                    message="the hero image needs alt text"))
+        if name == "Gallery":
+            for index, image in enumerate(props["images"]):
+                if not image.get("alt", "").strip():
+                    findings.append(Finding(severity="error", check="alt-text",
+                                            pointer=f"{pointer}/props/images/{index}/alt",
+                                            message="every gallery image needs alt text"))
+        for href, where in links(props, f"{pointer}/props"):
+            target = href.split("#", 1)[0].split("?", 1)[0].rstrip("/") or "/"
+            if href.startswith("/") and target not in existing_slugs:
+                findings.append(Finding(severity="error", check="internal-link", pointer=where,
+                                        message=f"{href} is not a page of this site"))
+    return findings

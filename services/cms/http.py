@@ -1,0 +1,110 @@
+"""cms's HTTP routes. Writes to a page require `If-Match` with the revision the editor
+read (its ETag); every page answer carries its current ETag."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Request, Response, delete, get, patch, post
+from litestar.params import JSONBody
+
+from shared.auth import Caller
+from shared.errors import PreconditionRequired
+from shared.web import Runtime
+
+from . import pages, registry
+from .schemas import CheckOut, DiffOut, PageIn, PageList, PageOut, PagePatch, VersionOut
+
+
+def expected_revision(request: Request[Any, Any, Any]) -> int:
+    raw = request.headers.get("if-match", "").strip()
+    value = raw.removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise PreconditionRequired('send If-Match: "<revision>" with the ETag of the page you edited')
+    return int(value)
+
+
+def with_etag(page: PageOut, status: int = 200) -> Response[PageOut]:
+    return Response(page, status_code=status, headers={"etag": f'"{page.revision}"'})
+
+
+@get("/registry", summary="Every component's props as JSON Schema, and the children it may hold",
+     sync_to_thread=False)
+def get_registry() -> dict[str, Any]:
+    return registry.document()
+
+
+@get("/registry/tree-schema", summary="One JSON Schema for a whole page tree", sync_to_thread=False)
+def get_tree_schema() -> dict[str, Any]:
+    return registry.tree_schema()
+
+
+@post("/pages", summary="Create a page (EDITOR); a starter tree when none is given")
+async def create_page(data: JSONBody[PageIn], caller: Caller, runtime: Runtime) -> Response[PageOut]:
+    return with_etag(await pages.create_page(runtime.db, caller, data), 201)
+
+
+@get("/pages", summary="Pages, most recently changed first; filter by published state")
+async def list_pages(caller: Caller, runtime: Runtime, cursor: str | None = None, published: bool | None = None,
+                     limit: int = 50) -> PageList:
+    return await pages.list_pages(runtime.db, caller, cursor=cursor, published=published, limit=limit)
+
+
+@get("/pages/{page_id:uuid}", summary="A page with its draft tree")
+async def get_page(page_id: uuid.UUID, caller: Caller, runtime: Runtime) -> Response[PageOut]:
+    return with_etag(await pages.get_page(runtime.db, caller, page_id))
+
+
+@patch("/pages/{page_id:uuid}", summary="Change the draft or the address (EDITOR, If-Match)")
+async def update_page(page_id: uuid.UUID, data: JSONBody[PagePatch], caller: Caller, runtime: Runtime,
+                      request: Request[Any, Any, Any]) -> Response[PageOut]:
+    return with_etag(await pages.update_page(runtime.db, caller, page_id, expected_revision(request), data))
+
+
+@delete("/pages/{page_id:uuid}", status_code=204, summary="Delete a page and its versions (OWNER, If-Match)")
+async def delete_page(page_id: uuid.UUID, caller: Caller, runtime: Runtime, request: Request[Any, Any, Any]) -> None:
+    await pages.delete_page(runtime.db, caller, page_id, expected_revision(request))
+
+
+@post("/pages/{page_id:uuid}/check", status_code=200, summary="Run the publish gates without publishing")
+async def check_page(page_id: uuid.UUID, caller: Caller, runtime: Runtime) -> CheckOut:
+    return await pages.check(runtime.db, caller, page_id)
+
+
+@post("/pages/{page_id:uuid}/publish", status_code=200, summary="Publish the draft as a new version (EDITOR)")
+async def publish(page_id: uuid.UUID, caller: Caller, runtime: Runtime,
+                  request: Request[Any, Any, Any]) -> Response[PageOut]:
+    return with_etag(await pages.publish(runtime.db, caller, page_id, expected_revision(request)))
+
+
+@post("/pages/{page_id:uuid}/unpublish", status_code=200, summary="Take the page offline (EDITOR)")
+async def unpublish(page_id: uuid.UUID, caller: Caller, runtime: Runtime,
+                    request: Request[Any, Any, Any]) -> Response[PageOut]:
+    return with_etag(await pages.unpublish(runtime.db, caller, page_id, expected_revision(request)))
+
+
+@get("/pages/{page_id:uuid}/versions", summary="Published versions, newest first, with author and time")
+async def list_versions(page_id: uuid.UUID, caller: Caller, runtime: Runtime) -> list[VersionOut]:
+    return await pages.list_versions(runtime.db, caller, page_id)
+
+
+@get("/pages/{page_id:uuid}/versions/{number:int}", summary="One published version with its tree")
+async def get_version(page_id: uuid.UUID, number: int, caller: Caller, runtime: Runtime) -> VersionOut:
+    return await pages.get_version(runtime.db, caller, page_id, number)
+
+
+@post("/pages/{page_id:uuid}/versions/{number:int}/restore", status_code=200,
+      summary="Put an old version back into the draft (EDITOR, If-Match)")
+async def restore(page_id: uuid.UUID, number: int, caller: Caller, runtime: Runtime,
+                  request: Request[Any, Any, Any]) -> Response[PageOut]:
+    return with_etag(await pages.restore(runtime.db, caller, page_id, number, expected_revision(request)))
+
+
+@get("/pages/{page_id:uuid}/diff", summary="What changed between two versions (or 'draft'), by node id")
+async def compare(page_id: uuid.UUID, caller: Caller, runtime: Runtime, base: str, target: str = "draft") -> DiffOut:
+    return await pages.compare(runtime.db, caller, page_id, base, target)
+
+
+ROUTES = [get_registry, get_tree_schema, create_page, list_pages, get_page, update_page, delete_page, check_page,
+          publish, unpublish, list_versions, get_version, restore, compare]

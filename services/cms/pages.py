@@ -1,0 +1,228 @@
+"""Pages: a draft, immutable published versions, restore and diff; every write names the
+revision it read (If-Match), so two editors never silently overwrite each other."""
+
+from __future__ import annotations
+
+import base64
+import re
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from shared.auth import Caller, Role
+from shared.contracts import PageDeletedV1, PagePublishedV1, PageUnpublishedV1
+from shared.db import Database
+from shared.errors import Conflict, Invalid, NotFound, PreconditionFailed
+from shared.messaging import add_event
+
+from . import repo
+from .gates import check_page
+from .registry import REGISTRY_VERSION, migrate
+from .schemas import CheckOut, DiffOut, PageIn, PageList, PageOut, PagePatch, PageSummary, VersionOut
+from .tree import diff, starter, validate
+
+SEGMENT = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def normalize_slug(raw: str) -> str:
+    """`/`, `/about`, `/blog/first-post`: lowercase segments joined by single slashes."""
+    segments = [part for part in raw.strip().lower().split("/") if part]
+    if len(segments) > 8 or not all(SEGMENT.match(part) for part in segments):
+        raise Invalid("a page address is / or /words-like-this, at most 8 segments", errors=[{"field": "slug"}])
+    return "/" + "/".join(segments)
+
+
+def page_out(row: asyncpg.Record) -> PageOut:
+    structure = migrate(row["structure"], row["registry_version"])
+    return PageOut(id=row["id"], slug=row["slug"], structure=structure, is_published=row["is_published"],
+                   live_version=row["live_version"], revision=row["revision"],
+                   registry_version=REGISTRY_VERSION, created_at=row["created_at"], updated_at=row["updated_at"])
+
+
+async def _stale_or_missing(tx: asyncpg.Connection, page_id: uuid.UUID) -> Exception:
+    current = await repo.page(tx, page_id)
+    if current is None:
+        return NotFound("no such page")
+    return PreconditionFailed(f"the page changed since you read it (it is at revision {current['revision']}); "
+                              "reload, merge and try again", revision=current["revision"])
+
+
+def _slug_taken(slug: str) -> Conflict:
+    return Conflict(f"another page already lives at {slug}")
+
+
+async def create_page(db: Database, caller: Caller, data: PageIn) -> PageOut:
+    tenant_id = caller.require(Role.EDITOR)
+    slug = normalize_slug(data.slug)
+    tree = validate(data.structure if data.structure is not None else starter(data.title or slug.strip("/") or "Home"))
+    try:
+        async with db.tenant_tx(tenant_id) as tx:
+            row = await repo.insert_page(tx, tenant_id, uuid.uuid4(), slug, tree, REGISTRY_VERSION, caller.account_id)
+    except asyncpg.UniqueViolationError:
+        raise _slug_taken(slug) from None
+    return page_out(row)
+
+
+async def get_page(db: Database, caller: Caller, page_id: uuid.UUID) -> PageOut:
+    tenant_id = caller.require(Role.VIEWER)
+    async with db.tenant_tx(tenant_id) as tx:
+        row = await repo.page(tx, page_id)
+    if row is None:
+        raise NotFound("no such page")
+    return page_out(row)
+
+
+async def update_page(db: Database, caller: Caller, page_id: uuid.UUID, revision: int, patch: PagePatch) -> PageOut:
+    tenant_id = caller.require(Role.EDITOR)
+    tree = validate(patch.structure) if patch.structure is not None else None
+    try:
+        async with db.tenant_tx(tenant_id) as tx:
+            current = await repo.page(tx, page_id)
+            if current is None:
+                raise NotFound("no such page")
+            slug = normalize_slug(patch.slug) if patch.slug is not None else current["slug"]
+            structure = tree if tree is not None else migrate(current["structure"], current["registry_version"])
+            row = await repo.update_draft(tx, page_id, revision, slug, structure, REGISTRY_VERSION, caller.account_id)
+            if row is None:
+                raise await _stale_or_missing(tx, page_id)
+    except asyncpg.UniqueViolationError:
+        raise _slug_taken(patch.slug or "") from None
+    return page_out(row)
+
+
+async def check(db: Database, caller: Caller, page_id: uuid.UUID) -> CheckOut:
+    """The publish gates as a dry run."""
+    tenant_id = caller.require(Role.VIEWER)
+    async with db.tenant_tx(tenant_id) as tx:
+        row = await repo.page(tx, page_id)
+        if row is None:
+            raise NotFound("no such page")
+        findings = check_page(migrate(row["structure"], row["registry_version"]), await repo.slugs(tx))
+    return CheckOut(publishable=not any(f.severity == "error" for f in findings), findings=findings)
+
+
+async def publish(db: Database, caller: Caller, page_id: uuid.UUID, revision: int) -> PageOut:
+    """Snapshot the draft as a new immutable version and make it live, if the gates pass."""
+    tenant_id = caller.require(Role.EDITOR)
+    async with db.tenant_tx(tenant_id) as tx:
+        current = await repo.page(tx, page_id)
+        if current is None:
+            raise NotFound("no such page")
+        if current["revision"] != revision:
+            raise await _stale_or_missing(tx, page_id)
+        tree = migrate(current["structure"], current["registry_version"])
+        findings = check_page(tree, await repo.slugs(tx))
+        errors = [f for f in findings if f.severity == "error"]
+        if errors:
+            raise Invalid(f"the page cannot be published: {len(errors)} checks failed",
+                          errors=[msgspec.to_builtins(f) for f in findings])
+        number = await repo.insert_version(tx, tenant_id, page_id, current["slug"], tree, REGISTRY_VERSION,
+                                           caller.account_id)
+        row = await repo.set_live(tx, page_id, revision, number, caller.account_id)
+        if row is None:
+            raise await _stale_or_missing(tx, page_id)
+        await add_event(tx, PagePublishedV1(tenant_id=tenant_id, page_id=page_id, slug=row["slug"], version=number))
+    return page_out(row)
+
+
+async def unpublish(db: Database, caller: Caller, page_id: uuid.UUID, revision: int) -> PageOut:
+    tenant_id = caller.require(Role.EDITOR)
+    async with db.tenant_tx(tenant_id) as tx:
+        row = await repo.set_live(tx, page_id, revision, None, caller.account_id)
+        if row is None:
+            raise await _stale_or_missing(tx, page_id)
+        await add_event(tx, PageUnpublishedV1(tenant_id=tenant_id, page_id=page_id, slug=row["slug"]))
+    return page_out(row)
+
+
+async def delete_page(db: Database, caller: Caller, page_id: uuid.UUID, revision: int) -> None:
+    tenant_id = caller.require(Role.OWNER)
+    async with db.tenant_tx(tenant_id) as tx:
+        slug = await repo.delete_page(tx, page_id, revision)
+        if slug is None:
+            raise await _stale_or_missing(tx, page_id)
+        await add_event(tx, PageDeletedV1(tenant_id=tenant_id, page_id=page_id, slug=slug))
+
+
+async def list_versions(db: Database, caller: Caller, page_id: uuid.UUID) -> list[VersionOut]:
+    tenant_id = caller.require(Role.VIEWER)
+    async with db.tenant_tx(tenant_id) as tx:
+        if await repo.page(tx, page_id) is None:
+            raise NotFound("no such page")
+        return [VersionOut(**dict(row)) for row in await repo.versions(tx, page_id)]
+
+
+async def get_version(db: Database, caller: Caller, page_id: uuid.UUID, number: int) -> VersionOut:
+    tenant_id = caller.require(Role.VIEWER)
+    async with db.tenant_tx(tenant_id) as tx:
+        row = await repo.version(tx, page_id, number)
+    if row is None:
+        raise NotFound(f"no version {number} of this page")
+    return VersionOut(version=row["version"], slug=row["slug"], created_by=row["created_by"],
+                      created_at=row["created_at"], structure=migrate(row["structure"], row["registry_version"]))
+
+
+async def restore(db: Database, caller: Caller, page_id: uuid.UUID, number: int, revision: int) -> PageOut:
+    """Put an old version back into the draft (publishing it is a separate step)."""
+    tenant_id = caller.require(Role.EDITOR)
+    async with db.tenant_tx(tenant_id) as tx:
+        old = await repo.version(tx, page_id, number)
+        if old is None:
+            raise NotFound(f"no version {number} of this page")
+        tree = validate(migrate(old["structure"], old["registry_version"]))
+        current = await repo.page(tx, page_id)
+        assert current is not None
+        row = await repo.update_draft(tx, page_id, revision, current["slug"], tree, REGISTRY_VERSION,
+                                      caller.account_id)
+        if row is None:
+            raise await _stale_or_missing(tx, page_id)
+    return page_out(row)
+
+
+async def compare(db: Database, caller: Caller, page_id: uuid.UUID, base: str, target: str) -> DiffOut:
+    """Node-level diff of two versions; either side may be `draft`."""
+    tenant_id = caller.require(Role.VIEWER)
+
+    async def tree_of(tx: asyncpg.Connection, which: str) -> dict[str, Any]:
+        if which == "draft":
+            row = await repo.page(tx, page_id)
+        elif which.isdigit():
+            row = await repo.version(tx, page_id, int(which))
+        else:
+            raise Invalid("compare versions by number, or 'draft'")
+        if row is None:
+            raise NotFound(f"no {which} of this page")
+        return migrate(row["structure"], row["registry_version"])
+
+    async with db.tenant_tx(tenant_id) as tx:
+        changes = diff(await tree_of(tx, base), await tree_of(tx, target))
+    return DiffOut(base=base, target=target, **changes)
+
+
+def encode_cursor(at: datetime, page_id: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(msgspec.json.encode([at, page_id])).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        at, page_id = msgspec.json.decode(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return datetime.fromisoformat(at), uuid.UUID(page_id)
+    except (ValueError, TypeError, msgspec.DecodeError):
+        raise Invalid("the cursor is not one this API gave out", errors=[{"field": "cursor"}]) from None
+
+
+async def list_pages(db: Database, caller: Caller, *, cursor: str | None, published: bool | None,
+                     limit: int) -> PageList:
+    tenant_id = caller.require(Role.VIEWER)
+    limit = max(1, min(limit, 200))
+    async with db.tenant_tx(tenant_id) as tx:
+        rows = await repo.page_list(tx, before=decode_cursor(cursor) if cursor else None, published=published,
+                                    limit=limit + 1)
+    pages = [PageSummary(id=r["id"], slug=r["slug"], title=r["structure"]["root"]["props"].get("title", ""),
+                         is_published=r["is_published"], live_version=r["live_version"], revision=r["revision"],
+                         updated_at=r["updated_at"]) for r in rows[:limit]]
+    after = encode_cursor(pages[-1].updated_at, pages[-1].id) if len(rows) > limit else None
+    return PageList(pages=pages, next_cursor=after)
