@@ -46,14 +46,16 @@ class TenantCreatedV1(Event, tag="identity.tenant.created.v1"):
     name: str
     owner_account_id: uuid.UUID
     owner_email: str
+    theme: dict[str, Any] | None = None
 
 
 class TenantUpdatedV1(Event, tag="identity.tenant.updated.v1"):
-    """A tenant's slug, name or theme changed."""
+    """A tenant's slug, name or theme changed; it carries the whole current state."""
 
     slug: str
     name: str
     previous_slug: str | None = None
+    theme: dict[str, Any] | None = None
 
 
 class TenantDeletedV1(Event, tag="identity.tenant.deleted.v1"):

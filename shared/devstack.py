@@ -109,11 +109,12 @@ class Stack:
             env.update({f"{service.upper()}_URL": self.url(service) for service in SERVICES})
         else:
             env["DATABASE_URL"] = self.database_url(name)
+        if name in ("identity", "cms", "billing"):
+            env["PUBLIC_BASE_URL"] = f"http://{self.config.platform_domain}:{self.ports['gateway']}"
         if name == "identity":
             env["JWT_PRIVATE_KEY"] = made["jwt_private_key"]
             if self.mailbox is not None:
                 env["SMTP_URL"] = self.mailbox.url
-            env["PUBLIC_BASE_URL"] = f"http://{self.config.platform_domain}:{self.ports['gateway']}"
         return env
 
     def start_service(self, name: str, *, extra_env: dict[str, str] | None = None) -> None:

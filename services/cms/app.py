@@ -5,17 +5,18 @@ from __future__ import annotations
 from litestar import Litestar
 
 from shared import settings as settings_loader
-from shared.web import ServiceSettings, create_service_app
+from shared.web import create_service_app
 
 from . import consumers
 from .http import ROUTES
+from .settings import Settings
 
 
-def create_app(settings: ServiceSettings) -> Litestar:
+def create_app(settings: Settings) -> Litestar:
     return create_service_app("cms", settings, route_handlers=ROUTES, serve=consumers.serve, max_body_bytes=2_000_000,
                               workers=consumers.start,
                               description="Pages as component trees, versions, rendering.")
 
 
 def create_app_from_env() -> Litestar:
-    return create_app(settings_loader.load_or_exit(ServiceSettings))
+    return create_app(settings_loader.load_or_exit(Settings))

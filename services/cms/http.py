@@ -13,8 +13,9 @@ from shared.auth import Caller
 from shared.errors import PreconditionRequired
 from shared.web import Runtime
 
-from . import pages, registry
+from . import delivery, pages, registry
 from .schemas import CheckOut, DiffOut, PageIn, PageList, PageOut, PagePatch, VersionOut
+from .settings import Settings
 
 
 def expected_revision(request: Request[Any, Any, Any]) -> int:
@@ -106,5 +107,28 @@ async def compare(page_id: uuid.UUID, caller: Caller, runtime: Runtime, base: st
     return await pages.compare(runtime.db, caller, page_id, base, target)
 
 
-ROUTES = [get_registry, get_tree_schema, create_page, list_pages, get_page, update_page, delete_page, check_page,
-          publish, unpublish, list_versions, get_version, restore, compare]
+@post("/pages/{page_id:uuid}/preview-link", status_code=201, summary="A signed link to the draft, for an hour")
+async def preview_link(page_id: uuid.UUID, caller: Caller, runtime: Runtime) -> dict[str, Any]:
+    settings: Settings = runtime.settings  # type: ignore[assignment]
+    return await delivery.preview_link(runtime.db, caller, settings.internal_secret, settings.public_base_url, page_id)
+
+
+@get(["/site", "/site/{path:path}"], summary="The public site: a live page as HTML (or JSON), sitemap.xml, robots.txt")
+async def site(caller: Caller, runtime: Runtime, request: Request[Any, Any, Any], path: str = "/") -> Response[bytes]:
+    settings: Settings = runtime.settings  # type: ignore[assignment]
+    if path.startswith("/__preview/"):
+        rendered = await delivery.preview(runtime.db, caller, settings.internal_secret, settings.public_base_url,
+                                          path.removeprefix("/__preview/"))
+        extra = {"x-robots-tag": "noindex"}
+    else:
+        wants_json = "application/json" in request.headers.get("accept", "")
+        rendered = await delivery.live(runtime.db, caller, settings.public_base_url, path, as_json=wants_json)
+        extra = {"vary": "Accept"}
+    headers = delivery.respond_headers(rendered, extra)
+    if request.headers.get("if-none-match") == rendered.etag:
+        return Response(b"", status_code=304, headers=headers)
+    return Response(rendered.body, media_type=rendered.media_type, headers=headers)
+
+
+ROUTES = [preview_link, site, get_registry, get_tree_schema, create_page, list_pages, get_page, update_page,
+          delete_page, check_page, publish, unpublish, list_versions, get_version, restore, compare]

@@ -50,12 +50,17 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@route("/{path:path}", http_method=["GET", "HEAD"], include_in_schema=False)
-async def site_page(request: Request[Any, Any, Any], state: State, path: str) -> Response[Any]:
+@route(["/", "/{path:path}"], http_method=["GET", "HEAD"], include_in_schema=False)
+async def site_page(request: Request[Any, Any, Any], state: State, path: str = "/") -> Response[Any] | Stream:
+    """Everything outside /api on a tenant's host is its public site, rendered by cms."""
     site = await resolve_tenant(request, state)
     if site == PLATFORM:
         return Response({"service": "sitebuilder platform", "signup": "/api/identity/signup"})
-    raise NotFound("this site has no published page here yet")
+    assert isinstance(site, Tenant)
+    caller = Caller(tenant_id=site.id, request_id=request.scope["state"]["request_id"])
+    return await forward(state.http, request, base_url=state.settings.cms_url, path=f"/site{path}", caller=caller,
+                         secret=state.settings.internal_secret, timeout=state.settings.upstream_timeout,
+                         body_limit=0)
 
 
 ROUTES = [proxy_api, health, site_page]

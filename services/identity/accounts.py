@@ -58,7 +58,7 @@ async def sign_up(ctx: Ctx, data: SignupIn) -> SignupOut:
             await repo.insert_tenant(tx, tenant_id, slug, name, theme)
             await repo.insert_membership(tx, tenant_id, account_id, Role.OWNER.name)
             await repo.audit(tx, tenant_id, account_id, "tenant.created", slug=slug)
-            await add_event(tx, TenantCreatedV1(tenant_id=tenant_id, slug=slug, name=name,
+            await add_event(tx, TenantCreatedV1(tenant_id=tenant_id, slug=slug, name=name, theme=theme,
                                                 owner_account_id=account_id, owner_email=email))
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name == "tenants_slug_key":

@@ -74,7 +74,9 @@ async def update_theme(ctx: Ctx, caller: Caller, document: Any) -> TenantOut:
 
 async def _announce(tx: asyncpg.Connection, tenant_id: uuid.UUID, slug: str, name: str,
                     previous_slug: str | None = None) -> None:
+    row = await repo.tenant(tx, tenant_id)
     await add_event(tx, TenantUpdatedV1(tenant_id=tenant_id, slug=slug, name=name,
+                                        theme=row["theme_config"] if row else None,
                                         previous_slug=previous_slug if previous_slug != slug else None))
 
 

@@ -1,0 +1,130 @@
+"""The public site of a tenant: live pages as HTML (or JSON for headless frontends),
+draft previews through signed expiring links, sitemap.xml and robots.txt. Links are
+absolute from the tenant's canonical host, never from the request's Host."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+import uuid
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import msgspec
+
+from shared.auth import Caller, Role
+from shared.db import Database
+from shared.errors import NotFound, Unauthorized
+
+from . import repo, sites
+from .registry import migrate
+from .render import esc, render_page
+
+SELECT_LIVE_BY_SLUG = """
+SELECT p.id, p.slug, v.version, v.structure, v.registry_version, v.created_at
+FROM cms.pages p JOIN cms.page_versions v ON v.page_id = p.id AND v.version = p.live_version
+WHERE p.slug = $1
+"""
+SELECT_LIVE_PAGES = "SELECT slug, updated_at FROM cms.pages WHERE live_version IS NOT NULL ORDER BY slug"
+PREVIEW_TTL = 3600
+
+
+class Rendered(msgspec.Struct, frozen=True):
+    body: bytes
+    media_type: str
+    etag: str
+    cache: str
+
+
+def canonical_base(public_base_url: str, slug: str, custom_domain: str | None) -> str:
+    parts = urlsplit(public_base_url)
+    host = custom_domain or f"{slug}.{parts.hostname}"
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit((parts.scheme, host + port, "", "", ""))
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+async def live(db: Database, caller: Caller, public_base_url: str, path: str, *, as_json: bool) -> Rendered:
+    tenant_id = caller.tenant_id
+    if tenant_id is None:
+        raise NotFound("no site here")
+    async with db.tenant_tx(tenant_id) as tx:
+        site = await sites.site(tx)
+        if site is None:
+            raise NotFound("this site is not set up yet")
+        base = canonical_base(public_base_url, site["slug"], site["custom_domain"])
+        if path == "/robots.txt":
+            body = f"User-agent: *\nAllow: /\nSitemap: {base}/sitemap.xml\n".encode()
+            return Rendered(body=body, media_type="text/plain", etag=_etag(body), cache="public, max-age=3600")
+        if path == "/sitemap.xml":
+            urls = "".join(f"<url><loc>{esc(base + row['slug'])}</loc><lastmod>{row['updated_at']:%Y-%m-%d}</lastmod>"
+                           "</url>" for row in await tx.fetch(SELECT_LIVE_PAGES))
+            body = ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/'
+                    f'sitemap/0.9">{urls}</urlset>').encode()
+            return Rendered(body=body, media_type="application/xml", etag=_etag(body), cache="public, max-age=300")
+        row = await tx.fetchrow(SELECT_LIVE_BY_SLUG, path.rstrip("/") or "/")
+    if row is None:
+        raise NotFound("no published page at this address")
+    tree = migrate(row["structure"], row["registry_version"])
+    if as_json:
+        body = msgspec.json.encode({"page": {"id": row["id"], "slug": row["slug"], "version": row["version"],
+                                             "published_at": row["created_at"], "structure": tree},
+                                    "site": {"name": site["name"], "theme": site["theme"], "url": base}})
+        media_type = "application/json"
+    else:
+        body = render_page(tree, site_name=site["name"], theme=site["theme"], canonical_base=base,
+                           path=row["slug"]).encode()
+        media_type = "text/html; charset=utf-8"
+    return Rendered(body=body, media_type=media_type, etag=_etag(body),
+                    cache="public, max-age=60, stale-while-revalidate=300")
+
+
+def _sign(secret: str, message: str) -> str:
+    return base64.urlsafe_b64encode(hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest()[:18]).decode()
+
+
+async def preview_link(db: Database, caller: Caller, secret: str, public_base_url: str, page_id: uuid.UUID) -> dict:
+    """A link that shows the draft to anyone holding it, for an hour."""
+    tenant_id = caller.require(Role.EDITOR)
+    async with db.tenant_tx(tenant_id) as tx:
+        if await repo.page(tx, page_id) is None:
+            raise NotFound("no such page")
+        site = await sites.site(tx)
+    expires = int(time.time()) + PREVIEW_TTL
+    token = f"{page_id.hex}.{expires}.{_sign(secret, f'{tenant_id}:{page_id}:{expires}')}"
+    base = canonical_base(public_base_url, site["slug"] if site else "", site["custom_domain"] if site else None)
+    return {"url": f"{base}/__preview/{token}", "expires_at": expires}
+
+
+async def preview(db: Database, caller: Caller, secret: str, public_base_url: str, token: str) -> Rendered:
+    tenant_id = caller.tenant_id
+    try:
+        page_hex, expires, signature = token.split(".")
+        page_id = uuid.UUID(hex=page_hex)
+    except ValueError:
+        raise Unauthorized("not a preview link") from None
+    good = _sign(secret, f"{tenant_id}:{page_id}:{expires}")
+    if tenant_id is None or not hmac.compare_digest(good, signature) or int(expires) < time.time():
+        raise Unauthorized("this preview link is not valid (or has expired)")
+    async with db.tenant_tx(tenant_id) as tx:
+        row, site = await repo.page(tx, page_id), await sites.site(tx)
+    if row is None or site is None:
+        raise NotFound("no such page")
+    body = render_page(migrate(row["structure"], row["registry_version"]), site_name=site["name"],
+                       theme=site["theme"], canonical_base=canonical_base(public_base_url, site["slug"],
+                                                                          site["custom_domain"]),
+                       path=row["slug"]).encode()
+    return Rendered(body=body, media_type="text/html; charset=utf-8", etag=_etag(body), cache="no-store")
+
+
+def respond_headers(rendered: Rendered, extra: dict[str, Any] | None = None) -> dict[str, str]:
+    headers = {"etag": rendered.etag, "cache-control": rendered.cache, "x-content-type-options": "nosniff",
+               "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'unsafe-inline'; "
+                                          "frame-src https://www.youtube-nocookie.com https://player.vimeo.com; "
+                                          "script-src 'none'; form-action 'self'; base-uri 'none'"}
+    return {**headers, **(extra or {})}

@@ -1,0 +1,79 @@
+"""The public site through the gateway: a published page as themed HTML or JSON, ETag and
+304, sitemap and robots with canonical links, and signed draft previews."""
+
+import copy
+
+from tests.e2e.platform_client import PlatformClient, SignedUp, eventually
+from tests.e2e.test_cms_pages import HOME
+
+
+async def publish(client: PlatformClient, tenant: SignedUp, slug: str, structure: dict) -> dict:  # type: ignore[type-arg]
+    made = await client.call("POST", "/api/cms/pages", slug=tenant.slug, token=tenant.token,
+                             json={"slug": slug, "structure": structure})
+    assert made.status_code == 201, made.text
+    done = await client.call("POST", f"/api/cms/pages/{made.json()['id']}/publish", slug=tenant.slug,
+                             token=tenant.token, headers={"if-match": made.headers["etag"]})
+    assert done.status_code == 200, done.text
+    return done.json()
+
+
+async def test_a_published_page_is_served_themed_cached_and_linked_canonically(client: PlatformClient) -> None:
+    tenant = await client.sign_up("site")
+    themed = await client.call("PUT", "/api/identity/tenant/theme", slug=tenant.slug, token=tenant.token,
+                               json={"colors": {"primary": "#0f766e"}, "fonts": {"heading": "Lora"}})
+    assert themed.status_code == 200
+    await publish(client, tenant, "/contact", {"root": {"id": "p", "component": "Page", "children": [], "props": {
+        "title": "Contact", "description": "Where to find us."}}})
+    await publish(client, tenant, "/", HOME)
+
+    async def home_status() -> int:
+        return (await client.call("GET", "/", slug=tenant.slug)).status_code
+
+    assert await eventually(home_status, 200, within=15) == 200  # the site projection arrives by event
+
+    async def themed_home() -> bool:
+        return "--color-primary:#0f766e" in (await client.call("GET", "/", slug=tenant.slug)).text
+
+    assert await eventually(themed_home, True, within=15)
+    page = await client.call("GET", "/", slug=tenant.slug, headers={"host": "evil.example"})
+    assert page.status_code == 404  # an unknown host never serves a tenant
+    page = await client.call("GET", "/", slug=tenant.slug)
+    assert page.headers["content-type"].startswith("text/html")
+    assert "<h1>Fresh bread</h1>" in page.text and "'Lora'" in page.text
+    canonical = f"http://{tenant.slug}.{client.stack.config.platform_domain}:{client.stack.ports['gateway']}/"
+    assert f'<link rel="canonical" href="{canonical}">' in page.text
+    assert "script-src 'none'" in page.headers["content-security-policy"]
+    again = await client.call("GET", "/", slug=tenant.slug, headers={"if-none-match": page.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+
+    as_json = await client.call("GET", "/", slug=tenant.slug, headers={"accept": "application/json"})
+    assert as_json.json()["page"]["version"] == 1 and as_json.json()["page"]["structure"]["root"]["id"] == "page"
+    sitemap = await client.call("GET", "/sitemap.xml", slug=tenant.slug)
+    assert f"<loc>{canonical}contact</loc>" in sitemap.text and f"<loc>{canonical}</loc>" in sitemap.text
+    robots = await client.call("GET", "/robots.txt", slug=tenant.slug)
+    assert f"Sitemap: {canonical}sitemap.xml" in robots.text
+    assert (await client.call("GET", "/nowhere", slug=tenant.slug)).status_code == 404
+
+
+async def test_drafts_stay_private_except_through_a_signed_preview(client: PlatformClient) -> None:
+    tenant = await client.sign_up("preview")
+    draft = copy.deepcopy(HOME)
+    draft["root"]["children"][0]["props"]["headline"] = "Secret launch"
+    made = await client.call("POST", "/api/cms/pages", slug=tenant.slug, token=tenant.token,
+                             json={"slug": "/launch", "structure": draft})
+
+    async def site_ready() -> int:
+        return (await client.call("GET", "/robots.txt", slug=tenant.slug)).status_code
+
+    assert await eventually(site_ready, 200, within=15) == 200
+    assert (await client.call("GET", "/launch", slug=tenant.slug)).status_code == 404  # not published
+    link = await client.call("POST", f"/api/cms/pages/{made.json()['id']}/preview-link", slug=tenant.slug,
+                             token=tenant.token)
+    path = "/" + link.json()["url"].split("/", 3)[3]
+    preview = await client.call("GET", path, slug=tenant.slug)
+    assert preview.status_code == 200 and "Secret launch" in preview.text
+    assert preview.headers["cache-control"] == "no-store" and preview.headers["x-robots-tag"] == "noindex"
+    forged = await client.call("GET", path[:-3] + "AAA", slug=tenant.slug)
+    assert forged.status_code == 401
+    other = await client.sign_up("preview-other")
+    assert (await client.call("GET", path, slug=other.slug)).status_code == 401  # bound to its tenant
