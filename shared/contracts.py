@@ -200,6 +200,14 @@ class PageDeletedV1(Event, tag="cms.page.deleted.v1"):
     slug: str
 
 
+class FormSubmittedV1(Event, tag="cms.form.submitted.v1"):
+    """A visitor sent a site's contact form."""
+
+    page_id: uuid.UUID
+    form_id: str
+    submission_id: uuid.UUID
+
+
 class AssetUploadedV1(Event, tag="assets.asset.uploaded.v1"):
     """An asset was stored and is waiting for its AI description."""
 

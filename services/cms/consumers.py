@@ -12,8 +12,11 @@ from .sites import apply_identity_event
 # Both run in the tenant's transaction: row-level security scopes them to it.
 EXPORT_QUERIES = {
     "pages": "SELECT id, slug, structure, is_published, created_at, updated_at FROM cms.pages ORDER BY created_at",
+    "page_versions": "SELECT page_id, version, slug, structure, created_by, created_at FROM cms.page_versions "
+                     "ORDER BY page_id, version",
+    "form_submissions": "SELECT id, page_id, form_id, fields, created_at FROM cms.form_submissions ORDER BY created_at",
 }
-PURGE_TENANT = ["DELETE FROM cms.pages", "DELETE FROM cms.sites"]
+PURGE_TENANT = ["DELETE FROM cms.form_submissions", "DELETE FROM cms.pages", "DELETE FROM cms.sites"]
 
 
 async def serve(runtime: Runtime) -> None:

@@ -6,14 +6,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import msgspec
 from litestar import Request, Response, delete, get, patch, post
 from litestar.params import JSONBody
 
 from shared.auth import Caller
-from shared.errors import PreconditionRequired
+from shared.errors import Invalid, PreconditionRequired
 from shared.web import Runtime
 
-from . import delivery, pages, registry
+from . import delivery, forms, pages, registry
 from .schemas import CheckOut, DiffOut, PageIn, PageList, PageOut, PagePatch, VersionOut
 from .settings import Settings
 
@@ -130,5 +131,36 @@ async def site(caller: Caller, runtime: Runtime, request: Request[Any, Any, Any]
     return Response(rendered.body, media_type=rendered.media_type, headers=headers)
 
 
-ROUTES = [preview_link, site, get_registry, get_tree_schema, create_page, list_pages, get_page, update_page,
-          delete_page, check_page, publish, unpublish, list_versions, get_version, restore, compare]
+@post("/site/__forms", status_code=303, summary="A visitor sends a contact form (public, on the tenant's host)")
+async def submit_form(caller: Caller, runtime: Runtime, request: Request[Any, Any, Any], page: str = "/",
+                      form: str = "") -> Response[Any]:
+    if int(request.headers.get("content-length") or 0) > 16_384:
+        raise Invalid("the message is too large")
+    if request.headers.get("content-type", "").startswith("application/json"):
+        values = msgspec.json.decode(await request.body())
+    else:
+        values = dict(await request.form())
+    if not isinstance(values, dict):
+        raise Invalid("send the form's fields")
+    forwarded = request.headers.get("x-forwarded-for", "")
+    client = forwarded.rsplit(",", 1)[-1].strip() or (request.client.host if request.client else "")
+    await forms.submit(runtime.db, caller, page, form, values, client)
+    if "application/json" in request.headers.get("accept", ""):
+        return Response({"status": "accepted"}, status_code=201)
+    return Response(b"", status_code=303, headers={"location": f"{page}?sent=1#{form}"})
+
+
+@get("/forms/submissions", summary="Contact-form submissions, newest first (EDITOR)")
+async def list_submissions(caller: Caller, runtime: Runtime, limit: int = 200) -> list[dict[str, Any]]:
+    return await forms.submissions(runtime.db, caller, limit)
+
+
+@get("/forms/submissions.csv", summary="Contact-form submissions as CSV (EDITOR)", media_type="text/csv")
+async def submissions_csv(caller: Caller, runtime: Runtime) -> Response[str]:
+    return Response(await forms.submissions_csv(runtime.db, caller), media_type="text/csv",
+                    headers={"content-disposition": 'attachment; filename="form-submissions.csv"'})
+
+
+ROUTES = [submit_form, list_submissions, submissions_csv, preview_link, site, get_registry, get_tree_schema,
+          create_page, list_pages, get_page, update_page, delete_page, check_page, publish, unpublish, list_versions,
+          get_version, restore, compare]

@@ -11,6 +11,7 @@ import html
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import nh3
 from markdown_it import MarkdownIt
@@ -71,8 +72,10 @@ form{display:grid;gap:.75rem;max-width:560px} input,textarea{width:100%;padding:
 
 
 class Renderer:
-    def __init__(self, canonical_base: str) -> None:
+    def __init__(self, canonical_base: str, path: str = "/") -> None:
         self.canonical_base = canonical_base.rstrip("/")
+        self.path = path
+        self.node_id = ""
         self.components: dict[str, Callable[[dict[str, Any], str], str]] = {
             "Page": self.children_only, "Section": self.section, "Columns": self.columns, "Hero": self.hero,
             "Heading": self.heading, "RichText": self.rich_text, "Image": self.image, "Gallery": self.gallery,
@@ -82,6 +85,7 @@ class Renderer:
         }
 
     def node(self, node: dict[str, Any]) -> str:
+        self.node_id = node["id"]
         return self.components[node["component"]](node["props"], self.render_children(node))
 
     def render_children(self, node: dict[str, Any]) -> str:
@@ -181,7 +185,9 @@ class Renderer:
                 f'<input type="{kind}" name="{name}"{required}>'
             fields.append(f"<label>{esc(field['label'])} {control}</label>")
         honeypot = '<label class="hp" aria-hidden="true">Leave empty <input name="website" tabindex="-1"></label>'
-        return f'<div class="contact">{heading}<form method="post" action="/__forms">{"".join(fields)}{honeypot}' \
+        action = f"/__forms?page={quote(self.path)}&amp;form={quote(self.node_id)}"
+        return f'<div class="contact" id="{esc(self.node_id)}">{heading}<form method="post" action="{action}">' \
+               f'{"".join(fields)}{honeypot}' \
                f'<button class="button button-primary" type="submit">{esc(props.get("submit_label", "Send"))}' \
                "</button></form></div>"
 
@@ -215,7 +221,7 @@ class Renderer:
 def render_page(tree: dict[str, Any], *, site_name: str, theme: dict[str, Any], canonical_base: str,
                 path: str) -> str:
     """The whole document of a page whose tree passed validation."""
-    renderer = Renderer(canonical_base)
+    renderer = Renderer(canonical_base, path)
     root = tree["root"]["props"]
     url = f"{renderer.canonical_base}{path}"
     title = f"{root['title']} | {site_name}" if site_name and site_name != root["title"] else root["title"]

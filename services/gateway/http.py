@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get, route
+from litestar import Request, Response, get, post, route
 from litestar.datastructures import State
 from litestar.response import Stream
 
@@ -63,4 +63,16 @@ async def site_page(request: Request[Any, Any, Any], state: State, path: str = "
                          body_limit=0)
 
 
-ROUTES = [proxy_api, health, site_page]
+@post("/__forms", include_in_schema=False)
+async def site_form(request: Request[Any, Any, Any], state: State) -> Stream:
+    """A visitor's contact-form post on a tenant's host, for cms to store."""
+    site = await resolve_tenant(request, state)
+    if not isinstance(site, Tenant):
+        raise NotFound("forms live on a site's host")
+    caller = Caller(tenant_id=site.id, request_id=request.scope["state"]["request_id"])
+    return await forward(state.http, request, base_url=state.settings.cms_url, path="/site/__forms", caller=caller,
+                         secret=state.settings.internal_secret, timeout=state.settings.upstream_timeout,
+                         body_limit=16_384)
+
+
+ROUTES = [proxy_api, health, site_page, site_form]
