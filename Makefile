@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup run test test-unit test-long bench lint migrate lock clean-data mailbox adjust
+.PHONY: browser setup run test test-unit test-long bench lint migrate lock clean-data mailbox adjust
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.x")'
@@ -26,7 +26,14 @@ adjust: setup         ## an operator's ledger correction, e.g. ARGS="--tenant â€
 mailbox: setup        ## list the mail `make run` has sent (invitations, password resets)
 	$(PY) -m shared.devstack mailbox
 
-test: setup           ## the whole suite: unit, contract, integration and end-to-end
+# Debian's Chromium for the rendered-page screenshot test; installed when missing and
+# possible (root with apt-get, as on CI), otherwise that one test says it was skipped.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		{ apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } ; } || \
+		echo "chromium is not installed: the screenshot test will be skipped"
+
+test: setup browser   ## the whole suite: unit, contract, integration and end-to-end
 	$(PY) -m pytest
 
 test-unit: setup      ## only the pure tests (no sockets)

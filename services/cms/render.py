@@ -49,7 +49,8 @@ body{margin:0;font-family:var(--font-body);color:var(--color-text);background:va
 h1,h2,h3,h4,h5,h6{font-family:var(--font-heading);line-height:1.2;overflow-wrap:anywhere}
 img,iframe{max-width:100%;height:auto;display:block}
 a{color:var(--color-primary)}
-main>*,section>*{max-width:1100px;margin-left:auto;margin-right:auto;padding-left:1rem;padding-right:1rem}
+main>:not(section),section>*{max-width:1100px;margin-left:auto;margin-right:auto;padding-left:1rem;padding-right:1rem}
+main>*+*,section>*+*{margin-top:2rem}
 section{padding:2.5rem 0} section.bg-surface{background:var(--color-surface)}
 section.bg-primary{background:var(--color-primary);color:var(--color-on-primary)}
 section.bg-dark{background:#111827;color:#f9fafb}
@@ -62,7 +63,7 @@ section.bg-dark{background:#111827;color:#f9fafb}
 .columns{display:grid;gap:1.5rem;grid-template-columns:repeat(auto-fit,minmax(min(100%,280px),1fr))}
 .card{background:var(--color-surface);border-radius:var(--radius);padding:1.5rem}
 .plan.highlighted{outline:3px solid var(--color-primary)}
-blockquote{margin:0;font-size:1.2rem} figure{margin:0}
+blockquote{margin:0;font-size:1.2rem} figure{margin-top:0;margin-bottom:0}
 .navbar{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;justify-content:space-between;padding:1rem}
 .navbar nav{display:flex;flex-wrap:wrap;gap:1rem} .footer{padding:2rem 1rem;color:var(--color-muted)}
 form{display:grid;gap:.75rem;max-width:560px} input,textarea{width:100%;padding:.6rem;font:inherit}
