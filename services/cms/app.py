@@ -8,14 +8,16 @@ from shared import settings as settings_loader
 from shared.web import create_service_app
 
 from . import consumers
+from .delivery import RenderCache
 from .http import ROUTES
 from .settings import Settings
 
 
 def create_app(settings: Settings) -> Litestar:
-    return create_service_app("cms", settings, route_handlers=ROUTES, serve=consumers.serve, max_body_bytes=2_000_000,
-                              workers=consumers.start,
-                              description="Pages as component trees, versions, rendering.")
+    app = create_service_app("cms", settings, route_handlers=ROUTES, serve=consumers.serve, workers=consumers.start,
+                             max_body_bytes=2_000_000, description="Pages as component trees, versions, rendering.")
+    app.state.render_cache = RenderCache()
+    return app
 
 
 def create_app_from_env() -> Litestar:

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import time
 import uuid
+from collections import OrderedDict
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -22,6 +23,9 @@ from . import repo, sites
 from .registry import migrate
 from .render import esc, render_page
 
+SELECT_LIVE_KEY = """
+SELECT p.id, p.live_version FROM cms.pages p WHERE p.slug = $1 AND p.live_version IS NOT NULL
+"""
 SELECT_LIVE_BY_SLUG = """
 SELECT p.id, p.slug, v.version, v.structure, v.registry_version, v.created_at
 FROM cms.pages p JOIN cms.page_versions v ON v.page_id = p.id AND v.version = p.live_version
@@ -38,6 +42,26 @@ class Rendered(msgspec.Struct, frozen=True):
     cache: str
 
 
+class RenderCache:
+    """Rendered pages by (tenant, page, version, site state, format): a published version
+    never changes, so its bytes are kept (least recently used out first)."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._bodies: OrderedDict[str, Rendered] = OrderedDict()
+
+    def get(self, key: str) -> Rendered | None:
+        found = self._bodies.get(key)
+        if found is not None:
+            self._bodies.move_to_end(key)
+        return found
+
+    def put(self, key: str, rendered: Rendered) -> None:
+        self._bodies[key] = rendered
+        if len(self._bodies) > self.size:
+            self._bodies.popitem(last=False)
+
+
 def canonical_base(public_base_url: str, slug: str, custom_domain: str | None) -> str:
     parts = urlsplit(public_base_url)
     host = custom_domain or f"{slug}.{parts.hostname}"
@@ -49,7 +73,8 @@ def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-async def live(db: Database, caller: Caller, public_base_url: str, path: str, *, as_json: bool) -> Rendered:
+async def live(db: Database, caller: Caller, public_base_url: str, path: str, *, as_json: bool,
+               cache: RenderCache | None = None) -> Rendered:
     tenant_id = caller.tenant_id
     if tenant_id is None:
         raise NotFound("no site here")
@@ -67,7 +92,14 @@ async def live(db: Database, caller: Caller, public_base_url: str, path: str, *,
             body = ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/'
                     f'sitemap/0.9">{urls}</urlset>').encode()
             return Rendered(body=body, media_type="application/xml", etag=_etag(body), cache="public, max-age=300")
-        row = await tx.fetchrow(SELECT_LIVE_BY_SLUG, path.rstrip("/") or "/")
+        slug = path.rstrip("/") or "/"
+        current = await tx.fetchrow(SELECT_LIVE_KEY, slug)
+        if current is None:
+            raise NotFound("no published page at this address")
+        key = f"{tenant_id}:{current['id']}:{current['live_version']}:{site['synced_at'].timestamp()}:{as_json}"
+        if cache is not None and (hit := cache.get(key)) is not None:
+            return hit
+        row = await tx.fetchrow(SELECT_LIVE_BY_SLUG, slug)
     if row is None:
         raise NotFound("no published page at this address")
     tree = migrate(row["structure"], row["registry_version"])
@@ -80,8 +112,11 @@ async def live(db: Database, caller: Caller, public_base_url: str, path: str, *,
         body = render_page(tree, site_name=site["name"], theme=site["theme"], canonical_base=base,
                            path=row["slug"]).encode()
         media_type = "text/html; charset=utf-8"
-    return Rendered(body=body, media_type=media_type, etag=_etag(body),
-                    cache="public, max-age=60, stale-while-revalidate=300")
+    rendered = Rendered(body=body, media_type=media_type, etag=_etag(body),
+                        cache="public, max-age=60, stale-while-revalidate=300")
+    if cache is not None:
+        cache.put(key, rendered)
+    return rendered
 
 
 def _sign(secret: str, message: str) -> str:

@@ -123,7 +123,8 @@ async def site(caller: Caller, runtime: Runtime, request: Request[Any, Any, Any]
         extra = {"x-robots-tag": "noindex"}
     else:
         wants_json = "application/json" in request.headers.get("accept", "")
-        rendered = await delivery.live(runtime.db, caller, settings.public_base_url, path, as_json=wants_json)
+        rendered = await delivery.live(runtime.db, caller, settings.public_base_url, path, as_json=wants_json,
+                                       cache=request.app.state.render_cache)
         extra = {"vary": "Accept"}
     headers = delivery.respond_headers(rendered, extra)
     if request.headers.get("if-none-match") == rendered.etag:

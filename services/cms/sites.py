@@ -19,7 +19,7 @@ WHERE s.synced_at <= excluded.synced_at
 SET_DOMAIN = """
 UPDATE cms.sites SET custom_domain = $1, synced_at = greatest(synced_at, $2) WHERE synced_at <= $2
 """
-SELECT_SITE = "SELECT slug, name, theme, custom_domain FROM cms.sites"
+SELECT_SITE = "SELECT slug, name, theme, custom_domain, synced_at FROM cms.sites"
 
 
 async def apply_identity_event(tx: asyncpg.Connection, event: Any) -> None:

@@ -1,0 +1,169 @@
+"""cms: validate a 1,000-node tree, render a typical 40-node page, and serve a published
+page through the gateway (full answer, and a revalidation answered 304) beside a bare
+Litestar app (same server, granian) answering with the same bytes, in the same run."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import msgspec
+
+from bench.harness import Report, Row, RunOptions
+from bench.stats import percentile
+from services.cms.render import render_page
+from services.cms.tree import validate
+from shared.devstack import ROOT, Stack, StackSettings
+from shared.embedded import free_port, wait_for_port
+
+CONCURRENCY = 32
+
+
+def big_tree(nodes: int) -> dict[str, Any]:
+    sections = []
+    for s in range(nodes // 25):
+        blocks = [{"id": f"s{s}b{b}", "component": "RichText" if b % 2 else "Heading",
+                   "props": {"markdown": f"Paragraph {b} of *section* {s}."} if b % 2 else {"text": f"Title {b}"},
+                   "children": []} for b in range(24)]
+        sections.append({"id": f"s{s}", "component": "Section", "props": {}, "children": blocks})
+    return {"root": {"id": "page", "component": "Page", "props": {"title": "Big", "description": "d"},
+                     "children": sections}}
+
+
+def typical_page() -> dict[str, Any]:
+    children: list[dict[str, Any]] = [
+        {"id": "nav", "component": "Navbar", "props": {"brand": "Acme", "links": [{"label": "Home", "href": "/"}]},
+         "children": []},
+        {"id": "hero", "component": "Hero", "props": {"headline": "Fresh bread", "cta_label": "Visit",
+                                                      "cta_href": "/"}, "children": []}]
+    for s in range(6):
+        children.append({"id": f"sec{s}", "component": "Section", "props": {}, "children": [
+            {"id": f"h{s}", "component": "Heading", "props": {"text": f"Part {s}"}, "children": []},
+            {"id": f"t{s}", "component": "RichText", "props": {"markdown": "Some **bold** text and [a link](/)."},
+             "children": []},
+            {"id": f"f{s}", "component": "FeatureGrid", "props": {"features": [{"title": "A"}, {"title": "B"}]},
+             "children": []},
+            {"id": f"q{s}", "component": "FAQ", "props": {"items": [{"question": "Q?", "answer": "A."}]},
+             "children": []},
+            {"id": f"b{s}", "component": "Button", "props": {"label": "Go", "href": "/"}, "children": []}]})
+    children.append({"id": "foot", "component": "Footer", "props": {"text": "(c) Acme"}, "children": []})
+    return {"root": {"id": "page", "component": "Page",
+                     "props": {"title": "Acme", "description": "Bread."}, "children": children}}
+
+
+def per_second(work, seconds: float) -> float:  # type: ignore[no-untyped-def]
+    done, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        work()
+        done += 1
+    return done / (time.perf_counter() - started)
+
+
+async def load(url: str, host: str, seconds: float, headers: dict[str, str] | None = None) -> tuple[float, float]:
+    """(requests/s, p50 ms) with CONCURRENCY clients for `seconds`."""
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        async def client() -> None:
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                async with http.get(url, headers={"host": host, **(headers or {})}) as response:
+                    await response.read()
+                    assert response.status in (200, 304), response.status
+                latencies.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(CONCURRENCY)))
+        elapsed = time.perf_counter() - started
+    return len(latencies) / elapsed, (percentile(latencies, 0.5) or 0) * 1000
+
+
+async def main(options: RunOptions) -> Report:
+    seconds = 2.0 if options.quick else 5.0
+    tree = big_tree(1000)
+    raw = msgspec.json.encode(tree)
+    validated = per_second(lambda: validate(msgspec.json.decode(raw)), seconds)
+    decoded = per_second(lambda: msgspec.json.decode(raw), seconds)
+    page = validate(typical_page())
+    rendered = per_second(lambda: render_page(page, site_name="Acme", theme={}, canonical_base="https://a.example",
+                                              path="/"), seconds)
+    rows = [Row(metric="validate a 1,000-node tree (vs JSON decode alone)", unit="/s", platform=validated,
+                reference=decoded),
+            Row(metric="render a 40-node page to HTML", unit="pages/s", platform=rendered)]
+    rows += await serving(seconds)
+    notes = [f"{CONCURRENCY} concurrent clients for {seconds:.0f} s per serving row; one granian worker per process",
+             "platform: client -> gateway (host map, signed hop) -> cms (site projection, live version, render, "
+             "ETag) -> PostgreSQL; 304: the same with If-None-Match; reference: bare Litestar on granian, same bytes",
+             "the gateway does not cache pages yet (issue 9); every request renders"]
+    return Report(title="cms: validation, rendering and serving", platform_label="platform",
+                  reference_label="reference", rows=rows, notes=notes)
+
+
+async def serving(seconds: float) -> list[Row]:
+    data_dir = ROOT / ".data" / f"bench-cms-{os.getpid()}"
+    stack = Stack(StackSettings(data_dir=str(data_dir), database_url=os.environ.get("DATABASE_URL", ""),
+                                nats_url=os.environ.get("NATS_URL", ""), database_name=f"bench_cms_{os.getpid()}",
+                                pg_port=free_port(), nats_port=free_port(), gateway_port=free_port(),
+                                service_base_port=free_port() + 10))
+    bare: subprocess.Popen[bytes] | None = None
+    try:
+        await asyncio.to_thread(stack.start_infra)
+        await asyncio.to_thread(stack.migrate)
+        await asyncio.to_thread(stack.start_services)
+        gateway = stack.url("gateway")
+        domain, port = stack.config.platform_domain, stack.ports["gateway"]
+        slug = f"bench-{uuid.uuid4().hex[:8]}"
+        async with aiohttp.ClientSession() as http:
+            async with http.post(f"{gateway}/api/identity/signup", headers={"host": f"{domain}:{port}"}, json={
+                    "slug": slug, "name": "Bench", "email": f"o@{slug}.example", "password": "a-long-password"}) as r:
+                token = (await r.json())["token"]["access_token"]
+            auth = {"host": f"{slug}.{domain}:{port}", "authorization": f"Bearer {token}"}
+            async with http.post(f"{gateway}/api/cms/pages", headers=auth,
+                                 json={"slug": "/", "structure": typical_page()}) as r:
+                made = await r.json()
+                etag = r.headers["etag"]
+            async with http.post(f"{gateway}/api/cms/pages/{made['id']}/publish",
+                                 headers={**auth, "if-match": etag}) as r:
+                assert r.status == 200, await r.text()
+            host = f"{slug}.{domain}:{port}"
+            body, page_etag = b"", ""
+            for _ in range(100):  # the site projection arrives by event
+                async with http.get(f"{gateway}/", headers={"host": host}) as r:
+                    if r.status == 200:
+                        body, page_etag = await r.read(), r.headers["etag"]
+                        break
+                await asyncio.sleep(0.1)
+        assert body, "the published page never became reachable"
+        page_file = data_dir / "page.html"
+        page_file.write_bytes(body)
+        bare_port = free_port()
+        bare = subprocess.Popen([str(Path(sys.executable).parent / "granian"), "--interface", "asgi", "--factory",
+                                 "--host", "127.0.0.1", "--port", str(bare_port), "--no-access-log",
+                                 "bench.bare_page_app:create_app"], cwd=ROOT, env={**os.environ,
+                                 "BARE_PAGE_FILE": str(page_file)}, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        wait_for_port(bare_port, timeout=30, process=bare, what="bare app")
+        bare_rate, bare_p50 = await load(f"http://127.0.0.1:{bare_port}/", "bare", seconds)
+        full_rate, full_p50 = await load(f"{gateway}/", host, seconds)
+        cached_rate, cached_p50 = await load(f"{gateway}/", host, seconds, {"if-none-match": page_etag})
+        return [Row(metric=f"serve a published page, full ({len(body):,} bytes)", unit="req/s", platform=full_rate,
+                    reference=bare_rate),
+                Row(metric="serve a published page, revalidated (304)", unit="req/s", platform=cached_rate,
+                    reference=bare_rate),
+                Row(metric="p50 latency, full / bare", unit="ms", platform=full_p50, reference=bare_p50),
+                Row(metric="p50 latency, 304 / bare", unit="ms", platform=cached_p50, reference=bare_p50)]
+    finally:
+        if bare is not None:
+            bare.terminate()
+            bare.wait(10)
+        await asyncio.to_thread(stack.stop)
+        shutil.rmtree(data_dir, ignore_errors=True)
