@@ -3,12 +3,16 @@ tenant's page addresses; findings carry the JSON pointer of the node they concer
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
+
+from shared.colour import contrast
 
 from .schemas import Finding
 from .tree import TreeInvalid, validate
 
+HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 SEO_TITLE_MAX = 60
 SEO_DESCRIPTION_MAX = 160
 LINK_PROPS = ("href", "cta_href")
@@ -33,12 +37,27 @@ def links(props: Any, pointer: str) -> Iterator[tuple[str, str]]:
             yield from links(item, f"{pointer}/{index}")
 
 
-def check_page(tree: dict[str, Any], existing_slugs: set[str]) -> list[Finding]:
-    findings: list[Finding] = []
+def theme_warnings(theme: dict[str, Any]) -> list[Finding]:
+    """Non-blocking: colour pairs of the tenant's theme below WCAG AA."""
+    colors = theme.get("colors") or {}
+    findings = []
+    for fore, back, needed in (("text", "background", 4.5), ("on_primary", "primary", 3.0)):
+        first, second = colors.get(fore), colors.get(back)
+        if isinstance(first, str) and isinstance(second, str) and HEX.match(first) and HEX.match(second):
+            ratio = contrast(first, second)
+            if ratio < needed:
+                findings.append(Finding(severity="warning", check="contrast",
+                                        message=f"theme colours {fore} on {back} have contrast {ratio:.2f}:1, "
+                                                f"below WCAG AA ({needed}:1)"))
+    return findings
+
+
+def check_page(tree: dict[str, Any], existing_slugs: set[str], theme: dict[str, Any] | None = None) -> list[Finding]:
+    findings: list[Finding] = theme_warnings(theme or {})
     try:
         validate(tree)
     except TreeInvalid as exc:
-        return [Finding(severity="error", check="valid", message=str(exc), pointer=exc.pointer)]
+        return [*findings, Finding(severity="error", check="valid", message=str(exc), pointer=exc.pointer)]
     root = tree["root"]["props"]
     if len(root.get("title", "")) > SEO_TITLE_MAX:
         findings.append(Finding(severity="error", check="seo", pointer="/root/props/title",

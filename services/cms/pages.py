@@ -18,7 +18,7 @@ from shared.db import Database
 from shared.errors import Conflict, Invalid, NotFound, PreconditionFailed
 from shared.messaging import add_event
 
-from . import repo
+from . import repo, sites
 from .gates import check_page
 from .registry import REGISTRY_VERSION, migrate
 from .schemas import CheckOut, DiffOut, PageIn, PageList, PageOut, PagePatch, PageSummary, VersionOut
@@ -100,7 +100,9 @@ async def check(db: Database, caller: Caller, page_id: uuid.UUID) -> CheckOut:
         row = await repo.page(tx, page_id)
         if row is None:
             raise NotFound("no such page")
-        findings = check_page(migrate(row["structure"], row["registry_version"]), await repo.slugs(tx))
+        site = await sites.site(tx)
+        findings = check_page(migrate(row["structure"], row["registry_version"]), await repo.slugs(tx),
+                              site["theme"] if site else None)
     return CheckOut(publishable=not any(f.severity == "error" for f in findings), findings=findings)
 
 
@@ -114,7 +116,8 @@ async def publish(db: Database, caller: Caller, page_id: uuid.UUID, revision: in
         if current["revision"] != revision:
             raise await _stale_or_missing(tx, page_id)
         tree = migrate(current["structure"], current["registry_version"])
-        findings = check_page(tree, await repo.slugs(tx))
+        site = await sites.site(tx)
+        findings = check_page(tree, await repo.slugs(tx), site["theme"] if site else None)
         errors = [f for f in findings if f.severity == "error"]
         if errors:
             raise Invalid(f"the page cannot be published: {len(errors)} checks failed",

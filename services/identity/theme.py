@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from shared.colour import contrast
 from shared.errors import Invalid
 
 Hex = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$", description="#rrggbb")]
@@ -78,18 +79,3 @@ def parse_theme(document: Any) -> Theme:
 
 def readable_on(background: str) -> str:
     return BLACK if contrast(BLACK, background) >= contrast(WHITE, background) else WHITE
-
-
-def contrast(first: str, second: str) -> float:
-    """WCAG 2 contrast ratio of two #rrggbb colours."""
-    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
-
-
-def _luminance(colour: str) -> float:
-    def channel(value: int) -> float:
-        c = value / 255
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)

@@ -74,3 +74,15 @@ def test_theme_tokens_cannot_inject_css() -> None:
     assert "display:none" not in css and "x:y" not in css and css[-1] == "}" and css.count("}") == 1
     assert "--color-primary:#2563eb" in css and "--color-text:#123456" in css and "'Lora'" in css
     assert re.search(r"--radius:8px", css)
+
+
+def test_low_contrast_themes_are_warned_about_not_blocked() -> None:
+    from services.cms.gates import check_page
+    from services.cms.tree import starter
+
+    tree = starter("Home")
+    tree["root"]["props"]["description"] = "A page."
+    findings = check_page(tree, {"/"}, {"colors": {"text": "#777777", "background": "#888888",
+                                                   "primary": "#2563eb", "on_primary": "#ffffff"}})
+    assert [(f.severity, f.check) for f in findings] == [("warning", "contrast")]
+    assert check_page(tree, {"/"}, {"colors": {"text": "#111827", "background": "#ffffff"}}) == []
