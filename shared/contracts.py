@@ -215,6 +215,12 @@ class AssetUploadedV1(Event, tag="assets.asset.uploaded.v1"):
     content_type: str
 
 
+class AssetDeletedV1(Event, tag="assets.asset.deleted.v1"):
+    """An asset and its stored files were deleted."""
+
+    asset_id: uuid.UUID
+
+
 ALL_EVENTS: tuple[type[Event], ...] = tuple(Event.__subclasses__())
 # Every event class above, so a new event is decodable the moment it is defined.
 AnyEvent = Union[ALL_EVENTS]  # type: ignore[valid-type]  # noqa: UP007

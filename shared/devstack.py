@@ -109,6 +109,8 @@ class Stack:
             env.update({f"{service.upper()}_URL": self.url(service) for service in SERVICES})
         else:
             env["DATABASE_URL"] = self.database_url(name)
+        if name == "assets":
+            env["STORAGE_URL"] = f"file://{(self.data_dir / 'objects').resolve()}"
         if name in ("identity", "cms", "billing"):
             env["PUBLIC_BASE_URL"] = f"http://{self.config.platform_domain}:{self.ports['gateway']}"
         if name == "identity":

@@ -69,6 +69,14 @@ class Conflict(AppError):
     status, code, title = 409, "conflict", "Conflict with the current state"
 
 
+class PayloadTooLarge(AppError):
+    status, code, title = 413, "too-large", "The request body is too large"
+
+
+class UnsupportedMediaType(AppError):
+    status, code, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
 class PreconditionFailed(AppError):
     status, code, title = 412, "precondition-failed", "The resource changed since you read it"
 

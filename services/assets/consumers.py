@@ -6,7 +6,8 @@ from shared.tenancy import serve_tenant_export, start_tenant_purge
 from shared.web import Runtime
 
 # Both run in the tenant's transaction: row-level security scopes them to it.
-EXPORT_QUERIES = {"assets": "SELECT id, url, ai_description, created_at FROM assets.assets ORDER BY created_at"}
+EXPORT_QUERIES = {"assets": "SELECT id, url, filename, content_type, bytes, width, height, sha256, alt_text, "
+                            "ai_description, tags, created_at FROM assets.assets ORDER BY created_at"}
 PURGE_TENANT = ["DELETE FROM assets.assets"]
 
 

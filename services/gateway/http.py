@@ -58,6 +58,11 @@ async def site_page(request: Request[Any, Any, Any], state: State, path: str = "
         return Response({"service": "sitebuilder platform", "signup": "/api/identity/signup"})
     assert isinstance(site, Tenant)
     caller = Caller(tenant_id=site.id, request_id=request.scope["state"]["request_id"])
+    if path.startswith("/assets/"):  # the site's images, from the media library
+        return await forward(state.http, request, base_url=state.settings.assets_url,
+                             path="/files/" + path.removeprefix("/assets/"), caller=caller,
+                             secret=state.settings.internal_secret, timeout=state.settings.upstream_timeout,
+                             body_limit=0)
     return await forward(state.http, request, base_url=state.settings.cms_url, path=f"/site{path}", caller=caller,
                          secret=state.settings.internal_secret, timeout=state.settings.upstream_timeout,
                          body_limit=0)

@@ -22,7 +22,10 @@ def required(struct: type[msgspec.Struct]) -> set[str]:
 def test_each_service_runs_its_own_app_with_its_required_settings(service: str) -> None:
     spec = COMPOSE[service]
     assert f"services.{service}.app:create_app_from_env" in spec["command"]
-    needed = required(IdentitySettings if service == "identity" else ServiceSettings)
+    from services.assets.settings import Settings as AssetsSettings
+
+    struct = {"identity": IdentitySettings, "assets": AssetsSettings}.get(service, ServiceSettings)
+    needed = required(struct)
     assert needed <= set(spec["environment"])
     assert spec["environment"]["DATABASE_URL"].startswith(f"postgresql://{service}_svc:")
 

@@ -5,7 +5,9 @@ import re
 import msgspec
 import pytest
 
+from services.assets.settings import Settings as AssetsSettings
 from services.billing.settings import Settings as BillingSettings
+from services.cms.settings import Settings as CmsSettings
 from services.gateway.settings import Settings as GatewaySettings
 from services.identity.settings import Settings as IdentitySettings
 from shared.ai.base import AISettings
@@ -20,7 +22,8 @@ DOCUMENTED = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", SETTINGS_SECTION))
 
 
 @pytest.mark.parametrize("struct", [StackSettings, MigrateSettings, ServiceSettings, IdentitySettings,
-                                    BillingSettings, GatewaySettings, AISettings], ids=lambda s: s.__module__)
+                                    BillingSettings, GatewaySettings, AISettings, AssetsSettings, CmsSettings],
+                         ids=lambda s: s.__module__)
 def test_every_setting_is_in_the_readme(struct: type[msgspec.Struct]) -> None:
     variables = {env_name(field.name) for field in msgspec.structs.fields(struct)}
     assert variables - DOCUMENTED == set()

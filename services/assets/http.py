@@ -1,0 +1,97 @@
+"""The assets service's routes. Files are public on their tenant's host (`/assets/<id>`,
+an unguessable id, answered only for the host's tenant); everything else needs a role."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Request, Response, delete, get, patch, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, JSONBody
+
+from shared.auth import Caller
+from shared.errors import NotFound, PayloadTooLarge
+from shared.web import Runtime
+
+from . import service
+from .schemas import AssetOut, AssetPage, AssetPatch, BulkDelete
+from .settings import Settings
+
+
+def limit(runtime: Runtime) -> int:
+    settings: Settings = runtime.settings  # type: ignore[assignment]
+    return settings.max_upload_bytes
+
+
+def too_large(runtime: Runtime) -> PayloadTooLarge:
+    return PayloadTooLarge(f"files are limited to {limit(runtime):,} bytes")
+
+
+def uploaded(asset: AssetOut, created: bool) -> Response[AssetOut]:
+    return Response(asset, status_code=201 if created else 200)
+
+
+@post("/assets", summary="Upload an image (multipart field 'file'); the same bytes return the existing asset")
+async def upload(data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)], caller: Caller,
+                 runtime: Runtime, request: Request[Any, Any, Any]) -> Response[AssetOut]:
+    content = await data.read(limit(runtime) + 1)
+    if len(content) > limit(runtime):
+        raise too_large(runtime)
+    return uploaded(*await service.upload(runtime.db, request.app.state.storage, caller, data.filename or "", content))
+
+
+@post("/assets/raw", summary="Upload an image as the raw request body, named by ?filename=")
+async def upload_raw(caller: Caller, runtime: Runtime, request: Request[Any, Any, Any],
+                     filename: str = "") -> Response[AssetOut]:
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit(runtime):
+            raise too_large(runtime)
+        chunks.append(chunk)
+    return uploaded(*await service.upload(runtime.db, request.app.state.storage, caller, filename, b"".join(chunks)))
+
+
+@get("/assets", summary="The media library, newest first; filter by content type or description status")
+async def list_assets(caller: Caller, runtime: Runtime, cursor: str | None = None, content_type: str | None = None,
+                      status: str | None = None, limit: int = 50) -> AssetPage:
+    return await service.list_assets(runtime.db, caller, cursor=cursor, content_type=content_type, status=status,
+                                     limit=limit)
+
+
+@get("/assets/{asset_id:uuid}", summary="One asset")
+async def get_asset(asset_id: uuid.UUID, caller: Caller, runtime: Runtime) -> AssetOut:
+    return await service.get_asset(runtime.db, caller, asset_id)
+
+
+@patch("/assets/{asset_id:uuid}", summary="Edit alt text or description (EDITOR)")
+async def edit_asset(asset_id: uuid.UUID, data: JSONBody[AssetPatch], caller: Caller, runtime: Runtime) -> AssetOut:
+    return await service.edit(runtime.db, caller, asset_id, data)
+
+
+@delete("/assets/{asset_id:uuid}", status_code=204, summary="Delete an asset and its files (EDITOR)")
+async def delete_asset(asset_id: uuid.UUID, caller: Caller, runtime: Runtime, request: Request[Any, Any, Any]) -> None:
+    if not await service.delete(runtime.db, request.app.state.storage, caller, [asset_id]):
+        raise NotFound("no such asset")
+
+
+@post("/assets/bulk-delete", status_code=200, summary="Delete several assets (EDITOR)")
+async def bulk_delete(data: JSONBody[BulkDelete], caller: Caller, runtime: Runtime,
+                      request: Request[Any, Any, Any]) -> dict[str, int]:
+    return {"deleted": await service.delete(runtime.db, request.app.state.storage, caller, data.ids)}
+
+
+@get("/files/{asset_id:uuid}", summary="The file (public on its tenant's host); ?w= for a resized copy")
+async def serve_file(asset_id: uuid.UUID, caller: Caller, runtime: Runtime, request: Request[Any, Any, Any],
+                     w: int | None = None) -> Response[bytes]:
+    data, content_type, etag = await service.file(runtime.db, request.app.state.storage, caller, asset_id, w)
+    headers = {"etag": etag, "cache-control": "public, max-age=31536000, immutable",
+               "x-content-type-options": "nosniff"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(b"", status_code=304, headers=headers)
+    return Response(data, media_type=content_type, headers=headers)
+
+
+ROUTES = [upload, upload_raw, list_assets, get_asset, edit_asset, delete_asset, bulk_delete, serve_file]

@@ -1,0 +1,142 @@
+"""The media library's use cases: upload, list, edit, delete, and serving files with
+resized copies made on first request."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import uuid
+from datetime import datetime
+
+import asyncpg
+import msgspec
+
+from shared.auth import Caller, Role
+from shared.contracts import AssetDeletedV1, AssetUploadedV1
+from shared.db import Database
+from shared.errors import Invalid, NotFound
+from shared.messaging import add_event
+from shared.storage import Storage
+
+from . import repo
+from .images import VARIANT_WIDTHS, inspect_image, resized
+from .schemas import AssetOut, AssetPage, AssetPatch
+
+
+def asset_out(row: asyncpg.Record) -> AssetOut:
+    values = {k: row[k] for k in ("id", "filename", "content_type", "bytes", "width", "height", "sha256", "alt_text",
+                                  "ai_description", "tags", "status", "status_reason", "created_at", "updated_at")}
+    return AssetOut(url=f"/assets/{row['id']}", **values)
+
+
+async def upload(db: Database, storage: Storage, caller: Caller, filename: str, data: bytes) -> tuple[AssetOut, bool]:
+    """(the asset, whether it is new): the same bytes again return the asset already there."""
+    tenant_id = caller.require(Role.EDITOR)
+    facts = await asyncio.to_thread(inspect_image, data)
+    async with db.tenant_tx(tenant_id) as tx:
+        existing = await repo.by_sha(tx, facts.sha256)
+    if existing is not None:
+        return asset_out(existing), False
+    asset_id = uuid.uuid4()
+    key = Storage.key(tenant_id, f"{asset_id}/original")
+    await storage.put(key, data)  # before the row: a row never points at nothing
+    async with db.tenant_tx(tenant_id) as tx:
+        row = await repo.insert_asset(tx, tenant_id, asset_id, f"/assets/{asset_id}", filename[:200],
+                                      facts.content_type, facts.bytes, facts.width, facts.height, facts.sha256, key,
+                                      caller.account_id)
+        if row is None:  # a concurrent upload of the same bytes won
+            row = await repo.by_sha(tx, facts.sha256)
+            assert row is not None
+            created = False
+        else:
+            await add_event(tx, AssetUploadedV1(tenant_id=tenant_id, asset_id=asset_id,
+                                                content_type=facts.content_type))
+            created = True
+    if not created:
+        await storage.delete(key)
+    return asset_out(row), created
+
+
+async def get_asset(db: Database, caller: Caller, asset_id: uuid.UUID) -> AssetOut:
+    tenant_id = caller.require(Role.VIEWER)
+    async with db.tenant_tx(tenant_id) as tx:
+        row = await repo.asset(tx, asset_id)
+    if row is None:
+        raise NotFound("no such asset")
+    return asset_out(row)
+
+
+def _cursor(at: datetime, asset_id: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(msgspec.json.encode([at, asset_id])).decode().rstrip("=")
+
+
+def _uncursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        at, asset_id = msgspec.json.decode(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return datetime.fromisoformat(at), uuid.UUID(asset_id)
+    except (ValueError, TypeError, msgspec.DecodeError):
+        raise Invalid("the cursor is not one this API gave out", errors=[{"field": "cursor"}]) from None
+
+
+async def list_assets(db: Database, caller: Caller, *, cursor: str | None, content_type: str | None,
+                      status: str | None, limit: int) -> AssetPage:
+    tenant_id = caller.require(Role.VIEWER)
+    limit = max(1, min(limit, 200))
+    async with db.tenant_tx(tenant_id) as tx:
+        rows = await repo.page(tx, before=_uncursor(cursor) if cursor else None, content_type=content_type,
+                               status=status, limit=limit + 1)
+    assets = [asset_out(row) for row in rows[:limit]]
+    return AssetPage(assets=assets, next_cursor=_cursor(assets[-1].created_at, assets[-1].id)
+                     if len(rows) > limit else None)
+
+
+async def edit(db: Database, caller: Caller, asset_id: uuid.UUID, patch: AssetPatch) -> AssetOut:
+    tenant_id = caller.require(Role.EDITOR)
+    async with db.tenant_tx(tenant_id) as tx:
+        row = await repo.update_text(tx, asset_id, patch.alt_text, patch.description)
+    if row is None:
+        raise NotFound("no such asset")
+    return asset_out(row)
+
+
+async def delete(db: Database, storage: Storage, caller: Caller, ids: list[uuid.UUID]) -> int:
+    """Delete assets (rows first, then their files: a file without a row is harmless)."""
+    tenant_id = caller.require(Role.EDITOR)
+    async with db.tenant_tx(tenant_id) as tx:
+        deleted, variant_keys = await repo.delete_assets(tx, ids)
+        for row in deleted:
+            await add_event(tx, AssetDeletedV1(tenant_id=tenant_id, asset_id=row["id"]))
+    await asyncio.gather(*(storage.delete(key) for key in [*(r["storage_key"] for r in deleted), *variant_keys]))
+    return len(deleted)
+
+
+async def file(db: Database, storage: Storage, caller: Caller, asset_id: uuid.UUID,
+               width: int | None) -> tuple[bytes, str, str]:
+    """(bytes, content type, ETag) of the original or of a copy `width` pixels wide."""
+    tenant_id = caller.tenant_id
+    if tenant_id is None:
+        raise NotFound("no such file")
+    if width is not None and width not in VARIANT_WIDTHS:
+        raise Invalid(f"widths are {', '.join(map(str, VARIANT_WIDTHS))}", errors=[{"field": "w"}])
+    async with db.tenant_tx(tenant_id) as tx:
+        row = await repo.asset(tx, asset_id)
+        key = await repo.variant_key(tx, asset_id, width) if row is not None and width else None
+    if row is None or row["storage_key"] is None:
+        raise NotFound("no such file")
+    etag = f'"{row["sha256"]}-{width or "o"}"'
+    if width is None:
+        data = await storage.get(row["storage_key"])
+        if data is None:
+            raise NotFound("the file is missing from storage")
+        return data, row["content_type"], etag
+    if key is not None and (data := await storage.get(key)) is not None:
+        return data, "image/png" if key.endswith(".png") else row["content_type"], etag
+    original = await storage.get(row["storage_key"])
+    if original is None:
+        raise NotFound("the file is missing from storage")
+    data, content_type = await asyncio.to_thread(resized, original, width)
+    key = Storage.key(tenant_id, f"{asset_id}/w{width}{'.png' if content_type == 'image/png' else ''}")
+    await storage.put(key, data)
+    async with db.tenant_tx(tenant_id) as tx:
+        await repo.insert_variant(tx, tenant_id, asset_id, width, key, len(data))
+    return data, content_type, etag
