@@ -5,21 +5,35 @@ from __future__ import annotations
 from litestar import Litestar
 
 from shared import settings as settings_loader
+from shared.ai import AISettings, create_provider
 from shared.storage import Storage
-from shared.web import create_service_app
+from shared.web import Runtime, create_service_app
 
 from . import consumers
+from .describe import Describer
 from .http import ROUTES
+from .search import QueryEmbeddings
 from .settings import Settings
 
 
-def create_app(settings: Settings) -> Litestar:
-    app = create_service_app("assets", settings, route_handlers=ROUTES, serve=consumers.serve,
-                             workers=consumers.start, vector=True, max_body_bytes=settings.max_upload_bytes + 65536,
+def create_app(settings: Settings, ai: AISettings | None = None) -> Litestar:
+    storage = Storage(settings.storage_url)
+    provider = create_provider(ai or AISettings())
+
+    async def workers(runtime: Runtime) -> None:
+        await consumers.start(runtime)
+        app.state.describer = Describer(runtime.db, runtime.nc, storage, provider,
+                                        credits=settings.description_credits)
+        runtime.spawn(app.state.describer.run(), "assets-describer")
+
+    app = create_service_app("assets", settings, route_handlers=ROUTES, serve=consumers.serve, workers=workers,
+                             vector=True, max_body_bytes=settings.max_upload_bytes + 65536,
                              description="Media library with AI descriptions and semantic search.")
-    app.state.storage = Storage(settings.storage_url)
+    app.state.storage = storage
+    app.state.describer = None
+    app.state.query_embeddings = QueryEmbeddings(provider)
     return app
 
 
 def create_app_from_env() -> Litestar:
-    return create_app(settings_loader.load_or_exit(Settings))
+    return create_app(settings_loader.load_or_exit(Settings), settings_loader.load_or_exit(AISettings))

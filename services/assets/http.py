@@ -15,7 +15,7 @@ from shared.auth import Caller
 from shared.errors import NotFound, PayloadTooLarge
 from shared.web import Runtime
 
-from . import service
+from . import search, service
 from .schemas import AssetOut, AssetPage, AssetPatch, BulkDelete
 from .settings import Settings
 
@@ -29,7 +29,9 @@ def too_large(runtime: Runtime) -> PayloadTooLarge:
     return PayloadTooLarge(f"files are limited to {limit(runtime):,} bytes")
 
 
-def uploaded(asset: AssetOut, created: bool) -> Response[AssetOut]:
+def uploaded(asset: AssetOut, created: bool, request: Request[Any, Any, Any]) -> Response[AssetOut]:
+    if created and request.app.state.describer is not None:
+        request.app.state.describer.wake.set()  # describe it now rather than at the next round
     return Response(asset, status_code=201 if created else 200)
 
 
@@ -39,7 +41,8 @@ async def upload(data: Annotated[UploadFile, Body(media_type=RequestEncodingType
     content = await data.read(limit(runtime) + 1)
     if len(content) > limit(runtime):
         raise too_large(runtime)
-    return uploaded(*await service.upload(runtime.db, request.app.state.storage, caller, data.filename or "", content))
+    asset, created = await service.upload(runtime.db, request.app.state.storage, caller, data.filename or "", content)
+    return uploaded(asset, created, request)
 
 
 @post("/assets/raw", summary="Upload an image as the raw request body, named by ?filename=")
@@ -51,7 +54,8 @@ async def upload_raw(caller: Caller, runtime: Runtime, request: Request[Any, Any
         if size > limit(runtime):
             raise too_large(runtime)
         chunks.append(chunk)
-    return uploaded(*await service.upload(runtime.db, request.app.state.storage, caller, filename, b"".join(chunks)))
+    asset, created = await service.upload(runtime.db, request.app.state.storage, caller, filename, b"".join(chunks))
+    return uploaded(asset, created, request)
 
 
 @get("/assets", summary="The media library, newest first; filter by content type or description status")
@@ -94,4 +98,10 @@ async def serve_file(asset_id: uuid.UUID, caller: Caller, runtime: Runtime, requ
     return Response(data, media_type=content_type, headers=headers)
 
 
-ROUTES = [upload, upload_raw, list_assets, get_asset, edit_asset, delete_asset, bulk_delete, serve_file]
+@get("/assets/search", summary="Search the library by meaning and by words (reciprocal rank fusion)")
+async def search_assets(q: str, caller: Caller, runtime: Runtime, request: Request[Any, Any, Any],
+                        k: int = 10) -> list[dict[str, Any]]:
+    return await search.search(runtime.db, request.app.state.query_embeddings, caller, q, k)
+
+
+ROUTES = [search_assets, upload, upload_raw, list_assets, get_asset, edit_asset, delete_asset, bulk_delete, serve_file]

@@ -8,3 +8,4 @@ from shared.web import ServiceSettings
 class Settings(ServiceSettings, frozen=True, kw_only=True):
     storage_url: str  # file:///path for a local folder, s3://bucket/prefix for S3-compatible stores
     max_upload_bytes: int = 20 * 1024 * 1024
+    description_credits: int = 1  # what describing and embedding one image costs the tenant

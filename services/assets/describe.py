@@ -1,0 +1,112 @@
+"""AI descriptions: for each new asset, reserve credits from billing, ask the vision model
+for alt text and tags and embed the description — outside any transaction — then store
+them and announce the outcome, which settles the credits (capture or release).
+
+Short of credits, an asset stays `undescribed` with the reason and is tried again later.
+Several replicas may run this: an asset is claimed by a conditional update, once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+
+import numpy as np
+from nats.aio.client import Client as NATS
+
+from shared.ai import AIError, AIProvider
+from shared.contracts import AssetDescribedV1, AssetDescriptionFailedV1, ReserveCredits
+from shared.db import Database
+from shared.errors import AppError
+from shared.messaging import add_event, request
+from shared.storage import Storage
+
+log = logging.getLogger("assets.describe")
+
+DECLARE_SWEEP = "SELECT set_config('app.sweep', 'pending_descriptions', true)"
+SELECT_PENDING = "SELECT tenant_id, id FROM assets.assets ORDER BY describe_after LIMIT $1"
+CLAIM = """
+UPDATE assets.assets SET status = 'describing', updated_at = now()
+WHERE id = $1 AND status = 'undescribed' RETURNING storage_key, filename, alt_text
+"""
+POSTPONE = """
+UPDATE assets.assets SET status = 'undescribed', status_reason = $2,
+       describe_after = now() + make_interval(secs => $3), updated_at = now()
+WHERE id = $1
+"""
+STORE = """
+UPDATE assets.assets SET status = 'described', status_reason = NULL, ai_description = $2, tags = $3,
+       alt_text = CASE WHEN alt_text = '' THEN $4 ELSE alt_text END, embedding = $5, embedding_model = $6,
+       search_text = lower(filename || ' ' || CASE WHEN alt_text = '' THEN $4 ELSE alt_text END || ' ' || $2 || ' '
+                           || array_to_string($3::text[], ' ')),
+       updated_at = now()
+WHERE id = $1
+"""
+FAIL = "UPDATE assets.assets SET status = 'failed', status_reason = $2, updated_at = now() WHERE id = $1"
+
+
+class Describer:
+    def __init__(self, db: Database, nc: NATS, storage: Storage, provider: AIProvider, *, credits: int,
+                 retry_after: float = 600) -> None:
+        self.db, self.nc, self.storage, self.provider = db, nc, storage, provider
+        self.credits = credits
+        self.retry_after = retry_after
+        self.wake = asyncio.Event()
+
+    async def run(self, interval: float = 5.0) -> None:
+        while True:
+            try:
+                while await self.describe_pending() > 0:
+                    pass
+            except Exception:
+                log.exception("description round failed; trying again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), interval)
+            self.wake.clear()
+
+    async def describe_pending(self, batch: int = 8) -> int:
+        async with self.db.system_tx() as tx:
+            await tx.execute(DECLARE_SWEEP)
+            pending = await tx.fetch(SELECT_PENDING, batch)
+        await asyncio.gather(*(self.describe(row["tenant_id"], row["id"]) for row in pending))
+        return len(pending)
+
+    async def describe(self, tenant_id: uuid.UUID, asset_id: uuid.UUID) -> str:
+        async with self.db.tenant_tx(tenant_id) as tx:
+            claimed = await tx.fetchrow(CLAIM, asset_id)
+        if claimed is None:
+            return "taken"  # another replica has it, or it changed
+        try:
+            hold = await request(self.nc, ReserveCredits(tenant_id=tenant_id, amount=self.credits,
+                                                         reference=f"describe:{asset_id}",
+                                                         ledger_type="AI_ASSET_DESCRIPTION"), timeout=5)
+        except AppError as exc:
+            return await self._postpone(tenant_id, asset_id, f"billing did not answer: {exc}", 60)
+        if hold.hold_id is None or hold.status != "held":
+            return await self._postpone(tenant_id, asset_id,
+                                        f"not enough credits ({hold.available} available, {self.credits} needed)",
+                                        self.retry_after)
+        try:
+            data = await self.storage.get(claimed["storage_key"])
+            if data is None:
+                raise AIError("the file is missing from storage")
+            description = await self.provider.describe_image(data, filename=claimed["filename"])
+            vectors = await self.provider.embed([description.alt_text + " " + " ".join(description.tags)])
+        except AIError as exc:
+            async with self.db.tenant_tx(tenant_id) as tx:
+                await tx.execute(FAIL, asset_id, f"{exc.reason}: {exc}")
+                await add_event(tx, AssetDescriptionFailedV1(tenant_id=tenant_id, asset_id=asset_id,
+                                                             hold_id=hold.hold_id, reason=str(exc)[:300]))
+            return "failed"
+        async with self.db.tenant_tx(tenant_id) as tx:
+            await tx.execute(STORE, asset_id, description.alt_text, description.tags, description.alt_text[:300],
+                             np.asarray(vectors.vectors[0], dtype=np.float32), vectors.model)
+            await add_event(tx, AssetDescribedV1(tenant_id=tenant_id, asset_id=asset_id, hold_id=hold.hold_id,
+                                                 model=description.model, credits=self.credits))
+        return "described"
+
+    async def _postpone(self, tenant_id: uuid.UUID, asset_id: uuid.UUID, reason: str, seconds: float) -> str:
+        async with self.db.tenant_tx(tenant_id) as tx:
+            await tx.execute(POSTPONE, asset_id, reason, float(seconds))
+        return "postponed"

@@ -1,0 +1,86 @@
+"""Search a tenant's media library by meaning and by words, fused by reciprocal rank.
+
+The vector side ranks described assets by cosine distance. The tenant filter is applied by
+row-level security, so the HNSW index alone would return too few of a small tenant's
+rows; iterative index scans (pgvector 0.8, relaxed order) keep scanning until enough
+match, and per-query custom plans let the planner take the exact btree path for small
+tenants. The word side ranks by trigram similarity on description, tags, alt text and
+file name, so an exact product name or SKU is found too."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+
+from shared.ai import AIProvider
+from shared.auth import Caller, Role
+from shared.db import Database
+from shared.errors import Invalid
+
+SEARCH_SETTINGS = [
+    "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)",
+    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)",
+]
+BY_MEANING = """
+SELECT id FROM assets.assets
+WHERE status = 'described' AND embedding_model = $2
+ORDER BY embedding <=> $1 LIMIT $3
+"""
+# word_similarity: how well the query matches some stretch of the text (a long description
+# must not dilute an exact product name the way whole-string similarity would).
+BY_WORDS = """
+SELECT id FROM assets.assets
+WHERE $1 <% search_text
+ORDER BY word_similarity($1, search_text) DESC LIMIT $2
+"""
+SELECT_FOUND = """
+SELECT id, url, filename, content_type, bytes, width, height, alt_text, ai_description, tags
+FROM assets.assets WHERE id = ANY($1::uuid[])
+"""
+RRF_K = 60  # the usual constant: ranks matter, raw scores of different kinds do not mix
+
+
+class QueryEmbeddings:
+    """Recent query vectors (searches repeat), least recently used out first."""
+
+    def __init__(self, provider: AIProvider, size: int = 1024) -> None:
+        self.provider = provider
+        self.size = size
+        self._vectors: OrderedDict[str, tuple[str, np.ndarray]] = OrderedDict()
+
+    async def of(self, query: str) -> tuple[str, np.ndarray]:
+        found = self._vectors.get(query)
+        if found is None:
+            result = await self.provider.embed([query])
+            found = (result.model, np.asarray(result.vectors[0], dtype=np.float32))
+            self._vectors[query] = found
+            if len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+        self._vectors.move_to_end(query)
+        return found
+
+
+async def search(db: Database, embeddings: QueryEmbeddings, caller: Caller, q: str, k: int) -> list[dict[str, Any]]:
+    tenant_id = caller.require(Role.VIEWER)
+    query = " ".join(q.split()).lower()
+    if not query or len(query) > 200:
+        raise Invalid("search for 1 to 200 characters", errors=[{"field": "q"}])
+    k = max(1, min(k, 50))
+    model, vector = await embeddings.of(query)
+    async with db.tenant_tx(tenant_id) as tx:
+        for statement in SEARCH_SETTINGS:
+            await tx.execute(statement)
+        by_meaning = [row["id"] for row in await tx.fetch(BY_MEANING, vector, model, k * 4)]
+        by_words = [row["id"] for row in await tx.fetch(BY_WORDS, query, k * 4)]
+        scores: dict[Any, float] = {}
+        for ranking in (by_meaning, by_words):
+            for rank, asset_id in enumerate(ranking, start=1):
+                scores[asset_id] = scores.get(asset_id, 0.0) + 1.0 / (RRF_K + rank)
+        best = sorted(scores, key=scores.__getitem__, reverse=True)[:k]
+        rows = {row["id"]: row for row in await tx.fetch(SELECT_FOUND, best)}
+    return [{**dict(rows[asset_id]), "score": round(scores[asset_id], 6),
+             "matched": [name for name, ranking in (("meaning", by_meaning), ("words", by_words))
+                         if asset_id in ranking]}
+            for asset_id in best if asset_id in rows]

@@ -1,0 +1,71 @@
+"""AI descriptions paid with credits (offline provider here: no key), and search by
+meaning and by words, within the tenant only."""
+
+import uuid
+
+import nats
+
+from shared.contracts import ReserveCredits
+from shared.messaging import request
+from tests.e2e.platform_client import PlatformClient, SignedUp, eventually
+from tests.e2e.test_assets import png, upload
+from tests.e2e.test_billing_top_ups import ready
+
+
+async def described(client: PlatformClient, tenant: SignedUp, asset_id: str) -> dict:  # type: ignore[type-arg]
+    async def state() -> str:
+        return (await client.call("GET", f"/api/assets/assets/{asset_id}", slug=tenant.slug,
+                                  token=tenant.token)).json()["status"]
+
+    assert await eventually(state, "described", within=20) == "described"
+    return (await client.call("GET", f"/api/assets/assets/{asset_id}", slug=tenant.slug, token=tenant.token)).json()
+
+
+async def test_an_upload_is_described_paid_once_and_found(client: PlatformClient) -> None:
+    tenant = await ready(client)
+    sneaker = (await upload(client, tenant, png(900, 600, (200, 30, 40)), "red-running-sneaker.png")).json()
+    lake = (await upload(client, tenant, png(600, 900, (40, 90, 210)), "blue-mountain-lake.png")).json()
+    for asset in (sneaker, lake):
+        done = await described(client, tenant, asset["id"])
+        assert done["ai_description"] and done["alt_text"] and done["tags"]
+
+    async def balance() -> int:
+        return (await client.call("GET", "/api/billing/balance", slug=tenant.slug, token=tenant.token)).json()[
+            "balance"]
+
+    assert await eventually(balance, 98, within=10) == 98  # one credit per description, captured once
+    ledger = (await client.call("GET", "/api/billing/ledger?type=AI_ASSET_DESCRIPTION", slug=tenant.slug,
+                                token=tenant.token)).json()
+    assert sorted(e["reference_id"] for e in ledger["entries"]) == sorted(
+        f"describe:{a['id']}" for a in (sneaker, lake))
+
+    found = (await client.call("GET", "/api/assets/assets/search?q=red sneaker", slug=tenant.slug,
+                               token=tenant.token)).json()
+    assert found[0]["id"] == sneaker["id"] and "words" in found[0]["matched"]
+    lake_first = (await client.call("GET", "/api/assets/assets/search?q=mountain lake&k=1", slug=tenant.slug,
+                                    token=tenant.token)).json()
+    assert [a["id"] for a in lake_first] == [lake["id"]]
+    other = await client.sign_up("search-other")
+    assert (await client.call("GET", "/api/assets/assets/search?q=red sneaker", slug=other.slug,
+                              token=other.token)).json() == []
+
+
+async def test_without_credits_an_asset_waits_and_says_why(client: PlatformClient) -> None:
+    tenant = await ready(client)
+    nc = await nats.connect(client.stack.nats_url)
+    try:  # all credits held by other work
+        await request(nc, ReserveCredits(tenant_id=uuid.UUID(tenant.tenant_id), amount=100, reference="busy",
+                                         ledger_type="AI_PAGE_GENERATION"))
+    finally:
+        await nc.drain()
+    asset = (await upload(client, tenant, png(300, 300, (10, 160, 60)), "green.png")).json()
+
+    async def reason() -> str | None:
+        body = (await client.call("GET", f"/api/assets/assets/{asset['id']}", slug=tenant.slug,
+                                  token=tenant.token)).json()
+        return body["status_reason"] if body["status"] == "undescribed" else None
+
+    async def waiting() -> bool:
+        return "not enough credits" in (await reason() or "")
+
+    assert await eventually(waiting, True, within=15)
