@@ -124,6 +124,15 @@ class CreditsDebitedV1(Event, tag="billing.credits.debited.v1"):
     balance: int
 
 
+class CreditsAddedV1(Event, tag="billing.credits.added.v1"):
+    """Credits were added (a grant, a top-up, a correction): work waiting for them can go on."""
+
+    amount: int
+    type: str
+    reference_id: str
+    balance: int
+
+
 class CreditsLowV1(Event, tag="billing.credits.low.v1"):
     """The balance crossed below the low-balance threshold."""
 

@@ -6,6 +6,8 @@ from litestar import Litestar
 
 from shared import settings as settings_loader
 from shared.ai import AISettings, create_provider
+from shared.contracts import CreditsAddedV1
+from shared.messaging import EventConsumer
 from shared.storage import Storage
 from shared.web import Runtime, create_service_app
 
@@ -25,6 +27,9 @@ def create_app(settings: Settings, ai: AISettings | None = None) -> Litestar:
         app.state.describer = Describer(runtime.db, runtime.nc, storage, provider,
                                         credits=settings.description_credits)
         runtime.spawn(app.state.describer.run(), "assets-describer")
+        requeue = EventConsumer(runtime.db, runtime.js, durable="assets-credits-added", events=[CreditsAddedV1],
+                                handler=app.state.describer.credits_arrived)
+        runtime.spawn(requeue.run(), "assets-credits-added")
 
     app = create_service_app("assets", settings, route_handlers=ROUTES, serve=consumers.serve, workers=workers,
                              vector=True, max_body_bytes=settings.max_upload_bytes + 65536,

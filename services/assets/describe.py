@@ -11,12 +11,13 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from typing import Any
 
 import numpy as np
 from nats.aio.client import Client as NATS
 
 from shared.ai import AIError, AIProvider
-from shared.contracts import AssetDescribedV1, AssetDescriptionFailedV1, ReserveCredits
+from shared.contracts import AssetDescribedV1, AssetDescriptionFailedV1, CreditsAddedV1, ReserveCredits
 from shared.db import Database
 from shared.errors import AppError
 from shared.messaging import add_event, request
@@ -44,6 +45,8 @@ UPDATE assets.assets SET status = 'described', status_reason = NULL, ai_descript
 WHERE id = $1
 """
 FAIL = "UPDATE assets.assets SET status = 'failed', status_reason = $2, updated_at = now() WHERE id = $1"
+# Credits arrived for the tenant: what waited for them is due now.
+REQUEUE = "UPDATE assets.assets SET describe_after = now() WHERE status = 'undescribed' AND describe_after > now()"
 
 
 class Describer:
@@ -105,6 +108,11 @@ class Describer:
             await add_event(tx, AssetDescribedV1(tenant_id=tenant_id, asset_id=asset_id, hold_id=hold.hold_id,
                                                  model=description.model, credits=self.credits))
         return "described"
+
+    async def credits_arrived(self, tx: Any, event: CreditsAddedV1) -> None:
+        """An event handler: the tenant's waiting assets become due, and the describer wakes."""
+        if await tx.execute(REQUEUE) != "UPDATE 0":
+            self.wake.set()
 
     async def _postpone(self, tenant_id: uuid.UUID, asset_id: uuid.UUID, reason: str, seconds: float) -> str:
         async with self.db.tenant_tx(tenant_id) as tx:

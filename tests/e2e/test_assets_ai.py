@@ -9,7 +9,8 @@ from shared.contracts import ReserveCredits
 from shared.messaging import request
 from tests.e2e.platform_client import PlatformClient, SignedUp, eventually
 from tests.e2e.test_assets import png, upload
-from tests.e2e.test_billing_top_ups import ready
+from tests.e2e.test_billing_top_ups import ready, send
+from tests.servers.stripe_compatible import FakeStripe
 
 
 async def described(client: PlatformClient, tenant: SignedUp, asset_id: str) -> dict:  # type: ignore[type-arg]
@@ -50,7 +51,8 @@ async def test_an_upload_is_described_paid_once_and_found(client: PlatformClient
                               token=other.token)).json() == []
 
 
-async def test_without_credits_an_asset_waits_and_says_why(client: PlatformClient) -> None:
+async def test_without_credits_an_asset_waits_and_goes_on_when_credits_arrive(client: PlatformClient,
+                                                                             stripe_server: FakeStripe) -> None:
     tenant = await ready(client)
     nc = await nats.connect(client.stack.nats_url)
     try:  # all credits held by other work
@@ -69,3 +71,12 @@ async def test_without_credits_an_asset_waits_and_says_why(client: PlatformClien
         return "not enough credits" in (await reason() or "")
 
     assert await eventually(waiting, True, within=15)
+
+    # A top-up arrives: the waiting asset is described at once, not at its next retry.
+    started = await client.call("POST", "/api/billing/top-ups", slug=tenant.slug, token=tenant.token,
+                                json={"pack": "100"})
+    paid = next(e for e in stripe_server.complete_checkout(started.json()["checkout_session_id"])
+                if e["type"] == "checkout.session.completed")
+    await send(client, stripe_server, paid)
+    done = await described(client, tenant, asset["id"])
+    assert done["ai_description"]
