@@ -25,7 +25,8 @@ from shared.storage import Storage
 
 log = logging.getLogger("assets.describe")
 
-DECLARE_SWEEP = "SELECT set_config('app.sweep', 'pending_descriptions', true)"
+# The sweep reads as the sweeper role, the only one its narrow policy applies to.
+DECLARE_SWEEP = "SET LOCAL ROLE assets_sweeper"
 SELECT_PENDING = "SELECT tenant_id, id FROM assets.assets ORDER BY describe_after LIMIT $1"
 CLAIM = """
 UPDATE assets.assets SET status = 'describing', updated_at = now()

@@ -44,7 +44,8 @@ FROM billing.credit_transactions
 WHERE created_at >= $1::date AND created_at < $2::date
 GROUP BY 1, 2 ORDER BY 1, 2
 """
-DECLARE_SWEEP = "SELECT set_config('app.sweep', 'expired_holds', true)"
+# Sweeps read as the sweeper role, the only one their narrow policies apply to.
+DECLARE_SWEEP = "SET LOCAL ROLE billing_sweeper"
 SELECT_EXPIRED_HOLDS = "SELECT tenant_id, id FROM billing.holds ORDER BY expires_at LIMIT $1"
 # When the tenant is purged: the account stops; its ledger stays, for accounting.
 CLOSE_ACCOUNT = """

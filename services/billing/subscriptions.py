@@ -28,7 +28,7 @@ UPDATE_SUBSCRIPTION = """
 UPDATE billing.accounts SET subscription_status = $1, plan = $2, stripe_customer_id = $3,
        stripe_subscription_id = $4, updated_at = now()
 """
-DECLARE_GRANT_SWEEP = "SELECT set_config('app.sweep', 'monthly_grants', true)"
+DECLARE_GRANT_SWEEP = "SET LOCAL ROLE billing_sweeper"  # the only role the sweep policy applies to
 SELECT_GRANTABLE = """
 SELECT tenant_id, plan FROM billing.accounts
 WHERE subscription_status <> 'closed' AND stripe_subscription_id IS NULL

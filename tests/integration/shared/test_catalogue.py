@@ -8,7 +8,7 @@ import pytest
 from shared.devstack import Stack
 from shared.migrate import SERVICES_WITH_SCHEMA
 
-SERVICE_ROLES = [f"{service}_svc" for service in SERVICES_WITH_SCHEMA]
+SERVICE_ROLES = [f"{service}_svc" for service in SERVICES_WITH_SCHEMA] + ["assets_sweeper", "billing_sweeper"]
 
 TENANT_TABLES = """
 SELECT c.oid::regclass::text AS name, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
