@@ -4,18 +4,16 @@ resized copies made on first request."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import uuid
-from datetime import datetime
 
 import asyncpg
-import msgspec
 
 from shared.auth import Caller, Role
 from shared.contracts import AssetDeletedV1, AssetUploadedV1
 from shared.db import Database
 from shared.errors import Invalid, NotFound
 from shared.messaging import add_event
+from shared.pagination import decode_cursor, encode_cursor
 from shared.storage import Storage
 
 from . import repo
@@ -66,16 +64,8 @@ async def get_asset(db: Database, caller: Caller, asset_id: uuid.UUID) -> AssetO
     return asset_out(row)
 
 
-def _cursor(at: datetime, asset_id: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(msgspec.json.encode([at, asset_id])).decode().rstrip("=")
 
 
-def _uncursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        at, asset_id = msgspec.json.decode(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(at), uuid.UUID(asset_id)
-    except (ValueError, TypeError, msgspec.DecodeError):
-        raise Invalid("the cursor is not one this API gave out", errors=[{"field": "cursor"}]) from None
 
 
 async def list_assets(db: Database, caller: Caller, *, cursor: str | None, content_type: str | None,
@@ -83,10 +73,10 @@ async def list_assets(db: Database, caller: Caller, *, cursor: str | None, conte
     tenant_id = caller.require(Role.VIEWER)
     limit = max(1, min(limit, 200))
     async with db.tenant_tx(tenant_id) as tx:
-        rows = await repo.page(tx, before=_uncursor(cursor) if cursor else None, content_type=content_type,
+        rows = await repo.page(tx, before=decode_cursor(cursor) if cursor else None, content_type=content_type,
                                status=status, limit=limit + 1)
     assets = [asset_out(row) for row in rows[:limit]]
-    return AssetPage(assets=assets, next_cursor=_cursor(assets[-1].created_at, assets[-1].id)
+    return AssetPage(assets=assets, next_cursor=encode_cursor(assets[-1].created_at, assets[-1].id)
                      if len(rows) > limit else None)
 
 

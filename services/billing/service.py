@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import csv
 import io
 import logging
@@ -11,7 +10,6 @@ import uuid
 from datetime import date, datetime, timedelta
 
 import asyncpg
-import msgspec
 
 from shared.auth import Caller, Role
 from shared.contracts import (
@@ -25,6 +23,7 @@ from shared.contracts import (
 from shared.db import Database
 from shared.errors import AppError, Conflict, Invalid, NotFound
 from shared.messaging import add_event
+from shared.pagination import decode_cursor, encode_cursor
 
 from . import repo
 from .schemas import BalanceOut, LedgerEntryOut, LedgerPage, UsageRow
@@ -141,16 +140,8 @@ async def get_balance(db: Database, caller: Caller) -> BalanceOut:
                       ledger_sum=row["ledger_sum"], subscription_status=row["subscription_status"])
 
 
-def encode_cursor(at: datetime, entry_id: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(msgspec.json.encode([at, entry_id])).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        at, entry_id = msgspec.json.decode(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(at), uuid.UUID(entry_id)
-    except (ValueError, TypeError, msgspec.DecodeError):
-        raise Invalid("the cursor is not one this API gave out", errors=[{"field": "cursor"}]) from None
 
 
 async def ledger(db: Database, caller: Caller, *, cursor: str | None, type_: str | None, since: datetime | None,

@@ -3,10 +3,8 @@ revision it read (If-Match), so two editors never silently overwrite each other.
 
 from __future__ import annotations
 
-import base64
 import re
 import uuid
-from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -17,6 +15,7 @@ from shared.contracts import PageDeletedV1, PagePublishedV1, PageUnpublishedV1
 from shared.db import Database
 from shared.errors import Conflict, Invalid, NotFound, PreconditionFailed
 from shared.messaging import add_event
+from shared.pagination import decode_cursor, encode_cursor
 
 from . import repo, sites
 from .gates import check_page
@@ -205,16 +204,8 @@ async def compare(db: Database, caller: Caller, page_id: uuid.UUID, base: str, t
     return DiffOut(base=base, target=target, **changes)
 
 
-def encode_cursor(at: datetime, page_id: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(msgspec.json.encode([at, page_id])).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        at, page_id = msgspec.json.decode(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(at), uuid.UUID(page_id)
-    except (ValueError, TypeError, msgspec.DecodeError):
-        raise Invalid("the cursor is not one this API gave out", errors=[{"field": "cursor"}]) from None
 
 
 async def list_pages(db: Database, caller: Caller, *, cursor: str | None, published: bool | None,
