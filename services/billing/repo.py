@@ -8,9 +8,6 @@ from datetime import date, datetime
 
 import asyncpg
 
-from shared.contracts import CreditsAddedV1
-from shared.messaging import add_event
-
 Tx = asyncpg.Connection
 
 INSERT_ACCOUNT = """
@@ -68,12 +65,7 @@ async def insert_account(tx: Tx, tenant_id: uuid.UUID) -> bool:
 
 async def apply_entry(tx: Tx, tenant_id: uuid.UUID, amount: int, type_: str, reference_id: str,
                       note: str | None = None, created_by: str | None = None) -> asyncpg.Record:
-    """Apply a ledger entry once; a new entry that adds credits is announced (outbox)."""
-    row = await tx.fetchrow(APPLY_ENTRY, tenant_id, uuid.uuid4(), amount, type_, reference_id, note, created_by)
-    if amount > 0 and not row["replayed"]:
-        await add_event(tx, CreditsAddedV1(tenant_id=tenant_id, amount=amount, type=type_, reference_id=reference_id,
-                                           balance=row["balance"]))
-    return row
+    return await tx.fetchrow(APPLY_ENTRY, tenant_id, uuid.uuid4(), amount, type_, reference_id, note, created_by)
 
 
 async def reserve(tx: Tx, tenant_id: uuid.UUID, reference: str, amount: int, ttl: int,

@@ -14,6 +14,7 @@ import asyncpg
 from shared.auth import Caller, Role
 from shared.contracts import (
     AccountOpenedV1,
+    CreditsAddedV1,
     CreditsDebitedV1,
     CreditsLowV1,
     CreditsReservation,
@@ -41,11 +42,22 @@ def ledger_error(exc: asyncpg.PostgresError) -> AppError:
     return LEDGER_ERRORS.get(exc.sqlstate, Invalid)(exc.message)
 
 
+async def apply_entry(tx: asyncpg.Connection, tenant_id: uuid.UUID, amount: int, type_: str, reference_id: str,
+                      note: str | None = None, created_by: str | None = None) -> asyncpg.Record:
+    """Apply a ledger entry once; a new one that adds credits is announced, so work that
+    waited for credits (an image to describe) can go on."""
+    row = await repo.apply_entry(tx, tenant_id, amount, type_, reference_id, note, created_by)
+    if amount > 0 and not row["replayed"]:
+        await add_event(tx, CreditsAddedV1(tenant_id=tenant_id, amount=amount, type=type_, reference_id=reference_id,
+                                           balance=row["balance"]))
+    return row
+
+
 async def open_account(tx: asyncpg.Connection, event: TenantCreatedV1, *, grant: int) -> None:
     """Open the new tenant's wallet with its sign-up grant, recorded in the ledger."""
     if not await repo.insert_account(tx, event.tenant_id):
         return
-    await repo.apply_entry(tx, event.tenant_id, grant, SIGNUP_GRANT, str(event.event_id),
+    await apply_entry(tx, event.tenant_id, grant, SIGNUP_GRANT, str(event.event_id),
                            note="credits granted at sign-up", created_by="system")
     await add_event(tx, AccountOpenedV1(tenant_id=event.tenant_id, balance=grant))
 
@@ -122,7 +134,7 @@ async def apply_adjustment(db: Database, tenant_id: uuid.UUID, amount: int, refe
         raise Invalid("an adjustment needs a reason and the operator's name")
     try:
         async with db.tenant_tx(tenant_id) as tx:
-            return await repo.apply_entry(tx, tenant_id, amount, "ADJUSTMENT", reference, reason, operator)
+            return await apply_entry(tx, tenant_id, amount, "ADJUSTMENT", reference, reason, operator)
     except asyncpg.PostgresError as exc:
         raise ledger_error(exc) from None
 

@@ -15,7 +15,7 @@ from shared.db import Database
 from shared.errors import Conflict, Invalid, Unavailable
 from shared.messaging import add_event
 
-from . import repo
+from . import service
 from .payments import Payments
 from .settings import Settings
 
@@ -118,8 +118,9 @@ async def grant_for_invoice(db: Database, payments: Payments, settings: Settings
     if plan is None or plan.monthly_credits <= 0:
         return outcome
     async with db.tenant_tx(uuid.UUID(tenant)) as tx:
-        await repo.apply_entry(tx, uuid.UUID(tenant), plan.monthly_credits, "MONTHLY_GRANT", f"invoice:{invoice['id']}",
-                               note="credits of a paid subscription period", created_by="stripe")
+        await service.apply_entry(tx, uuid.UUID(tenant), plan.monthly_credits, "MONTHLY_GRANT",
+                                  f"invoice:{invoice['id']}", note="credits of a paid subscription period",
+                                  created_by="stripe")
     return "granted"
 
 
@@ -136,7 +137,7 @@ async def grant_monthly(db: Database, settings: Settings, now: datetime) -> int:
         if plan is None or plan.monthly_credits <= 0:
             continue
         async with db.tenant_tx(account["tenant_id"]) as tx:
-            row = await repo.apply_entry(tx, account["tenant_id"], plan.monthly_credits, "MONTHLY_GRANT", period,
+            row = await service.apply_entry(tx, account["tenant_id"], plan.monthly_credits, "MONTHLY_GRANT", period,
                                          note=f"monthly credits of the {account['plan']} plan", created_by="scheduler")
         granted += 0 if row["replayed"] else 1
     return granted

@@ -11,7 +11,7 @@ from shared.auth import Caller, Role
 from shared.db import Database
 from shared.errors import Invalid, Unavailable
 
-from . import repo
+from . import service
 from .payments import Payments
 from .settings import Settings
 
@@ -70,7 +70,7 @@ async def credit_paid_session(db: Database, session: dict[str, Any]) -> str:
         if top_up is None:
             log.warning("paid session %s names tenant %s but has no top-up of it", session["id"], tenant_id)
             return "unknown session"
-        await repo.apply_entry(tx, tenant_id, top_up["credits"], "TOP_UP", session["id"],
+        await service.apply_entry(tx, tenant_id, top_up["credits"], "TOP_UP", session["id"],
                                note=f"{top_up['credits']} credits bought", created_by="stripe")
         if top_up["status"] != "paid":
             await tx.execute(MARK_TOP_UP_PAID, top_up["id"])

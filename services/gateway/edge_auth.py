@@ -13,7 +13,7 @@ import aiohttp
 import msgspec
 from nats.aio.client import Client as NATS
 
-from shared.auth import TokenVerifier
+from shared.auth import AccessClaims, TokenVerifier
 from shared.contracts import VerifiedApiKey, VerifyApiKey
 from shared.errors import Forbidden, Unauthorized, Unavailable
 from shared.messaging import request
@@ -69,7 +69,7 @@ class EdgeAuth:
             raise Forbidden("this token belongs to another tenant")
         return Principal(id=claims.sub, tenant_id=claims.tid, role=claims.role)
 
-    async def _verify_token(self, token: str):  # type: ignore[no-untyped-def]
+    async def _verify_token(self, token: str) -> AccessClaims:
         stale = time.monotonic() - self._fetched_at > self.refetch_interval
         if self._verifier is None or (not self._verifier.knows(token) and stale):
             await self._refresh()

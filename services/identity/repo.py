@@ -412,9 +412,6 @@ WHERE sent_at IS NULL AND attempts < 10 ORDER BY id LIMIT $1 FOR UPDATE SKIP LOC
 """
 MARK_MAIL_SENT = "UPDATE identity.mail_queue SET sent_at = now(), attempts = attempts + 1 WHERE id = $1"
 MARK_MAIL_FAILED = "UPDATE identity.mail_queue SET attempts = attempts + 1, last_error = $2 WHERE id = $1"
-SELECT_MAIL_TO = """
-SELECT to_address, subject, body, created_at FROM identity.mail_queue WHERE lower(to_address) = lower($1) ORDER BY id
-"""
 
 
 async def audit(tx: Tx, tenant_id: uuid.UUID, actor: uuid.UUID | None, action: str, **detail: Any) -> None:
@@ -439,7 +436,3 @@ async def mark_mail_sent(tx: Tx, mail_id: int) -> None:
 
 async def mark_mail_failed(tx: Tx, mail_id: int, error: str) -> None:
     await tx.execute(MARK_MAIL_FAILED, mail_id, error[:500])
-
-
-async def mail_to(tx: Tx, address: str) -> list[asyncpg.Record]:
-    return await tx.fetch(SELECT_MAIL_TO, address)

@@ -17,6 +17,7 @@ from shared.contracts import (
 )
 from shared.messaging import request
 from tests.e2e.platform_client import PlatformClient, SignedUp, eventually
+from tests.e2e.test_billing_top_ups import ready
 
 
 @pytest.fixture(scope="module")
@@ -26,23 +27,13 @@ async def bus(platform):  # type: ignore[no-untyped-def]
     await nc.drain()
 
 
-async def ready_tenant(client: PlatformClient) -> SignedUp:
-    tenant = await client.sign_up("wallet")
-
-    async def opened() -> int:
-        return (await client.call("GET", "/api/billing/balance", slug=tenant.slug, token=tenant.token)).status_code
-
-    assert await eventually(opened, 200, within=5) == 200
-    return tenant
-
-
 async def balance(client: PlatformClient, tenant: SignedUp) -> dict:  # type: ignore[type-arg]
     return (await client.call("GET", "/api/billing/balance", slug=tenant.slug, token=tenant.token)).json()
 
 
 async def test_a_thousand_concurrent_reserves_make_exactly_a_hundred_holds(client: PlatformClient, bus,  # type: ignore[no-untyped-def]
                                                                            admin_sql) -> None:
-    tenant = await ready_tenant(client)
+    tenant = await ready(client)
     tenant_id = uuid.UUID(tenant.tenant_id)
     references = [f"gen-{n}" for n in range(1000)]
     resent = references[:200]  # 20% sent a second time, concurrently, as a retrying caller would
@@ -65,7 +56,7 @@ async def test_a_thousand_concurrent_reserves_make_exactly_a_hundred_holds(clien
 
 
 async def test_outcome_events_settle_holds_once_even_when_delivered_twice(client: PlatformClient, bus) -> None:  # type: ignore[no-untyped-def]
-    tenant = await ready_tenant(client)
+    tenant = await ready(client)
     tenant_id = uuid.UUID(tenant.tenant_id)
     js = bus.jetstream()
     ok = await request(bus, ReserveCredits(tenant_id=tenant_id, amount=10, reference="page-1",
@@ -94,7 +85,7 @@ async def test_outcome_events_settle_holds_once_even_when_delivered_twice(client
 
 
 async def test_ledger_pages_csv_and_usage(client: PlatformClient, bus) -> None:  # type: ignore[no-untyped-def]
-    tenant = await ready_tenant(client)
+    tenant = await ready(client)
     tenant_id = uuid.UUID(tenant.tenant_id)
     js = bus.jetstream()
     for n in range(5):
