@@ -112,7 +112,7 @@ async def ready(state: State) -> dict[str, str]:
 
 def create_service_app(name: str, settings: ServiceSettings, *, route_handlers: Sequence[Any],
                        serve: Workers | None = None, workers: Workers | None = None,
-                       vector: bool = False, max_body_bytes: int = 1024 * 1024,
+                       vector: bool = False, max_body_bytes: int = 4 * 1024 * 1024,
                        description: str = "") -> Litestar:
     """A service app whose lifespan opens the pool and NATS, starts answering commands
     (`serve`) and, unless RUN_WORKERS is off, runs the outbox relay and `workers`."""
@@ -147,6 +147,8 @@ def create_service_app(name: str, settings: ServiceSettings, *, route_handlers: 
         route_handlers=[health, ready, *route_handlers],
         lifespan=[lifespan],
         middleware=[GatewayOnly()],
+        # A backstop above the gateway's per-upstream limit: the edge must refuse first, with a
+        # 413, rather than the service closing mid-body (which the client sees as a 502).
         request_max_body_size=max_body_bytes,
         dependencies={"caller": Provide(provide_caller, sync_to_thread=False),
                       "runtime": Provide(provide_runtime, sync_to_thread=False)},

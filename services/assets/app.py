@@ -32,7 +32,7 @@ def create_app(settings: Settings, ai: AISettings | None = None) -> Litestar:
         runtime.spawn(requeue.run(), "assets-credits-added")
 
     app = create_service_app("assets", settings, route_handlers=ROUTES, serve=consumers.serve, workers=workers,
-                             vector=True, max_body_bytes=settings.max_upload_bytes + 65536,
+                             vector=True, max_body_bytes=2 * settings.max_upload_bytes,
                              description="Media library with AI descriptions and semantic search.")
     app.state.storage = storage
     app.state.describer = None

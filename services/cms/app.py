@@ -15,7 +15,7 @@ from .settings import Settings
 
 def create_app(settings: Settings) -> Litestar:
     app = create_service_app("cms", settings, route_handlers=ROUTES, serve=consumers.serve, workers=consumers.start,
-                             max_body_bytes=2_000_000, description="Pages as component trees, versions, rendering.")
+                             description="Pages as component trees, versions, rendering.")
     app.state.render_cache = RenderCache()
     return app
 

@@ -16,7 +16,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     trusted_proxies: list[str] = []
     upstream_timeout: float = 30.0
     max_body_bytes: int = 2 * 1024 * 1024  # JSON APIs (a page tree may be 1 MB)
-    max_upload_bytes: int = 25 * 1024 * 1024  # the assets service's uploads
+    # The assets service's uploads: its 20 MiB file limit plus room for multipart framing.
+    # The edge must refuse before the service does, or the client sees a reset, not a 413.
+    max_upload_bytes: int = 20 * 1024 * 1024 + 64 * 1024
     host_cache_ttl: float = 60.0
     negative_cache_ttl: float = 5.0
     environment: str = "dev"
