@@ -339,6 +339,31 @@ class ReserveCredits(Command, frozen=True, kw_only=True):
     ttl_seconds: int = 900
 
 
+class FoundAsset(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    alt_text: str
+    description: str
+    width: int | None = None
+    height: int | None = None
+
+
+class FoundAssets(msgspec.Struct, frozen=True, kw_only=True):
+    """For each query, in order, the tenant's best-matching described assets."""
+
+    results: list[list[FoundAsset]]
+
+
+class SearchAssets(Command, frozen=True, kw_only=True):
+    """Ask assets for a tenant's images that fit each text (AI generation picks its images
+    this way: only the tenant's own, never an invented address)."""
+
+    SUBJECT: ClassVar[str] = "cmd.assets.search.v1"
+    Reply: ClassVar[type[msgspec.Struct]] = FoundAssets
+    tenant_id: uuid.UUID
+    queries: list[str]
+    k: int = 5
+
+
 class CommandFailed(msgspec.Struct, frozen=True, kw_only=True):
     """The reply when a command handler raised: the caller re-raises it as `code`."""
 

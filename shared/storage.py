@@ -32,6 +32,15 @@ class Storage:
             return None
         return bytes(await result.bytes_async())
 
+    async def delete_prefix(self, prefix: str) -> int:
+        """Delete every object under `prefix` (a tenant's `<id>/`); the number deleted."""
+        deleted = 0
+        async for chunk in obstore.list(self.store, prefix, chunk_size=1000):
+            paths = [meta["path"] for meta in chunk]
+            await obstore.delete_async(self.store, paths)
+            deleted += len(paths)
+        return deleted
+
     async def delete(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):  # already gone is gone
             await obstore.delete_async(self.store, key)

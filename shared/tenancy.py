@@ -7,7 +7,8 @@ security scopes every statement to it):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import asyncpg
 import msgspec
@@ -28,8 +29,14 @@ async def serve_tenant_export(runtime: Runtime, queries: Mapping[str, str]) -> N
     await serve_command(runtime.nc, ExportTenantData, export, subject=ExportTenantData.subject_for(runtime.name))
 
 
-def start_tenant_purge(runtime: Runtime, statements: Sequence[str]) -> None:
+def start_tenant_purge(runtime: Runtime, statements: Sequence[str],
+                       also: Callable[[uuid.UUID], Awaitable[None]] | None = None) -> None:
+    """`also` removes what lives outside the database (stored files); it runs before the
+    rows go and must be idempotent: a failed purge is delivered again."""
+
     async def purge(tx: asyncpg.Connection, event: TenantPurgedV1) -> None:
+        if also is not None:
+            await also(event.tenant_id)
         for statement in statements:
             await tx.execute(statement)
 

@@ -1,5 +1,5 @@
 """AI descriptions: for each new asset, reserve credits from billing, ask the vision model
-for alt text and tags and embed the description — outside any transaction — then store
+for alt text, a paragraph and tags and embed them — outside any transaction — then store
 them and announce the outcome, which settles the credits (capture or release).
 
 Short of credits, an asset stays `undescribed` with the reason and is tried again later.
@@ -27,10 +27,13 @@ log = logging.getLogger("assets.describe")
 
 # The sweep reads as the sweeper role, the only one its narrow policy applies to.
 DECLARE_SWEEP = "SET LOCAL ROLE assets_sweeper"
-SELECT_PENDING = "SELECT tenant_id, id FROM assets.assets ORDER BY describe_after LIMIT $1"
+SELECT_PENDING = """
+SELECT tenant_id, id FROM assets.assets WHERE status = 'undescribed' AND describe_after <= now()
+ORDER BY describe_after LIMIT $1
+"""
 CLAIM = """
 UPDATE assets.assets SET status = 'describing', updated_at = now()
-WHERE id = $1 AND status = 'undescribed' RETURNING storage_key, filename, alt_text
+WHERE id = $1 AND status = 'undescribed' RETURNING storage_key, filename, alt_text, ai_description
 """
 POSTPONE = """
 UPDATE assets.assets SET status = 'undescribed', status_reason = $2,
@@ -38,16 +41,19 @@ UPDATE assets.assets SET status = 'undescribed', status_reason = $2,
 WHERE id = $1
 """
 STORE = """
-UPDATE assets.assets SET status = 'described', status_reason = NULL, ai_description = $2, tags = $3,
-       alt_text = CASE WHEN alt_text = '' THEN $4 ELSE alt_text END, embedding = $5, embedding_model = $6,
-       search_text = lower(filename || ' ' || CASE WHEN alt_text = '' THEN $4 ELSE alt_text END || ' ' || $2 || ' '
-                           || array_to_string($3::text[], ' ')),
-       updated_at = now()
+UPDATE assets.assets SET status = 'described', status_reason = NULL, alt_text = $2, ai_description = $3, tags = $4,
+       embedding = $5, embedding_model = $6, search_text = $7, updated_at = now()
 WHERE id = $1
 """
 FAIL = "UPDATE assets.assets SET status = 'failed', status_reason = $2, updated_at = now() WHERE id = $1"
 # Credits arrived for the tenant: what waited for them is due now.
 REQUEUE = "UPDATE assets.assets SET describe_after = now() WHERE status = 'undescribed' AND describe_after > now()"
+
+
+def searchable(filename: str, alt_text: str, description: str | None, tags: list[str]) -> tuple[str, str]:
+    """(the text whose vector search compares, the text keyword search matches) of an asset."""
+    embedded = " ".join(part for part in (alt_text, description or "", " ".join(tags)) if part)
+    return embedded, f"{filename} {embedded}".lower()
 
 
 class Describer:
@@ -95,8 +101,12 @@ class Describer:
             data = await self.storage.get(claimed["storage_key"])
             if data is None:
                 raise AIError("the file is missing from storage")
-            description = await self.provider.describe_image(data, filename=claimed["filename"])
-            vectors = await self.provider.embed([description.alt_text + " " + " ".join(description.tags)])
+            described = await self.provider.describe_image(data, filename=claimed["filename"])
+            # What people wrote themselves stays: the model fills only what is blank.
+            alt_text = claimed["alt_text"] or described.alt_text[:300]
+            description = claimed["ai_description"] or described.description
+            embedded, search_text = searchable(claimed["filename"], alt_text, description, described.tags)
+            vectors = await self.provider.embed([embedded])
         except AIError as exc:
             async with self.db.tenant_tx(tenant_id) as tx:
                 await tx.execute(FAIL, asset_id, f"{exc.reason}: {exc}")
@@ -104,10 +114,10 @@ class Describer:
                                                              hold_id=hold.hold_id, reason=str(exc)[:300]))
             return "failed"
         async with self.db.tenant_tx(tenant_id) as tx:
-            await tx.execute(STORE, asset_id, description.alt_text, description.tags, description.alt_text[:300],
-                             np.asarray(vectors.vectors[0], dtype=np.float32), vectors.model)
+            await tx.execute(STORE, asset_id, alt_text, description, described.tags,
+                             np.asarray(vectors.vectors[0], dtype=np.float32), vectors.model, search_text)
             await add_event(tx, AssetDescribedV1(tenant_id=tenant_id, asset_id=asset_id, hold_id=hold.hold_id,
-                                                 model=description.model, credits=self.credits))
+                                                 model=described.model, credits=self.credits))
         return "described"
 
     async def credits_arrived(self, tx: Any, event: CreditsAddedV1) -> None:

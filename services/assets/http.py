@@ -15,8 +15,8 @@ from shared.auth import Caller
 from shared.errors import NotFound, PayloadTooLarge
 from shared.web import Runtime
 
-from . import search, service
-from .schemas import AssetOut, AssetPage, AssetPatch, BulkDelete
+from . import reembed, search, service
+from .schemas import AssetOut, AssetPage, AssetPatch, BulkDelete, ReembedJob
 from .settings import Settings
 
 
@@ -71,8 +71,9 @@ async def get_asset(asset_id: uuid.UUID, caller: Caller, runtime: Runtime) -> As
 
 
 @patch("/assets/{asset_id:uuid}", summary="Edit alt text or description (EDITOR)")
-async def edit_asset(asset_id: uuid.UUID, data: JSONBody[AssetPatch], caller: Caller, runtime: Runtime) -> AssetOut:
-    return await service.edit(runtime.db, caller, asset_id, data)
+async def edit_asset(asset_id: uuid.UUID, data: JSONBody[AssetPatch], caller: Caller, runtime: Runtime,
+                     request: Request[Any, Any, Any]) -> AssetOut:
+    return await service.edit(runtime.db, request.app.state.provider, caller, asset_id, data)
 
 
 @delete("/assets/{asset_id:uuid}", status_code=204, summary="Delete an asset and its files (EDITOR)")
@@ -104,4 +105,23 @@ async def search_assets(q: str, caller: Caller, runtime: Runtime, request: Reque
     return await search.search(runtime.db, request.app.state.query_embeddings, caller, q, k)
 
 
-ROUTES = [search_assets, upload, upload_raw, list_assets, get_asset, edit_asset, delete_asset, bulk_delete, serve_file]
+@post("/reembed", status_code=202, summary="Re-embed the library with the current embedding model (OWNER)")
+async def start_reembed(caller: Caller, runtime: Runtime, request: Request[Any, Any, Any]) -> Response[ReembedJob]:
+    job, created = await reembed.request_reembed(runtime.db, request.app.state.provider, caller)
+    if created and request.app.state.reembedder is not None:
+        request.app.state.reembedder.wake.set()
+    return Response(job, status_code=202, headers={"location": f"/api/assets/reembed/{job.id}"})
+
+
+@get("/reembed", summary="Recent re-embedding jobs, newest first")
+async def list_reembeds(caller: Caller, runtime: Runtime) -> list[ReembedJob]:
+    return await reembed.reembed_jobs(runtime.db, caller)
+
+
+@get("/reembed/{job_id:uuid}", summary="A re-embedding job and its progress")
+async def get_reembed(job_id: uuid.UUID, caller: Caller, runtime: Runtime) -> ReembedJob:
+    return await reembed.reembed_job(runtime.db, caller, job_id)
+
+
+ROUTES = [search_assets, upload, upload_raw, list_assets, get_asset, edit_asset, delete_asset, bulk_delete, serve_file,
+          start_reembed, list_reembeds, get_reembed]

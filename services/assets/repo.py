@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
@@ -25,10 +26,14 @@ WHERE ($1::timestamptz IS NULL OR (created_at, id) < ($1, $2))
   AND ($3::text IS NULL OR content_type = $3) AND ($4::text IS NULL OR status = $4)
 ORDER BY created_at DESC, id DESC LIMIT $5
 """
+SELECT_FOR_EDIT = f"SELECT {COLUMNS} FROM assets.assets WHERE id = $1 FOR UPDATE"
 UPDATE_TEXT = f"""
-UPDATE assets.assets SET alt_text = coalesce($2, alt_text), ai_description = coalesce($3, ai_description),
-       updated_at = now()
+UPDATE assets.assets SET alt_text = $2, ai_description = $3, search_text = $4, updated_at = now()
 WHERE id = $1 RETURNING {COLUMNS}
+"""
+# Only if nothing changed the words since they were embedded (a later edit embeds its own).
+STORE_VECTOR = """
+UPDATE assets.assets SET embedding = $2, embedding_model = $3 WHERE id = $1 AND updated_at = $4 AND status = 'described'
 """
 DELETE_ASSETS = "DELETE FROM assets.assets WHERE id = ANY($1::uuid[]) RETURNING id, storage_key"
 SELECT_VARIANT_KEYS = "SELECT storage_key FROM assets.asset_variants WHERE asset_id = ANY($1::uuid[])"
@@ -60,8 +65,17 @@ async def page(tx: Tx, *, before: tuple[datetime, uuid.UUID] | None, content_typ
     return await tx.fetch(SELECT_PAGE, at, asset_id, content_type, status, limit)
 
 
-async def update_text(tx: Tx, asset_id: uuid.UUID, alt_text: str | None, description: str | None) -> asyncpg.Record:
-    return await tx.fetchrow(UPDATE_TEXT, asset_id, alt_text, description)
+async def for_edit(tx: Tx, asset_id: uuid.UUID) -> asyncpg.Record | None:
+    return await tx.fetchrow(SELECT_FOR_EDIT, asset_id)
+
+
+async def update_text(tx: Tx, asset_id: uuid.UUID, alt_text: str, description: str | None,
+                      search_text: str) -> asyncpg.Record:
+    return await tx.fetchrow(UPDATE_TEXT, asset_id, alt_text, description, search_text)
+
+
+async def store_vector(tx: Tx, asset_id: uuid.UUID, vector: Any, model: str, updated_at: datetime) -> bool:
+    return await tx.execute(STORE_VECTOR, asset_id, vector, model, updated_at) == "UPDATE 1"
 
 
 async def delete_assets(tx: Tx, ids: list[uuid.UUID]) -> tuple[list[asyncpg.Record], list[str]]:

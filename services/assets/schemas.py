@@ -39,3 +39,17 @@ class AssetPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class BulkDelete(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     ids: Annotated[list[uuid.UUID], msgspec.Meta(min_length=1, max_length=500)]
+
+
+class ReembedJob(msgspec.Struct, frozen=True):
+    """Re-embedding a library with the current embedding model; progress is done / total."""
+
+    id: uuid.UUID
+    model: str
+    status: str  # queued, running, done, failed
+    total: int
+    done: int
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None

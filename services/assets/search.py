@@ -10,6 +10,7 @@ text and file name, so an exact product name or SKU is found too."""
 
 from __future__ import annotations
 
+import uuid
 from collections import OrderedDict
 from typing import Any
 
@@ -17,6 +18,7 @@ import numpy as np
 
 from shared.ai import AIProvider
 from shared.auth import Caller, Role
+from shared.contracts import FoundAsset, FoundAssets, SearchAssets
 from shared.db import Database
 from shared.errors import Invalid
 
@@ -28,10 +30,12 @@ SEARCH_SETTINGS = [
 ]
 # Past this many described assets an exact scan costs more than 10 ms, so the planner is
 # steered to the HNSW index; below it, the tenant's btree and an exact sort win (recall 1).
+# With sorts off too, no btree (assets_embedding_model, say) plus an exact sort can win on cost.
 LARGE_TENANT = 10_000
 LARGE_TENANT_SETTINGS = [
     "SELECT set_config('enable_bitmapscan', 'off', true)",
     "SELECT set_config('enable_seqscan', 'off', true)",
+    "SELECT set_config('enable_sort', 'off', true)",
 ]
 COUNT_DESCRIBED = "SELECT count(*) FROM (SELECT 1 FROM assets.assets WHERE status = 'described' LIMIT $1) AS s"
 
@@ -40,9 +44,11 @@ def search_settings(described: int) -> list[str]:
     return SEARCH_SETTINGS + (LARGE_TENANT_SETTINGS if described > LARGE_TENANT else [])
 
 
+# RLS filters by tenant already; the explicit tenant lets a custom plan use a large tenant's
+# own partial HNSW index (... WHERE tenant_id = '<uuid>'), where one exists, for better recall.
 BY_MEANING = """
 SELECT id FROM assets.assets
-WHERE status = 'described' AND embedding_model = $2
+WHERE status = 'described' AND embedding_model = $2 AND tenant_id = $4
 ORDER BY embedding <=> $1 LIMIT $3
 """
 # word_similarity: how well the query matches some stretch of the text (a long description
@@ -84,7 +90,11 @@ async def search(db: Database, embeddings: QueryEmbeddings, caller: Caller, q: s
     query = " ".join(q.split()).lower()
     if not query or len(query) > 200:
         raise Invalid("search for 1 to 200 characters", errors=[{"field": "q"}])
-    k = max(1, min(k, 50))
+    return await ranked(db, embeddings, tenant_id, query, max(1, min(k, 50)))
+
+
+async def ranked(db: Database, embeddings: QueryEmbeddings, tenant_id: uuid.UUID, query: str,
+                 k: int) -> list[dict[str, Any]]:
     model, vector = await embeddings.of(query)
     async with db.tenant_tx(tenant_id) as tx:
         described = await tx.fetchval(COUNT_DESCRIBED, LARGE_TENANT + 1)  # bounded: a btree count of at most 10k
@@ -102,3 +112,14 @@ async def search(db: Database, embeddings: QueryEmbeddings, caller: Caller, q: s
              "matched": [name for name, ranking in (("meaning", by_meaning), ("words", by_words))
                          if asset_id in ranking]}
             for asset_id in best if asset_id in rows]
+
+
+async def answer_search(db: Database, embeddings: QueryEmbeddings, command: SearchAssets) -> FoundAssets:
+    """The request-reply form, for other services (AI page generation picking images)."""
+    results = []
+    for text in command.queries[:64]:
+        query = " ".join(text.split()).lower()[:200]
+        hits = await ranked(db, embeddings, command.tenant_id, query, max(1, min(command.k, 20))) if query else []
+        results.append([FoundAsset(id=h["id"], alt_text=h["alt_text"], description=h["ai_description"] or "",
+                                   width=h["width"], height=h["height"]) for h in hits])
+    return FoundAssets(results=results)

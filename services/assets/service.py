@@ -4,10 +4,13 @@ resized copies made on first request."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 
 import asyncpg
+import numpy as np
 
+from shared.ai import AIError, AIProvider
 from shared.auth import Caller, Role
 from shared.contracts import AssetDeletedV1, AssetUploadedV1
 from shared.db import Database
@@ -17,8 +20,11 @@ from shared.pagination import decode_cursor, encode_cursor
 from shared.storage import Storage
 
 from . import repo
+from .describe import searchable
 from .images import VARIANT_WIDTHS, inspect_image, resized
 from .schemas import AssetOut, AssetPage, AssetPatch
+
+log = logging.getLogger("assets")
 
 
 def asset_out(row: asyncpg.Record) -> AssetOut:
@@ -65,9 +71,6 @@ async def get_asset(db: Database, caller: Caller, asset_id: uuid.UUID) -> AssetO
 
 
 
-
-
-
 async def list_assets(db: Database, caller: Caller, *, cursor: str | None, content_type: str | None,
                       status: str | None, limit: int) -> AssetPage:
     tenant_id = caller.require(Role.VIEWER)
@@ -80,12 +83,28 @@ async def list_assets(db: Database, caller: Caller, *, cursor: str | None, conte
                      if len(rows) > limit else None)
 
 
-async def edit(db: Database, caller: Caller, asset_id: uuid.UUID, patch: AssetPatch) -> AssetOut:
+async def edit(db: Database, provider: AIProvider, caller: Caller, asset_id: uuid.UUID,
+               patch: AssetPatch) -> AssetOut:
+    """New words are searchable at once; a described asset's vector follows them (the
+    embedding is made outside the transaction and kept only if no later edit came first)."""
     tenant_id = caller.require(Role.EDITOR)
     async with db.tenant_tx(tenant_id) as tx:
-        row = await repo.update_text(tx, asset_id, patch.alt_text, patch.description)
-    if row is None:
-        raise NotFound("no such asset")
+        row = await repo.for_edit(tx, asset_id)
+        if row is None:
+            raise NotFound("no such asset")
+        alt_text = row["alt_text"] if patch.alt_text is None else patch.alt_text.strip()
+        description = row["ai_description"] if patch.description is None else patch.description.strip() or None
+        embedded, search_text = searchable(row["filename"], alt_text, description, list(row["tags"]))
+        row = await repo.update_text(tx, asset_id, alt_text, description, search_text)
+    if row["status"] == "described":
+        try:
+            vectors = await provider.embed([embedded])
+        except AIError as exc:  # the words are saved; the vector of the old words serves until a re-embed
+            log.warning("re-embedding asset %s after an edit failed: %s", asset_id, exc)
+            return asset_out(row)
+        async with db.tenant_tx(tenant_id) as tx:
+            await repo.store_vector(tx, asset_id, np.asarray(vectors.vectors[0], dtype=np.float32), vectors.model,
+                                    row["updated_at"])
     return asset_out(row)
 
 

@@ -54,7 +54,8 @@ class Generated(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ImageDescription(msgspec.Struct, frozen=True, kw_only=True):
-    alt_text: str
+    alt_text: str  # one sentence for screen readers
+    description: str  # one paragraph for the media library, and what search embeds
     tags: list[str]
     usage: Usage
     model: str
@@ -73,6 +74,11 @@ class Embeddings(msgspec.Struct, frozen=True, kw_only=True):
 
 class AIProvider(Protocol):
     name: ProviderName
+
+    @property
+    def embedding_model(self) -> str:
+        """The model `embed` uses now: stored vectors of any other model are stale."""
+        ...
 
     async def generate_json(self, *, system: str, prompt: str, schema: dict[str, Any], schema_name: str,
                             max_output_tokens: int = 4096) -> Generated:

@@ -25,6 +25,10 @@ class OfflineProvider:
     def __init__(self, settings: AISettings) -> None:
         self.embedder = MiniLMEmbedder() if settings.offline_embedding == "minilm" else HashingEmbedder()
 
+    @property
+    def embedding_model(self) -> str:
+        return self.embedder.model
+
     async def aclose(self) -> None:
         return None
 
@@ -38,9 +42,10 @@ class OfflineProvider:
         return Generated(data=data, usage=usage, model=self.text_model, provider="offline")
 
     async def describe_image(self, image: bytes, *, filename: str | None = None) -> ImageDescription:
-        alt_text, tags = await asyncio.to_thread(describe, image, filename)
-        usage = Usage(input_tokens=85, output_tokens=estimate_tokens(alt_text))  # 85: a low-detail image
-        return ImageDescription(alt_text=alt_text, tags=tags, usage=usage, model=self.vision_model, provider="offline")
+        alt_text, description, tags = await asyncio.to_thread(describe, image, filename)
+        usage = Usage(input_tokens=85, output_tokens=estimate_tokens(alt_text + description))  # 85: low detail
+        return ImageDescription(alt_text=alt_text, description=description, tags=tags, usage=usage,
+                                model=self.vision_model, provider="offline")
 
     async def embed(self, texts: Sequence[str]) -> Embeddings:
         vectors = await asyncio.to_thread(self.embedder.embed, texts)

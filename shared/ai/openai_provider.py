@@ -52,13 +52,15 @@ DESCRIPTION_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "alt_text": {"type": "string", "description": "One sentence for screen readers, under 125 characters."},
+        "description": {"type": "string",
+                        "description": "One paragraph: subject, setting, colours, mood, any visible text."},
         "tags": {"type": "array", "items": {"type": "string"}, "description": "Three to eight lowercase tags."},
     },
-    "required": ["alt_text", "tags"],
+    "required": ["alt_text", "description", "tags"],
     "additionalProperties": False,
 }
 DESCRIBE_PROMPT = ("Describe this image for a website's media library: alt text a screen reader would read, "
-                   "and a few tags someone searching for it would type.")
+                   "a one-paragraph description, and a few tags someone searching for it would type.")
 
 
 class OpenAIProvider:
@@ -73,6 +75,10 @@ class OpenAIProvider:
         self.breaker = CircuitBreaker(failures=settings.ai_breaker_failures, reset_after=settings.ai_breaker_reset)
         self.retry = RetryPolicy(max_retries=settings.ai_max_retries, budget=settings.ai_timeout)
         self.retries = 0  # attempts beyond the first, for metrics and tests
+
+    @property
+    def embedding_model(self) -> str:
+        return self.settings.ai_embedding_model
 
     async def aclose(self) -> None:
         await self.client.close()
@@ -114,11 +120,12 @@ class OpenAIProvider:
             usage = _usage(response)
             _record_usage(span, usage)
             data = validated(DESCRIPTION_SCHEMA, parse_json(_content(response)))
-        return ImageDescription(alt_text=data["alt_text"].strip(), tags=[t.strip().lower() for t in data["tags"]][:8],
+        return ImageDescription(alt_text=data["alt_text"].strip(), description=data["description"].strip(),
+                                tags=[t.strip().lower() for t in data["tags"]][:8],
                                 usage=usage, model=response.model or model, provider="openai")
 
     async def embed(self, texts: Sequence[str]) -> Embeddings:
-        model = self.settings.ai_embedding_model
+        model = self.embedding_model
         vectors: list[list[float]] = []
         usage = Usage()
         # text-embedding-3 models shorten natively; other servers' vectors are zero-padded.

@@ -77,8 +77,8 @@ def filename_words(filename: str | None) -> list[str]:
     return [word.lower() for word in words if word and not FILENAME_NOISE.match(word)]
 
 
-def describe(data: bytes, filename: str | None) -> tuple[str, list[str]]:
-    """Alt text and tags from the image's own properties and its file name."""
+def describe(data: bytes, filename: str | None) -> tuple[str, str, list[str]]:
+    """Alt text, a description and tags from the image's own properties and its file name."""
     facts = read_image(data)
     words = filename_words(filename)
     subject = " ".join(words) if words else "an image"
@@ -87,4 +87,8 @@ def describe(data: bytes, filename: str | None) -> tuple[str, list[str]]:
     if facts.transparent:
         alt += " on a transparent background"
     tags = list(dict.fromkeys([*words[:4], facts.orientation, *facts.colours]))
-    return alt, tags[:8]
+    description = (f"{alt}. The {facts.kind.upper()} is {facts.width} by {facts.height} pixels"
+                   f"{', with transparency' if facts.transparent else ''}; its palette is "
+                   f"{', '.join(facts.colours) or 'muted'}"
+                   f"{f', and its file name suggests {subject}' if words else ''}.")
+    return alt, description, tags[:8]

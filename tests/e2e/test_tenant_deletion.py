@@ -5,6 +5,8 @@ import asyncio
 import uuid
 
 from tests.e2e.platform_client import PlatformClient, eventually
+from tests.e2e.test_assets import png, upload
+from tests.e2e.test_assets_ai import described
 
 
 async def counts(admin_sql, tenant_id: uuid.UUID) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -25,8 +27,12 @@ async def test_deletion_stops_resolving_then_purges_every_context(client: Platfo
         # Content the cms and assets APIs will write; staged here as the administrator.
         await admin_sql.execute("INSERT INTO cms.pages (tenant_id, id, slug, structure) VALUES ($1, $2, '/', '{}')",
                                 tenant_id, uuid.uuid4())
-        await admin_sql.execute("INSERT INTO assets.assets (tenant_id, id, url) VALUES ($1, $2, 'x.png')",
-                                tenant_id, uuid.uuid4())
+        stored = await upload(client, tenant, png(64, 64, (200, 30, 40)), "stored.png")
+        assert stored.status_code == 201
+        await described(client, tenant, stored.json()["id"])  # paid from the starting credits: the ledger settles
+
+    def files(tenant_id: str) -> int:  # what the tenant holds in object storage
+        return sum(1 for path in (client.stack.data_dir / "objects" / tenant_id).rglob("*") if path.is_file())
 
     async def wallet_open() -> bool:
         return (await counts(admin_sql, uuid.UUID(doomed.tenant_id)))["account"] == "none"
@@ -41,6 +47,7 @@ async def test_deletion_stops_resolving_then_purges_every_context(client: Platfo
     assert await eventually(resolves, 404, within=1.0) == 404
     during_grace = await counts(admin_sql, uuid.UUID(doomed.tenant_id))
     assert during_grace["pages"] == during_grace["assets"] == during_grace["members"] == 1  # nothing lost yet
+    assert files(doomed.tenant_id) == 1
 
     await admin_sql.execute("UPDATE identity.tenants SET purge_after = now() - interval '1 second' WHERE id = $1",
                             uuid.UUID(doomed.tenant_id))  # the grace period ends
@@ -48,11 +55,17 @@ async def test_deletion_stops_resolving_then_purges_every_context(client: Platfo
     async def purged() -> dict[str, object]:
         return await counts(admin_sql, uuid.UUID(doomed.tenant_id))
 
-    expected = {"pages": 0, "assets": 0, "members": 0, "ledger": 1, "account": "closed"}
+    expected = {"pages": 0, "assets": 0, "members": 0, "ledger": during_grace["ledger"], "account": "closed"}
     assert await eventually(purged, expected, within=10) == expected
+
+    async def files_left() -> int:
+        return files(doomed.tenant_id)
+
+    assert await eventually(files_left, 0, within=5) == 0
     await asyncio.sleep(0.2)
+    assert files(survivor.tenant_id) == 1
     assert await counts(admin_sql, uuid.UUID(survivor.tenant_id)) == {
-        "pages": 1, "assets": 1, "members": 1, "ledger": 1, "account": "none"}
+        "pages": 1, "assets": 1, "members": 1, "ledger": during_grace["ledger"], "account": "none"}
     slug_again = await client.call("POST", "/api/identity/signup", json={
         "slug": doomed.slug, "name": "Squatter", "email": "squat@example.com", "password": "a-long-enough-password"})
     assert slug_again.status_code == 409  # the tombstone keeps the slug

@@ -155,9 +155,12 @@ async def test_embeddings_come_back_in_order_in_batches_within_the_api_limits(se
 
 
 async def test_image_description_goes_as_a_data_url_and_comes_back_tidy(server, provider) -> None:  # type: ignore[no-untyped-def]
-    server.script(Reply(content={"alt_text": " A blue square. ", "tags": ["Blue", "Square"]}, input_tokens=90))
+    server.script(Reply(content={"alt_text": " A blue square. ", "description": " A flat blue square. ",
+                                 "tags": ["Blue", "Square"]}, input_tokens=90))
     result = await provider.describe_image(png(64, 64, (40, 90, 210)), filename="blue.png")
-    assert (result.alt_text, result.tags, result.usage.input_tokens) == ("A blue square.", ["blue", "square"], 90)
+    assert (result.alt_text, result.description) == ("A blue square.", "A flat blue square.")
+    assert result.tags == ["blue", "square"]
+    assert result.usage.input_tokens == 90
     parts = server.requests[-1].body["messages"][0]["content"]
     assert parts[1]["image_url"]["url"].startswith("data:image/png;base64,")
 
