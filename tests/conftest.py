@@ -8,15 +8,20 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import msgspec
 import pytest
 
+from services.cms.ai_edits import edit_schema
+from services.cms.registry import tree_schema
+from shared.ai.offline_generation import generate_instance
 from shared.db import Database
 from shared.devstack import ROOT, Stack, StackSettings
 from shared.embedded import free_port
 from shared.messaging import connect_nats, ensure_streams
 from tests.servers.dns_responder import DnsResponder
+from tests.servers.openai_compatible import FakeOpenAI, Reply
 from tests.servers.smtp_sink import SmtpSink
 from tests.servers.stripe_compatible import FakeStripe
 
@@ -86,11 +91,38 @@ async def stripe_server() -> AsyncIterator[FakeStripe]:
     await fake.stop()
 
 
+def schema_model(body: dict[str, Any]) -> Reply:
+    """The stand-in model behind the platform's tests: a value written for the request's last
+    message by the offline generator, valid against the platform's own schema for it (the
+    strict form a request carries leaves out formats and patterns, which a real model
+    mostly follows anyway); tests script what a model gets wrong."""
+    response_format = body["response_format"]["json_schema"]
+    schema = response_format["schema"]
+    if response_format["name"] == "page_tree":
+        schema = tree_schema()
+    elif response_format["name"].startswith("page_node_"):
+        schema = edit_schema(response_format["name"].removeprefix("page_node_"))
+    prompt = body["messages"][-1]["content"]
+    text = prompt if isinstance(prompt, str) else " ".join(p.get("text", "") for p in prompt)
+    return Reply(content=generate_instance(schema, text))
+
+
 @pytest.fixture(scope="session")
-def platform(stack: Stack, dns_responder: DnsResponder, mailbox: SmtpSink, stripe_server: FakeStripe) -> Stack:
+async def ai_server() -> AsyncIterator[FakeOpenAI]:
+    fake = FakeOpenAI(api_key="sk-platform-test")
+    await fake.start()
+    fake.default_reply = schema_model
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture(scope="session")
+def platform(stack: Stack, dns_responder: DnsResponder, mailbox: SmtpSink, stripe_server: FakeStripe,
+             ai_server: FakeOpenAI) -> Stack:
     """The stack with all five services running (started on first use). Identity checks
     DNS with the test responder, mails to the test mailbox, and re-checks domains and
-    looks for tenants to purge often; billing talks to the local Stripe-compatible server."""
+    looks for tenants to purge often; billing talks to the local Stripe-compatible server and
+    releases expired holds every second; cms generates pages with the OpenAI-compatible one."""
     if not stack.processes:
         stack.start_services(extra_env={
             "identity": {"DNS_RESOLVER": dns_responder.address, "SMTP_URL": mailbox.url,
@@ -98,7 +130,12 @@ def platform(stack: Stack, dns_responder: DnsResponder, mailbox: SmtpSink, strip
             "billing": {"STRIPE_SECRET_KEY": stripe_server.api_key, "STRIPE_API_BASE": stripe_server.base_url,
                         "STRIPE_WEBHOOK_SECRET": stripe_server.webhook_secret, "RECONCILE_INTERVAL": "1",
                         "PLANS": msgspec.json.encode({"free": {"monthly_credits": 0}, "pro": {
-                            "monthly_credits": 1000, "stripe_price": stripe_server.pro_price}}).decode()},
+                            "monthly_credits": 1000, "stripe_price": stripe_server.pro_price}}).decode(),
+                        "HOLD_SWEEP_INTERVAL": "1"},
+            # Page generation talks to the OpenAI-compatible test server (assets keeps the
+            # offline provider); holds are short so a job lost in a crash settles in seconds.
+            "cms": {"OPENAI_API_KEY": ai_server.api_key, "OPENAI_BASE_URL": ai_server.base_url, "AI_TIMEOUT": "3",
+                    "GENERATION_HOLD_SECONDS": "15"},
         })
     return stack
 

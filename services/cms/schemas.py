@@ -75,3 +75,46 @@ class DiffOut(msgspec.Struct, frozen=True):
     added: list[str]
     removed: list[str]
     changed: list[str]
+
+
+class GenerationIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What to write. `page_id` (with `revision`, the draft you read) replaces that page's
+    draft, never its live version; otherwise a new page is made at `slug` (or one derived
+    from the generated title)."""
+
+    prompt: Annotated[str, msgspec.Meta(min_length=3, max_length=4000)]
+    slug: Slug | None = None
+    page_id: uuid.UUID | None = None
+    revision: int | None = None
+    tone: Annotated[str, msgspec.Meta(max_length=60)] = ""
+    sections: Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]],
+                        msgspec.Meta(max_length=12)] = []
+    brand_notes: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    language: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en"
+
+
+class EstimateOut(msgspec.Struct, frozen=True):
+    max_credits: int  # what is reserved; the charge is the actual use, never more
+    input_tokens: int
+    max_output_tokens: int
+
+
+class GenerationOut(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    kind: str
+    status: str  # queued, reserved, generating, validating, then saved, proposed or failed
+    page_id: uuid.UUID | None
+    max_credits: int
+    credits: int | None
+    model: str | None
+    input_tokens: int
+    output_tokens: int
+    repaired: bool
+    assets_used: list[uuid.UUID]
+    reason: str | None
+    request: dict[str, Any]
+    history: list[dict[str, Any]]  # [{"status", "at"}], in order
+    created_at: datetime
+    updated_at: datetime
+    status_url: str = ""
+    events_url: str = ""

@@ -6,8 +6,9 @@ provider through the official `openai` client (no machine here reaches the inter
     fake.script(rate_limited(retry_after=0.05), Reply(content={"title": "Hi"}, input_tokens=12))
 
 Each request to /v1/chat/completions or /v1/embeddings takes the next scripted step from
-one shared FIFO queue. With the queue empty, chat fails with a 500 (a test must say what
-the model answers) and embeddings answer with deterministic unit vectors.
+one shared FIFO queue. With the queue empty, chat answers with `default_reply(body)` when
+one is set (a stand-in model for a whole platform under test), else fails with a 500 (a
+test must say what the model answers); embeddings answer with deterministic unit vectors.
 
 The server refuses what the real API refuses before it reaches a model (wrong key, a
 schema outside the strict subset, a broken image, embedding inputs over the limits), and
@@ -128,6 +129,7 @@ class FakeOpenAI:
         self.base_url = ""
         self.requests: list[Recorded] = []
         self._steps: deque[Step] = deque()
+        self.default_reply: Callable[[dict[str, Any]], Reply] | None = None
         self._runner: web.AppRunner | None = None
         self._routes: dict[tuple[str, str], Callable[[dict[str, Any]], Awaitable[web.Response]]] = {
             ("POST", "/v1/chat/completions"): self._chat,
@@ -199,6 +201,8 @@ class FakeOpenAI:
     async def _chat(self, body: dict[str, Any]) -> web.Response:
         check_chat_request(body)
         step = await self._take_step()
+        if step is None and self.default_reply is not None:
+            step = self.default_reply(body)
         if step is None:
             return _error(500, "no scripted response", type="server_error")
         if isinstance(step, Reply):

@@ -18,11 +18,11 @@ ALLOWED_KEYWORDS = frozenset({
     "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
     "minLength", "maxLength", "pattern", "format", "minItems", "maxItems",
 })
-# OpenAI's documented limits when strict structured outputs came out. Its current docs allow
-# more (5000 properties, 10 levels); the older, tighter numbers keep the platform's schemas
-# safe on every model and deployment. The root object is level 1.
-MAX_OBJECT_PROPERTIES = 100
-MAX_NESTING_DEPTH = 5
+# OpenAI's documented limits today (at launch they were 100 properties and 5 levels; the
+# page-tree schema of the component registry needs the current ones). The root object is
+# level 1.
+MAX_OBJECT_PROPERTIES = 5000
+MAX_NESTING_DEPTH = 10
 TOP_LEVEL_FORBIDDEN = ("oneOf", "anyOf", "allOf", "enum", "not")
 JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", "null"})
 

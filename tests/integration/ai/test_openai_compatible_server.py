@@ -318,6 +318,14 @@ def obj(**properties: Any) -> dict[str, Any]:
 STRING = {"type": "string"}
 
 
+def nested(levels: int) -> dict:  # type: ignore[type-arg]
+    """An object schema `levels` objects deep."""
+    schema = obj(leaf=STRING)
+    for n in range(levels - 1):
+        schema = obj(**{f"level{n}": schema})
+    return schema
+
+
 @pytest.mark.parametrize(("refused", "allowed", "problem"), [
     ({"anyOf": [obj(a=STRING), obj(b=STRING)]}, obj(choice={"anyOf": [obj(a=STRING), obj(b=STRING)]}),
      "schema must be a JSON Schema of 'type: \"object\"', got 'type: null'."),
@@ -335,10 +343,9 @@ STRING = {"type": "string"}
     (obj(a={"$ref": "#/$defs/Missing"}), {**obj(a={"$ref": "#/$defs/Here"}), "$defs": {"Here": obj(b=STRING)}},
      "'#/$defs/Missing' which was not found"),
     (obj(a={}), obj(a={"type": ["string", "null"]}), "schema must have a 'type' key"),
-    (obj(**{f"p{n}": STRING for n in range(101)}), obj(**{f"p{n}": STRING for n in range(100)}),
-     "more than the limit of 100"),
-    (obj(a=obj(b=obj(c=obj(d=obj(e=obj(f=STRING)))))), obj(a=obj(b=obj(c=obj(d=obj(e=STRING))))),
-     "nests objects 6 levels deep"),
+    (obj(**{f"p{n}": STRING for n in range(5001)}), obj(**{f"p{n}": STRING for n in range(5000)}),
+     "more than the limit of 5000"),
+    (nested(11), nested(10), "nests objects 11 levels deep"),
 ])
 def test_strict_schema_problem_names_the_first_problem(refused, allowed, problem) -> None:  # type: ignore[no-untyped-def]
     found = strict_schema_problem(refused)

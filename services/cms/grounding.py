@@ -1,0 +1,154 @@
+"""Grounding a generated page in the tenant's own library.
+
+The model never chooses images: it writes the copy and alt text a section needs, and every
+image slot is then filled with the tenant's best-matching described asset, found by
+assets' search on that section's copy (`cmd.assets.search.v1`). Whatever id the model
+wrote, an invented one, a URL-shaped string or another tenant's asset, is overwritten, so
+a page can only ever point at the tenant's own images. A slot with nothing to fill it is
+emptied, and a block that cannot stand without an image is removed. Products are grounded
+the same way once the tenant has a catalogue; until then, product grids are removed. Links
+to pages the site does not have become anchors of this page, so the page passes the
+publish gates as generated."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from nats.aio.client import Client as NATS
+
+from shared.contracts import FoundAsset, SearchAssets
+from shared.errors import AppError
+from shared.messaging import request
+
+from .gates import LINK_PROPS
+
+log = logging.getLogger("cms.grounding")
+
+# component -> (the prop holding an asset id, the prop holding its alt text or None)
+SINGLE_IMAGES = {"Page": ("social_image", None), "Hero": ("image", "image_alt"), "Image": ("asset_id", "alt"),
+                 "Testimonial": ("photo", None), "Navbar": ("logo", None)}
+NEEDS_IMAGE = frozenset({"Image"})  # removed when no image fits
+COPY_PROPS = ("title", "headline", "subheadline", "text", "heading", "markdown", "caption", "quote", "alt",
+              "image_alt", "description", "brand")
+
+
+@dataclass
+class Slot:
+    node: dict[str, Any]
+    key: str  # the prop, or "images/<i>" for a gallery image
+    query: str
+
+
+def copy_of(node: dict[str, Any]) -> str:
+    props = node["props"]
+    parts = [str(props[key]) for key in COPY_PROPS if props.get(key)]
+    parts += [str(image.get("alt", "")) for image in props.get("images", [])]
+    return " ".join(parts)
+
+
+def walk(node: dict[str, Any], context: str = "") -> Iterator[tuple[dict[str, Any], str]]:
+    """Each node with the copy around it (its section's), for queries on bare image blocks."""
+    own = copy_of(node)
+    yield node, f"{own} {context}".strip()
+    for child in node["children"]:
+        yield from walk(child, own or context)
+
+
+def image_slots(tree: dict[str, Any]) -> list[Slot]:
+    slots = []
+    for node, text in walk(tree["root"]):
+        name = node["component"]
+        if name in SINGLE_IMAGES:
+            key, alt_key = SINGLE_IMAGES[name]
+            wanted = node["props"].get(alt_key) if alt_key else None
+            slots.append(Slot(node, key, f"{wanted or ''} {text}".strip()[:200]))
+        elif name == "Gallery":
+            for i, image in enumerate(node["props"]["images"]):
+                slots.append(Slot(node, f"images/{i}", f"{image.get('alt', '')} {text}".strip()[:200]))
+    return slots
+
+
+async def ground(nc: NATS, tenant_id: uuid.UUID, tree: dict[str, Any]) -> tuple[dict[str, Any], list[uuid.UUID]]:
+    """The tree with every image slot holding one of the tenant's assets (or emptied), and
+    the assets used. Mutates and returns `tree`."""
+    slots = image_slots(tree)
+    found: list[list[FoundAsset]] = [[] for _ in slots]
+    if slots:
+        try:
+            reply = await request(nc, SearchAssets(tenant_id=tenant_id, queries=[s.query or "image" for s in slots],
+                                                   k=5), timeout=5)
+            found = reply.results
+        except AppError as exc:  # no library today: the page goes out without images
+            log.warning("asset search for grounding failed: %s", exc)
+    used: list[uuid.UUID] = []
+    for slot, candidates in zip(slots, found, strict=True):
+        choice = next((c for c in candidates if c.id not in used), candidates[0] if candidates else None)
+        fill(slot, choice)
+        if choice is not None and choice.id not in used:
+            used.append(choice.id)
+    prune(tree["root"])
+    return tree, used
+
+
+def fill(slot: Slot, asset: FoundAsset | None) -> None:
+    props = slot.node["props"]
+    if slot.key.startswith("images/"):
+        image = props["images"][int(slot.key.split("/")[1])]
+        image["asset_id"] = str(asset.id) if asset else None
+        if asset and asset.alt_text:
+            image["alt"] = asset.alt_text[:300]
+        return
+    props[slot.key] = str(asset.id) if asset else None
+    alt_key = SINGLE_IMAGES[slot.node["component"]][1]
+    if alt_key and asset is None:
+        props[alt_key] = ""
+    elif alt_key and asset is not None and asset.alt_text:
+        props[alt_key] = asset.alt_text[:300]  # true of the chosen picture, unlike the model's guess
+
+
+def prune(node: dict[str, Any]) -> None:
+    """Drop what has nothing to show: image blocks without an image, galleries without any,
+    product grids (no catalogue yet), and empty image props the registry wants absent."""
+    kept = []
+    for child in node["children"]:
+        props = child["props"]
+        if child["component"] in NEEDS_IMAGE and not props.get("asset_id"):
+            continue
+        if child["component"] == "Gallery":
+            props["images"] = [image for image in props["images"] if image.get("asset_id")]
+            if not props["images"]:
+                continue
+        if child["component"] == "ProductGrid":
+            continue
+        prune(child)
+        kept.append(child)
+    node["children"] = kept
+
+
+def ground_links(value: Any, pages: set[str], anchors: set[str] | None = None) -> None:
+    """Point every internal link at a page of the site, or else at a section of this page
+    (`/pricing` -> `#pricing` when there is such a section, `#` otherwise). Mutates."""
+    if anchors is None:
+        anchors = {node["props"].get("anchor") for node, _ in walk(value["root"]) if node["props"].get("anchor")}
+        value = value["root"]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in LINK_PROPS and isinstance(item, str) and item.startswith("/"):
+                value[key] = local_link(item, pages, anchors)
+            else:
+                ground_links(item, pages, anchors)
+    elif isinstance(value, list):
+        for item in value:
+            ground_links(item, pages, anchors)
+
+
+def local_link(href: str, pages: set[str], anchors: set[str]) -> str:
+    target = href.split("#", 1)[0].split("?", 1)[0].rstrip("/") or "/"
+    if target in pages:
+        return href
+    word = target.rsplit("/", 1)[-1]
+    return f"#{word}" if word in anchors else "#"
