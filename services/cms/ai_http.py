@@ -17,9 +17,10 @@ from litestar.response.sse import ServerSentEventMessage
 from shared.auth import Caller, Role
 from shared.web import Runtime
 
-from . import generation
+from . import generation, proposals
 from .generation_repo import SELECT_PAGE_JOBS
-from .schemas import EstimateOut, GenerationIn, GenerationOut
+from .http import expected_revision, with_etag
+from .schemas import DecisionIn, EditIn, EstimateOut, GenerationIn, GenerationOut, PageOut, ProposalOut
 from .settings import Settings
 
 POLL_SECONDS = 0.2
@@ -78,4 +79,20 @@ async def page_generations(page_id: uuid.UUID, caller: Caller, runtime: Runtime)
         return [generation.job_out(row) for row in await tx.fetch(SELECT_PAGE_JOBS, page_id)]
 
 
-AI_ROUTES = [estimate, start_generation, get_generation, generation_events, page_generations]
+@post("/pages/{page_id:uuid}/ai-edits", status_code=201,
+      summary="Ask AI to rewrite, shorten, translate, re-tone or regenerate one node (EDITOR, If-Match): a proposal")
+async def propose_edit(page_id: uuid.UUID, data: JSONBody[EditIn], caller: Caller, runtime: Runtime,
+                       request: Request[Any, Any, Any]) -> ProposalOut:
+    return await proposals.propose_edit(runtime.db, runtime.nc, request.app.state.provider, settings_of(runtime),
+                                        caller, page_id, expected_revision(request), data)
+
+
+@post("/pages/{page_id:uuid}/ai-edits/{proposal_id:uuid}/decision", status_code=200,
+      summary="Apply all, some (by index) or none of a proposal's operations to the draft (EDITOR, If-Match)")
+async def decide_edit(page_id: uuid.UUID, proposal_id: uuid.UUID, data: JSONBody[DecisionIn], caller: Caller,
+                      runtime: Runtime, request: Request[Any, Any, Any]) -> Response[PageOut]:
+    page = await proposals.decide(runtime.db, caller, page_id, proposal_id, expected_revision(request), data.accept)
+    return with_etag(page)
+
+
+AI_ROUTES = [propose_edit, decide_edit, estimate, start_generation, get_generation, generation_events, page_generations]

@@ -187,7 +187,7 @@ class Generator:
                              used, model)
             return
         except AIError as exc:
-            await self._fail(tenant_id, job_id, _reason(exc), used, model)
+            await self._fail(tenant_id, job_id, failure_reason(exc), used, model)
             return
         credits = min(job["max_credits"], self.cost.credits(used["input"] + used["output"]))
         await self._save(tenant_id, job, data, tree, assets, credits, used, model, repaired)
@@ -255,7 +255,7 @@ def _problems(exc: Exception) -> list[str] | None:
     return None
 
 
-def _reason(exc: AIError) -> str:
+def failure_reason(exc: AIError) -> str:
     """A reason the user can act on; the hold is released in every case."""
     return {
         "timeout": "the model did not answer in time; nothing was charged, try again",

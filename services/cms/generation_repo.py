@@ -17,6 +17,17 @@ INSERT INTO cms.generations (tenant_id, id, kind, page_id, request, max_credits,
 VALUES ($1, $2, $3, $4, $5, $6, $7, jsonb_build_array(jsonb_build_object('status', 'queued', 'at', now())))
 RETURNING {JOB_COLUMNS}
 """
+INSERT_EDIT = f"""
+INSERT INTO cms.generations (tenant_id, id, kind, page_id, request, max_credits, created_by, base_revision, history)
+VALUES ($1, $2, 'edit', $3, $4, $5, $6, $7, jsonb_build_array(jsonb_build_object('status', 'queued', 'at', now())))
+RETURNING {JOB_COLUMNS}
+"""
+SAVE_PROPOSAL = f"""
+UPDATE cms.generations SET {step('proposed')}, proposal = $2, credits = $3, model = $4, input_tokens = $5,
+       output_tokens = $6
+WHERE id = $1
+"""
+SET_ACCEPTED = "UPDATE cms.generations SET accepted = $2, updated_at = now() WHERE id = $1"
 SELECT_JOB = f"SELECT {JOB_COLUMNS}, hold_id, created_by, proposal, base_revision, accepted FROM cms.generations " \
              "WHERE id = $1"
 SELECT_PAGE_JOBS = f"SELECT {JOB_COLUMNS} FROM cms.generations WHERE page_id = $1 ORDER BY created_at DESC LIMIT 100"

@@ -38,7 +38,15 @@ def page_out(row: asyncpg.Record) -> PageOut:
     structure = migrate(row["structure"], row["registry_version"])
     return PageOut(id=row["id"], slug=row["slug"], structure=structure, is_published=row["is_published"],
                    live_version=row["live_version"], revision=row["revision"],
-                   registry_version=REGISTRY_VERSION, created_at=row["created_at"], updated_at=row["updated_at"])
+                   registry_version=REGISTRY_VERSION, created_at=row["created_at"], updated_at=row["updated_at"],
+                   ai_nodes=row["ai_nodes"])
+
+
+def human_edit(ai_nodes: dict[str, str], before: dict[str, Any], after: dict[str, Any]) -> dict[str, str]:
+    """Provenance after people changed the tree: a node they touched or removed is theirs now."""
+    changes = diff(before, after)
+    return {node: generation for node, generation in ai_nodes.items()
+            if node not in changes["changed"] and node not in changes["removed"]}
 
 
 async def _stale_or_missing(tx: asyncpg.Connection, page_id: uuid.UUID) -> Exception:
@@ -47,6 +55,16 @@ async def _stale_or_missing(tx: asyncpg.Connection, page_id: uuid.UUID) -> Excep
         return NotFound("no such page")
     return PreconditionFailed(f"the page changed since you read it (it is at revision {current['revision']}); "
                               "reload, merge and try again", revision=current["revision"])
+
+
+async def page_at(tx: asyncpg.Connection, page_id: uuid.UUID, revision: int) -> asyncpg.Record:
+    """The page, if it is still at the revision the caller read."""
+    current = await repo.page(tx, page_id)
+    if current is None:
+        raise NotFound("no such page")
+    if current["revision"] != revision:
+        raise await _stale_or_missing(tx, page_id)
+    return current
 
 
 def _slug_taken(slug: str) -> Conflict:
@@ -83,8 +101,10 @@ async def update_page(db: Database, caller: Caller, page_id: uuid.UUID, revision
             if current is None:
                 raise NotFound("no such page")
             slug = normalize_slug(patch.slug) if patch.slug is not None else current["slug"]
-            structure = tree if tree is not None else migrate(current["structure"], current["registry_version"])
-            row = await repo.update_draft(tx, page_id, revision, slug, structure, REGISTRY_VERSION, caller.account_id)
+            before = migrate(current["structure"], current["registry_version"])
+            structure = tree if tree is not None else before
+            row = await repo.update_draft(tx, page_id, revision, slug, structure, REGISTRY_VERSION, caller.account_id,
+                                          human_edit(current["ai_nodes"], before, structure))
             if row is None:
                 raise await _stale_or_missing(tx, page_id)
     except asyncpg.UniqueViolationError:
@@ -109,11 +129,7 @@ async def publish(db: Database, caller: Caller, page_id: uuid.UUID, revision: in
     """Snapshot the draft as a new immutable version and make it live, if the gates pass."""
     tenant_id = caller.require(Role.EDITOR)
     async with db.tenant_tx(tenant_id) as tx:
-        current = await repo.page(tx, page_id)
-        if current is None:
-            raise NotFound("no such page")
-        if current["revision"] != revision:
-            raise await _stale_or_missing(tx, page_id)
+        current = await page_at(tx, page_id, revision)
         tree = migrate(current["structure"], current["registry_version"])
         site = await sites.site(tx)
         findings = check_page(tree, await repo.slugs(tx), site["theme"] if site else None)
@@ -122,7 +138,7 @@ async def publish(db: Database, caller: Caller, page_id: uuid.UUID, revision: in
             raise Invalid(f"the page cannot be published: {len(errors)} checks failed",
                           errors=[msgspec.to_builtins(f) for f in findings])
         number = await repo.insert_version(tx, tenant_id, page_id, current["slug"], tree, REGISTRY_VERSION,
-                                           caller.account_id)
+                                           caller.account_id, current["ai_nodes"])
         row = await repo.set_live(tx, page_id, revision, number, caller.account_id)
         if row is None:
             raise await _stale_or_missing(tx, page_id)
@@ -164,7 +180,8 @@ async def get_version(db: Database, caller: Caller, page_id: uuid.UUID, number: 
     if row is None:
         raise NotFound(f"no version {number} of this page")
     return VersionOut(version=row["version"], slug=row["slug"], created_by=row["created_by"],
-                      created_at=row["created_at"], structure=migrate(row["structure"], row["registry_version"]))
+                      created_at=row["created_at"], structure=migrate(row["structure"], row["registry_version"]),
+                      ai_nodes=row["ai_nodes"])
 
 
 async def restore(db: Database, caller: Caller, page_id: uuid.UUID, number: int, revision: int) -> PageOut:
@@ -178,7 +195,7 @@ async def restore(db: Database, caller: Caller, page_id: uuid.UUID, number: int,
         current = await repo.page(tx, page_id)
         assert current is not None
         row = await repo.update_draft(tx, page_id, revision, current["slug"], tree, REGISTRY_VERSION,
-                                      caller.account_id)
+                                      caller.account_id, old["ai_nodes"])
         if row is None:
             raise await _stale_or_missing(tx, page_id)
     return page_out(row)
@@ -202,9 +219,6 @@ async def compare(db: Database, caller: Caller, page_id: uuid.UUID, base: str, t
     async with db.tenant_tx(tenant_id) as tx:
         changes = diff(await tree_of(tx, base), await tree_of(tx, target))
     return DiffOut(base=base, target=target, **changes)
-
-
-
 
 
 

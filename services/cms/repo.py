@@ -10,7 +10,8 @@ import asyncpg
 
 Tx = asyncpg.Connection
 
-PAGE_COLUMNS = "id, slug, structure, is_published, live_version, revision, registry_version, created_at, updated_at"
+PAGE_COLUMNS = ("id, slug, structure, is_published, live_version, revision, registry_version, ai_nodes, created_at, "
+                "updated_at")
 INSERT_PAGE = f"""
 INSERT INTO cms.pages (tenant_id, id, slug, structure, registry_version, updated_by)
 VALUES ($1, $2, $3, $4, $5, $6) RETURNING {PAGE_COLUMNS}
@@ -18,7 +19,7 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING {PAGE_COLUMNS}
 SELECT_PAGE = f"SELECT {PAGE_COLUMNS} FROM cms.pages WHERE id = $1"
 # The write happens only if nobody wrote since the caller read `revision`.
 UPDATE_DRAFT = f"""
-UPDATE cms.pages SET slug = $3, structure = $4, registry_version = $5, updated_by = $6,
+UPDATE cms.pages SET slug = $3, structure = $4, registry_version = $5, updated_by = $6, ai_nodes = $7,
        revision = revision + 1, updated_at = now()
 WHERE id = $1 AND revision = $2 RETURNING {PAGE_COLUMNS}
 """
@@ -35,15 +36,16 @@ ORDER BY updated_at DESC, id DESC LIMIT $4
 """
 SELECT_SLUGS = "SELECT slug FROM cms.pages"
 INSERT_VERSION = """
-INSERT INTO cms.page_versions (tenant_id, page_id, version, slug, structure, registry_version, created_by)
-SELECT $1, $2, coalesce(max(version), 0) + 1, $3, $4, $5, $6 FROM cms.page_versions WHERE page_id = $2
+INSERT INTO cms.page_versions (tenant_id, page_id, version, slug, structure, registry_version, created_by, ai_nodes)
+SELECT $1, $2, coalesce(max(version), 0) + 1, $3, $4, $5, $6, $7 FROM cms.page_versions WHERE page_id = $2
 RETURNING version
 """
 SELECT_VERSIONS = """
-SELECT version, slug, created_by, created_at FROM cms.page_versions WHERE page_id = $1 ORDER BY version DESC
+SELECT version, slug, created_by, created_at, ai_nodes FROM cms.page_versions WHERE page_id = $1
+ORDER BY version DESC
 """
 SELECT_VERSION = """
-SELECT version, slug, structure, registry_version, created_by, created_at FROM cms.page_versions
+SELECT version, slug, structure, registry_version, created_by, created_at, ai_nodes FROM cms.page_versions
 WHERE page_id = $1 AND version = $2
 """
 
@@ -58,8 +60,9 @@ async def page(tx: Tx, page_id: uuid.UUID) -> asyncpg.Record | None:
 
 
 async def update_draft(tx: Tx, page_id: uuid.UUID, revision: int, slug: str, structure: dict[str, Any],
-                       registry_version: int, author: uuid.UUID | None) -> asyncpg.Record | None:
-    return await tx.fetchrow(UPDATE_DRAFT, page_id, revision, slug, structure, registry_version, author)
+                       registry_version: int, author: uuid.UUID | None,
+                       ai_nodes: dict[str, str]) -> asyncpg.Record | None:
+    return await tx.fetchrow(UPDATE_DRAFT, page_id, revision, slug, structure, registry_version, author, ai_nodes)
 
 
 async def set_live(tx: Tx, page_id: uuid.UUID, revision: int, version: int | None,
@@ -82,8 +85,8 @@ async def slugs(tx: Tx) -> set[str]:
 
 
 async def insert_version(tx: Tx, tenant_id: uuid.UUID, page_id: uuid.UUID, slug: str, structure: dict[str, Any],
-                         registry_version: int, author: uuid.UUID | None) -> int:
-    return await tx.fetchval(INSERT_VERSION, tenant_id, page_id, slug, structure, registry_version, author)
+                         registry_version: int, author: uuid.UUID | None, ai_nodes: dict[str, str]) -> int:
+    return await tx.fetchval(INSERT_VERSION, tenant_id, page_id, slug, structure, registry_version, author, ai_nodes)
 
 
 async def versions(tx: Tx, page_id: uuid.UUID) -> list[asyncpg.Record]:

@@ -32,6 +32,7 @@ class PageOut(msgspec.Struct, frozen=True):
     registry_version: int
     created_at: datetime
     updated_at: datetime
+    ai_nodes: dict[str, uuid.UUID] = {}  # node id -> the AI generation that wrote it (unchanged by people since)
 
 
 class PageSummary(msgspec.Struct, frozen=True):
@@ -55,6 +56,7 @@ class VersionOut(msgspec.Struct, frozen=True, omit_defaults=True):
     created_by: uuid.UUID | None
     created_at: datetime
     structure: dict[str, Any] | None = None
+    ai_nodes: dict[str, uuid.UUID] = {}  # which parts of this version came from AI, and from which generation
 
 
 class Finding(msgspec.Struct, frozen=True):
@@ -118,3 +120,35 @@ class GenerationOut(msgspec.Struct, frozen=True):
     updated_at: datetime
     status_url: str = ""
     events_url: str = ""
+
+
+class EditIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Ask the model to change one node (and what it holds) of the draft."""
+
+    node_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    action: Literal["rewrite", "shorten", "translate", "tone", "regenerate"]
+    instruction: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    language: Annotated[str, msgspec.Meta(max_length=35)] = ""  # for translate
+    tone: Annotated[str, msgspec.Meta(max_length=60)] = ""  # for tone
+
+
+class ProposalOut(msgspec.Struct, frozen=True):
+    """A proposed change as JSON Patch operations, each with its node, field, before and after.
+    It is paid (`credits`) whether its operations are accepted or not: the model ran."""
+
+    id: uuid.UUID
+    page_id: uuid.UUID
+    node_id: str
+    action: str
+    base_revision: int  # the draft revision it applies to
+    operations: list[dict[str, Any]]
+    credits: int
+    model: str
+    accepted: list[int] | None
+    charged: str = "paid when proposed, whether accepted or not"
+
+
+class DecisionIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Which operations to apply, by index; absent: all of them, []: none."""
+
+    accept: Annotated[list[Annotated[int, msgspec.Meta(ge=0)]], msgspec.Meta(max_length=1000)] | None = None

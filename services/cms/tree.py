@@ -106,7 +106,9 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[str]]:
     old, new = nodes(before), nodes(after)
 
     def shape(node: dict[str, Any]) -> tuple[Any, ...]:
-        return node["component"], msgspec.json.encode(node["props"]), tuple(c["id"] for c in node["children"])
+        # Sorted keys: a tree read back from jsonb has its keys in another order than one just validated.
+        props = msgspec.json.encode(node["props"], order="sorted")
+        return node["component"], props, tuple(c["id"] for c in node["children"])
 
     return {"added": sorted(new.keys() - old.keys()), "removed": sorted(old.keys() - new.keys()),
             "changed": sorted(key for key in old.keys() & new.keys() if shape(old[key]) != shape(new[key]))}

@@ -152,3 +152,9 @@ def test_diff_by_node_id() -> None:
     after["root"]["children"].append({"id": "cta", "component": "Button", "props": {"label": "Go", "href": "/x"},
                                       "children": []})
     assert diff(validate(before), validate(after)) == {"added": ["cta"], "removed": [], "changed": ["heading", "page"]}
+
+
+def test_diff_ignores_the_key_order_jsonb_gives_back() -> None:
+    stored = {"root": {"id": "p", "component": "Page", "props": {"title": "T", "description": "D"}, "children": []}}
+    reordered = {"root": {**stored["root"], "props": {"description": "D", "title": "T"}}}
+    assert diff(stored, reordered) == {"added": [], "removed": [], "changed": []}

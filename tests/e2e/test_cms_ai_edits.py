@@ -1,0 +1,124 @@
+"""Editing with AI through the gateway: a proposal as JSON Patch, accepted in part, refused
+on a stale draft, paid whether accepted or not, and remembered as AI's in the history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.platform_client import PlatformClient, SignedUp
+from tests.e2e.test_billing_top_ups import ready
+from tests.e2e.test_cms_generation import balance, settled
+from tests.servers.openai_compatible import FakeOpenAI, Reply
+
+HERO = {"id": "hero", "component": "Hero", "props": {
+    "headline": "Bread worth the queue", "subheadline": "Sourdough from Lyon", "cta_label": "Visit",
+    "cta_href": "#visit"}, "children": []}
+FEATURES = {"id": "features", "component": "FeatureGrid", "props": {"heading": "Why us", "features": [
+    {"title": "Slow dough", "body": "Forty-eight hours of rising"}]}, "children": []}
+TREE = {"root": {"id": "page", "component": "Page", "props": {"title": "Maison Levain", "description": "A bakery"},
+                 "children": [HERO, FEATURES]}}
+
+
+def edited_hero(**props: Any) -> Reply:
+    node = {**HERO, "props": {**HERO["props"], "image": None, "image_alt": "", **props}}
+    return Reply(content={"node": node}, input_tokens=900, output_tokens=200)
+
+
+async def page_with_hero(client: PlatformClient, tenant: SignedUp, slug: str) -> tuple[str, str]:
+    created = await client.call("POST", "/api/cms/pages", slug=tenant.slug, token=tenant.token,
+                                json={"slug": slug, "structure": TREE})
+    assert created.status_code == 201, created.text
+    return created.json()["id"], created.headers["etag"]
+
+
+async def ask(client: PlatformClient, tenant: SignedUp, page_id: str, etag: str, **body: Any):  # type: ignore[no-untyped-def]
+    return await client.call("POST", f"/api/cms/pages/{page_id}/ai-edits", slug=tenant.slug, token=tenant.token,
+                             headers={"if-match": etag}, json={"node_id": "hero", "action": "rewrite", **body})
+
+
+async def decide(client: PlatformClient, tenant: SignedUp, page_id: str, proposal: dict, etag: str,  # type: ignore[type-arg]
+                 accept: list[int] | None):  # type: ignore[no-untyped-def]
+    return await client.call("POST", f"/api/cms/pages/{page_id}/ai-edits/{proposal['id']}/decision",
+                             slug=tenant.slug, token=tenant.token, headers={"if-match": etag},
+                             json={} if accept is None else {"accept": accept})
+
+
+async def test_a_proposal_accepted_in_part_changes_exactly_those_fields(client: PlatformClient,
+                                                                        ai_server: FakeOpenAI) -> None:
+    tenant = await ready(client)
+    page_id, etag = await page_with_hero(client, tenant, "/partial")
+    ai_server.script(edited_hero(headline="Sourdough worth crossing town for", subheadline="Baked at dawn in Lyon",
+                                 cta_label="Find us"))
+    proposed = await ask(client, tenant, page_id, etag, instruction="Make it warmer")
+    assert proposed.status_code == 201, proposed.text
+    proposal = proposed.json()
+    by_field = {op["field"]: op for op in proposal["operations"]}
+    assert set(by_field) == {"headline", "subheadline", "cta_label"}
+    assert by_field["headline"]["before"] == "Bread worth the queue" and by_field["headline"]["node_id"] == "hero"
+    assert proposal["credits"] == 2 and proposal["base_revision"] == 1  # 1,100 tokens
+    assert "Make it warmer" in ai_server.requests[-1].body["messages"][-1]["content"]
+
+    take = [by_field["headline"]["index"], by_field["cta_label"]["index"]]
+    accepted = await decide(client, tenant, page_id, proposal, etag, take)
+    assert accepted.status_code == 200, accepted.text
+    page = accepted.json()
+    hero, features = page["structure"]["root"]["children"]
+    assert (hero["props"]["headline"], hero["props"]["subheadline"], hero["props"]["cta_label"]) == (
+        "Sourdough worth crossing town for", "Sourdough from Lyon", "Find us")
+    assert features["props"] == {**FEATURES["props"], "features": [{**FEATURES["props"]["features"][0], "icon": ""}]}
+    assert page["ai_nodes"] == {"hero": proposal["id"]}  # the history knows which part AI wrote
+    again = await decide(client, tenant, page_id, proposal, accepted.headers["etag"], None)
+    assert again.status_code == 409  # decided once
+
+    published = await client.call("POST", f"/api/cms/pages/{page_id}/publish", slug=tenant.slug, token=tenant.token,
+                                  headers={"if-match": accepted.headers["etag"]})
+    assert published.status_code == 200, published.text
+    versions = (await client.call("GET", f"/api/cms/pages/{page_id}/versions", slug=tenant.slug,
+                                  token=tenant.token)).json()
+    assert versions[0]["ai_nodes"] == {"hero": proposal["id"]}
+    work = (await client.call("GET", f"/api/cms/pages/{page_id}/generations", slug=tenant.slug,
+                              token=tenant.token)).json()
+    assert work[0]["id"] == proposal["id"] and work[0]["kind"] == "edit" and work[0]["credits"] == 2
+
+    # A person rewrites the hero: from then on it is theirs, not AI's.
+    current = await client.call("GET", f"/api/cms/pages/{page_id}", slug=tenant.slug, token=tenant.token)
+    tree = current.json()["structure"]
+    tree["root"]["children"][0]["props"]["headline"] = "Written by hand"
+    patched = await client.call("PATCH", f"/api/cms/pages/{page_id}", slug=tenant.slug, token=tenant.token,
+                                headers={"if-match": current.headers["etag"]}, json={"structure": tree})
+    assert patched.status_code == 200 and patched.json()["ai_nodes"] == {}
+
+
+async def test_a_proposal_on_a_stale_draft_is_refused(client: PlatformClient, ai_server: FakeOpenAI) -> None:
+    tenant = await ready(client)
+    page_id, etag = await page_with_hero(client, tenant, "/stale")
+    ai_server.script(edited_hero(headline="A newer headline"))
+    proposal = (await ask(client, tenant, page_id, etag)).json()
+    renamed = await client.call("PATCH", f"/api/cms/pages/{page_id}", slug=tenant.slug, token=tenant.token,
+                                headers={"if-match": etag}, json={"slug": "/stale-renamed"})
+    assert renamed.status_code == 200
+    refused = await decide(client, tenant, page_id, proposal, renamed.headers["etag"], None)
+    assert refused.status_code == 412 and "ask for a new proposal" in refused.json()["detail"]
+    stale_ask = await ask(client, tenant, page_id, etag)  # asking on an old revision is refused before paying
+    assert stale_ask.status_code == 412
+    unchanged = await client.call("GET", f"/api/cms/pages/{page_id}", slug=tenant.slug, token=tenant.token)
+    assert unchanged.json()["structure"]["root"]["children"][0]["props"]["headline"] == "Bread worth the queue"
+
+
+async def test_a_rejected_proposal_is_still_paid_and_changes_nothing(client: PlatformClient,
+                                                                     ai_server: FakeOpenAI) -> None:
+    tenant = await ready(client)
+    page_id, etag = await page_with_hero(client, tenant, "/rejected")
+    before = await balance(client, tenant)
+    ai_server.script(edited_hero(headline="Nobody wants this"))
+    proposal = (await ask(client, tenant, page_id, etag)).json()
+    rejected = await decide(client, tenant, page_id, proposal, etag, [])
+    assert rejected.status_code == 200 and rejected.headers["etag"] == etag  # the draft did not move
+    assert proposal["charged"].startswith("paid when proposed")
+    after = await settled(client, tenant)
+    assert after["balance"] == before["balance"] - proposal["credits"]
+    missing = await client.call("POST", f"/api/cms/pages/{page_id}/ai-edits", slug=tenant.slug, token=tenant.token,
+                                headers={"if-match": etag}, json={"node_id": "nope", "action": "shorten"})
+    assert missing.status_code == 404
+    bad_action = await ask(client, tenant, page_id, etag, action="delete-everything")
+    assert bad_action.status_code in (400, 422)
