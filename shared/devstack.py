@@ -23,6 +23,7 @@ import msgspec
 
 from shared import settings as settings_loader
 from shared.auth import SigningKey
+from shared.demo_site import seed_demo_site
 from shared.embedded import EmbeddedNats, EmbeddedPostgres, InfraError, port_is_free, wait_for_port
 from shared.migrate import MigrateSettings, MigrationError, migrate, service_url
 
@@ -267,6 +268,9 @@ def run() -> None:
         stack.start_mailbox()
         stack.start_services()
         demo = stack.ensure_demo_tenant()
+        print("demo site: making the home page with AI (first run only)...", flush=True)
+        site = seed_demo_site(stack.url("gateway"), f"{DEMO_SLUG}.{config.platform_domain}", DEMO_EMAIL,
+                              DEMO_PASSWORD)
     except (InfraError, MigrationError, settings_loader.ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         stack.stop()
@@ -277,7 +281,7 @@ def run() -> None:
 The platform is running (data in {stack.data_dir}).
 
   platform      http://{domain}:{port}/
-  demo site     http://{DEMO_SLUG}.{domain}:{port}/   (demo tenant {demo})
+  demo site     http://{DEMO_SLUG}.{domain}:{port}/   (demo tenant {demo}; {site})
   demo owner    {DEMO_EMAIL} / {DEMO_PASSWORD}
   log in        curl -s -H 'host: {DEMO_SLUG}.{domain}' -H 'content-type: application/json' \\
                   -d '{{"email":"{DEMO_EMAIL}","password":"{DEMO_PASSWORD}"}}' http://127.0.0.1:{port}/api/identity/login

@@ -30,7 +30,7 @@ from shared.messaging import add_event, request
 
 from . import generation_repo as repo
 from . import sites
-from .grounding import ground, ground_links
+from .grounding import complete_seo, ground, ground_links
 from .pages import normalize_slug
 from .prompts import page_prompts, repair_prompt
 from .registry import REGISTRY_VERSION, tree_schema
@@ -197,6 +197,7 @@ class Generator:
         await self._status(tenant_id, job_id, "validating")
         tree = validate(data)  # the shape first: grounding walks a valid tree
         tree, assets = await ground(self.nc, tenant_id, tree)
+        complete_seo(tree)
         return validate(tree), assets
 
     async def _save(self, tenant_id: uuid.UUID, job: asyncpg.Record, data: GenerationIn, tree: dict[str, Any],

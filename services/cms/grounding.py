@@ -24,7 +24,7 @@ from shared.contracts import FoundAsset, SearchAssets
 from shared.errors import AppError
 from shared.messaging import request
 
-from .gates import LINK_PROPS
+from .gates import LINK_PROPS, SEO_DESCRIPTION_MAX
 
 log = logging.getLogger("cms.grounding")
 
@@ -152,3 +152,17 @@ def local_link(href: str, pages: set[str], anchors: set[str]) -> str:
         return href
     word = target.rsplit("/", 1)[-1]
     return f"#{word}" if word in anchors else "#"
+
+
+def complete_seo(tree: dict[str, Any]) -> None:
+    """A page the model left without a search description gets one from its own copy (the
+    publish gates require it). Mutates."""
+    props = tree["root"]["props"]
+    if props.get("description", "").strip():
+        return
+    for node, _ in walk(tree["root"]):
+        text = node["props"].get("subheadline") or node["props"].get("markdown") or ""
+        if text.strip():
+            props["description"] = " ".join(text.split())[:SEO_DESCRIPTION_MAX].rstrip()
+            return
+    props["description"] = props["title"][:SEO_DESCRIPTION_MAX]

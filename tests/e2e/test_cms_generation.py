@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import signal
 import uuid
 from typing import Any
@@ -13,8 +14,9 @@ from typing import Any
 import nats
 
 from shared.contracts import ReserveCredits
+from shared.demo_site import seed_demo_site
 from shared.messaging import request
-from tests.e2e.platform_client import PlatformClient, SignedUp, eventually
+from tests.e2e.platform_client import PASSWORD, PlatformClient, SignedUp, eventually
 from tests.e2e.test_billing_top_ups import ready, send
 from tests.servers.openai_compatible import FakeOpenAI, Reply, Slow
 from tests.servers.stripe_compatible import FakeStripe
@@ -220,3 +222,20 @@ async def test_cms_killed_between_reserve_and_settle_is_settled_by_hold_expiry(c
     assert job["status"] == "failed" and "interrupted" in job["reason"]
     pages = (await client.call("GET", "/api/cms/pages", slug=tenant.slug, token=tenant.token)).json()["pages"]
     assert [p["slug"] for p in pages] == []  # nothing half-written
+
+
+async def test_the_demo_site_is_made_through_the_same_flow(client: PlatformClient) -> None:
+    """What `make run` does for the demo tenant, on a fresh tenant here."""
+    tenant = await ready(client)
+    made = await asyncio.to_thread(seed_demo_site, client.stack.url("gateway"), client.host(tenant.slug).split(":")[0],
+                                   tenant.email, PASSWORD)
+    assert made.startswith("home page generated") and made.endswith("published"), made
+    site = await client.call("GET", "/", slug=tenant.slug)
+    assert site.status_code == 200 and "Maison Levain" in site.text
+    own = {a["id"] for a in (await client.call("GET", "/api/assets/assets", slug=tenant.slug,
+                                               token=tenant.token)).json()["assets"]}
+    shown = set(re.findall(r"/assets/([0-9a-f-]{36})", site.text))
+    assert shown and shown <= own  # grounded in the three uploaded pictures
+    again = await asyncio.to_thread(seed_demo_site, client.stack.url("gateway"),
+                                    client.host(tenant.slug).split(":")[0], tenant.email, PASSWORD)
+    assert again == "home page already there"
