@@ -130,19 +130,35 @@ async def test_a_model_timeout_fails_the_job_and_releases_the_hold(client: Platf
     ai_server.reset()
 
 
-async def test_short_of_credits_is_a_402_with_the_price(client: PlatformClient) -> None:
-    tenant = await ready(client)
+async def hold_all_but(client: PlatformClient, tenant: SignedUp, left: int) -> None:
+    """Everything but `left` credits held by other work."""
     nc = await nats.connect(client.stack.nats_url)
-    try:  # everything but 3 credits held by other work
+    try:
         available = (await balance(client, tenant))["available"]
-        await request(nc, ReserveCredits(tenant_id=uuid.UUID(tenant.tenant_id), amount=available - 3,
-                                         reference="busy", ledger_type="AI_GENERATION"))
+        await request(nc, ReserveCredits(tenant_id=uuid.UUID(tenant.tenant_id), amount=available - left,
+                                         reference=f"busy-{left}", ledger_type="AI_GENERATION"))
     finally:
         await nc.drain()
+
+
+async def test_exactly_enough_credits_succeed_once_then_402_with_the_price(client: PlatformClient) -> None:
+    tenant = await ready(client)
+    price = (await client.call("POST", "/api/cms/generations/estimate", slug=tenant.slug, token=tenant.token,
+                               json={"prompt": BRIEF, "slug": "/once"})).json()["max_credits"]
+    await hold_all_but(client, tenant, price)
+    busy = (await balance(client, tenant))["held"]
+    job = await generate(client, tenant, slug="/once")
+    assert job["status"] == "saved" and job["max_credits"] == price
+
+    async def held() -> int:
+        return (await balance(client, tenant))["held"]
+
+    assert await eventually(held, busy, within=10) == busy  # the job's hold is captured
     refused = await client.call("POST", "/api/cms/generations", slug=tenant.slug, token=tenant.token,
-                                json={"prompt": BRIEF})
+                                json={"prompt": BRIEF, "slug": "/twice"})
     assert refused.status_code == 402 and refused.headers["content-type"] == "application/problem+json"
-    assert refused.json()["extensions"]["available"] == 3 and refused.json()["extensions"]["price"] > 3
+    problem = refused.json()
+    assert problem["extensions"]["price"] == price and problem["extensions"]["available"] == price - job["credits"]
 
 
 async def top_up(client: PlatformClient, stripe_server: FakeStripe, tenant: SignedUp, pack: str) -> None:
@@ -164,13 +180,7 @@ async def test_twenty_concurrent_generations_on_credits_for_five(client: Platfor
     await top_up(client, stripe_server, tenant, "500")
     price = (await client.call("POST", "/api/cms/generations/estimate", slug=tenant.slug, token=tenant.token,
                                json={"prompt": BRIEF})).json()["max_credits"]
-    nc = await nats.connect(client.stack.nats_url)
-    try:  # leave exactly five generations' worth available
-        available = (await balance(client, tenant))["available"]
-        await request(nc, ReserveCredits(tenant_id=uuid.UUID(tenant.tenant_id), amount=available - 5 * price,
-                                         reference="rush", ledger_type="AI_GENERATION"))
-    finally:
-        await nc.drain()
+    await hold_all_but(client, tenant, 5 * price)  # exactly five generations' worth available
     before = await balance(client, tenant)
     answers = await asyncio.gather(*(
         client.call("POST", "/api/cms/generations", slug=tenant.slug, token=tenant.token,
