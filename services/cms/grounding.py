@@ -6,13 +6,17 @@ assets' search on that section's copy (`cmd.assets.search.v1`). Whatever id the 
 wrote, an invented one, a URL-shaped string or another tenant's asset, is overwritten, so
 a page can only ever point at the tenant's own images. A slot with nothing to fill it is
 emptied, and a block that cannot stand without an image is removed. Products are grounded
-the same way once the tenant has a catalogue; until then, product grids are removed. Links
-to pages the site does not have become anchors of this page, so the page passes the
-publish gates as generated."""
+the same way once the tenant has a catalogue; until then, product grids are removed.
+
+Links follow the same rule: a generated page links to pages of the site, sections of
+itself or mailto: addresses; anything else (an invented page, any web address, even one a
+brief asks for) becomes an anchor. The page passes the publish gates as generated and
+cannot send visitors off the site: links out are added by people, in the editor."""
 
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -129,29 +133,50 @@ def prune(node: dict[str, Any]) -> None:
     node["children"] = kept
 
 
-def ground_links(value: Any, pages: set[str], anchors: set[str] | None = None) -> None:
-    """Point every internal link at a page of the site, or else at a section of this page
-    (`/pricing` -> `#pricing` when there is such a section, `#` otherwise). Mutates."""
-    if anchors is None:
-        anchors = {node["props"].get("anchor") for node, _ in walk(value["root"]) if node["props"].get("anchor")}
-        value = value["root"]
+MARKDOWN_LINK = re.compile(r"(\[[^\]]*\]\()([^)\s]*)((?:\s+\"[^\"]*\")?\))")
+
+
+@dataclass
+class LinkRules:
+    pages: set[str]  # the site's page addresses
+    anchors: set[str]  # the sections of this page
+
+    def fix(self, href: str) -> str:
+        """A page of the site, an anchor of this page or a mailto:; anything else becomes an
+        anchor, `#` at worst."""
+        if href.startswith("/"):
+            target = href.split("#", 1)[0].split("?", 1)[0].rstrip("/") or "/"
+            if target in self.pages:
+                return href
+            word = target.rsplit("/", 1)[-1]
+            return f"#{word}" if word in self.anchors else "#"
+        if href.startswith(("#", "mailto:")):
+            return href
+        return "#"
+
+
+def ground_links(tree: dict[str, Any], pages: set[str]) -> None:
+    """Every link of a generated tree, in link props and in rich text, made to follow
+    `LinkRules`. Mutates."""
+    anchors = {node["props"]["anchor"] for node, _ in walk(tree["root"]) if node["props"].get("anchor")}
+    rules = LinkRules(pages=pages, anchors=anchors)
+    for node, _ in walk(tree["root"]):
+        _fix_links(node["props"], rules)
+        if node["component"] == "RichText":
+            node["props"]["markdown"] = MARKDOWN_LINK.sub(
+                lambda m: m.group(1) + rules.fix(m.group(2)) + m.group(3), node["props"]["markdown"])
+
+
+def _fix_links(value: Any, rules: LinkRules) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
-            if key in LINK_PROPS and isinstance(item, str) and item.startswith("/"):
-                value[key] = local_link(item, pages, anchors)
+            if key in LINK_PROPS and isinstance(item, str):
+                value[key] = rules.fix(item)
             else:
-                ground_links(item, pages, anchors)
+                _fix_links(item, rules)
     elif isinstance(value, list):
         for item in value:
-            ground_links(item, pages, anchors)
-
-
-def local_link(href: str, pages: set[str], anchors: set[str]) -> str:
-    target = href.split("#", 1)[0].split("?", 1)[0].rstrip("/") or "/"
-    if target in pages:
-        return href
-    word = target.rsplit("/", 1)[-1]
-    return f"#{word}" if word in anchors else "#"
+            _fix_links(item, rules)
 
 
 def complete_seo(tree: dict[str, Any]) -> None:

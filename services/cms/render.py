@@ -93,10 +93,13 @@ class Renderer:
         return "".join(self.node(child) for child in node.get("children", []))
 
     @staticmethod
-    def img(asset_id: Any, alt: str, sizes: str = "(max-width: 800px) 100vw, 800px") -> str:
+    def img(asset_id: Any, alt: str, sizes: str = "(max-width: 800px) 100vw, 800px", *, first: bool = False) -> str:
+        """A responsive image; `first` for the one at the top (the hero, the logo): fetched at
+        once, not lazily, since it is the page's largest paint."""
         src = f"/assets/{esc(asset_id)}"
         srcset = ", ".join(f"{src}?w={width} {width}w" for width in WIDTHS)
-        return (f'<img src="{src}?w=800" srcset="{srcset}" sizes="{sizes}" alt="{esc(alt)}" loading="lazy" '
+        loading = 'loading="eager" fetchpriority="high"' if first else 'loading="lazy"'
+        return (f'<img src="{src}?w=800" srcset="{srcset}" sizes="{sizes}" alt="{esc(alt)}" {loading} '
                 'decoding="async">')
 
     @staticmethod
@@ -122,7 +125,7 @@ class Renderer:
         if props.get("cta_label") and props.get("cta_href"):
             parts.append(self.link(props["cta_href"], props["cta_label"], "button button-primary"))
         if props.get("image"):
-            parts.append(self.img(props["image"], props.get("image_alt", ""), "100vw"))
+            parts.append(self.img(props["image"], props.get("image_alt", ""), "100vw", first=True))
         return f'<header class="hero">{"".join(parts)}</header>'
 
     def heading(self, props: dict[str, Any], children: str) -> str:
@@ -198,7 +201,7 @@ class Renderer:
         return f'<div class="products">{heading}<div class="grid">{items}</div></div>'
 
     def navbar(self, props: dict[str, Any], children: str) -> str:
-        brand = self.img(props["logo"], props.get("brand", ""), "160px") if props.get("logo") else \
+        brand = self.img(props["logo"], props.get("brand", ""), "160px", first=True) if props.get("logo") else \
             f"<strong>{esc(props.get('brand', ''))}</strong>"
         links = "".join(self.link(link["href"], link["label"]) for link in props.get("links", []))
         return f'<div class="navbar"><a href="/" class="brand">{brand}</a><nav>{links}</nav></div>'
