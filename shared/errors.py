@@ -85,6 +85,14 @@ class PreconditionRequired(AppError):
     status, code, title = 428, "precondition-required", "Send If-Match with the version you read"
 
 
+class TooManyRequests(AppError):
+    status, code, title = 429, "too-many-requests", "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, retry_after=retry_after)
+        self.headers = {"retry-after": str(retry_after)}
+
+
 class Unavailable(AppError):
     status, code, title = 503, "unavailable", "A dependency is unavailable"
 
@@ -128,7 +136,7 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         problem = Problem(type=problem_type(exc.code), title=exc.title, status=exc.status,
                           detail=exc.detail, instance=instance, errors=exc.errors,
                           extensions=exc.extensions)
-        return problem_response(problem)
+        return problem_response(problem, headers=getattr(exc, "headers", None))
     if isinstance(exc, ValidationException):
         errors = exc.extra if isinstance(exc.extra, list) else None
         # Litestar reports body validation as 400; a well-formed body with bad values is 422.

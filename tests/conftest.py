@@ -134,6 +134,9 @@ def platform(stack: Stack, dns_responder: DnsResponder, mailbox: SmtpSink, strip
                         "HOLD_SWEEP_INTERVAL": "1"},
             # Page generation talks to the OpenAI-compatible test server (assets keeps the
             # offline provider); holds are short so a job lost in a crash settles in seconds.
+            # Every test client is 127.0.0.1: the per-address limit would throttle the suite.
+            "gateway": {"RATE_LIMIT_PER_ADDRESS": "1000000/minute", "RATE_LIMIT_PER_TENANT": "400/10 seconds",
+                        "EDITOR_ORIGINS": '["https://editor.example"]'},
             "cms": {"OPENAI_API_KEY": ai_server.api_key, "OPENAI_BASE_URL": ai_server.base_url, "AI_TIMEOUT": "3",
                     "GENERATION_HOLD_SECONDS": "15"},
         })

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,10 +17,13 @@ from shared.errors import EXCEPTION_HANDLERS
 from shared.messaging import connect_nats
 from shared.telemetry import setup_tracing
 
+from .edge import Proxies, RateLimits, security_headers
 from .edge_auth import EdgeAuth
 from .hosts import HostResolver
 from .http import ROUTES
+from .page_cache import PageCache
 from .settings import Settings
+from .upstreams import check_health, pools
 
 
 def request_ids(app: ASGIApp) -> ASGIApp:
@@ -54,18 +58,33 @@ def create_app(settings: Settings) -> Litestar:
         app.state.hosts = HostResolver(nc, platform_domain=settings.platform_domain,
                                        ttl=settings.host_cache_ttl, negative_ttl=settings.negative_cache_ttl)
         await app.state.hosts.start()
+        app.state.pages = PageCache(max_bytes=settings.page_cache_bytes, ttl=settings.page_cache_ttl)
+        await app.state.pages.start(nc)
+        app.state.pools = pools(settings.upstreams())
+        health = asyncio.create_task(check_health(session, app.state.pools, settings.health_check_interval))
         app.state.edge_auth = EdgeAuth(session, nc, settings.identity_url.rstrip("/") + "/.well-known/jwks.json")
         try:
             yield
         finally:
+            health.cancel()
             await session.close()
             await nc.drain()
 
     # Body limits are the proxy's, per upstream (settings.body_limit), not Litestar's global one.
-    app = Litestar(route_handlers=ROUTES, lifespan=[lifespan], middleware=[request_ids], request_max_body_size=None,
+    proxies = Proxies(settings.trusted_proxies)
+
+    def secured(app: ASGIApp) -> ASGIApp:
+        return security_headers(app, trusted=proxies)
+
+    app = Litestar(route_handlers=ROUTES, lifespan=[lifespan], middleware=[secured, request_ids],
+                   request_max_body_size=None,
                    exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
                    openapi_config=None)
     app.state.settings = settings
+    app.state.limits = RateLimits(per_address=settings.rate_limit_per_address,
+                                  per_tenant=settings.rate_limit_per_tenant)
+    app.state.editor_origins = set(settings.editor_origins)
+    app.state.proxies = proxies
     return app
 
 

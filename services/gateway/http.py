@@ -1,4 +1,5 @@
-"""The gateway's routes: API proxying by host and token, and (later) the public site."""
+"""The gateway's routes: API proxying by host and token, the public sites (cached), and the
+TLS `ask` answer for Caddy."""
 
 from __future__ import annotations
 
@@ -9,40 +10,55 @@ from litestar.datastructures import State
 from litestar.response import Stream
 
 from shared.auth import Caller
-from shared.errors import NotFound
+from shared.errors import BadRequest, NotFound
 
+from .edge import client_address, cors_headers
 from .hosts import PLATFORM, Tenant
-from .proxy import forward
+from .page_cache import Entry, PageCache
+from .proxy import fetch, forward
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
 async def resolve_tenant(request: Request[Any, Any, Any], state: State) -> Tenant | str:
-    host = request.headers.get("host", "")
+    """The tenant (or the platform) the request's host names, after its rate is checked.
+    X-Forwarded-Host counts only from a trusted proxy; two Host headers are refused."""
+    hosts = [value for name, value in request.scope["headers"] if name == b"host"]
+    if len(hosts) > 1:
+        raise BadRequest("one Host header, please")
+    host = hosts[0].decode("latin-1") if hosts else ""
+    peer = request.client.host if request.client else ""
+    trusted = state.proxies
     forwarded = request.headers.get("x-forwarded-host")
-    if forwarded and request.client and request.client.host in state.settings.trusted_proxies:
+    if forwarded and peer in trusted:
         host = forwarded.split(",")[0]
     tenant = await state.hosts.resolve(host)
     if tenant is None:
         raise NotFound(f"no site is served at {host!r}")
+    address = client_address(peer, request.headers.get("x-forwarded-for", ""), trusted)
+    await state.limits.check(address, tenant.id if isinstance(tenant, Tenant) else None)
     return tenant
 
 
 @route("/api/{service:str}/{path:path}", http_method=ALL_METHODS, include_in_schema=False)
 async def proxy_api(request: Request[Any, Any, Any], state: State, service: str, path: str) -> Stream:
-    base_url = state.settings.upstreams().get(service)
-    if base_url is None:
+    upstream = state.pools.get(service)
+    if upstream is None:
         raise NotFound(f"no service named {service!r}")
     site = await resolve_tenant(request, state)
+    cors = cors_headers(request.headers.get("origin", ""), state.editor_origins,
+                        preflight=request.method == "OPTIONS")
+    if request.method == "OPTIONS" and "access-control-request-method" in request.headers:
+        return Response(b"", status_code=204 if cors else 403, headers=cors)  # type: ignore[return-value]
     tenant_id = site.id if isinstance(site, Tenant) else None
     principal = await state.edge_auth.authenticate(request.headers.get("authorization"), tenant_id)
     # On the platform host a token names no tenant to act in: the caller stays anonymous.
     acting = principal if principal is not None and tenant_id is not None else None
     caller = Caller(tenant_id=tenant_id, account_id=acting.id if acting else None,
                     role=acting.role if acting else None, request_id=request.scope["state"]["request_id"])
-    return await forward(state.http, request, base_url=base_url, path=path, caller=caller,
+    return await forward(state.http, request, upstream=upstream, path=path, caller=caller,
                          secret=state.settings.internal_secret, timeout=state.settings.upstream_timeout,
-                         body_limit=state.settings.body_limit(service))
+                         body_limit=state.settings.body_limit(service), extra_headers=cors)
 
 
 @get("/health", include_in_schema=False, sync_to_thread=False)
@@ -59,13 +75,44 @@ async def site_page(request: Request[Any, Any, Any], state: State, path: str = "
     assert isinstance(site, Tenant)
     caller = Caller(tenant_id=site.id, request_id=request.scope["state"]["request_id"])
     if path.startswith("/assets/"):  # the site's images, from the media library
-        return await forward(state.http, request, base_url=state.settings.assets_url,
+        return await forward(state.http, request, upstream=state.pools["assets"],
                              path="/files/" + path.removeprefix("/assets/"), caller=caller,
                              secret=state.settings.internal_secret, timeout=state.settings.upstream_timeout,
                              body_limit=0)
-    return await forward(state.http, request, base_url=state.settings.cms_url, path=f"/site{path}", caller=caller,
-                         secret=state.settings.internal_secret, timeout=state.settings.upstream_timeout,
-                         body_limit=0)
+    cache: PageCache = state.pages
+    key = cache.key(site.id, path, request.url.query, request.headers)
+    entry = cache.get(key) if key is not None else None
+    hit = entry is not None
+    if entry is None:
+        epoch = cache.epoch(site.id)
+        fetched = await fetch(state.http, request, upstream=state.pools["cms"],
+                              path=f"/site{path}" + (f"?{request.url.query}" if request.url.query else ""),
+                              caller=caller, secret=state.settings.internal_secret,
+                              timeout=state.settings.upstream_timeout)
+        if not isinstance(fetched, tuple):
+            return fetched
+        status, headers, body = fetched
+        entry = cache.put(key, status, headers, body, epoch) if key is not None else \
+            Entry(status=status, headers=headers, body=body, expires=0, encoded={})
+    return cached_response(cache, entry, request, hit)
+
+
+def cached_response(cache: PageCache, entry: Entry, request: Request[Any, Any, Any], hit: bool) -> Response[bytes]:
+    """The entry for this client: 304 when its ETag matches, compressed when it accepts it."""
+    headers = {**entry.headers, "vary": "Accept, Accept-Encoding", "x-cache": "hit" if hit else "miss"}
+    etag = entry.headers.get("etag")
+    if etag and etag in request.headers.get("if-none-match", ""):
+        headers.pop("content-type", None)
+        return Response(b"", status_code=304, headers=headers)
+    before = entry.size
+    coding = entry.encoding_for(request.headers.get("accept-encoding", ""))
+    cache.grew(entry, before)
+    body = entry.encoded[coding] if coding else entry.body
+    if coding:
+        headers["content-encoding"] = coding
+    media_type = headers.pop("content-type", None)
+    return Response(b"" if request.method == "HEAD" else body, status_code=entry.status, headers=headers,
+                    media_type=media_type)
 
 
 @post("/__forms", include_in_schema=False)
@@ -75,9 +122,18 @@ async def site_form(request: Request[Any, Any, Any], state: State) -> Stream:
     if not isinstance(site, Tenant):
         raise NotFound("forms live on a site's host")
     caller = Caller(tenant_id=site.id, request_id=request.scope["state"]["request_id"])
-    return await forward(state.http, request, base_url=state.settings.cms_url, path="/site/__forms", caller=caller,
+    return await forward(state.http, request, upstream=state.pools["cms"], path="/site/__forms", caller=caller,
                          secret=state.settings.internal_secret, timeout=state.settings.upstream_timeout,
                          body_limit=16_384)
 
 
-ROUTES = [proxy_api, health, site_page, site_form]
+@get("/__tls/ask", include_in_schema=False)
+async def tls_ask(state: State, domain: str = "") -> Response[bytes]:
+    """Caddy's on-demand TLS asks before it gets a certificate: yes only for the platform's
+    own host, a tenant's subdomain, and a verified custom domain (never for strangers, who
+    would make it spend Let's Encrypt's rate limits)."""
+    known = await state.hosts.resolve(domain) if domain else None
+    return Response(b"", status_code=200 if known is not None else 404)
+
+
+ROUTES = [proxy_api, health, site_page, site_form, tls_ask]

@@ -13,6 +13,8 @@ from shared.auth import IDENTITY_HEADERS, Caller, sign_caller
 from shared.errors import problem_for_status, problem_response
 from shared.telemetry import inject_headers
 
+from .upstreams import Pool
+
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
                         "trailer", "transfer-encoding", "upgrade", "host", "content-length"})
 _STRIPPED = HOP_BY_HOP | frozenset(IDENTITY_HEADERS) | {"authorization", "x-forwarded-host"}
@@ -69,22 +71,50 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
     return False
 
 
-async def forward(session: aiohttp.ClientSession, request: Request, *, base_url: str, path: str,
-                  caller: Caller, secret: str, timeout: float, body_limit: int) -> Stream:
-    """Send `request` to `base_url + path` and stream the answer back."""
+async def fetch(session: aiohttp.ClientSession, request: Request, *, upstream: Pool, path: str, caller: Caller,
+                secret: str, timeout: float) -> tuple[int, dict[str, str], bytes] | Stream:
+    """GET `path` from a replica for `request` and read the whole answer (a page to cache),
+    or the problem response when the upstream failed."""
+    headers = forwarded_headers(request.headers, caller, secret=secret, method="GET", path=path,
+                                client=request.client.host if request.client else "")
+    headers.pop("if-none-match", None)  # the cache answers revalidations itself
+    headers["accept-encoding"] = "identity"  # the cache compresses once, for everyone
+    for attempt in range(2):
+        base_url = upstream.pick()
+        try:
+            async with session.get(base_url + path, headers=headers, allow_redirects=False,
+                                   timeout=aiohttp.ClientTimeout(total=None, sock_connect=5, sock_read=timeout)) as up:
+                body = await up.read()
+                return up.status, {k.lower(): v for k, v in up.headers.items() if k.lower() not in HOP_BY_HOP}, body
+        except (aiohttp.ClientConnectionError, aiohttp.ServerDisconnectedError) as exc:
+            upstream.failed(base_url)
+            if attempt == 0:
+                continue
+            return problem_response(problem_for_status(502, f"upstream unreachable: {type(exc).__name__}"))  # type: ignore[return-value]
+        except TimeoutError:
+            return problem_response(problem_for_status(504, "upstream did not answer in time"))  # type: ignore[return-value]
+    raise AssertionError("unreachable")
+
+
+async def forward(session: aiohttp.ClientSession, request: Request, *, upstream: Pool, path: str,
+                  caller: Caller, secret: str, timeout: float, body_limit: int,
+                  extra_headers: dict[str, str] | None = None) -> Stream:
+    """Send `request` to a replica's `path` and stream the answer back. A request without a
+    body that could not reach a replica is tried once more on another."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > body_limit:
         return await too_large(request, body_limit)
     query = request.url.query
-    target = base_url.rstrip("/") + path + (f"?{query}" if query else "")
     headers = forwarded_headers(request.headers, caller, secret=secret, method=request.method, path=path,
                                 client=request.client.host if request.client else "")
     has_body = request.method not in ("GET", "HEAD", "OPTIONS", "DELETE") or "content-length" in request.headers
     attempts = 2 if request.method in IDEMPOTENT and not has_body else 1
     for attempt in range(attempts):
+        base_url = upstream.pick()
         try:
-            upstream = await session.request(
-                request.method, target, headers=headers, allow_redirects=False,
+            answer = await session.request(
+                request.method, base_url + path + (f"?{query}" if query else ""), headers=headers,
+                allow_redirects=False,
                 data=limited(request.stream(), body_limit) if has_body else None,
                 timeout=aiohttp.ClientTimeout(total=None, sock_connect=5, sock_read=timeout),
             )
@@ -94,6 +124,7 @@ async def forward(session: aiohttp.ClientSession, request: Request, *, base_url:
         except (aiohttp.ClientConnectionError, aiohttp.ServerDisconnectedError) as exc:
             if _caused_by(exc, BodyTooLarge):  # aiohttp wraps what the body generator raised
                 return await too_large(request, body_limit)
+            upstream.failed(base_url)
             if attempt + 1 < attempts:
                 continue
             return problem_response(problem_for_status(502, f"upstream unreachable: {type(exc).__name__}"))  # type: ignore[return-value]
@@ -102,13 +133,12 @@ async def forward(session: aiohttp.ClientSession, request: Request, *, base_url:
 
     async def body() -> AsyncIterator[bytes]:
         try:
-            async for chunk in upstream.content.iter_chunked(64 * 1024):
+            async for chunk in answer.content.iter_chunked(64 * 1024):
                 yield chunk
         except (TimeoutError, aiohttp.ClientError):
             return
         finally:
-            upstream.release()
+            answer.release()
 
-    response_headers = {name: value for name, value in upstream.headers.items()
-                        if name.lower() not in HOP_BY_HOP}
-    return Stream(body(), status_code=upstream.status, headers=response_headers)
+    response_headers = {name: value for name, value in answer.headers.items() if name.lower() not in HOP_BY_HOP}
+    return Stream(body(), status_code=answer.status, headers={**response_headers, **(extra_headers or {})})

@@ -126,7 +126,8 @@ async def test_a_generated_page_with_the_tenants_photos_renders_on_desktop_and_p
             assert measured["headings"] >= 3 and measured["title"]
             assert distinct_colours(png) > 20, f"the {name} screenshot looks blank"
             hero = [image for image in measured["images"] if blocks["Hero"]["image"] in image["src"]]
-            assert hero and all(image["shown"] > 0 for image in hero), f"the hero photo is missing on {name}"
+            # The same photo may also sit lower in a gallery, lazily loaded: the hero's copy must show.
+            assert any(image["shown"] > 0 for image in hero), f"the hero photo is missing on {name}"
             if name == "phone":
                 assert measured["scrollWidth"] <= width and measured["innerWidth"] == width, "horizontal overflow"
                 assert measured["wide"] == [], f"wider than the phone: {measured['wide']}"

@@ -34,6 +34,11 @@ async def test_deletion_stops_resolving_then_purges_every_context(client: Platfo
     def files(tenant_id: str) -> int:  # what the tenant holds in object storage
         return sum(1 for path in (client.stack.data_dir / "objects" / tenant_id).rglob("*") if path.is_file())
 
+    async def description_paid() -> list[object]:  # the capture travels by event after the description
+        return [(await counts(admin_sql, uuid.UUID(t.tenant_id)))["ledger"] for t in (doomed, survivor)]
+
+    assert await eventually(description_paid, [2, 2], within=10) == [2, 2]
+
     async def wallet_open() -> bool:
         return (await counts(admin_sql, uuid.UUID(doomed.tenant_id)))["account"] == "none"
 
@@ -55,7 +60,7 @@ async def test_deletion_stops_resolving_then_purges_every_context(client: Platfo
     async def purged() -> dict[str, object]:
         return await counts(admin_sql, uuid.UUID(doomed.tenant_id))
 
-    expected = {"pages": 0, "assets": 0, "members": 0, "ledger": during_grace["ledger"], "account": "closed"}
+    expected = {"pages": 0, "assets": 0, "members": 0, "ledger": 2, "account": "closed"}
     assert await eventually(purged, expected, within=10) == expected
 
     async def files_left() -> int:
@@ -65,7 +70,7 @@ async def test_deletion_stops_resolving_then_purges_every_context(client: Platfo
     await asyncio.sleep(0.2)
     assert files(survivor.tenant_id) == 1
     assert await counts(admin_sql, uuid.UUID(survivor.tenant_id)) == {
-        "pages": 1, "assets": 1, "members": 1, "ledger": during_grace["ledger"], "account": "none"}
+        "pages": 1, "assets": 1, "members": 1, "ledger": 2, "account": "none"}
     slug_again = await client.call("POST", "/api/identity/signup", json={
         "slug": doomed.slug, "name": "Squatter", "email": "squat@example.com", "password": "a-long-enough-password"})
     assert slug_again.status_code == 409  # the tombstone keeps the slug
