@@ -29,6 +29,8 @@ from shared.migrate import MigrateSettings, MigrationError, migrate, service_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ("identity", "cms", "assets", "billing")
+# Slow-client protection at the door: a client gets 10 s to send its request headers.
+EDGE_ARGS = {"gateway": ["--http1-header-read-timeout", "10000"]}
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "owner@demo.example"
 DEMO_PASSWORD = "demo-password-123"
@@ -132,7 +134,8 @@ class Stack:
         self.processes[name] = subprocess.Popen(
             [str(granian), "--interface", "asgi", "--factory", "--host", "127.0.0.1",
              "--port", str(self.ports[name]), "--workers", str(self.config.workers_per_service),
-             "--no-access-log", "--log-level", "warning", f"services.{name}.app:create_app_from_env"],
+             "--no-access-log", "--log-level", "warning", *EDGE_ARGS.get(name, []),
+             f"services.{name}.app:create_app_from_env"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
 
