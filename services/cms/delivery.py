@@ -161,5 +161,6 @@ def respond_headers(rendered: Rendered, extra: dict[str, Any] | None = None) -> 
     headers = {"etag": rendered.etag, "cache-control": rendered.cache, "x-content-type-options": "nosniff",
                "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'unsafe-inline'; "
                                           "frame-src https://www.youtube-nocookie.com https://player.vimeo.com; "
-                                          "script-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'"}
+                                          "script-src 'none'; form-action 'self'; base-uri 'none'; "
+                                          "frame-ancestors 'self'"}
     return {**headers, **(extra or {})}
