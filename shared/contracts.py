@@ -147,6 +147,40 @@ class SubscriptionChangedV1(Event, tag="billing.subscription.changed.v1"):
     previous_status: str | None = None
 
 
+class ProductChangedV1(Event, tag="billing.product.updated.v1"):
+    """A product's whole current state (for projections such as cms's ProductGrid)."""
+
+    product_id: uuid.UUID
+    slug: str
+    name: str
+    description: str
+    price_amount: int  # minor units
+    currency: str
+    images: list[uuid.UUID]
+    active: bool
+    in_stock: bool
+
+
+class ProductCreatedV1(ProductChangedV1, tag="billing.product.created.v1"):
+    """A product was added to a tenant's catalogue."""
+
+
+class ProductDeletedV1(Event, tag="billing.product.deleted.v1"):
+    """A product left the catalogue."""
+
+    product_id: uuid.UUID
+
+
+class OrderPaidV1(Event, tag="billing.order.paid.v1"):
+    """A storefront order was paid: the tenant's share goes to its connected account."""
+
+    order_id: uuid.UUID
+    amount_total: int
+    currency: str
+    application_fee: int
+    items: list[dict[str, Any]]
+
+
 # cms / assets ---------------------------------------------------------------------
 
 
@@ -230,7 +264,12 @@ class AssetDeletedV1(Event, tag="assets.asset.deleted.v1"):
     asset_id: uuid.UUID
 
 
-ALL_EVENTS: tuple[type[Event], ...] = tuple(Event.__subclasses__())
+def _tagged(cls: type[Event]) -> list[type[Event]]:
+    """Every event class below `cls` (an event may extend another: created is updated's shape)."""
+    return [found for sub in cls.__subclasses__() for found in (sub, *_tagged(sub))]
+
+
+ALL_EVENTS: tuple[type[Event], ...] = tuple(_tagged(Event))
 # Every event class above, so a new event is decodable the moment it is defined.
 AnyEvent = Union[ALL_EVENTS]  # type: ignore[valid-type]  # noqa: UP007
 

@@ -14,6 +14,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from shared.errors import NotFound
+
 TENANT_SETTING = "app.tenant_id"
 
 Connection = asyncpg.Connection
@@ -66,6 +68,14 @@ class Database:
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT set_config($1, $2, true)", TENANT_SETTING, str(tenant_id))
             yield conn
+
+    async def one(self, tenant_id: UUID, query: str, *args: object, missing: str) -> asyncpg.Record:
+        """The one row `query` finds in the tenant's data, or NotFound saying `missing`."""
+        async with self.tenant_tx(tenant_id) as tx:
+            row = await tx.fetchrow(query, *args)
+        if row is None:
+            raise NotFound(missing)
+        return row
 
     @asynccontextmanager
     async def system_tx(self) -> AsyncIterator[asyncpg.Connection]:

@@ -20,7 +20,6 @@ from pgvector import Vector
 from shared.ai import AIError, AIProvider
 from shared.auth import Caller, Role
 from shared.db import Database
-from shared.errors import NotFound
 
 from .describe import DECLARE_SWEEP, searchable
 from .schemas import ReembedJob
@@ -86,11 +85,7 @@ async def request_reembed(db: Database, provider: AIProvider, caller: Caller) ->
 
 
 async def reembed_job(db: Database, caller: Caller, job_id: uuid.UUID) -> ReembedJob:
-    async with db.tenant_tx(caller.require(Role.VIEWER)) as tx:
-        row = await tx.fetchrow(SELECT_JOB, job_id)
-    if row is None:
-        raise NotFound("no such re-embedding job")
-    return job_out(row)
+    return job_out(await db.one(caller.require(Role.VIEWER), SELECT_JOB, job_id, missing="no such re-embedding job"))
 
 
 async def reembed_jobs(db: Database, caller: Caller) -> list[ReembedJob]:

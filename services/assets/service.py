@@ -62,12 +62,7 @@ async def upload(db: Database, storage: Storage, caller: Caller, filename: str, 
 
 
 async def get_asset(db: Database, caller: Caller, asset_id: uuid.UUID) -> AssetOut:
-    tenant_id = caller.require(Role.VIEWER)
-    async with db.tenant_tx(tenant_id) as tx:
-        row = await repo.asset(tx, asset_id)
-    if row is None:
-        raise NotFound("no such asset")
-    return asset_out(row)
+    return asset_out(await db.one(caller.require(Role.VIEWER), repo.SELECT_ASSET, asset_id, missing="no such asset"))
 
 
 

@@ -8,6 +8,7 @@ from shared import settings as settings_loader
 from shared.web import Runtime, create_service_app
 
 from . import consumers
+from .commerce_http import COMMERCE_ROUTES
 from .http import ROUTES
 from .payments import Payments
 from .settings import Settings
@@ -20,7 +21,8 @@ def create_app(settings: Settings) -> Litestar:
     async def workers(runtime: Runtime) -> None:
         await consumers.start(runtime, payments)
 
-    app = create_service_app("billing", settings, route_handlers=ROUTES, serve=consumers.serve, workers=workers,
+    app = create_service_app("billing", settings, route_handlers=[*ROUTES, *COMMERCE_ROUTES], serve=consumers.serve,
+                             workers=workers,
                              description="Credit wallet and ledger, Stripe top-ups and plans, commerce.")
     app.state.payments = payments
     return app

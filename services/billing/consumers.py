@@ -18,7 +18,7 @@ from shared.web import Runtime
 
 from . import service, subscriptions, webhooks
 from .payments import Payments
-from .repo import CLOSE_ACCOUNT, EXPORT_QUERIES
+from .repo import CLOSE_ACCOUNT, DELETE_PRODUCTS, EXPORT_QUERIES
 from .settings import Settings
 
 
@@ -62,7 +62,7 @@ async def start(runtime: Runtime, payments: Payments | None) -> None:
         for n in range(pullers):
             consumer = EventConsumer(runtime.db, runtime.js, durable=durable, events=events, handler=handler)
             runtime.spawn(consumer.run(), f"{durable}-{n}")
-    start_tenant_purge(runtime, [CLOSE_ACCOUNT])
+    start_tenant_purge(runtime, [CLOSE_ACCOUNT, DELETE_PRODUCTS])
     runtime.spawn(service.expire_holds_forever(runtime.db, settings.hold_sweep_interval), "billing-hold-expiry")
     runtime.spawn(subscriptions.grant_monthly_forever(runtime.db, settings), "billing-monthly-grants")
     if payments is not None:

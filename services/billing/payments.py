@@ -27,6 +27,43 @@ class Payments:
         except stripe.StripeError as exc:
             raise Unavailable(f"Stripe refused or failed: {exc.user_message or type(exc).__name__}") from None
 
+    async def create_connected_account(self, tenant_id: str, email: str | None) -> Any:
+        """An Express account for the tenant; the key makes a retry return the same one."""
+        params: dict[str, Any] = {"type": "express", "metadata": {"tenant_id": tenant_id},
+                                  "capabilities": {"card_payments": {"requested": True},
+                                                   "transfers": {"requested": True}}}
+        if email:
+            params["email"] = email
+        return await self._call(self.client.v1.accounts.create_async(
+            params=params, options={"idempotency_key": f"connect-account-{tenant_id}"}))  # type: ignore[arg-type]
+
+    async def account_link(self, account_id: str, refresh_url: str, return_url: str) -> Any:
+        return await self._call(self.client.v1.account_links.create_async(params={
+            "account": account_id, "type": "account_onboarding", "refresh_url": refresh_url,
+            "return_url": return_url}))
+
+    async def login_link(self, account_id: str) -> Any:
+        return await self._call(self.client.v1.accounts.login_links.create_async(account_id))
+
+    async def refund(self, payment_intent_id: str, amount: int | None, *, operation_id: str) -> Any:
+        """A refund on a destination charge: the transfer and the platform's fee are reversed
+        in proportion, so the tenant and the platform each give back their share."""
+        params: dict[str, Any] = {"payment_intent": payment_intent_id, "reverse_transfer": True,
+                                  "refund_application_fee": True}
+        if amount is not None:
+            params["amount"] = amount
+        return await self._call(self.client.v1.refunds.create_async(
+            params=params, options={"idempotency_key": operation_id}))  # type: ignore[arg-type]
+
+    async def payment_intent(self, payment_intent_id: str) -> dict[str, Any]:
+        return (await self._call(self.client.v1.payment_intents.retrieve_async(payment_intent_id))).to_dict()
+
+    async def _call(self, call: Any) -> Any:
+        try:
+            return await call
+        except stripe.StripeError as exc:
+            raise Unavailable(f"Stripe refused or failed: {exc.user_message or type(exc).__name__}") from None
+
     async def subscription(self, subscription_id: str) -> Any:
         try:
             return await self.client.v1.subscriptions.retrieve_async(subscription_id)

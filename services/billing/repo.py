@@ -56,7 +56,13 @@ EXPORT_QUERIES = {
               "FROM billing.credit_transactions ORDER BY created_at, id",
     "holds": "SELECT id, reference_id, amount, ledger_type, status, captured_amount, expires_at, created_at, "
              "resolved_at FROM billing.holds ORDER BY created_at",
+    "products": "SELECT id, slug, name, description, price_amount, currency, images, active, inventory, created_at "
+                "FROM billing.products ORDER BY created_at",
+    "orders": "SELECT id, status, currency, amount_total, application_fee, amount_refunded, items, customer_email, "
+              "created_at, paid_at FROM billing.orders ORDER BY created_at",
 }
+# A purged tenant's catalogue goes; its ledger and orders stay, as accounting records.
+DELETE_PRODUCTS = "DELETE FROM billing.products"
 
 
 async def insert_account(tx: Tx, tenant_id: uuid.UUID) -> bool:

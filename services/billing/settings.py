@@ -26,6 +26,9 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     # plan -> {"monthly_credits": n, "stripe_price": "price_..."}; a plan without a price is free
     plans: dict[str, Plan] = msgspec.field(default_factory=lambda: {
         "free": Plan(monthly_credits=0), "pro": Plan(monthly_credits=1000, stripe_price="")})
+    # plan -> the platform's share of each storefront sale, in percent
+    commerce_fee_percent: dict[str, float] = msgspec.field(default_factory=lambda: {"free": 5.0, "pro": 2.0})
+    connect_return_url: str = ""  # where Stripe sends an OWNER after onboarding; empty: <public>/settings/payments
     grant_interval: float = 3600.0  # seconds between runs of the monthly-grant scheduler
     reconcile_interval: float = 600.0  # seconds between looks for Stripe events that never arrived
 

@@ -2,8 +2,10 @@
 
 Each event is looked up by id first (a redelivery is a no-op) and recorded with its
 outcome after it was applied. Everything an event does is idempotent by itself (a
-top-up by session id, a grant by invoice id, a subscription by re-reading it), so two
-deliveries racing each other still change nothing twice."""
+top-up by session id, a grant by invoice id, a subscription by re-reading it, an order by
+its state), so two deliveries racing each other still change nothing twice. Connected
+accounts' events reach the same endpoint (destination charges keep payments on the
+platform's account; account.updated comes from Connect)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from typing import Any
 
 from shared.db import Database
 
-from . import subscriptions, topups
+from . import connect, storefront, subscriptions, topups
 from .payments import Payments
 from .settings import Settings
 
@@ -43,6 +45,17 @@ async def handle(db: Database, payments: Payments, settings: Settings, event: di
 
 async def _apply(db: Database, payments: Payments, settings: Settings, event: dict[str, Any]) -> str:
     kind, obj = event["type"], event["data"]["object"]
+    is_order = (obj.get("metadata") or {}).get("kind") == "order"
+    if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded") and is_order:
+        return await storefront.record_paid_session(db, obj)
+    if kind == "checkout.session.expired" and is_order:
+        return await storefront.record_expired(db, obj)
+    if kind == "charge.refunded":
+        return await storefront.record_refund(db, obj)
+    if kind == "charge.dispute.created":
+        return await storefront.record_dispute(db, payments, obj)
+    if kind == "account.updated":
+        return await connect.apply_account_updated(db, obj, event["created"])
     if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
         if obj.get("mode") == "subscription":
             if not obj.get("subscription"):

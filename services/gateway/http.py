@@ -13,7 +13,7 @@ from shared.auth import Caller
 from shared.errors import BadRequest, NotFound
 
 from .edge import client_address, cors_headers
-from .hosts import PLATFORM, Tenant
+from .hosts import PLATFORM, Tenant, normalize_host
 from .page_cache import Entry, PageCache
 from .proxy import fetch, forward
 
@@ -35,6 +35,7 @@ async def resolve_tenant(request: Request[Any, Any, Any], state: State) -> Tenan
     tenant = await state.hosts.resolve(host)
     if tenant is None:
         raise NotFound(f"no site is served at {host!r}")
+    request.scope["state"]["site_host"] = normalize_host(host) + (f":{host.rsplit(':', 1)[1]}" if ":" in host else "")
     address = client_address(peer, request.headers.get("x-forwarded-for", ""), trusted)
     await state.limits.check(address, tenant.id if isinstance(tenant, Tenant) else None)
     return tenant

@@ -17,7 +17,7 @@ from .upstreams import Pool
 
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
                         "trailer", "transfer-encoding", "upgrade", "host", "content-length"})
-_STRIPPED = HOP_BY_HOP | frozenset(IDENTITY_HEADERS) | {"authorization", "x-forwarded-host"}
+_STRIPPED = HOP_BY_HOP | frozenset(IDENTITY_HEADERS) | {"authorization", "x-forwarded-host", "x-site-host"}
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
@@ -107,6 +107,8 @@ async def forward(session: aiohttp.ClientSession, request: Request, *, upstream:
     query = request.url.query
     headers = forwarded_headers(request.headers, caller, secret=secret, method=request.method, path=path,
                                 client=request.client.host if request.client else "")
+    # The host the gateway resolved (normalized): services build links to the site with it.
+    headers["x-site-host"] = request.scope.get("state", {}).get("site_host", "")
     has_body = request.method not in ("GET", "HEAD", "OPTIONS", "DELETE") or "content-length" in request.headers
     attempts = 2 if request.method in IDEMPOTENT and not has_body else 1
     for attempt in range(attempts):

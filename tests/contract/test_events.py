@@ -17,7 +17,10 @@ def sample(event_type: type[Event]) -> Event:
     values = {}
     for field in msgspec.structs.fields(event_type):
         if field.required:
-            values[field.name] = {str: "x", int: 7, uuid.UUID: uuid.uuid4()}.get(field.type, "x")  # type: ignore[call-overload]
+            if getattr(field.type, "__origin__", None) is list:
+                values[field.name] = []
+            else:
+                values[field.name] = {str: "x", int: 7, bool: True, uuid.UUID: uuid.uuid4()}.get(field.type, "x")  # type: ignore[call-overload]
     return event_type(**values)
 
 

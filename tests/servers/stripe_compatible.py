@@ -13,9 +13,10 @@ Requests are form-encoded with bracket notation and answered with JSON objects o
 shape (see stripe_objects). The server refuses what Stripe refuses before anything happens:
 a wrong key, unknown or missing parameters, unknown ids, an idempotency key reused with
 other parameters. Things that happen on Stripe's side (a buyer paying, a renewal, an account
-finishing onboarding) are test controls that record events, which `deliver` POSTs to a
-webhook URL signed with Stripe's real scheme. Stripe does not promise any order of delivery;
-controls record events in a plausible order and tests may deliver them in any other.
+finishing onboarding, a refund made in the Dashboard, a dispute) are test controls that
+record events, which `deliver` POSTs to a webhook URL signed with Stripe's real scheme.
+Stripe does not promise any order of delivery; controls record events in a plausible order
+and tests may deliver them in any other.
 
 The fake keeps one account's state in memory: one secret key, one webhook endpoint (so a new
 event has pending_webhooks=1 until `deliver` gets a 2xx), Express accounts only for Connect.
@@ -51,6 +52,8 @@ from tests.servers.stripe_objects import Obj, list_object, new_id, now
 WEBHOOK_USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 WEBHOOK_TIMEOUT = 10.0
 REQUEST_OPTIONS = frozenset(stripe.RequestOptions.__annotations__)
+REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
+CURRENCY_SIGNS = {"usd": "$", "eur": "\u20ac", "gbp": "\u00a3"}
 
 
 class Recorded(msgspec.Struct, frozen=True):
@@ -125,6 +128,10 @@ ROUTES = [
     _route("GET", "/v1/subscriptions/{id}", "retrieve subscription", api_params.SubscriptionRetrieveParams),
     _route("GET", "/v1/invoices/{id}", "retrieve invoice", api_params.InvoiceRetrieveParams),
     _route("GET", "/v1/payment_intents/{id}", "retrieve payment_intent", api_params.PaymentIntentRetrieveParams),
+    _route("GET", "/v1/charges/{id}", "retrieve charge", api_params.ChargeRetrieveParams),
+    _route("POST", "/v1/refunds", "_create_refund", api_params.RefundCreateParams),
+    _route("GET", "/v1/refunds/{id}", "retrieve refund", api_params.RefundRetrieveParams),
+    _route("GET", "/v1/disputes/{id}", "retrieve dispute", api_params.DisputeRetrieveParams),
     _route("GET", "/v1/events", "_list_events", api_params.EventListParams),
     _route("GET", "/v1/events/{id}", "retrieve event", api_params.EventRetrieveParams),
     _route("POST", "/v1/accounts", "_create_account", api_params.AccountCreateParams),
@@ -145,6 +152,7 @@ class FakeStripe:
         self.events: list[Obj] = []  # newest last
         self._objects: dict[str, Obj] = {}  # every object by id: ids are unique across kinds
         self._checkouts: dict[str, Checkout] = {}
+        self._refunds: dict[str, list[Obj]] = {}  # by charge, newest first; a charge shows them only expanded
         self._saved: dict[tuple[str | None, str], Saved] = {}  # (Stripe-Account, Idempotency-Key)
         self._failures: deque[tuple[int, bool | None]] = deque()
         self._drops = 0
@@ -208,11 +216,10 @@ class FakeStripe:
         session["customer_details"] = objects.customer_details(email)
         events = []
         if session["mode"] == "payment":
-            intent = self._store(objects.payment_intent_object(session, checkout.payment_intent_data,
-                                                               succeeded=settled))
+            intent = self._store(objects.payment_intent_object(session, checkout.payment_intent_data))
             session["payment_intent"] = intent["id"]
             if settled:
-                events.append(self._emit("payment_intent.succeeded", intent))
+                events += self._pay(intent, email)
         else:
             events += self._start_subscription(session, checkout, settled)
         # The page is gone once the session is over: Stripe only shows `url` while it is open.
@@ -221,14 +228,13 @@ class FakeStripe:
         return events
 
     def succeed_async_payment(self, session_id: str) -> Obj:
-        """The delayed payment clears. Returns checkout.session.async_payment_succeeded; in
-        subscription mode the invoice.paid and customer.subscription.updated it causes are
-        recorded in `events` before it."""
+        """The delayed payment clears. Returns checkout.session.async_payment_succeeded; the
+        events it causes are recorded in `events` before it: charge.succeeded and
+        payment_intent.succeeded in payment mode, invoice.paid and
+        customer.subscription.updated in subscription mode."""
         session = self._unpaid_session(session_id)
         if session["mode"] == "payment":
-            intent = self._objects[session["payment_intent"]]
-            intent.update(status="succeeded", amount_received=intent["amount"], latest_charge=new_id("ch_"))
-            self._emit("payment_intent.succeeded", intent)
+            self._pay(self._objects[session["payment_intent"]], session["customer_details"]["email"])
         else:
             self._settle(self._objects[session["subscription"]], paid=True)
         session["payment_status"] = "paid"
@@ -293,6 +299,66 @@ class FakeStripe:
                                 details_submitted=submitted)
         return self._emit("account.updated", account, previous=objects.previous_attributes(before, account),
                           account=account_id)
+
+    def refund(self, payment_intent_id: str, amount: int | None = None) -> list[Obj]:
+        """A refund made in the Dashboard, with the effects of POST /v1/refunds: returns
+        charge.refunded and refund.created. `amount` defaults to what is left to refund."""
+        if amount is not None and amount < 1:
+            raise ValueError(f"a refund of {amount} is not a refund")
+        charge = self._charge_to_refund(self._get("payment_intent", payment_intent_id))
+        return self._refund(charge, amount, call=None)[1]
+
+    def dispute(self, payment_intent_id: str) -> Obj:
+        """The buyer's bank charges the payment back as fraudulent: charge.dispute.created.
+        The charge is then disputed, and Stripe refuses to refund it."""
+        intent = self._get("payment_intent", payment_intent_id)
+        if intent["latest_charge"] is None:
+            raise ValueError(f"{payment_intent_id} has no charge to dispute")
+        charge = self._objects[intent["latest_charge"]]
+        if charge["disputed"] or charge["refunded"]:
+            raise ValueError(f"{charge['id']} is already {'disputed' if charge['disputed'] else 'refunded'}")
+        dispute = self._store(objects.dispute_object(charge))
+        charge["disputed"] = True
+        return self._emit("charge.dispute.created", dispute)
+
+    def _pay(self, intent: Obj, email: str | None) -> list[Obj]:
+        """The card is charged: the intent succeeds with the charge as its latest_charge."""
+        charge = self._store(objects.charge_object(intent, email=email))
+        intent.update(status="succeeded", amount_received=intent["amount"], latest_charge=charge["id"])
+        return [self._emit("charge.succeeded", charge), self._emit("payment_intent.succeeded", intent)]
+
+    def _charge_to_refund(self, intent: Obj) -> Obj:
+        if intent["latest_charge"] is None:
+            raise Refused(400, f"This PaymentIntent ({intent['id']}) does not have a successful charge to refund.",
+                          param="payment_intent")
+        return self._objects[intent["latest_charge"]]
+
+    def _refund(self, charge: Obj, amount: int | None, *, call: Call | None, metadata: dict[str, str] | None = None,
+                reason: str | None = None, reverse_transfer: bool = False) -> tuple[Obj, list[Obj]]:
+        """Refund part or all of what is left of a charge; the refund and its two events."""
+        if charge["refunded"]:
+            raise Refused(400, f"Charge {charge['id']} has already been refunded.", code="charge_already_refunded")
+        if charge["disputed"]:
+            raise Refused(400, f"Charge {charge['id']} has been charged back; cannot issue a refund.",
+                          code="charge_disputed")
+        captured, currency = charge["amount_captured"], charge["currency"]
+        left = captured - charge["amount_refunded"]
+        amount = left if amount is None else amount
+        if amount > captured:
+            raise Refused(400, f"Refund amount ({_money(amount, currency)}) is greater than charge amount "
+                               f"({_money(captured, currency)})", param="amount")
+        if amount > left:
+            raise Refused(400, f"Refund amount ({_money(amount, currency)}) is greater than unrefunded amount on "
+                               f"charge ({_money(left, currency)})", param="amount")
+        refund = self._store(objects.refund_object(charge, amount, metadata=metadata or {}, reason=reason,
+                                                   reverse_transfer=reverse_transfer))
+        before = copy.deepcopy(charge)
+        objects.refund_charge(charge, amount)
+        self._refunds.setdefault(charge["id"], []).insert(0, refund)
+        events = [self._emit("charge.refunded", charge, previous=objects.previous_attributes(before, charge),
+                             call=call),
+                  self._emit("refund.created", refund, call=call)]
+        return refund, events
 
     def _start_subscription(self, session: Obj, checkout: Checkout, settled: bool) -> list[Obj]:
         events = []
@@ -500,6 +566,9 @@ class FakeStripe:
         if name == "line_items" and node.get("object") == "checkout.session":
             items = self._checkouts[node["id"]].items
             node[name] = list_object(items, f"/v1/checkout/sessions/{node['id']}/line_items")
+        elif name == "refunds" and node.get("object") == "charge":
+            refunds = self._refunds.get(node["id"], [])
+            node[name] = list_object(refunds, f"/v1/charges/{node['id']}/refunds")
         elif name == "id" or name not in node:
             raise Refused(400, f"This property cannot be expanded ({path}).", param="expand")
         elif isinstance(node[name], str) and node[name] in self._objects:
@@ -605,6 +674,30 @@ class FakeStripe:
         customer = self._store(objects.customer_object(call.params))
         self._emit("customer.created", customer, call=call)
         return customer
+
+    def _create_refund(self, call: Call) -> Obj:
+        params = call.params
+        if "charge" in params and "payment_intent" in params:
+            raise Refused(400, "You may only specify one of these parameters: charge, payment_intent.",
+                          param="payment_intent")
+        if "payment_intent" in params:
+            intent = self._get("payment_intent", params["payment_intent"], param="payment_intent", status=400)
+            charge = self._charge_to_refund(intent)
+        else:
+            charge = self._get("charge", _required(params, "charge"), param="charge", status=400)
+        for name in ("currency", "customer", "instructions_email", "origin"):  # refunds to a customer balance
+            if name in params:
+                raise Refused(400, f"The fake Stripe does not model refunds with `{name}`.", param=name)
+        _check_metadata(params.get("metadata"), "metadata")
+        amount = _integer(params["amount"], "amount", low=1) if "amount" in params else None
+        reason = _one_of(params, "reason", REFUND_REASONS) if "reason" in params else None
+        # The fake keeps no application fee objects: refund_application_fee is checked, and only
+        # visible in `requests`.
+        _boolean(params.get("refund_application_fee", "false"), "refund_application_fee")
+        reverse_transfer = _boolean(params.get("reverse_transfer", "false"), "reverse_transfer")
+        refund, _ = self._refund(charge, amount, call=call, metadata=params.get("metadata"), reason=reason,
+                                 reverse_transfer=reverse_transfer)
+        return refund
 
     def _list_events(self, call: Call) -> Obj:
         """Newest first, filtered like Stripe: type (with * wildcards), types, created, and
@@ -720,6 +813,18 @@ def _integer(value: Any, where: str, *, low: int | None = None, high: int | None
     if high is not None and number > high:
         raise Refused(400, f"This value must be less than or equal to {high}.", param=where)
     return number
+
+
+def _boolean(value: Any, where: str) -> bool:
+    if value not in ("true", "false"):
+        raise Refused(400, f"Invalid boolean: {value}", param=where, code="parameter_invalid_boolean")
+    return value == "true"
+
+
+def _money(amount: int, currency: str) -> str:
+    """An amount as Stripe's messages show it: $12.50 (two-decimal currencies only)."""
+    sign = CURRENCY_SIGNS.get(currency)
+    return f"{sign}{amount / 100:.2f}" if sign else f"{amount / 100:.2f} {currency.upper()}"
 
 
 def _check_metadata(metadata: Any, where: str) -> None:

@@ -27,6 +27,18 @@ CONNECT_HOST = "https://connect.stripe.test"
 PORTAL_HOST = "https://billing.stripe.test"
 SESSION_LIFETIME = 24 * 3600  # Checkout's default expires_at
 ACCOUNT_LINK_LIFETIME = 300
+PAY_HOST = "https://pay.stripe.test"
+DISPUTE_RESPONSE_WINDOW = 7 * 24 * 3600  # evidence_details.due_by, set by the card network
+ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
+EVIDENCE_FIELDS = (
+    "access_activity_log", "billing_address", "cancellation_policy", "cancellation_policy_disclosure",
+    "cancellation_rebuttal", "customer_communication", "customer_email_address", "customer_name",
+    "customer_purchase_ip", "customer_signature", "duplicate_charge_documentation", "duplicate_charge_explanation",
+    "duplicate_charge_id", "product_description", "receipt", "refund_policy", "refund_policy_disclosure",
+    "refund_refusal_explanation", "service_date", "service_documentation", "shipping_address", "shipping_carrier",
+    "shipping_date", "shipping_documentation", "shipping_tracking_number", "uncategorized_file",
+    "uncategorized_text",
+)
 
 Obj = dict[str, Any]
 
@@ -149,27 +161,28 @@ def customer_details(email: str | None, name: str | None = None) -> Obj:
     return {"address": None, "email": email, "name": name, "phone": None, "tax_exempt": "none", "tax_ids": []}
 
 
-def payment_intent_object(session: Obj, options: Obj, *, succeeded: bool) -> Obj:
-    """The PaymentIntent behind a payment-mode session; `options` is its payment_intent_data."""
+def payment_intent_object(session: Obj, options: Obj) -> Obj:
+    """The PaymentIntent behind a payment-mode session, `options` being its payment_intent_data;
+    it stays processing until a charge for it succeeds."""
     intent_id = new_id("pi_")
     amount = session["amount_total"]
     fee = options.get("application_fee_amount")
     destination = options.get("transfer_data", {}).get("destination")
     return {
         "id": intent_id, "object": "payment_intent", "amount": amount, "amount_capturable": 0,
-        "amount_details": {"tip": {}}, "amount_received": amount if succeeded else 0, "application": None,
+        "amount_details": {"tip": {}}, "amount_received": 0, "application": None,
         "application_fee_amount": int(fee) if fee is not None else None, "automatic_payment_methods": None,
         "canceled_at": None, "cancellation_reason": None, "capture_method": "automatic",
         "client_secret": f"{intent_id}_secret_{new_id('', 25)}", "confirmation_method": "automatic",
         "created": now(), "currency": session["currency"], "customer": session["customer"],
         "description": options.get("description"), "last_payment_error": None,
-        "latest_charge": new_id("ch_") if succeeded else None, "livemode": False,
+        "latest_charge": None, "livemode": False,
         "metadata": options.get("metadata", {}), "next_action": None, "on_behalf_of": options.get("on_behalf_of"),
         "payment_method": new_id("pm_"), "payment_method_configuration_details": None,
         "payment_method_options": {}, "payment_method_types": ["card"], "processing": None,
         "receipt_email": None, "review": None, "setup_future_usage": None, "shipping": None, "source": None,
         "statement_descriptor": None, "statement_descriptor_suffix": None,
-        "status": "succeeded" if succeeded else "processing",
+        "status": "processing",
         "transfer_data": {"destination": destination} if destination else None,
         "transfer_group": f"group_{intent_id}" if destination else None,
     }
@@ -180,6 +193,82 @@ def billing_portal_session_object(customer: str, return_url: str | None) -> Obj:
             "created": now(), "customer": customer, "flow": None, "livemode": False, "locale": None,
             "on_behalf_of": None, "return_url": return_url,
             "url": f"{PORTAL_HOST}/p/session/test_{new_id('', 40)}"}
+
+
+# --- charges, refunds and disputes ---------------------------------------------------------
+
+
+def charge_object(intent: Obj, *, email: str | None) -> Obj:
+    """The successful card charge of a PaymentIntent. It copies the intent's metadata and, for a
+    destination charge, its application_fee_amount and transfer_data."""
+    amount = intent["amount"]
+    fee = intent["application_fee_amount"]
+    destination = (intent["transfer_data"] or {}).get("destination")
+    return {
+        "id": new_id("ch_"), "object": "charge", "amount": amount, "amount_captured": amount, "amount_refunded": 0,
+        "application": None, "application_fee": new_id("fee_") if fee is not None else None,
+        "application_fee_amount": fee, "balance_transaction": new_id("txn_"),
+        "billing_details": {"address": dict.fromkeys(ADDRESS_FIELDS), "email": email, "name": None, "phone": None,
+                            "tax_id": None},
+        "calculated_statement_descriptor": "SITEBUILDER", "captured": True, "created": now(),
+        "currency": intent["currency"], "customer": intent["customer"], "description": intent["description"],
+        "disputed": False, "failure_balance_transaction": None, "failure_code": None, "failure_message": None,
+        "fraud_details": {}, "livemode": False, "metadata": dict(intent["metadata"]),
+        "on_behalf_of": intent["on_behalf_of"],
+        "outcome": {"advice_code": None, "network_advice_code": None, "network_decline_code": None,
+                    "network_status": "approved_by_network", "reason": None, "seller_message": "Payment complete.",
+                    "type": "authorized"},
+        "paid": True, "payment_intent": intent["id"], "payment_method": intent["payment_method"],
+        "payment_method_details": {"card": {
+            "amount_authorized": amount, "brand": "visa",
+            "checks": {"address_line1_check": None, "address_postal_code_check": None, "cvc_check": "pass"},
+            "country": "US", "exp_month": 12, "exp_year": 2034, "fingerprint": new_id("", 16), "funding": "credit",
+            "installments": None, "last4": "4242", "mandate": None, "network": "visa", "three_d_secure": None,
+            "wallet": None}, "type": "card"},
+        "receipt_email": None, "receipt_number": None,
+        "receipt_url": f"{PAY_HOST}/receipts/payment/{new_id('', 60)}", "refunded": False, "review": None,
+        "shipping": None, "source": None, "source_transfer": None, "statement_descriptor": None,
+        "statement_descriptor_suffix": None, "status": "succeeded",
+        "transfer_data": {"amount": None, "destination": destination} if destination else None,
+        "transfer_group": intent["transfer_group"],
+    }
+
+
+def refund_object(charge: Obj, amount: int, *, metadata: dict[str, str], reason: str | None,
+                  reverse_transfer: bool) -> Obj:
+    """A card refund, settled at once as in test mode. Reversing a destination charge's
+    transfer shows as a transfer_reversal id."""
+    reversed_transfer = reverse_transfer and charge["transfer_data"] is not None
+    return {"id": new_id("re_"), "object": "refund", "amount": amount, "balance_transaction": new_id("txn_"),
+            "charge": charge["id"], "created": now(), "currency": charge["currency"], "customer": None,
+            "customer_account": None, "destination_details": {"card": {"type": "reversal"}, "type": "card"},
+            "metadata": metadata, "payment_intent": charge["payment_intent"],
+            "payment_method": charge["payment_method"], "reason": reason, "receipt_number": None,
+            "source_transfer_reversal": None, "status": "succeeded",
+            "transfer_reversal": new_id("trr_") if reversed_transfer else None}
+
+
+def refund_charge(charge: Obj, amount: int) -> None:
+    charge["amount_refunded"] += amount
+    charge["refunded"] = charge["amount_refunded"] == charge["amount_captured"]
+
+
+def dispute_object(charge: Obj) -> Obj:
+    """A card-network chargeback for fraud, waiting for the platform's evidence."""
+    created = now()
+    return {
+        "id": new_id("dp_"), "object": "dispute", "amount": charge["amount_captured"] - charge["amount_refunded"],
+        "balance_transactions": [], "charge": charge["id"], "created": created, "currency": charge["currency"],
+        "enhanced_eligibility_types": [], "evidence": {**dict.fromkeys(EVIDENCE_FIELDS), "enhanced_evidence": {}},
+        "evidence_details": {"due_by": created + DISPUTE_RESPONSE_WINDOW, "enhanced_eligibility": {},
+                             "has_evidence": False, "past_due": False, "submission_count": 0},
+        # A chargeback (not an inquiry) takes the funds: refunding is no longer possible.
+        "is_charge_refundable": False, "livemode": False, "metadata": {},
+        "payment_intent": charge["payment_intent"],
+        "payment_method_details": {"card": {"brand": "visa", "case_type": "chargeback", "network": "visa",
+                                            "network_reason_code": "10.4"}, "type": "card"},
+        "reason": "fraudulent", "status": "needs_response",
+    }
 
 
 # --- subscriptions and invoices ----------------------------------------------------------
@@ -294,7 +383,7 @@ def finalize_invoice(invoice: Obj) -> None:
     invoice["number"] = f"{new_id('', 8).upper()}-0001"
     invoice["effective_at"] = invoice["status_transitions"]["finalized_at"] = at
     invoice["hosted_invoice_url"] = f"https://invoice.stripe.test/i/{new_id('', 40)}"
-    invoice["invoice_pdf"] = f"https://pay.stripe.test/invoice/{new_id('', 40)}/pdf"
+    invoice["invoice_pdf"] = f"{PAY_HOST}/invoice/{new_id('', 40)}/pdf"
 
 
 def pay_invoice(invoice: Obj) -> None:

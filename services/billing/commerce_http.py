@@ -1,0 +1,123 @@
+"""Billing's commerce routes: Connect onboarding, the catalogue, the storefront's checkout,
+orders and sales reports."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+from litestar import Request, delete, get, patch, post
+from litestar.datastructures import State
+from litestar.params import JSONBody
+
+from shared.auth import Caller
+from shared.web import Runtime
+
+from . import catalogue, connect, storefront
+from .schemas import (
+    CheckoutIn,
+    CheckoutOut,
+    ConnectOut,
+    OrderPage,
+    ProductIn,
+    ProductOut,
+    ProductPage,
+    ProductPatch,
+    SalesMonth,
+)
+from .settings import Settings
+
+
+def settings_of(runtime: Runtime) -> Settings:
+    return runtime.settings  # type: ignore[return-value]
+
+
+@get("/connect", summary="The tenant's connected account: can it take charges and payouts, what Stripe needs (OWNER)")
+async def connect_status(caller: Caller, runtime: Runtime) -> ConnectOut:
+    return await connect.status(runtime.db, settings_of(runtime), caller)
+
+
+@post("/connect/onboarding", status_code=201, summary="A fresh Stripe onboarding link (OWNER)")
+async def connect_onboarding(caller: Caller, runtime: Runtime, state: State) -> dict[str, Any]:
+    return await connect.start_onboarding(runtime.db, state.payments, settings_of(runtime), caller)
+
+
+@post("/connect/dashboard-link", status_code=201, summary="A link into the tenant's Stripe Express dashboard (OWNER)")
+async def connect_dashboard(caller: Caller, runtime: Runtime, state: State) -> dict[str, str]:
+    return await connect.dashboard_link(runtime.db, state.payments, caller)
+
+
+@post("/products", status_code=201, summary="Add a product to the catalogue (EDITOR)")
+async def create_product(data: JSONBody[ProductIn], caller: Caller, runtime: Runtime) -> ProductOut:
+    return await catalogue.create(runtime.db, caller, data)
+
+
+@get("/products", summary="The catalogue, newest first; filter by active")
+async def list_products(caller: Caller, runtime: Runtime, cursor: str | None = None, active: bool | None = None,
+                        limit: int = 50) -> ProductPage:
+    return await catalogue.listed(runtime.db, caller, cursor=cursor, active=active, limit=limit)
+
+
+@get("/products/{product_id:uuid}", summary="One product")
+async def get_product(product_id: uuid.UUID, caller: Caller, runtime: Runtime) -> ProductOut:
+    return await catalogue.get(runtime.db, caller, product_id)
+
+
+@patch("/products/{product_id:uuid}", summary="Change a product (EDITOR)")
+async def update_product(product_id: uuid.UUID, data: JSONBody[ProductPatch], caller: Caller,
+                         runtime: Runtime) -> ProductOut:
+    return await catalogue.update(runtime.db, caller, product_id, data)
+
+
+@delete("/products/{product_id:uuid}", status_code=204, summary="Remove a product (EDITOR); orders keep their copy")
+async def delete_product(product_id: uuid.UUID, caller: Caller, runtime: Runtime) -> None:
+    await catalogue.delete(runtime.db, caller, product_id)
+
+
+@get("/storefront/products", summary="The site's active products (public, on the tenant's host)")
+async def storefront_products(caller: Caller, runtime: Runtime, cursor: str | None = None,
+                              limit: int = 50) -> ProductPage:
+    return await catalogue.storefront(runtime.db, caller, cursor=cursor, limit=limit)
+
+
+@post("/storefront/checkout", status_code=201,
+      summary="Pay for a cart (public, on the tenant's host): a Stripe Checkout link; prices come from the catalogue")
+async def storefront_checkout(request: Request[Any, Any, Any], caller: Caller, runtime: Runtime,
+                              state: State) -> CheckoutOut:
+    data = msgspec.json.decode(await request.body(), type=CheckoutIn)  # unknown fields (a price) are ignored
+    return await storefront.checkout(runtime.db, state.payments, settings_of(runtime), caller, data,
+                                     site_origin(request, settings_of(runtime)))
+
+
+def site_origin(request: Request[Any, Any, Any], settings: Settings) -> str:
+    """The tenant's site as the buyer sees it: the host the gateway resolved, with the
+    platform's scheme (Stripe sends the buyer back there)."""
+    scheme = settings.public_base_url.split("://", 1)[0]
+    return f"{scheme}://{request.headers.get('x-site-host', '')}"
+
+
+@get("/orders", summary="Storefront orders, newest first, with the platform's fee (OWNER)")
+async def list_orders(caller: Caller, runtime: Runtime, cursor: str | None = None, status: str | None = None,
+                      limit: int = 50) -> OrderPage:
+    return await storefront.orders(runtime.db, caller, cursor=cursor, status=status, limit=limit)
+
+
+class RefundIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    amount: int | None = None  # minor units; absent: everything not yet refunded
+
+
+@post("/orders/{order_id:uuid}/refund", status_code=202, summary="Refund an order, in full or in part (OWNER)")
+async def refund_order(order_id: uuid.UUID, data: JSONBody[RefundIn], caller: Caller, runtime: Runtime,
+                       state: State) -> dict[str, Any]:
+    return await storefront.refund(runtime.db, state.payments, caller, order_id, data.amount)
+
+
+@get("/reports/sales", summary="Gross sales, refunds, platform fees and net, by month (OWNER)")
+async def sales_report(caller: Caller, runtime: Runtime) -> list[SalesMonth]:
+    return await storefront.sales(runtime.db, caller)
+
+
+COMMERCE_ROUTES = [connect_status, connect_onboarding, connect_dashboard, create_product, list_products, get_product,
+                   update_product, delete_product, storefront_products, storefront_checkout, list_orders,
+                   refund_order, sales_report]
