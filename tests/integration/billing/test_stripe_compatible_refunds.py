@@ -4,7 +4,6 @@ on the way, and a dispute freezes it. Each refusal has its allowed twin."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -15,22 +14,8 @@ from tests.servers.stripe_compatible import FakeStripe
 
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>' to upload raw bytes:DeprecationWarning")
 
-KEY = "sk_test_51FakeKeyForTheRefundTests00000"
 URLS = {"success_url": "https://tenant.example/shop/done", "cancel_url": "https://tenant.example/shop"}
 ORDER = {"price_data": {"currency": "usd", "unit_amount": 500, "product_data": {"name": "Poster"}}, "quantity": 2}
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeStripe]:
-    server = FakeStripe(api_key=KEY)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-def client(fake: FakeStripe) -> stripe.StripeClient:
-    return fake.client()
 
 
 async def shop_account(fake: FakeStripe, client: stripe.StripeClient) -> str:

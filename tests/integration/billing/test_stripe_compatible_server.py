@@ -18,23 +18,9 @@ from tests.servers.stripe_compatible import FakeStripe, mask_key
 # The official client's HTTPX transport posts its form body as data=<str>, which httpx deprecates.
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>' to upload raw bytes:DeprecationWarning")
 
-KEY = "sk_test_51FakeKeyForTheBillingTests0000"
 URLS = {"success_url": "https://tenant.example/billing/done", "cancel_url": "https://tenant.example/billing"}
 CREDITS = {"price_data": {"currency": "usd", "unit_amount": 500, "product_data": {"name": "100 AI credits"}},
            "quantity": 2}
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeStripe]:
-    server = FakeStripe(api_key=KEY)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-def client(fake: FakeStripe) -> stripe.StripeClient:
-    return fake.client()
 
 
 class WebhookReceiver:
