@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: browser setup run test test-unit test-long bench lint migrate lock clean-data mailbox adjust
+.PHONY: browser wrk setup run test test-unit test-long bench lint migrate lock clean-data mailbox adjust
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.x")'
@@ -42,7 +42,12 @@ test-unit: setup      ## only the pure tests (no sockets)
 test-long: setup      ## the suite plus the long tests
 	$(PY) -m pytest --run-long
 
-bench: setup          ## benchmarks, each beside its reference; results in bench/results/
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		{ apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } ; } || \
+		echo "wrk is not installed: the gateway benchmark will say so and stop"
+
+bench: setup wrk      ## benchmarks, each beside its reference; results in bench/results/
 	$(PY) -m bench.run
 
 lint: setup

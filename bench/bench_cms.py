@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import aiohttp
 import msgspec
 
 from bench.harness import Report, Row, RunOptions
+from bench.infra import stop_platform
 from bench.stats import percentile
 from services.cms.render import render_page
 from services.cms.tree import validate
@@ -162,8 +162,4 @@ async def serving(seconds: float) -> list[Row]:
                 Row(metric="p50 latency, full / bare", unit="ms", platform=full_p50, reference=bare_p50),
                 Row(metric="p50 latency, 304 / bare", unit="ms", platform=cached_p50, reference=bare_p50)]
     finally:
-        if bare is not None:
-            bare.terminate()
-            bare.wait(10)
-        await asyncio.to_thread(stack.stop)
-        shutil.rmtree(data_dir, ignore_errors=True)
+        await stop_platform(stack, data_dir, bare)

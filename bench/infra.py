@@ -13,9 +13,11 @@ import asyncio
 import contextlib
 import os
 import shutil
+import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -80,3 +82,14 @@ async def _drop_database(admin_url: str, database: str) -> None:
                                                    database))
         finally:
             await conn.close()
+
+
+async def stop_platform(stack: Any, data_dir: Path, *extra: subprocess.Popen[bytes] | None) -> None:
+    """Stop the extra processes a benchmark started (a bare reference app), then the stack,
+    and forget its data."""
+    for process in extra:
+        if process is not None:
+            process.terminate()
+            process.wait(10)
+    await asyncio.to_thread(stack.stop)
+    shutil.rmtree(data_dir, ignore_errors=True)

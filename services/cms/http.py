@@ -129,7 +129,8 @@ async def site(caller: Caller, runtime: Runtime, request: Request[Any, Any, Any]
     headers = delivery.respond_headers(rendered, extra)
     if request.headers.get("if-none-match") == rendered.etag:
         return Response(b"", status_code=304, headers=headers)
-    return Response(rendered.body, media_type=rendered.media_type, headers=headers)
+    # As a header: Litestar would append a second charset to a text/* media_type that has one.
+    return Response(rendered.body, headers={**headers, "content-type": rendered.media_type})
 
 
 @post("/site/__forms", status_code=303, summary="A visitor sends a contact form (public, on the tenant's host)")

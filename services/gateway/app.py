@@ -15,10 +15,12 @@ from shared import settings as settings_loader
 from shared.auth import H_REQUEST_ID
 from shared.errors import EXCEPTION_HANDLERS
 from shared.messaging import connect_nats
-from shared.telemetry import setup_tracing
+from shared.metrics import metrics, red_metrics
+from shared.telemetry import setup_logging, setup_tracing, traced_http
 
 from .edge import Proxies, RateLimits, security_headers
 from .edge_auth import EdgeAuth
+from .fast_pages import cached_pages_first
 from .hosts import HostResolver
 from .http import ROUTES
 from .page_cache import PageCache
@@ -51,6 +53,7 @@ def create_app(settings: Settings) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         setup_tracing("gateway", environment=settings.environment)
+        setup_logging("gateway")
         nc = await connect_nats(settings.nats_url, name="gateway")
         connector = aiohttp.TCPConnector(limit=512, limit_per_host=256, keepalive_timeout=30)
         session = aiohttp.ClientSession(connector=connector, auto_decompress=False)
@@ -76,7 +79,8 @@ def create_app(settings: Settings) -> Litestar:
     def secured(app: ASGIApp) -> ASGIApp:
         return security_headers(app, trusted=proxies)
 
-    app = Litestar(route_handlers=ROUTES, lifespan=[lifespan], middleware=[secured, request_ids],
+    app = Litestar(route_handlers=[*ROUTES, metrics], lifespan=[lifespan],
+                   middleware=[secured, request_ids, red_metrics("gateway")], plugins=[traced_http()],
                    request_max_body_size=None,
                    exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
                    openapi_config=None)
@@ -88,5 +92,11 @@ def create_app(settings: Settings) -> Litestar:
     return app
 
 
-def create_app_from_env() -> Litestar:
-    return create_app(settings_loader.load_or_exit(Settings))
+def create_app_with_fast_pages(settings: Settings) -> ASGIApp:
+    """The gateway as served: cache hits answered before the app (services/gateway/fast_pages.py)."""
+    app = create_app(settings)
+    return cached_pages_first(app, app.state)
+
+
+def create_app_from_env() -> ASGIApp:
+    return create_app_with_fast_pages(settings_loader.load_or_exit(Settings))

@@ -20,6 +20,7 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import TooManyRequests
+from shared.metrics import RATE_LIMITED
 
 
 class Proxies:
@@ -61,6 +62,7 @@ class RateLimits:
         for limit, kind, key, who in checks:
             if not await self.limiter.hit(limit, kind, key):
                 self.refused += 1
+                RATE_LIMITED.labels(kind).inc()
                 stats = await self.limiter.get_window_stats(limit, kind, key)
                 wait = max(1, math.ceil(stats.reset_time - time.time()))
                 raise TooManyRequests(f"{who} more than {limit}; try again in {wait} s", retry_after=wait)

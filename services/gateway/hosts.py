@@ -63,6 +63,13 @@ class HostResolver:
         for host in stale:
             self._cache.pop(host, None)
 
+    def known(self, raw_host: str) -> Tenant | None:
+        """The tenant of a host already in the map, without asking anyone (the fast path)."""
+        cached = self._cache.get(normalize_host(raw_host))
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        return None
+
     async def resolve(self, raw_host: str) -> Tenant | str | None:
         """A `Tenant`, `PLATFORM` for the platform's own host, or None for unknown hosts."""
         host = normalize_host(raw_host)

@@ -11,12 +11,15 @@ from litestar.response import Stream
 
 from shared.auth import Caller
 from shared.errors import BadRequest, NotFound
+from shared.metrics import PAGE_CACHE
+from shared.telemetry import set_tenant
 
 from .edge import client_address, cors_headers
 from .hosts import PLATFORM, Tenant, normalize_host
 from .page_cache import Entry, PageCache
 from .proxy import fetch, forward
 
+INTERNAL_PATHS = frozenset({"metrics", "health", "ready"})  # the services' own, for operators, not the public
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
@@ -38,14 +41,16 @@ async def resolve_tenant(request: Request[Any, Any, Any], state: State) -> Tenan
     request.scope["state"]["site_host"] = normalize_host(host) + (f":{host.rsplit(':', 1)[1]}" if ":" in host else "")
     address = client_address(peer, request.headers.get("x-forwarded-for", ""), trusted)
     await state.limits.check(address, tenant.id if isinstance(tenant, Tenant) else None)
+    if isinstance(tenant, Tenant):
+        set_tenant(tenant.id)
     return tenant
 
 
 @route("/api/{service:str}/{path:path}", http_method=ALL_METHODS, include_in_schema=False)
 async def proxy_api(request: Request[Any, Any, Any], state: State, service: str, path: str) -> Stream:
     upstream = state.pools.get(service)
-    if upstream is None:
-        raise NotFound(f"no service named {service!r}")
+    if upstream is None or path.strip("/") in INTERNAL_PATHS:
+        raise NotFound(f"no such route: /api/{service}/{path.strip('/')}")
     site = await resolve_tenant(request, state)
     cors = cors_headers(request.headers.get("origin", ""), state.editor_origins,
                         preflight=request.method == "OPTIONS")
@@ -84,6 +89,7 @@ async def site_page(request: Request[Any, Any, Any], state: State, path: str = "
     key = cache.key(site.id, path, request.url.query, request.headers)
     entry = cache.get(key) if key is not None else None
     hit = entry is not None
+    PAGE_CACHE.labels("hit" if hit else "miss").inc()
     if entry is None:
         epoch = cache.epoch(site.id)
         fetched = await fetch(state.http, request, upstream=state.pools["cms"],
@@ -111,9 +117,8 @@ def cached_response(cache: PageCache, entry: Entry, request: Request[Any, Any, A
     body = entry.encoded[coding] if coding else entry.body
     if coding:
         headers["content-encoding"] = coding
-    media_type = headers.pop("content-type", None)
-    return Response(b"" if request.method == "HEAD" else body, status_code=entry.status, headers=headers,
-                    media_type=media_type)
+    # content-type stays a header: as media_type, Litestar would add a second charset.
+    return Response(b"" if request.method == "HEAD" else body, status_code=entry.status, headers=headers)
 
 
 @post("/__forms", include_in_schema=False)

@@ -4,17 +4,20 @@ both ways, identity headers stripped from the client and re-signed by the gatewa
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 import aiohttp
 from litestar import Request
 from litestar.response import Stream
+from opentelemetry import trace
 
 from shared.auth import IDENTITY_HEADERS, Caller, sign_caller
 from shared.errors import problem_for_status, problem_response
-from shared.telemetry import inject_headers
+from shared.telemetry import inject_headers, tracer
 
 from .upstreams import Pool
 
+_tracer = tracer("gateway.proxy")
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
                         "trailer", "transfer-encoding", "upgrade", "host", "content-length"})
 _STRIPPED = HOP_BY_HOP | frozenset(IDENTITY_HEADERS) | {"authorization", "x-forwarded-host", "x-site-host"}
@@ -71,10 +74,25 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
     return False
 
 
+def client_span(upstream: Pool, method: str, path: str) -> Any:
+    """The hop to a service as a client span; the headers injected inside it parent the
+    service's server span to it."""
+    return _tracer.start_as_current_span(f"{method} {upstream.service}", kind=trace.SpanKind.CLIENT,
+                                         attributes={"http.request.method": method, "url.path": path,
+                                                     "server.address": upstream.service})
+
+
 async def fetch(session: aiohttp.ClientSession, request: Request, *, upstream: Pool, path: str, caller: Caller,
                 secret: str, timeout: float) -> tuple[int, dict[str, str], bytes] | Stream:
     """GET `path` from a replica for `request` and read the whole answer (a page to cache),
     or the problem response when the upstream failed."""
+    with client_span(upstream, "GET", path):
+        return await _fetch(session, request, upstream=upstream, path=path, caller=caller, secret=secret,
+                            timeout=timeout)
+
+
+async def _fetch(session: aiohttp.ClientSession, request: Request, *, upstream: Pool, path: str, caller: Caller,
+                 secret: str, timeout: float) -> tuple[int, dict[str, str], bytes] | Stream:
     headers = forwarded_headers(request.headers, caller, secret=secret, method="GET", path=path,
                                 client=request.client.host if request.client else "")
     headers.pop("if-none-match", None)  # the cache answers revalidations itself
@@ -101,6 +119,14 @@ async def forward(session: aiohttp.ClientSession, request: Request, *, upstream:
                   extra_headers: dict[str, str] | None = None) -> Stream:
     """Send `request` to a replica's `path` and stream the answer back. A request without a
     body that could not reach a replica is tried once more on another."""
+    with client_span(upstream, request.method, path):
+        return await _forward(session, request, upstream=upstream, path=path, caller=caller, secret=secret,
+                              timeout=timeout, body_limit=body_limit, extra_headers=extra_headers)
+
+
+async def _forward(session: aiohttp.ClientSession, request: Request, *, upstream: Pool, path: str,
+                   caller: Caller, secret: str, timeout: float, body_limit: int,
+                   extra_headers: dict[str, str] | None = None) -> Stream:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > body_limit:
         return await too_large(request, body_limit)
