@@ -15,6 +15,7 @@ import asyncpg
 import msgspec
 
 from shared.errors import NotFound
+from shared.telemetry import CURRENT_TENANT, sql_span
 
 TENANT_SETTING = "app.tenant_id"
 
@@ -32,6 +33,7 @@ async def _init_connection(conn: asyncpg.Connection, *, vector: bool) -> None:
         from pgvector.asyncpg import register_vector
 
         await register_vector(conn)
+    conn.add_query_logger(sql_span)  # a span per statement, when a trace is being recorded
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:
@@ -65,9 +67,13 @@ class Database:
         """A transaction that sees and writes only `tenant_id`'s rows."""
         if not isinstance(tenant_id, UUID):
             raise TypeError(f"tenant_tx needs a tenant UUID, got {tenant_id!r}")
-        async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT set_config($1, $2, true)", TENANT_SETTING, str(tenant_id))
-            yield conn
+        token = CURRENT_TENANT.set(str(tenant_id))
+        try:
+            async with self.pool.acquire() as conn, conn.transaction():
+                await conn.execute("SELECT set_config($1, $2, true)", TENANT_SETTING, str(tenant_id))
+                yield conn
+        finally:
+            CURRENT_TENANT.reset(token)
 
     async def one(self, tenant_id: UUID, query: str, *args: object, missing: str) -> asyncpg.Record:
         """The one row `query` finds in the tenant's data, or NotFound saying `missing`."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -44,7 +45,8 @@ from shared.contracts import (
 )
 from shared.db import Database
 from shared.errors import AppError, Unavailable
-from shared.telemetry import extract_context, inject_headers, tracer
+from shared.metrics import DEAD_LETTERS, EVENT_PENDING, EVENT_REDELIVERIES, EVENTS_HANDLED, OUTBOX_AGE, OUTBOX_BACKLOG
+from shared.telemetry import extract_context, inject_headers, set_tenant, tracer
 
 log = logging.getLogger("messaging")
 _tracer = tracer("shared.messaging")
@@ -55,6 +57,9 @@ INSERT_OUTBOX = """
 INSERT INTO outbox (event_id, subject, payload, headers) VALUES ($1, $2, $3, $4)
 """
 
+H_EVENT_TENANT = "Tenant-Id"  # on outbox rows and NATS messages: whose event it is
+MEASURE_EVERY = 5.0  # seconds between measurements of the outbox for the metrics
+MEASURE_OUTBOX = "SELECT count(*) AS backlog, extract(epoch FROM now() - min(created_at)) AS age FROM outbox"
 CLAIM_OUTBOX_BATCH = """
 DELETE FROM outbox
 WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
@@ -63,20 +68,23 @@ RETURNING id, event_id, subject, payload, headers
 
 
 async def add_event(tx: asyncpg.Connection, event: Event) -> None:
-    """Record `event` for publication when (and only if) `tx` commits."""
+    """Record `event` for publication when (and only if) `tx` commits, with the trace it
+    belongs to and its tenant (for the relay's span; consumers may read it too)."""
     await tx.execute(INSERT_OUTBOX, event.event_id, event.subject(), encode_event(event),
-                     inject_headers())
+                     inject_headers({H_EVENT_TENANT: str(event.tenant_id)}))
 
 
 async def add_events(tx: asyncpg.Connection, events: Sequence[Event]) -> None:
     """`add_event` for many events in one round trip."""
     headers = inject_headers()
-    await tx.executemany(INSERT_OUTBOX, [(event.event_id, event.subject(), encode_event(event), headers)
-                                         for event in events])
+    await tx.executemany(INSERT_OUTBOX, [(event.event_id, event.subject(), encode_event(event),
+                                          {**headers, H_EVENT_TENANT: str(event.tenant_id)}) for event in events])
 
 
 async def connect_nats(url: str, *, name: str) -> NATS:
-    return await nats.connect(url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5)
+    """`url` may list several servers of a cluster, comma-separated: any one gets us in."""
+    servers = [part.strip() for part in url.split(",") if part.strip()]
+    return await nats.connect(servers, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5)
 
 
 async def ensure_streams(js: JetStreamContext, *, replicas: int = 1) -> None:
@@ -113,13 +121,18 @@ class OutboxRelay:
         async with self.db.pool.acquire() as listener:
             await listener.add_listener(self.channel, self._on_notify)
             try:
-                last = 0
+                last, measured = 0, 0.0
                 while True:
                     try:
                         while (last := await self.relay_batch()) == self.batch_size:
                             pass
+                        if time.monotonic() - measured > MEASURE_EVERY:
+                            measured = time.monotonic()
+                            await self.measure()
                     except Exception:
                         log.exception("outbox relay batch failed; retrying")
+                        with contextlib.suppress(Exception):  # the age must grow while publishing fails
+                            await self.measure()
                         await asyncio.sleep(0.5)
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self.idle_poll)
@@ -148,13 +161,26 @@ class OutboxRelay:
         return sorted(rows, key=lambda row: row["id"])
 
     async def publish(self, rows: Sequence[asyncpg.Record]) -> None:
-        with _tracer.start_as_current_span("outbox publish", kind=trace.SpanKind.PRODUCER,
-                                           attributes={"messaging.batch.message_count": len(rows)}):
-            acks = []
-            for row in rows:
-                headers = {**(row["headers"] or {}), "Nats-Msg-Id": str(row["event_id"])}
+        acks = []
+        for row in rows:
+            # A span in the trace of the request that wrote the row; consumers continue it.
+            with _tracer.start_as_current_span(f"publish {row['subject']}", kind=trace.SpanKind.PRODUCER,
+                                               context=extract_context(row["headers"]),
+                                               attributes={"messaging.system": "nats",
+                                                           "messaging.destination.name": row["subject"],
+                                                           "tenant.id": (row["headers"] or {}).get(H_EVENT_TENANT,
+                                                                                                   "")}):
+                headers = inject_headers({**(row["headers"] or {}), "Nats-Msg-Id": str(row["event_id"])})
                 acks.append(await self.js.publish_async(row["subject"], row["payload"], headers=headers))
-            await asyncio.wait_for(asyncio.gather(*acks), self.publish_timeout)
+        await asyncio.wait_for(asyncio.gather(*acks), self.publish_timeout)
+
+    async def measure(self) -> None:
+        """The outbox's backlog and the age of its oldest row, for the metrics."""
+        async with self.db.system_tx() as tx:
+            row = await tx.fetchrow(MEASURE_OUTBOX)
+        service = self.channel.removesuffix("_outbox")
+        OUTBOX_BACKLOG.labels(service).set(row["backlog"])
+        OUTBOX_AGE.labels(service).set(row["age"] or 0.0)
 
 
 # inbox and consumers --------------------------------------------------------------
@@ -200,6 +226,7 @@ class EventConsumer:
         self.backoff = list(backoff)
         self.batch_size = batch_size
         self.handled = 0
+        self.service = durable.split("-", 1)[0]  # durables are named <service>-<purpose>
 
     async def subscribe(self) -> JetStreamContext.PullSubscription:
         config = ConsumerConfig(
@@ -215,12 +242,14 @@ class EventConsumer:
             while True:
                 try:
                     messages = await sub.fetch(self.batch_size, timeout=5)
-                except TimeoutError:  # nothing arrived (nats-py raises its own and asyncio's)
+                except TimeoutError:  # nothing arrived (nats-py raises its own and asyncio's): nothing pending
+                    EVENT_PENDING.labels(self.service, self.durable).set(0)
                     continue
                 except Exception as exc:  # reconnecting, a server hiccup: a consumer must not die of it
                     log.warning("%s: fetch failed (%s: %s); retrying", self.durable, type(exc).__name__, exc)
                     await asyncio.sleep(0.5)
                     continue
+                EVENT_PENDING.labels(self.service, self.durable).set(messages[-1].metadata.num_pending)
                 await self.handle_batch(messages)
         finally:
             # A pull subscription left behind would hold the connection's drain open.
@@ -241,10 +270,14 @@ class EventConsumer:
             failures = await self._apply_until_stored(tenant_id, items)
             for msg, event in items:
                 failure = failures.get(event.event_id)
+                if msg.metadata.num_delivered > 1:
+                    EVENT_REDELIVERIES.labels(self.service, self.durable).inc()
                 if failure is None:
                     await self._settle(msg.ack())
                     self.handled += 1
+                    EVENTS_HANDLED.labels(self.service, self.durable, "ok").inc()
                 else:
+                    EVENTS_HANDLED.labels(self.service, self.durable, "failed").inc()
                     await self._retry_or_dead_letter(msg, event, failure)
 
     async def _apply_until_stored(self, tenant_id: Any, items: list[tuple[Msg, Event]]) -> dict[Any, Exception]:
@@ -319,6 +352,7 @@ class EventConsumer:
         headers = {**(msg.headers or {}), "Dlq-Reason": reason[:500], "Dlq-Subject": msg.subject,
                    "Dlq-Consumer": self.durable}
         headers.pop("Nats-Msg-Id", None)
+        DEAD_LETTERS.labels(self.service, msg.subject).inc()
         await self.js.publish(f"dlq.{self.durable}", msg.data, headers=headers)
         await msg.term()
 
@@ -364,7 +398,9 @@ async def serve_command(nc: NATS, command: type[Command],
         with _tracer.start_as_current_span(f"handle {subject}", kind=trace.SpanKind.SERVER,
                                            context=extract_context(msg.headers)):
             try:
-                reply: msgspec.Struct = await handler(command.decode(msg.data))
+                decoded = command.decode(msg.data)
+                set_tenant(getattr(decoded, "tenant_id", None))  # each command runs in a task of its own
+                reply: msgspec.Struct = await handler(decoded)
             except AppError as exc:
                 reply = CommandFailed(error=str(exc), code=exc.code)
             except Exception as exc:  # the caller must hear something rather than time out

@@ -26,11 +26,12 @@ from shared.auth import Caller, verify_caller
 from shared.db import Database
 from shared.errors import EXCEPTION_HANDLERS, Unavailable
 from shared.messaging import OutboxRelay, connect_nats, ensure_streams
-from shared.telemetry import setup_tracing
+from shared.metrics import metrics, red_metrics
+from shared.telemetry import CURRENT_REQUEST, set_tenant, setup_logging, setup_tracing, traced_http
 
 log = logging.getLogger("web")
 
-PUBLIC_PATHS = ("/health", "/ready", "/schema", "/.well-known/")
+PUBLIC_PATHS = ("/health", "/ready", "/schema", "/.well-known/", "/metrics")
 
 
 class ServiceSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -80,8 +81,11 @@ class GatewayOnly(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         request: Request[Any, Any, Any] = Request(scope)
         secret = request.app.state.runtime.settings.internal_secret
-        scope["state"]["caller"] = verify_caller(secret, request.headers, method=request.method,
-                                                 path=scope["raw_path"].decode("latin-1"))
+        caller = verify_caller(secret, request.headers, method=request.method,
+                               path=scope["raw_path"].decode("latin-1"))
+        scope["state"]["caller"] = caller
+        set_tenant(caller.tenant_id)
+        CURRENT_REQUEST.set(caller.request_id)
         await next_app(scope, receive, send)
 
 
@@ -120,6 +124,7 @@ def create_service_app(name: str, settings: ServiceSettings, *, route_handlers: 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         setup_tracing(name, environment=settings.environment)
+        setup_logging(name)
         runtime = Runtime(name, settings)
         runtime.db = await Database.connect(settings.database_url, name=name,
                                             max_size=settings.db_pool_max, vector=vector)
@@ -144,9 +149,10 @@ def create_service_app(name: str, settings: ServiceSettings, *, route_handlers: 
             await runtime.db.close()
 
     return Litestar(
-        route_handlers=[health, ready, *route_handlers],
+        route_handlers=[health, ready, metrics, *route_handlers],
         lifespan=[lifespan],
-        middleware=[GatewayOnly()],
+        middleware=[red_metrics(name), GatewayOnly()],
+        plugins=[traced_http()],
         # A backstop above the gateway's per-upstream limit: the edge must refuse first, with a
         # 413, rather than the service closing mid-body (which the client sees as a 502).
         request_max_body_size=max_body_bytes,

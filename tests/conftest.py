@@ -22,6 +22,7 @@ from shared.embedded import free_port
 from shared.messaging import connect_nats, ensure_streams
 from tests.servers.dns_responder import DnsResponder
 from tests.servers.openai_compatible import FakeOpenAI, Reply
+from tests.servers.otlp_receiver import OtlpReceiver
 from tests.servers.smtp_sink import SmtpSink
 from tests.servers.stripe_compatible import FakeStripe
 
@@ -117,14 +118,24 @@ async def ai_server() -> AsyncIterator[FakeOpenAI]:
 
 
 @pytest.fixture(scope="session")
+async def otlp_receiver() -> AsyncIterator[OtlpReceiver]:
+    receiver = OtlpReceiver()
+    await receiver.start()
+    yield receiver
+    await receiver.stop()
+
+
+@pytest.fixture(scope="session")
 def platform(stack: Stack, dns_responder: DnsResponder, mailbox: SmtpSink, stripe_server: FakeStripe,
-             ai_server: FakeOpenAI) -> Stack:
+             ai_server: FakeOpenAI, otlp_receiver: OtlpReceiver) -> Stack:
     """The stack with all five services running (started on first use). Identity checks
     DNS with the test responder, mails to the test mailbox, and re-checks domains and
     looks for tenants to purge often; billing talks to the local Stripe-compatible server and
     releases expired holds every second; cms generates pages with the OpenAI-compatible one."""
     if not stack.processes:
-        stack.start_services(extra_env={
+        # Every process exports its spans to the test's OTLP receiver, in batches every 0.2 s.
+        traced = {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp_receiver.url, "OTEL_BSP_SCHEDULE_DELAY": "200"}
+        extra_env: dict[str, dict[str, str]] = {
             "identity": {"DNS_RESOLVER": dns_responder.address, "SMTP_URL": mailbox.url,
                          "DOMAIN_RECHECK_INTERVAL": "1", "PURGE_CHECK_INTERVAL": "0.5"},
             "billing": {"STRIPE_SECRET_KEY": stripe_server.api_key, "STRIPE_API_BASE": stripe_server.base_url,
@@ -139,7 +150,9 @@ def platform(stack: Stack, dns_responder: DnsResponder, mailbox: SmtpSink, strip
                         "EDITOR_ORIGINS": '["https://editor.example"]'},
             "cms": {"OPENAI_API_KEY": ai_server.api_key, "OPENAI_BASE_URL": ai_server.base_url, "AI_TIMEOUT": "3",
                     "GENERATION_HOLD_SECONDS": "15"},
-        })
+        }
+        stack.start_services(extra_env={name: {**traced, **extra_env.get(name, {})}
+                                        for name in ("gateway", "identity", "cms", "assets", "billing")})
     return stack
 
 

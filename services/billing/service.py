@@ -24,6 +24,7 @@ from shared.contracts import (
 from shared.db import Database
 from shared.errors import AppError, Conflict, Invalid, NotFound
 from shared.messaging import add_event
+from shared.metrics import CREDITS_LOW, CREDITS_SPENT
 from shared.pagination import decode_cursor, encode_cursor
 
 from . import repo
@@ -90,9 +91,11 @@ async def capture(tx: asyncpg.Connection, tenant_id: uuid.UUID, hold_id: uuid.UU
     if not row["settled_now"]:
         return
     if row["captured"]:
+        CREDITS_SPENT.labels(row["ledger_type"]).inc(row["captured"])
         await add_event(tx, CreditsDebitedV1(tenant_id=tenant_id, amount=row["captured"], type=row["ledger_type"],
                                              reference_id=row["reference_id"], balance=row["balance"]))
     if row["crossed_low"]:
+        CREDITS_LOW.inc()
         threshold = (await repo.balance(tx))["low_balance_threshold"]  # type: ignore[index]
         await add_event(tx, CreditsLowV1(tenant_id=tenant_id, balance=row["balance"], threshold=threshold))
 

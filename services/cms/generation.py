@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 import msgspec
 from nats.aio.client import Client as NATS
+from opentelemetry import trace
 
 from shared.ai import AIError, AIProvider
 from shared.ai.output import estimate_tokens
@@ -39,6 +40,7 @@ from .settings import Settings
 from .tree import TreeInvalid, nodes, validate
 
 log = logging.getLogger("cms.generation")
+_tracer = trace.get_tracer("cms.generation")
 
 FINAL = frozenset({"saved", "proposed", "failed"})
 SCHEMA = tree_schema()
@@ -147,7 +149,8 @@ class Generator:
     async def run(self, tenant_id: uuid.UUID, job_id: uuid.UUID) -> None:
         async with self.slots:
             try:
-                await self._generate(tenant_id, job_id)
+                with _tracer.start_as_current_span("generate page", attributes={"generation.id": str(job_id)}):
+                    await self._generate(tenant_id, job_id)
             except Exception as exc:  # a bug or an outage: the job ends, the hold is released
                 log.exception("generation %s failed", job_id)
                 await self._fail(tenant_id, job_id, f"internal error ({type(exc).__name__}); nothing was charged")
@@ -190,6 +193,9 @@ class Generator:
             await self._fail(tenant_id, job_id, failure_reason(exc), used, model)
             return
         credits = min(job["max_credits"], self.cost.credits(used["input"] + used["output"]))
+        trace.get_current_span().set_attributes({"gen_ai.usage.input_tokens": used["input"],
+                                                 "gen_ai.usage.output_tokens": used["output"],
+                                                 "credits": credits, "generation.repaired": repaired})
         await self._save(tenant_id, job, data, tree, assets, credits, used, model, repaired)
 
     async def _checked(self, tenant_id: uuid.UUID, job_id: uuid.UUID,

@@ -4,7 +4,7 @@ transaction's tenant."""
 from __future__ import annotations
 
 JOB_COLUMNS = ("id, kind, status, page_id, max_credits, credits, model, input_tokens, output_tokens, repaired, "
-               "assets_used, reason, request, history, created_at, updated_at")
+               "assets_used, reason, request, history, charged_credits, created_at, updated_at")
 
 
 def step(status: str) -> str:

@@ -116,6 +116,7 @@ class GenerationOut(msgspec.Struct, frozen=True):
     reason: str | None
     request: dict[str, Any]
     history: list[dict[str, Any]]  # [{"status", "at"}], in order
+    charged_credits: int | None  # what billing captured, once it has (None before)
     created_at: datetime
     updated_at: datetime
     status_url: str = ""

@@ -34,13 +34,13 @@ from shared.ai.base import (
     Usage,
 )
 from shared.ai.embeddings import pad
+from shared.ai.observe import observed
 from shared.ai.output import estimate_tokens, parse_json, validated
 from shared.ai.resilience import CircuitBreaker, RetryPolicy
 from shared.ai.strict_schema import from_strict, to_strict
 from shared.ai.vision import read_image
 
 log = logging.getLogger("ai.openai")
-_tracer = trace.get_tracer("shared.ai")
 T = TypeVar("T")
 
 # OpenAI's documented limits for one embeddings request.
@@ -161,11 +161,7 @@ class OpenAIProvider:
                                     on_retry=on_retry)
 
     def _span(self, operation: str, model: str, prompt: str | None) -> Any:
-        attributes: dict[str, Any] = {"gen_ai.system": "openai", "gen_ai.operation.name": operation,
-                                      "gen_ai.request.model": model}
-        if prompt is not None and self.settings.ai_trace_prompts:
-            attributes["gen_ai.prompt"] = prompt[:4000]
-        return _tracer.start_as_current_span(f"ai {operation}", attributes=attributes)
+        return observed(operation, model, "openai", prompt if self.settings.ai_trace_prompts else None)
 
 
 def translate(exc: openai.APIError) -> AIError:

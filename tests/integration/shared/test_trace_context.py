@@ -47,5 +47,13 @@ async def test_trace_context_travels_from_the_writer_through_nats_to_the_consume
     spans = {span.context.span_id: span for span in exporter.get_finished_spans()}
     consume_span = spans[consumer_context.span_id]
     assert consume_span.kind == trace.SpanKind.CONSUMER
-    assert consume_span.parent.span_id == request_span.get_span_context().span_id
+    publish_span = spans[consume_span.parent.span_id]  # the relay's publish, in the writer's trace
+    assert publish_span.name == f"publish {event.subject()}" and publish_span.kind == trace.SpanKind.PRODUCER
+    assert publish_span.parent.span_id == request_span.get_span_context().span_id
     assert consume_span.attributes["tenant.id"] == str(tenant_id)
+    # The outbox write is a statement span under the request: its text, never its values.
+    writes = [span for span in spans.values() if span.parent and span.parent.span_id == request_span.get_span_context()
+              .span_id and span.name == "INSERT"]
+    assert writes and "outbox" in writes[0].attributes["db.query.text"]
+    assert str(event.event_id) not in writes[0].attributes["db.query.text"]
+    assert writes[0].attributes["tenant.id"] == str(tenant_id)
