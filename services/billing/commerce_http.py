@@ -7,15 +7,17 @@ import uuid
 from typing import Any
 
 import msgspec
-from litestar import Request, delete, get, patch, post
+from litestar import Request, Response, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.params import JSONBody
 
 from shared.auth import Caller
+from shared.errors import Invalid
 from shared.web import Runtime
 
 from . import catalogue, connect, storefront
 from .schemas import (
+    CartItem,
     CheckoutIn,
     CheckoutOut,
     ConnectOut,
@@ -90,6 +92,21 @@ async def storefront_checkout(request: Request[Any, Any, Any], caller: Caller, r
                                      site_origin(request, settings_of(runtime)))
 
 
+@post("/storefront/checkout-form", status_code=303, include_in_schema=False)
+async def storefront_checkout_form(request: Request[Any, Any, Any], caller: Caller, runtime: Runtime,
+                                   state: State) -> Response[bytes]:
+    """A site's Buy button (a plain form, no script): straight on to Stripe's Checkout page."""
+    form = await request.form()
+    try:
+        item = CartItem(product_id=uuid.UUID(str(form.get("product_id", ""))),
+                        quantity=max(1, min(int(str(form.get("quantity", "1"))), 99)))
+    except ValueError:
+        raise Invalid("choose a product to buy", errors=[{"field": "product_id"}]) from None
+    order = await storefront.checkout(runtime.db, state.payments, settings_of(runtime), caller,
+                                      CheckoutIn(items=[item]), site_origin(request, settings_of(runtime)))
+    return Response(b"", status_code=303, headers={"location": order.checkout_url})
+
+
 def site_origin(request: Request[Any, Any, Any], settings: Settings) -> str:
     """The tenant's site as the buyer sees it: the host the gateway resolved, with the
     platform's scheme (Stripe sends the buyer back there)."""
@@ -118,6 +135,7 @@ async def sales_report(caller: Caller, runtime: Runtime) -> list[SalesMonth]:
     return await storefront.sales(runtime.db, caller)
 
 
-COMMERCE_ROUTES = [connect_status, connect_onboarding, connect_dashboard, create_product, list_products, get_product,
+COMMERCE_ROUTES = [storefront_checkout_form, connect_status, connect_onboarding, connect_dashboard, create_product,
+                   list_products, get_product,
                    update_product, delete_product, storefront_products, storefront_checkout, list_orders,
                    refund_order, sales_report]

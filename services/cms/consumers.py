@@ -6,7 +6,16 @@ import uuid
 
 import asyncpg
 
-from shared.contracts import CreditsDebitedV1, DomainRemovedV1, DomainVerifiedV1, TenantCreatedV1, TenantUpdatedV1
+from shared.contracts import (
+    CreditsDebitedV1,
+    DomainRemovedV1,
+    DomainVerifiedV1,
+    ProductChangedV1,
+    ProductCreatedV1,
+    ProductDeletedV1,
+    TenantCreatedV1,
+    TenantUpdatedV1,
+)
 from shared.messaging import EventConsumer
 from shared.tenancy import serve_tenant_export, start_tenant_purge
 from shared.web import Runtime
@@ -21,8 +30,8 @@ EXPORT_QUERIES = {
     "form_submissions": "SELECT id, page_id, form_id, fields, created_at FROM cms.form_submissions ORDER BY created_at",
 }
 RECORD_CHARGE = "UPDATE cms.generations SET charged_credits = $2, charged_at = now() WHERE id = $1"
-PURGE_TENANT = ["DELETE FROM cms.generations", "DELETE FROM cms.form_submissions", "DELETE FROM cms.pages",
-                "DELETE FROM cms.sites"]
+PURGE_TENANT = ["DELETE FROM cms.products", "DELETE FROM cms.generations", "DELETE FROM cms.form_submissions",
+                "DELETE FROM cms.pages", "DELETE FROM cms.sites"]
 
 
 async def serve(runtime: Runtime) -> None:
@@ -34,9 +43,35 @@ async def start(runtime: Runtime) -> None:
     sites = EventConsumer(runtime.db, runtime.js, durable="cms-sites", handler=apply_identity_event,
                           events=[TenantCreatedV1, TenantUpdatedV1, DomainVerifiedV1, DomainRemovedV1])
     runtime.spawn(sites.run(), "cms-sites")
+    catalogue = EventConsumer(runtime.db, runtime.js, durable="cms-products", handler=apply_product_event,
+                              events=[ProductCreatedV1, ProductChangedV1, ProductDeletedV1])
+    runtime.spawn(catalogue.run(), "cms-products")
     charges = EventConsumer(runtime.db, runtime.js, durable="cms-ai-charges", handler=record_charge,
                             events=[CreditsDebitedV1])
     runtime.spawn(charges.run(), "cms-ai-charges")
+
+
+# Events carry the product's whole state and may arrive out of order: older ones are ignored.
+UPSERT_PRODUCT = """
+INSERT INTO cms.products AS p (tenant_id, product_id, slug, name, description, price_amount, currency, images, active,
+                               in_stock, synced_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+ON CONFLICT (tenant_id, product_id) DO UPDATE SET slug = excluded.slug, name = excluded.name,
+  description = excluded.description, price_amount = excluded.price_amount, currency = excluded.currency,
+  images = excluded.images, active = excluded.active, in_stock = excluded.in_stock, synced_at = excluded.synced_at
+WHERE p.synced_at <= excluded.synced_at
+"""
+DELETE_PRODUCT = "DELETE FROM cms.products WHERE product_id = $1"
+
+
+async def apply_product_event(tx: asyncpg.Connection, event: ProductChangedV1 | ProductDeletedV1) -> None:
+    """Keep cms's projection of the tenant's catalogue (what a ProductGrid shows)."""
+    if isinstance(event, ProductDeletedV1):
+        await tx.execute(DELETE_PRODUCT, event.product_id)
+        return
+    await tx.execute(UPSERT_PRODUCT, event.tenant_id, event.product_id, event.slug, event.name, event.description,
+                     event.price_amount, event.currency, event.images, event.active, event.in_stock,
+                     event.occurred_at)
 
 
 async def record_charge(tx: asyncpg.Connection, event: CreditsDebitedV1) -> None:

@@ -20,6 +20,7 @@ from shared.db import Database
 from shared.errors import NotFound, Unauthorized
 
 from . import repo, sites
+from .gates import walk
 from .registry import migrate
 from .render import esc, render_page
 
@@ -69,6 +70,22 @@ def canonical_base(public_base_url: str, slug: str, custom_domain: str | None) -
     return urlunsplit((parts.scheme, host + port, "", "", ""))
 
 
+SELECT_CATALOGUE_AT = "SELECT max(synced_at) FROM cms.products"
+SELECT_PRODUCTS = """
+SELECT product_id, name, price_amount, currency, images, active, in_stock FROM cms.products
+WHERE product_id = ANY($1::uuid[])
+"""
+
+
+async def products_of(tx: Any, tree: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The catalogue entries the tree's product grids name, by id (from cms's projection)."""
+    wanted = [pid for node, _ in walk(tree["root"]) if node["component"] == "ProductGrid"
+              for pid in node["props"]["product_ids"]]
+    if not wanted:
+        return {}
+    return {str(row["product_id"]): dict(row) for row in await tx.fetch(SELECT_PRODUCTS, wanted)}
+
+
 def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
@@ -96,13 +113,16 @@ async def live(db: Database, caller: Caller, public_base_url: str, path: str, *,
         current = await tx.fetchrow(SELECT_LIVE_KEY, slug)
         if current is None:
             raise NotFound("no published page at this address")
-        key = f"{tenant_id}:{current['id']}:{current['live_version']}:{site['synced_at'].timestamp()}:{as_json}"
+        catalogue_at = await tx.fetchval(SELECT_CATALOGUE_AT)  # a product's change re-renders its grids
+        key = (f"{tenant_id}:{current['id']}:{current['live_version']}:{site['synced_at'].timestamp()}:{as_json}:"
+               f"{catalogue_at.timestamp() if catalogue_at else 0}")
         if cache is not None and (hit := cache.get(key)) is not None:
             return hit
         row = await tx.fetchrow(SELECT_LIVE_BY_SLUG, slug)
-    if row is None:
-        raise NotFound("no published page at this address")
-    tree = migrate(row["structure"], row["registry_version"])
+        if row is None:
+            raise NotFound("no published page at this address")
+        tree = migrate(row["structure"], row["registry_version"])
+        products = await products_of(tx, tree)
     if as_json:
         body = msgspec.json.encode({"page": {"id": row["id"], "slug": row["slug"], "version": row["version"],
                                              "published_at": row["created_at"], "structure": tree},
@@ -110,7 +130,7 @@ async def live(db: Database, caller: Caller, public_base_url: str, path: str, *,
         media_type = "application/json"
     else:
         body = render_page(tree, site_name=site["name"], theme=site["theme"], canonical_base=base,
-                           path=row["slug"]).encode()
+                           path=row["slug"], products=products).encode()
         media_type = "text/html; charset=utf-8"
     rendered = Rendered(body=body, media_type=media_type, etag=_etag(body),
                         cache="public, max-age=60, stale-while-revalidate=300")
@@ -148,12 +168,13 @@ async def preview(db: Database, caller: Caller, secret: str, public_base_url: st
         raise Unauthorized("this preview link is not valid (or has expired)")
     async with db.tenant_tx(tenant_id) as tx:
         row, site = await repo.page(tx, page_id), await sites.site(tx)
-    if row is None or site is None:
-        raise NotFound("no such page")
-    body = render_page(migrate(row["structure"], row["registry_version"]), site_name=site["name"],
-                       theme=site["theme"], canonical_base=canonical_base(public_base_url, site["slug"],
-                                                                          site["custom_domain"]),
-                       path=row["slug"]).encode()
+        if row is None or site is None:
+            raise NotFound("no such page")
+        tree = migrate(row["structure"], row["registry_version"])
+        products = await products_of(tx, tree)
+    body = render_page(tree, site_name=site["name"], theme=site["theme"],
+                       canonical_base=canonical_base(public_base_url, site["slug"], site["custom_domain"]),
+                       path=row["slug"], products=products).encode()
     return Rendered(body=body, media_type="text/html; charset=utf-8", etag=_etag(body), cache="no-store")
 
 
@@ -161,6 +182,8 @@ def respond_headers(rendered: Rendered, extra: dict[str, Any] | None = None) -> 
     headers = {"etag": rendered.etag, "cache-control": rendered.cache, "x-content-type-options": "nosniff",
                "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'unsafe-inline'; "
                                           "frame-src https://www.youtube-nocookie.com https://player.vimeo.com; "
-                                          "script-src 'none'; form-action 'self'; base-uri 'none'; "
+                                          "script-src 'none'; base-uri 'none'; "
+                                          # A Buy button's form is answered with a redirect to Stripe's Checkout.
+                                          "form-action 'self' https://checkout.stripe.com; "
                                           "frame-ancestors 'self'"}
     return {**headers, **(extra or {})}

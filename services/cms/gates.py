@@ -52,7 +52,9 @@ def theme_warnings(theme: dict[str, Any]) -> list[Finding]:
     return findings
 
 
-def check_page(tree: dict[str, Any], existing_slugs: set[str], theme: dict[str, Any] | None = None) -> list[Finding]:
+def check_page(tree: dict[str, Any], existing_slugs: set[str], theme: dict[str, Any] | None = None,
+               products: set[str] | None = None) -> list[Finding]:
+    """The publish gates; `products` (cms's projection of the catalogue) checks product grids."""
     findings: list[Finding] = theme_warnings(theme or {})
     try:
         validate(tree)
@@ -80,6 +82,11 @@ def check_page(tree: dict[str, Any], existing_slugs: set[str], theme: dict[str, 
                     findings.append(Finding(severity="error", check="alt-text",
                                             pointer=f"{pointer}/props/images/{index}/alt",
                                             message="every gallery image needs alt text"))
+        if name == "ProductGrid" and products is not None:
+            for index, product_id in enumerate(props["product_ids"]):
+                if str(product_id) not in products:
+                    findings.append(Finding(severity="error", check="product", pointer=f"{pointer}/props/product_ids/"
+                                            f"{index}", message=f"{product_id} is not a product of this site"))
         for href, where in links(props, f"{pointer}/props"):
             target = href.split("#", 1)[0].split("?", 1)[0].rstrip("/") or "/"
             if href.startswith("/") and target not in existing_slugs:

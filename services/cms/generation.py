@@ -202,7 +202,9 @@ class Generator:
                        data: dict[str, Any]) -> tuple[dict[str, Any], list[uuid.UUID]]:
         await self._status(tenant_id, job_id, "validating")
         tree = validate(data)  # the shape first: grounding walks a valid tree
-        tree, assets = await ground(self.nc, tenant_id, tree)
+        async with self.db.tenant_tx(tenant_id) as tx:
+            catalogue = [str(row["product_id"]) for row in await tx.fetch(repo.ACTIVE_PRODUCTS)]
+        tree, assets = await ground(self.nc, tenant_id, tree, catalogue)
         complete_seo(tree)
         return validate(tree), assets
 

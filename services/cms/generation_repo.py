@@ -55,6 +55,7 @@ UPDATE cms.generations SET {step('saved')}, page_id = $2, credits = $3, model = 
        output_tokens = $6, repaired = $7, assets_used = $8
 WHERE id = $1
 """
+ACTIVE_PRODUCTS = "SELECT product_id FROM cms.products WHERE active ORDER BY slug"
 ALL_SLUGS = "SELECT slug FROM cms.pages"
 PAGE_EXISTS = "SELECT 1 FROM cms.pages WHERE id = $1"
 SLUGS_LIKE = "SELECT slug FROM cms.pages WHERE slug = $1 OR slug LIKE $1 || '-%'"

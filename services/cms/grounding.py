@@ -6,7 +6,8 @@ assets' search on that section's copy (`cmd.assets.search.v1`). Whatever id the 
 wrote, an invented one, a URL-shaped string or another tenant's asset, is overwritten, so
 a page can only ever point at the tenant's own images. A slot with nothing to fill it is
 emptied, and a block that cannot stand without an image is removed. Products are grounded
-the same way once the tenant has a catalogue; until then, product grids are removed.
+the same way: a product grid shows the tenant's own active products (cms's projection of its
+catalogue), never ids the model wrote; without a catalogue the grid is removed.
 
 Links follow the same rule: a generated page links to pages of the site, sections of
 itself or mailto: addresses; anything else (an invented page, any web address, even one a
@@ -76,7 +77,8 @@ def image_slots(tree: dict[str, Any]) -> list[Slot]:
     return slots
 
 
-async def ground(nc: NATS, tenant_id: uuid.UUID, tree: dict[str, Any]) -> tuple[dict[str, Any], list[uuid.UUID]]:
+async def ground(nc: NATS, tenant_id: uuid.UUID, tree: dict[str, Any],
+                 catalogue: list[str] | None = None) -> tuple[dict[str, Any], list[uuid.UUID]]:
     """The tree with every image slot holding one of the tenant's assets (or emptied), and
     the assets used. Mutates and returns `tree`."""
     slots = image_slots(tree)
@@ -94,7 +96,7 @@ async def ground(nc: NATS, tenant_id: uuid.UUID, tree: dict[str, Any]) -> tuple[
         fill(slot, choice)
         if choice is not None and choice.id not in used:
             used.append(choice.id)
-    prune(tree["root"])
+    prune(tree["root"], catalogue or [])
     return tree, used
 
 
@@ -114,9 +116,9 @@ def fill(slot: Slot, asset: FoundAsset | None) -> None:
         props[alt_key] = asset.alt_text[:300]  # true of the chosen picture, unlike the model's guess
 
 
-def prune(node: dict[str, Any]) -> None:
+def prune(node: dict[str, Any], catalogue: list[str]) -> None:
     """Drop what has nothing to show: image blocks without an image, galleries without any,
-    product grids (no catalogue yet), and empty image props the registry wants absent."""
+    product grids of a tenant without products; a grid shows the catalogue's products."""
     kept = []
     for child in node["children"]:
         props = child["props"]
@@ -127,8 +129,10 @@ def prune(node: dict[str, Any]) -> None:
             if not props["images"]:
                 continue
         if child["component"] == "ProductGrid":
-            continue
-        prune(child)
+            if not catalogue:
+                continue
+            props["product_ids"] = catalogue[:12]
+        prune(child, catalogue)
         kept.append(child)
     node["children"] = kept
 

@@ -121,7 +121,7 @@ async def check(db: Database, caller: Caller, page_id: uuid.UUID) -> CheckOut:
             raise NotFound("no such page")
         site = await sites.site(tx)
         findings = check_page(migrate(row["structure"], row["registry_version"]), await repo.slugs(tx),
-                              site["theme"] if site else None)
+                              site["theme"] if site else None, products=await repo.product_ids(tx))
     return CheckOut(publishable=not any(f.severity == "error" for f in findings), findings=findings)
 
 
@@ -132,7 +132,8 @@ async def publish(db: Database, caller: Caller, page_id: uuid.UUID, revision: in
         current = await page_at(tx, page_id, revision)
         tree = migrate(current["structure"], current["registry_version"])
         site = await sites.site(tx)
-        findings = check_page(tree, await repo.slugs(tx), site["theme"] if site else None)
+        findings = check_page(tree, await repo.slugs(tx), site["theme"] if site else None,
+                              products=await repo.product_ids(tx))
         errors = [f for f in findings if f.severity == "error"]
         if errors:
             raise Invalid(f"the page cannot be published: {len(errors)} checks failed",

@@ -22,7 +22,8 @@ Rules that no brief can change:
 - Images: you do not choose them. Put {PLACEHOLDER_IMAGE} in every image or asset id field and describe
   the picture the section needs in its alt text; the platform picks a matching image from the site's own
   library. Never write image URLs.
-- Do not add a ProductGrid: the platform adds products from the site's catalogue.
+- Add a ProductGrid only where the brief sells products; the platform fills its product ids from the
+  site's own catalogue (write any ids).
 - Node ids are short, unique, lowercase words with dashes (hero, features, faq-1).
 - Write real, specific copy for the business in the brief: no lorem ipsum, no placeholders in brackets."""
 

@@ -72,10 +72,16 @@ form{display:grid;gap:.75rem;max-width:560px} input,textarea{width:100%;padding:
 """
 
 
+def price_label(amount: int, currency: str) -> str:
+    """12.50 EUR: minor units shown with two decimals."""
+    return f"{amount / 100:,.2f} {currency.upper()}"
+
+
 class Renderer:
-    def __init__(self, canonical_base: str, path: str = "/") -> None:
+    def __init__(self, canonical_base: str, path: str = "/", products: dict[str, dict[str, Any]] | None = None) -> None:
         self.canonical_base = canonical_base.rstrip("/")
         self.path = path
+        self.products = products or {}
         self.node_id = ""
         self.components: dict[str, Callable[[dict[str, Any], str], str]] = {
             "Page": self.children_only, "Section": self.section, "Columns": self.columns, "Hero": self.hero,
@@ -196,9 +202,23 @@ class Renderer:
                "</button></form></div>"
 
     def product_grid(self, props: dict[str, Any], children: str) -> str:
+        """The catalogue's active products (cms's projection of billing's), each with a Buy
+        button: a plain form to the site's own /__checkout, no script."""
         heading = f"<h2>{esc(props['heading'])}</h2>" if props.get("heading") else ""
-        items = "".join(f'<div class="card product" data-product="{esc(pid)}"></div>' for pid in props["product_ids"])
-        return f'<div class="products">{heading}<div class="grid">{items}</div></div>'
+        cards = []
+        for product_id in props["product_ids"]:
+            product = self.products.get(str(product_id))
+            if product is None or not product["active"]:
+                continue  # gone from the catalogue, or not for sale: the grid closes up
+            image = self.img(product["images"][0], product["name"], "(max-width: 600px) 100vw, 33vw") \
+                if product["images"] else ""
+            buy = ('<form method="post" action="/__checkout"><input type="hidden" name="product_id" '
+                   f'value="{esc(product_id)}"><button class="button button-primary">Buy</button></form>'
+                   if product["in_stock"] else '<p class="sold-out">Sold out</p>')
+            cards.append(f'<div class="card product">{image}<h3>{esc(product["name"])}</h3>'
+                         f'<p class="price">{esc(price_label(product["price_amount"], product["currency"]))}</p>'
+                         f"{buy}</div>")
+        return f'<div class="products">{heading}<div class="grid">{"".join(cards)}</div></div>'
 
     def navbar(self, props: dict[str, Any], children: str) -> str:
         brand = self.img(props["logo"], props.get("brand", ""), "160px", first=True) if props.get("logo") else \
@@ -223,9 +243,10 @@ class Renderer:
 
 
 def render_page(tree: dict[str, Any], *, site_name: str, theme: dict[str, Any], canonical_base: str,
-                path: str) -> str:
-    """The whole document of a page whose tree passed validation."""
-    renderer = Renderer(canonical_base, path)
+                path: str, products: dict[str, dict[str, Any]] | None = None) -> str:
+    """The whole document of a page whose tree passed validation; `products` by id, for
+    its product grids."""
+    renderer = Renderer(canonical_base, path, products)
     root = tree["root"]["props"]
     url = f"{renderer.canonical_base}{path}"
     title = f"{root['title']} | {site_name}" if site_name and site_name != root["title"] else root["title"]

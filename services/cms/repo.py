@@ -95,3 +95,8 @@ async def versions(tx: Tx, page_id: uuid.UUID) -> list[asyncpg.Record]:
 
 async def version(tx: Tx, page_id: uuid.UUID, number: int) -> asyncpg.Record | None:
     return await tx.fetchrow(SELECT_VERSION, page_id, number)
+
+
+async def product_ids(tx: Tx) -> set[str]:
+    """The catalogue as cms knows it (its projection of billing's products)."""
+    return {str(row["product_id"]) for row in await tx.fetch("SELECT product_id FROM cms.products")}

@@ -133,6 +133,18 @@ async def site_form(request: Request[Any, Any, Any], state: State) -> Stream:
                          body_limit=16_384)
 
 
+@post("/__checkout", include_in_schema=False)
+async def site_checkout(request: Request[Any, Any, Any], state: State) -> Stream:
+    """A visitor's Buy button on a tenant's site, for billing to turn into a Checkout page."""
+    site = await resolve_tenant(request, state)
+    if not isinstance(site, Tenant):
+        raise NotFound("checkout happens on a site's host")
+    caller = Caller(tenant_id=site.id, request_id=request.scope["state"]["request_id"])
+    return await forward(state.http, request, upstream=state.pools["billing"], path="/storefront/checkout-form",
+                         caller=caller, secret=state.settings.internal_secret, timeout=state.settings.upstream_timeout,
+                         body_limit=4096)
+
+
 @get("/__tls/ask", include_in_schema=False)
 async def tls_ask(state: State, domain: str = "") -> Response[bytes]:
     """Caddy's on-demand TLS asks before it gets a certificate: yes only for the platform's
@@ -142,4 +154,4 @@ async def tls_ask(state: State, domain: str = "") -> Response[bytes]:
     return Response(b"", status_code=200 if known is not None else 404)
 
 
-ROUTES = [proxy_api, health, site_page, site_form, tls_ask]
+ROUTES = [proxy_api, health, site_page, site_form, site_checkout, tls_ask]

@@ -120,7 +120,8 @@ class PageCache:
                 return
             self.evict_tenant(event.tenant_id)
 
-        for subject in ("cms.page.published.>", "cms.page.unpublished.>", "cms.page.deleted.>", "identity.tenant.>"):
+        for subject in ("cms.page.published.>", "cms.page.unpublished.>", "cms.page.deleted.>", "identity.tenant.>",
+                        "billing.product.>"):  # a price or stock change shows in the product grids
             await nc.subscribe(subject, cb=on_event)
 
 

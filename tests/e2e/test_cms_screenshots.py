@@ -18,8 +18,9 @@ from tests.unit.cms.test_tree import SAMPLE_PROPS
 SHOTS = ROOT / ".data" / "screenshots"
 
 
-def showcase() -> dict:  # type: ignore[type-arg]
+def showcase(product_id: str) -> dict:  # type: ignore[type-arg]
     props = copy.deepcopy(SAMPLE_PROPS)
+    props["ProductGrid"] = {"heading": "In the shop", "product_ids": [product_id]}
     props["Navbar"] = {"brand": "Acme Bakery", "links": [{"label": "Home", "href": "/"},
                                                          {"label": "Contact", "href": "/#contact"}]}
     props["Hero"] = {"headline": "Sourdough, every morning", "subheadline": "Baked in Lyon since 1952.",
@@ -63,7 +64,22 @@ async def live_site(client: PlatformClient, tenant: SignedUp) -> str:
 @pytest.mark.skipif(chromium_path() is None, reason="needs Debian's chromium (make setup installs it)")
 async def test_every_component_renders_like_a_real_site_on_desktop_and_phone(client: PlatformClient) -> None:
     tenant = await client.sign_up("showcase")
-    tree = showcase()
+    loaf = await client.call("POST", "/api/billing/products", slug=tenant.slug, token=tenant.token, json={
+        "name": "Country loaf", "slug": "country-loaf", "price_amount": 650, "currency": "eur"})
+    assert loaf.status_code == 201, loaf.text
+
+    async def in_catalogue() -> int:  # cms's projection has it once billing's event arrives
+        grid = {"root": {"id": "p", "component": "Page", "props": {"title": "t", "description": "d"}, "children": [
+            {"id": "g", "component": "ProductGrid", "props": {"product_ids": [loaf.json()["id"]]}, "children": []}]}}
+        made = await client.call("POST", "/api/cms/pages", slug=tenant.slug, token=tenant.token,
+                                 json={"slug": "/probe", "structure": grid})
+        page = made.json() if made.status_code == 201 else (await client.call(
+            "GET", "/api/cms/pages", slug=tenant.slug, token=tenant.token)).json()["pages"][0]
+        check = await client.call("POST", f"/api/cms/pages/{page['id']}/check", slug=tenant.slug, token=tenant.token)
+        return check.json()["publishable"]
+
+    assert await eventually(in_catalogue, True, within=10)
+    tree = showcase(loaf.json()["id"])
     used = {node["component"] for node in [tree["root"], *tree["root"]["children"]]} | {"Columns", "Heading"}
     assert used == set(registry.COMPONENTS)  # the page really uses every built-in component
     await publish(client, tenant, "/", tree)

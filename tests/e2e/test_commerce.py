@@ -155,3 +155,34 @@ async def test_a_tenant_never_sees_or_sells_another_tenants_products(client: Pla
     assert [p["id"] for p in public] == [loaf_a["id"]]
     viewer_write = await client.call("POST", "/api/billing/products", slug=shop_a.slug, json=LOAF)
     assert viewer_write.status_code == 401
+
+
+async def test_the_site_sells_through_its_product_grid(client: PlatformClient, stripe_server: FakeStripe) -> None:
+    tenant = await ready(client)
+    await onboarded(client, stripe_server, tenant)
+    loaf = await product(client, tenant)
+    grid = {"root": {"id": "p", "component": "Page", "props": {"title": "Shop", "description": "Our bread"},
+                     "children": [{"id": "g", "component": "ProductGrid",
+                                   "props": {"heading": "Bread", "product_ids": [loaf["id"]]}, "children": []}]}}
+    made = await client.call("POST", "/api/cms/pages", slug=tenant.slug, token=tenant.token,
+                             json={"slug": "/shop", "structure": grid})
+
+    async def published() -> int:  # once cms's projection of the catalogue has the loaf
+        return (await client.call("POST", f"/api/cms/pages/{made.json()['id']}/publish", slug=tenant.slug,
+                                  token=tenant.token, headers={"if-match": made.headers["etag"]})).status_code
+
+    assert await eventually(published, 200, within=10) == 200
+    shop = await client.call("GET", "/shop", slug=tenant.slug)
+    assert "Sourdough loaf" in shop.text and "12.50 EUR" in shop.text and 'action="/__checkout"' in shop.text
+    bought = await client.call("POST", "/__checkout", slug=tenant.slug, data={"product_id": loaf["id"]})
+    assert bought.status_code == 303 and bought.headers["location"].startswith("https://")
+
+    changed = await client.call("PATCH", f"/api/billing/products/{loaf['id']}", slug=tenant.slug,
+                                token=tenant.token, json={"price_amount": 1390, "inventory": 0})
+    assert changed.status_code == 200, changed.text
+
+    async def repriced() -> bool:  # the product event evicts the cached page; the grid re-renders
+        text = (await client.call("GET", "/shop", slug=tenant.slug)).text
+        return "13.90 EUR" in text and "Sold out" in text
+
+    assert await eventually(repriced, True, within=5)
