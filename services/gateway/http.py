@@ -121,28 +121,28 @@ def cached_response(cache: PageCache, entry: Entry, request: Request[Any, Any, A
     return Response(b"" if request.method == "HEAD" else body, status_code=entry.status, headers=headers)
 
 
-@post("/__forms", include_in_schema=False)
-async def site_form(request: Request[Any, Any, Any], state: State) -> Stream:
-    """A visitor's contact-form post on a tenant's host, for cms to store."""
+async def visitor_post(request: Request[Any, Any, Any], state: State, service: str, path: str,
+                       body_limit: int) -> Stream:
+    """A visitor's form on a tenant's site (no token: the caller is the host's tenant)."""
     site = await resolve_tenant(request, state)
     if not isinstance(site, Tenant):
-        raise NotFound("forms live on a site's host")
+        raise NotFound("this form lives on a site's host")
     caller = Caller(tenant_id=site.id, request_id=request.scope["state"]["request_id"])
-    return await forward(state.http, request, upstream=state.pools["cms"], path="/site/__forms", caller=caller,
+    return await forward(state.http, request, upstream=state.pools[service], path=path, caller=caller,
                          secret=state.settings.internal_secret, timeout=state.settings.upstream_timeout,
-                         body_limit=16_384)
+                         body_limit=body_limit)
+
+
+@post("/__forms", include_in_schema=False)
+async def site_form(request: Request[Any, Any, Any], state: State) -> Stream:
+    """A contact form, for cms to store."""
+    return await visitor_post(request, state, "cms", "/site/__forms", 16_384)
 
 
 @post("/__checkout", include_in_schema=False)
 async def site_checkout(request: Request[Any, Any, Any], state: State) -> Stream:
-    """A visitor's Buy button on a tenant's site, for billing to turn into a Checkout page."""
-    site = await resolve_tenant(request, state)
-    if not isinstance(site, Tenant):
-        raise NotFound("checkout happens on a site's host")
-    caller = Caller(tenant_id=site.id, request_id=request.scope["state"]["request_id"])
-    return await forward(state.http, request, upstream=state.pools["billing"], path="/storefront/checkout-form",
-                         caller=caller, secret=state.settings.internal_secret, timeout=state.settings.upstream_timeout,
-                         body_limit=4096)
+    """A Buy button, for billing to turn into a Checkout page."""
+    return await visitor_post(request, state, "billing", "/storefront/checkout-form", 4096)
 
 
 @get("/__tls/ask", include_in_schema=False)
