@@ -28,6 +28,8 @@ EXPORT_QUERIES = {
     "page_versions": "SELECT page_id, version, slug, structure, created_by, created_at FROM cms.page_versions "
                      "ORDER BY page_id, version",
     "form_submissions": "SELECT id, page_id, form_id, fields, created_at FROM cms.form_submissions ORDER BY created_at",
+    "ai_generations": "SELECT id, kind, page_id, status, request, model, input_tokens, output_tokens, credits, "
+                      "assets_used, reason, created_at FROM cms.generations ORDER BY created_at",
 }
 RECORD_CHARGE = "UPDATE cms.generations SET charged_credits = $2, charged_at = now() WHERE id = $1"
 PURGE_TENANT = ["DELETE FROM cms.products", "DELETE FROM cms.generations", "DELETE FROM cms.form_submissions",
