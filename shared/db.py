@@ -52,7 +52,7 @@ class Database:
     async def connect(cls, dsn: str, *, name: str, min_size: int = 1, max_size: int = 10,
                       vector: bool = False) -> Database:
         pool = await asyncpg.create_pool(
-            dsn, min_size=min_size, max_size=max_size,
+            dsn, min_size=min_size, max_size=max_size, timeout=5,  # connect: fail fast, within the gateway's wait
             server_settings={"application_name": name},
             init=lambda conn: _init_connection(conn, vector=vector),
             reset=_keep_session,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -129,6 +130,11 @@ def problem_for_status(status: int, detail: str | None = None, **extra: Any) -> 
     return Problem(type=problem_type(code), title=title, status=status, detail=detail, **extra)
 
 
+# The database (or the network to it) failing, not the request: 503, and consumers wait.
+INFRASTRUCTURE_ERRORS = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+                         asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError)
+
+
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     """The one exception handler every service registers."""
     instance = request.url.path
@@ -145,6 +151,13 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     if isinstance(exc, HTTPException):
         return problem_response(problem_for_status(exc.status_code, exc.detail, instance=instance),
                                 headers=exc.headers)
+    if isinstance(exc, asyncpg.DataError):  # a value PostgreSQL cannot take (a NUL, an out-of-range number)
+        return problem_response(problem_for_status(422, f"a value cannot be stored: {exc}".split("\n")[0][:300],
+                                                   instance=instance))
+    if isinstance(exc, INFRASTRUCTURE_ERRORS):  # the database went away: say so, and that it is worth a retry
+        log.warning("%s %s: a dependency is unavailable (%s)", request.method, instance, type(exc).__name__)
+        return problem_response(problem_for_status(503, "a dependency is unavailable; try again shortly",
+                                                   instance=instance), headers={"retry-after": "1"})
     log.exception("unhandled error on %s %s", request.method, instance)
     return problem_response(Problem(type=problem_type("internal"), title="Internal error",
                                     status=500, instance=instance))

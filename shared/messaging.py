@@ -44,7 +44,7 @@ from shared.contracts import (
     encode_event,
 )
 from shared.db import Database
-from shared.errors import AppError, Unavailable
+from shared.errors import INFRASTRUCTURE_ERRORS, AppError, Unavailable
 from shared.metrics import DEAD_LETTERS, EVENT_PENDING, EVENT_REDELIVERIES, EVENTS_HANDLED, OUTBOX_AGE, OUTBOX_BACKLOG
 from shared.telemetry import extract_context, inject_headers, set_tenant, tracer
 
@@ -193,8 +193,6 @@ FORGET_INBOX = "DELETE FROM inbox WHERE consumer = $1 AND event_id = $2"
 
 # Failures of the database or the network, not of the event: retried without spending
 # the message's deliveries, so an outage cannot push good events to the dead letters.
-INFRASTRUCTURE_ERRORS = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-                         asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError)
 
 Handler = Callable[[asyncpg.Connection, Any], Awaitable[None]]
 

@@ -18,13 +18,14 @@ from litestar.di import Provide
 from litestar.middleware import ASGIMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Schema
 from litestar.types import ASGIApp, Receive, Scope, Send
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
 from shared.auth import Caller, verify_caller
 from shared.db import Database
-from shared.errors import EXCEPTION_HANDLERS, Unavailable
+from shared.errors import EXCEPTION_HANDLERS, PROBLEM_JSON, Unavailable
 from shared.messaging import OutboxRelay, connect_nats, ensure_streams
 from shared.metrics import metrics, red_metrics
 from shared.telemetry import CURRENT_REQUEST, set_tenant, setup_logging, setup_tracing, traced_http
@@ -89,6 +90,25 @@ class GatewayOnly(ASGIMiddleware):
         await next_app(scope, receive, send)
 
 
+PROBLEM_SCHEMA = Schema(type=OpenAPIType.OBJECT, required=["type", "title", "status"], properties={
+    "type": Schema(type=OpenAPIType.STRING), "title": Schema(type=OpenAPIType.STRING),
+    "status": Schema(type=OpenAPIType.INTEGER), "detail": Schema(type=OpenAPIType.STRING),
+    "instance": Schema(type=OpenAPIType.STRING),
+    "errors": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.OBJECT)),
+    "extensions": Schema(type=OpenAPIType.OBJECT)}, description="RFC 9457 problem details")
+
+
+def document_problems(app: Litestar) -> None:
+    """Every documented error answer is what the services really send: problem+json (Litestar
+    documents its own default error shape otherwise)."""
+    for item in (app.openapi_schema.paths or {}).values():
+        for method in ("get", "put", "post", "delete", "patch", "head", "options"):
+            operation = getattr(item, method, None)
+            for status, response in ((operation.responses or {}) if operation else {}).items():
+                if str(status)[0] in "45" and hasattr(response, "content"):
+                    response.content = {PROBLEM_JSON: OpenAPIMediaType(schema=PROBLEM_SCHEMA)}
+
+
 def provide_caller(request: Request[Any, Any, Any]) -> Caller:
     return request.scope["state"]["caller"]
 
@@ -132,6 +152,7 @@ def create_service_app(name: str, settings: ServiceSettings, *, route_handlers: 
         runtime.js = runtime.nc.jetstream()
         await ensure_streams(runtime.js, replicas=settings.stream_replicas)
         app.state.runtime = runtime
+        document_problems(app)
         if serve is not None:
             await serve(runtime)
         if settings.run_workers:

@@ -12,7 +12,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody
 
 from shared.auth import Caller
-from shared.errors import NotFound, PayloadTooLarge
+from shared.errors import BadRequest, NotFound, PayloadTooLarge
 from shared.web import Runtime
 
 from . import reembed, search, service
@@ -36,12 +36,16 @@ def uploaded(asset: AssetOut, created: bool, request: Request[Any, Any, Any]) ->
 
 
 @post("/assets", summary="Upload an image (multipart field 'file'); the same bytes return the existing asset")
-async def upload(data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)], caller: Caller,
+async def upload(data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)], caller: Caller,
                  runtime: Runtime, request: Request[Any, Any, Any]) -> Response[AssetOut]:
-    content = await data.read(limit(runtime) + 1)
+    upload = data.get("file")
+    if not isinstance(upload, UploadFile):
+        raise BadRequest("send the image as the multipart field 'file'")
+    content = await upload.read(limit(runtime) + 1)
     if len(content) > limit(runtime):
         raise too_large(runtime)
-    asset, created = await service.upload(runtime.db, request.app.state.storage, caller, data.filename or "", content)
+    asset, created = await service.upload(runtime.db, request.app.state.storage, caller, upload.filename or "",
+                                          content)
     return uploaded(asset, created, request)
 
 

@@ -85,9 +85,9 @@ async def storefront_products(caller: Caller, runtime: Runtime, cursor: str | No
 
 @post("/storefront/checkout", status_code=201,
       summary="Pay for a cart (public, on the tenant's host): a Stripe Checkout link; prices come from the catalogue")
-async def storefront_checkout(request: Request[Any, Any, Any], caller: Caller, runtime: Runtime,
-                              state: State) -> CheckoutOut:
-    data = msgspec.json.decode(await request.body(), type=CheckoutIn)  # unknown fields (a price) are ignored
+async def storefront_checkout(data: JSONBody[CheckoutIn], request: Request[Any, Any, Any], caller: Caller,
+                              runtime: Runtime, state: State) -> CheckoutOut:
+    # CheckoutIn takes product ids and quantities; anything else a client sends (a price) is ignored.
     return await storefront.checkout(runtime.db, state.payments, settings_of(runtime), caller, data,
                                      site_origin(request, settings_of(runtime)))
 

@@ -15,10 +15,11 @@ from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
 from shared.auth import Caller, Role
+from shared.errors import NotFound
 from shared.web import Runtime
 
 from . import generation, proposals
-from .generation_repo import SELECT_PAGE_JOBS
+from .generation_repo import PAGE_EXISTS, SELECT_PAGE_JOBS
 from .http import expected_revision, with_etag
 from .schemas import DecisionIn, EditIn, EstimateOut, GenerationIn, GenerationOut, PageOut, ProposalOut
 from .settings import Settings
@@ -76,6 +77,8 @@ async def generation_events(job_id: uuid.UUID, caller: Caller, runtime: Runtime)
                                                   "assets used")
 async def page_generations(page_id: uuid.UUID, caller: Caller, runtime: Runtime) -> list[GenerationOut]:
     async with runtime.db.tenant_tx(caller.require(Role.VIEWER)) as tx:
+        if await tx.fetchval(PAGE_EXISTS, page_id) is None:
+            raise NotFound("no such page")
         return [generation.job_out(row) for row in await tx.fetch(SELECT_PAGE_JOBS, page_id)]
 
 

@@ -4,19 +4,21 @@ read (its ETag); every page answer carries its current ETag."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, delete, get, patch, post
-from litestar.params import JSONBody
+from litestar.params import JSONBody, Parameter
 
 from shared.auth import Caller
-from shared.errors import Invalid, PreconditionRequired
+from shared.errors import BadRequest, Invalid, PreconditionRequired
 from shared.web import Runtime
 
 from . import delivery, forms, pages, registry
 from .schemas import CheckOut, DiffOut, PageIn, PageList, PageOut, PagePatch, VersionOut
 from .settings import Settings
+
+VersionNumber = Annotated[int, Parameter(ge=1, le=2**31 - 1, description="a published version, from 1")]
 
 
 def expected_revision(request: Request[Any, Any, Any]) -> int:
@@ -92,13 +94,13 @@ async def list_versions(page_id: uuid.UUID, caller: Caller, runtime: Runtime) ->
 
 
 @get("/pages/{page_id:uuid}/versions/{number:int}", summary="One published version with its tree")
-async def get_version(page_id: uuid.UUID, number: int, caller: Caller, runtime: Runtime) -> VersionOut:
+async def get_version(page_id: uuid.UUID, number: VersionNumber, caller: Caller, runtime: Runtime) -> VersionOut:
     return await pages.get_version(runtime.db, caller, page_id, number)
 
 
 @post("/pages/{page_id:uuid}/versions/{number:int}/restore", status_code=200,
       summary="Put an old version back into the draft (EDITOR, If-Match)")
-async def restore(page_id: uuid.UUID, number: int, caller: Caller, runtime: Runtime,
+async def restore(page_id: uuid.UUID, number: VersionNumber, caller: Caller, runtime: Runtime,
                   request: Request[Any, Any, Any]) -> Response[PageOut]:
     return with_etag(await pages.restore(runtime.db, caller, page_id, number, expected_revision(request)))
 
@@ -139,7 +141,10 @@ async def submit_form(caller: Caller, runtime: Runtime, request: Request[Any, An
     if int(request.headers.get("content-length") or 0) > 16_384:
         raise Invalid("the message is too large")
     if request.headers.get("content-type", "").startswith("application/json"):
-        values = msgspec.json.decode(await request.body())
+        try:
+            values = msgspec.json.decode(await request.body())
+        except msgspec.DecodeError:
+            raise BadRequest("the form's body is not JSON") from None
     else:
         values = dict(await request.form())
     if not isinstance(values, dict):

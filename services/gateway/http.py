@@ -10,14 +10,14 @@ from litestar.datastructures import State
 from litestar.response import Stream
 
 from shared.auth import Caller
-from shared.errors import BadRequest, NotFound
+from shared.errors import AppError, BadRequest, NotFound
 from shared.metrics import PAGE_CACHE
 from shared.telemetry import set_tenant
 
 from .edge import client_address, cors_headers
 from .hosts import PLATFORM, Tenant, normalize_host
 from .page_cache import Entry, PageCache
-from .proxy import fetch, forward
+from .proxy import drain, fetch, forward
 
 INTERNAL_PATHS = frozenset({"metrics", "health", "ready"})  # the services' own, for operators, not the public
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -57,7 +57,13 @@ async def proxy_api(request: Request[Any, Any, Any], state: State, service: str,
     if request.method == "OPTIONS" and "access-control-request-method" in request.headers:
         return Response(b"", status_code=204 if cors else 403, headers=cors)  # type: ignore[return-value]
     tenant_id = site.id if isinstance(site, Tenant) else None
-    principal = await state.edge_auth.authenticate(request.headers.get("authorization"), tenant_id)
+    try:
+        principal = await state.edge_auth.authenticate(request.headers.get("authorization"), tenant_id)
+    except AppError:
+        # Refused before the body was read: read it first (to a cap), or a client still
+        # sending an upload sees a reset connection instead of the 401/403.
+        await drain(request)
+        raise
     # On the platform host a token names no tenant to act in: the caller stays anonymous.
     acting = principal if principal is not None and tenant_id is not None else None
     caller = Caller(tenant_id=tenant_id, account_id=acting.id if acting else None,

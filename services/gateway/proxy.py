@@ -50,9 +50,9 @@ async def limited(chunks: AsyncIterator[bytes], limit: int) -> AsyncIterator[byt
 DRAIN_CAP = 64 * 1024 * 1024
 
 
-async def too_large(request: Request, limit: int) -> Stream:
-    """413. The rest of a modest body is read and dropped first: most clients send the
-    whole body before they read an answer, and would see a reset connection instead."""
+async def drain(request: Request) -> None:
+    """Read and drop the rest of a modest body before refusing the request: most clients
+    send the whole body before they read an answer, and would see a reset connection."""
     drained = 0
     try:
         async for chunk in request.stream():
@@ -61,6 +61,11 @@ async def too_large(request: Request, limit: int) -> Stream:
                 break
     except Exception:
         pass
+
+
+async def too_large(request: Request, limit: int) -> Stream:
+    """413, once the body is drained."""
+    await drain(request)
     problem = problem_for_status(413, f"the body is larger than {limit} bytes")
     return problem_response(problem)  # type: ignore[return-value]
 

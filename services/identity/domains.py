@@ -102,7 +102,8 @@ async def verify_domain(ctx: Ctx, caller: Caller, checker: TxtChecker) -> Domain
     try:
         async with ctx.db.tenant_tx(tenant_id) as tx:
             checked = await repo.record_domain_check(tx, found)
-            assert checked is not None
+            if checked is None:
+                raise NotFound("the domain was removed meanwhile")
             if found:
                 await repo.set_tenant_domain(tx, tenant_id, checked["domain"])  # unique across tenants
                 if row["verified_at"] is None or row["flagged_at"] is not None:

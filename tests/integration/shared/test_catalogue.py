@@ -1,11 +1,7 @@
 """Checks over the database catalogue, so a table added tomorrow cannot escape them."""
 
-from collections.abc import AsyncIterator
 
-import asyncpg
-import pytest
 
-from shared.devstack import Stack
 from shared.migrate import SERVICES_WITH_SCHEMA
 
 SERVICE_ROLES = [f"{service}_svc" for service in SERVICES_WITH_SCHEMA] + ["assets_sweeper", "billing_sweeper"]
@@ -36,19 +32,6 @@ TABLES_OWNED_BY = """
 SELECT c.oid::regclass::text FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
 WHERE r.rolname = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
 """
-
-
-@pytest.fixture(scope="module")
-async def admin(stack: Stack) -> AsyncIterator[asyncpg.Connection]:
-    from urllib.parse import urlsplit
-
-    from shared.migrate import with_credentials
-
-    parts = urlsplit(stack.admin_url)
-    conn = await asyncpg.connect(with_credentials(stack.admin_url, user=parts.username or "postgres",
-                                                  password=parts.password, database=stack.config.database_name))
-    yield conn
-    await conn.close()
 
 
 async def test_every_tenant_table_has_forced_row_security_and_a_tenant_leading_key(admin) -> None:  # type: ignore[no-untyped-def]
