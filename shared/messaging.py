@@ -247,6 +247,8 @@ class EventConsumer:
                     log.warning("%s: fetch failed (%s: %s); retrying", self.durable, type(exc).__name__, exc)
                     await asyncio.sleep(0.5)
                     continue
+                if not messages:  # a fetch may also come back empty rather than time out
+                    continue
                 EVENT_PENDING.labels(self.service, self.durable).set(messages[-1].metadata.num_pending)
                 await self.handle_batch(messages)
         finally:
