@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: browser wrk setup run test test-unit test-long bench lint migrate lock clean-data mailbox adjust
+.PHONY: browser wrk setup run test test-unit test-long bench lint migrate lock clean-data mailbox adjust admin
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.x")'
@@ -22,6 +22,9 @@ run: setup            ## the whole platform on embedded PostgreSQL and NATS, wit
 
 adjust: setup         ## an operator's ledger correction, e.g. ARGS="--tenant … --amount 50 --reference T-1 --reason … --operator ana"
 	$(PY) -m services.billing.admin adjust $(ARGS)
+
+admin: setup          ## the operator's command line, e.g. ARGS="check", ARGS="dlq list", ARGS="--help" for all
+	$(PY) -m services.admin_cli $(ARGS)
 
 mailbox: setup        ## list the mail `make run` has sent (invitations, password resets)
 	$(PY) -m shared.devstack mailbox
@@ -39,8 +42,8 @@ test: setup browser   ## the whole suite: unit, contract, integration and end-to
 test-unit: setup      ## only the pure tests (no sockets)
 	$(PY) -m pytest tests/unit tests/contract
 
-test-long: setup      ## the suite plus the long tests
-	$(PY) -m pytest --run-long
+test-long: setup      ## only the long tests (CI runs them after make test)
+	$(PY) -m pytest --run-long -m long
 
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
