@@ -118,31 +118,42 @@ class OutboxRelay:
         self.published = 0
 
     async def run(self) -> None:
-        async with self.db.pool.acquire() as listener:
-            await listener.add_listener(self.channel, self._on_notify)
+        """Relay until cancelled. The LISTEN connection is taken again whenever it dies (a
+        database restart): until then the idle poll still publishes, a second late at most."""
+        while True:
             try:
-                last, measured = 0, 0.0
-                while True:
+                async with self.db.pool.acquire() as listener:
+                    await listener.add_listener(self.channel, self._on_notify)
                     try:
-                        while (last := await self.relay_batch()) == self.batch_size:
-                            pass
-                        if time.monotonic() - measured > MEASURE_EVERY:
-                            measured = time.monotonic()
-                            await self.measure()
-                    except Exception:
-                        log.exception("outbox relay batch failed; retrying")
-                        with contextlib.suppress(Exception):  # the age must grow while publishing fails
-                            await self.measure()
-                        await asyncio.sleep(0.5)
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self.idle_poll)
-                    if last > 1:
-                        # A burst is under way: a moment's wait turns a NOTIFY per commit into
-                        # one batch for many. A lone event (last <= 1) goes out at once.
-                        await asyncio.sleep(self.gather_window)
-                    self._wake.clear()
-            finally:
-                await listener.remove_listener(self.channel, self._on_notify)
+                        await self._relay_while_open(listener)
+                    finally:
+                        with contextlib.suppress(*INFRASTRUCTURE_ERRORS):
+                            await listener.remove_listener(self.channel, self._on_notify)
+            except INFRASTRUCTURE_ERRORS as exc:
+                log.warning("outbox relay lost its database connection (%s); listening again", exc)
+            await asyncio.sleep(0.5)
+
+    async def _relay_while_open(self, listener: asyncpg.Connection) -> None:
+        last, measured = 0, 0.0
+        while not listener.is_closed():
+            try:
+                while (last := await self.relay_batch()) == self.batch_size:
+                    pass
+                if time.monotonic() - measured > MEASURE_EVERY:
+                    measured = time.monotonic()
+                    await self.measure()
+            except Exception:
+                log.exception("outbox relay batch failed; retrying")
+                with contextlib.suppress(Exception):  # the age must grow while publishing fails
+                    await self.measure()
+                await asyncio.sleep(0.5)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.idle_poll)
+            if last > 1:
+                # A burst is under way: a moment's wait turns a NOTIFY per commit into
+                # one batch for many. A lone event (last <= 1) goes out at once.
+                await asyncio.sleep(self.gather_window)
+            self._wake.clear()
 
     def _on_notify(self, *_: Any) -> None:
         self._wake.set()
