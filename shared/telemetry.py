@@ -43,9 +43,13 @@ class TenantOnEverySpan(SpanProcessor):
 
 def setup_tracing(service: str, *, version: str = "0.1.0", environment: str = "dev",
                   exporter: SpanExporter | None = None) -> TracerProvider:
-    """The process's tracer provider, installed on first call; OTLP/HTTP export when
-    OTEL_EXPORTER_OTLP_ENDPOINT is set, plus `exporter` if given (tests pass one)."""
+    """The process's tracer provider, installed on first call when spans go somewhere:
+    OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set, plus `exporter` if given (tests
+    pass one). Without either, spans stay the API's no-op ones, which cost next to nothing."""
     provider = trace.get_tracer_provider()
+    exporting = bool(os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")) or exporter is not None
+    if not isinstance(provider, TracerProvider) and not exporting:
+        return provider  # type: ignore[return-value]  # nobody reads spans: keep them free (no-op)
     if not isinstance(provider, TracerProvider):
         provider = TracerProvider(resource=Resource.create({
             "service.name": service, "service.version": version,

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import aiohttp
-from litestar import Request
+from litestar import Request, Response
 from litestar.response import Stream
 from opentelemetry import trace
 
@@ -48,6 +48,7 @@ async def limited(chunks: AsyncIterator[bytes], limit: int) -> AsyncIterator[byt
 
 
 DRAIN_CAP = 64 * 1024 * 1024
+BUFFER_UP_TO = 256 * 1024  # answers of known length up to this are passed on whole, the rest streamed
 
 
 async def drain(request: Request) -> None:
@@ -164,6 +165,19 @@ async def _forward(session: aiohttp.ClientSession, request: Request, *, upstream
         except TimeoutError:
             return problem_response(problem_for_status(504, "upstream did not answer in time"))  # type: ignore[return-value]
 
+    response_headers = {name: value for name, value in answer.headers.items() if name.lower() not in HOP_BY_HOP}
+    response_headers.update(extra_headers or {})
+    length = answer.content_length
+    if length is not None and length <= BUFFER_UP_TO:
+        # A small answer read whole is cheaper to pass on than a stream (a task less per request).
+        try:
+            whole = await answer.read()
+        except (TimeoutError, aiohttp.ClientError):
+            return problem_response(problem_for_status(502, "upstream broke off its answer"))  # type: ignore[return-value]
+        finally:
+            answer.release()
+        return Response(whole, status_code=answer.status, headers=response_headers)  # type: ignore[return-value]
+
     async def body() -> AsyncIterator[bytes]:
         try:
             async for chunk in answer.content.iter_chunked(64 * 1024):
@@ -173,5 +187,4 @@ async def _forward(session: aiohttp.ClientSession, request: Request, *, upstream
         finally:
             answer.release()
 
-    response_headers = {name: value for name, value in answer.headers.items() if name.lower() not in HOP_BY_HOP}
-    return Stream(body(), status_code=answer.status, headers={**response_headers, **(extra_headers or {})})
+    return Stream(body(), status_code=answer.status, headers=response_headers)
