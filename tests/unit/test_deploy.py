@@ -2,8 +2,11 @@
 reads, the gateway, Caddy and Prometheus name replicas that exist, the NATS nodes route to each
 other, the tracing and metrics wiring names services and files that exist, alerts and the
 dashboard use only metrics the code exports, and the image is pinned, non-root and checked.
-Nothing here needs a container engine; tools (promtool, caddy, hadolint, check-jsonschema)
-add their own checks where installed."""
+The Kubernetes manifests (deploy/k8s) render, are valid objects, and give each process the
+same command and settings as compose, with secrets only by reference.
+Nothing here needs a container engine or a cluster. hadolint, check-jsonschema and
+kubernetes-validate are dev dependencies and always run; promtool, caddy and nats-server add
+their checks where installed."""
 
 from __future__ import annotations
 
@@ -13,9 +16,11 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import kubernetes_validate
 import msgspec
 import pytest
 import yaml
@@ -469,13 +474,267 @@ def test_caddy_balances_both_gateways_asks_before_certificates_and_hides_interna
     assert set(SPECS["caddy"]["depends_on"]) == set(replicas("gateway"))
 
 
+# Kubernetes (deploy/k8s) --------------------------------------------------------------------
+
+K8S = DEPLOY / "k8s"
+OVERLAYS = {"base": K8S / "base", "production": K8S / "overlays" / "production"}
+K8S_VERSIONS = ("1.31.0", "1.37.0")  # the oldest release still supported upstream, the newest known
+# The gateway has no /ready (every other path is a tenant's site): it is ready when it serves.
+READINESS = {process: "/ready" for process in SERVICES} | {"gateway": "/health"}
+# Read by obstore for s3:// storage, not by a settings struct.
+STORAGE_VARIABLES = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+# Settings whose values are secrets: they come from Secrets, never from a ConfigMap or a literal.
+SECRET_VARIABLES = {"INTERNAL_SECRET", "DATABASE_URL", "DB_ROLE_PASSWORD", "JWT_PRIVATE_KEY",
+                    "JWT_PREVIOUS_PRIVATE_KEY", "SMTP_URL", "OPENAI_API_KEY", "STRIPE_SECRET_KEY",
+                    "STRIPE_WEBHOOK_SECRET", *STORAGE_VARIABLES}
+SECRET_LIKE = re.compile(r"SECRET|PASSWORD|PRIVATE_KEY|API_KEY|TOKEN|DATABASE_URL")
+KUSTOMIZATION_FIELDS = {"apiVersion", "kind", "resources", "namespace", "images", "replicas", "patches"}
+
+
+def strategic_merge(target: object, patch: object) -> object:
+    """A strategic-merge patch as kustomize applies one to the fields these manifests patch:
+    maps merge, lists of named items (containers, env) merge by name, other lists are replaced,
+    and null deletes."""
+    if isinstance(target, dict) and isinstance(patch, dict):
+        merged = dict(target)
+        for key, value in patch.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = strategic_merge(target[key], value) if key in target else value
+        return merged
+    named = isinstance(target, list) and isinstance(patch, list) and all(
+        isinstance(item, dict) and "name" in item for item in [*target, *patch])
+    if named:
+        by_name = {item["name"]: item for item in target}
+        merged_items = [strategic_merge(by_name[item["name"]], item) if item["name"] in by_name else item
+                        for item in patch]
+        patched = {item["name"] for item in patch}
+        return [item for item in target if item["name"] not in patched] + merged_items
+    return patch
+
+
+def pod_spec(obj: dict) -> dict | None:
+    return obj["spec"]["template"]["spec"] if obj["kind"] in {"Deployment", "Job"} else None
+
+
+def kustomize(folder: Path) -> list[dict]:
+    """`kustomize build folder` for the subset deploy/k8s uses: resources (files and folders),
+    strategic-merge patches that name their target, then the images, replicas and namespace
+    transformers. Anything else in a kustomization fails here rather than render wrongly."""
+    kustomization = yaml.safe_load((folder / "kustomization.yaml").read_text())
+    assert set(kustomization) <= KUSTOMIZATION_FIELDS, f"{folder}: the test's kustomize does not know " \
+        f"{sorted(set(kustomization) - KUSTOMIZATION_FIELDS)}"
+    objects: list[dict] = []
+    for resource in kustomization.get("resources", []):
+        path = folder / resource
+        objects += kustomize(path) if path.is_dir() else [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+    index = {(obj["kind"], obj["metadata"]["name"]): i for i, obj in enumerate(objects)}
+    assert len(index) == len(objects), f"{folder}: two objects share a kind and name"
+    for entry in kustomization.get("patches", []):
+        assert set(entry) <= {"path", "patch"}, f"{folder}: only patches that name their target"
+        (patch,) = yaml.safe_load_all(entry["patch"] if "patch" in entry else (folder / entry["path"]).read_text())
+        key = (patch["kind"], patch["metadata"]["name"])
+        assert key in index, f"{folder}: a patch for {key}, which is not there"
+        objects[index[key]] = strategic_merge(objects[index[key]], patch)
+    for image in kustomization.get("images", []):
+        found = [container for obj in objects if (spec := pod_spec(obj))
+                 for container in spec.get("initContainers", []) + spec["containers"]
+                 if re.split(r"[:@]", container["image"])[0] == image["name"]]
+        assert found, f"{folder}: no container runs {image['name']}"
+        for container in found:
+            container["image"] = f"{image.get('newName', image['name'])}:{image['newTag']}"
+    for replicas_ in kustomization.get("replicas", []):
+        key = ("Deployment", replicas_["name"])
+        assert key in index, f"{folder}: replicas for {key}, which is not there"
+        objects[index[key]]["spec"]["replicas"] = replicas_["count"]
+    if "namespace" in kustomization:
+        for obj in objects:
+            obj["metadata"]["namespace"] = kustomization["namespace"]
+    return objects
+
+
+RENDERED = {name: kustomize(folder) for name, folder in OVERLAYS.items()}
+
+
+def objects_of(overlay: str, kind: str) -> dict[str, dict]:
+    return {obj["metadata"]["name"]: obj for obj in RENDERED[overlay] if obj["kind"] == kind}
+
+
+def container_of(obj: dict) -> dict:
+    (container,) = pod_spec(obj)["containers"]
+    return container
+
+
+def environment_names(overlay: str, container: dict) -> set[str]:
+    """Every variable a container gets: its ConfigMaps' keys and its own env entries."""
+    config_maps = objects_of(overlay, "ConfigMap")
+    names = {entry["name"] for entry in container.get("env", [])}
+    for source in container.get("envFrom", []):
+        assert set(source) == {"configMapRef"}, "secrets come by single key, so each is visible"
+        names |= set(config_maps[source["configMapRef"]["name"]]["data"])
+    return names
+
+
+def secret_references(container: dict) -> list[dict]:
+    return [entry["valueFrom"]["secretKeyRef"] for entry in container.get("env", [])
+            if "secretKeyRef" in entry.get("valueFrom", {})]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("version", K8S_VERSIONS)
+def test_every_rendered_object_is_valid_for_kubernetes(overlay: str, version: str) -> None:
+    problems = []
+    for obj in RENDERED[overlay]:
+        try:
+            kubernetes_validate.validate(obj, version, strict=True)
+        except kubernetes_validate.ValidationError as exc:  # its str() is the whole schema: too long
+            problems.append(f"{obj['kind']} {obj['metadata']['name']}: {exc.message} at {list(exc.path)}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_process_has_a_deployment_a_service_a_disruption_budget_and_an_autoscaler(overlay: str) -> None:
+    deployments, services = objects_of(overlay, "Deployment"), objects_of(overlay, "Service")
+    budgets, autoscalers = objects_of(overlay, "PodDisruptionBudget"), objects_of(overlay, "HorizontalPodAutoscaler")
+    assert set(deployments) == set(services) == set(budgets) == set(autoscalers) == set(PROCESSES)
+    for process in PROCESSES:
+        deployment = deployments[process]
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        selector = deployment["spec"]["selector"]["matchLabels"]
+        assert selector.items() <= labels.items()
+        assert services[process]["spec"]["selector"] == selector
+        (port,) = services[process]["spec"]["ports"]
+        assert port["port"] == APP_PORT and port["targetPort"] in {APP_PORT, "http"}
+        assert budgets[process]["spec"]["selector"]["matchLabels"] == selector
+        assert budgets[process]["spec"]["maxUnavailable"] == 1, "a drain takes one replica at a time"
+        autoscaler = autoscalers[process]["spec"]
+        assert autoscaler["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": process}
+        (metric,) = autoscaler["metrics"]
+        assert metric["type"] == "Resource" and metric["resource"]["name"] == "cpu"
+        assert REPLICAS <= autoscaler["minReplicas"] <= autoscaler["maxReplicas"]
+        assert deployment["spec"]["replicas"] == autoscaler["minReplicas"], "apply starts at the HPA's minimum"
+        strategy = deployment["spec"]["strategy"]["rollingUpdate"]
+        assert strategy["maxUnavailable"] == 0, "a rollout never runs below the current count"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("process", PROCESSES)
+def test_each_deployment_runs_its_app_with_probes_sizes_and_no_root(overlay: str, process: str) -> None:
+    deployment = objects_of(overlay, "Deployment")[process]
+    spec, container = pod_spec(deployment), container_of(deployment)
+    assert container["command"] == SPECS[f"{process}-1"]["command"], "the same command as in compose"
+    (port,) = container["ports"]
+    assert port["containerPort"] == APP_PORT
+    for probe, path in (("readinessProbe", READINESS[process]), ("livenessProbe", "/health"),
+                        ("startupProbe", "/health")):
+        assert container[probe]["httpGet"]["path"] == path, probe
+        assert container[probe]["httpGet"]["port"] in {APP_PORT, port.get("name")}, probe
+    resources = container["resources"]
+    assert {"cpu", "memory"} <= set(resources["requests"]) and {"cpu", "memory"} <= set(resources["limits"])
+    assert spec["securityContext"]["runAsNonRoot"] is True and spec["securityContext"]["runAsUser"] != 0
+    assert container["securityContext"] == {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                                            "capabilities": {"drop": ["ALL"]}}
+    volumes = {volume["name"]: volume for volume in spec["volumes"]}
+    assert {mount["mountPath"]: "emptyDir" in volumes[mount["name"]] for mount in container["volumeMounts"]} \
+        == {"/tmp": True}, "a read-only root needs a writable /tmp"
+    assert spec["terminationGracePeriodSeconds"] > 30, "granian has 30 s to finish requests"
+    assert spec["automountServiceAccountToken"] is False
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("process", PROCESSES)
+def test_each_deployment_gets_the_settings_it_requires_and_only_settings_it_reads(overlay: str, process: str) -> None:
+    container = container_of(objects_of(overlay, "Deployment")[process])
+    names = environment_names(overlay, container)
+    structs = settings_of(process)
+    assert set().union(*map(required, structs)) <= names
+    extra = STORAGE_VARIABLES if process == "assets" else set()
+    unread = names - set().union(*map(known, structs)) - SDK_VARIABLES - extra
+    assert not unread, f"{process}: nothing reads {sorted(unread)} (a typo?)"
+    assert names & SECRET_VARIABLES == {entry["name"] for entry in container["env"]
+                                        if "secretKeyRef" in entry.get("valueFrom", {})}
+    # What compose sets to a fixed value, Kubernetes sets the same (hosts differ, and secrets).
+    config = {key: value for ref in container["envFrom"]
+              for key, value in objects_of(overlay, "ConfigMap")[ref["configMapRef"]["name"]]["data"].items()}
+    fixed = {key: value for key, value in SPECS[f"{process}-1"]["environment"].items()
+             if key in {"STREAM_REPLICAS", "OTEL_EXPORTER_OTLP_ENDPOINT"}}
+    assert {key: config[key] for key in fixed} == fixed
+
+
+def test_the_gateway_reaches_each_service_through_its_kubernetes_service() -> None:
+    config = objects_of("production", "ConfigMap")["gateway-config"]["data"]
+    services = objects_of("production", "Service")
+    for service in SERVICES:
+        url = urlsplit(config[f"{service.upper()}_URL"])
+        assert url.hostname in services and url.port == APP_PORT
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_secrets_are_only_referenced_and_each_is_documented(overlay: str) -> None:
+    assert not objects_of(overlay, "Secret"), "secret values do not belong in the repository"
+    for name, config_map in objects_of(overlay, "ConfigMap").items():
+        leaked = {key for key in config_map["data"] if key in SECRET_VARIABLES or SECRET_LIKE.search(key)}
+        assert not leaked, f"ConfigMap {name} holds {sorted(leaked)}"
+    documented = (K8S / "README.md").read_text()
+    for obj in RENDERED[overlay]:
+        if spec := pod_spec(obj):
+            for container in spec["containers"]:
+                assert all("value" not in entry for entry in container.get("env", [])
+                           if entry["name"] in SECRET_VARIABLES or SECRET_LIKE.search(entry["name"]))
+                for ref in secret_references(container):
+                    assert f"`{ref['name']}`" in documented and f"`{ref['key']}`" in documented, \
+                        f"deploy/k8s/README.md does not tell operators to create {ref['name']}/{ref['key']}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_migrations_job_runs_shared_migrate_once_with_its_settings(overlay: str) -> None:
+    job = objects_of(overlay, "Job")["migrate"]
+    spec, container = pod_spec(job), container_of(job)
+    assert container["command"] == SPECS["migrate"]["command"] == ["python", "-m", "shared.migrate"]
+    assert spec["restartPolicy"] == "Never" and job["spec"]["backoffLimit"] <= 3
+    names = {entry["name"] for entry in container["env"]}
+    assert required(MigrateSettings) <= names <= known(MigrateSettings)
+    assert all(entry["valueFrom"]["secretKeyRef"] for entry in container["env"])
+    assert container["image"] == container_of(objects_of(overlay, "Deployment")["gateway"])["image"]
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    # README: `kubectl apply -k ... -l app.kubernetes.io/component=migrations` applies the Job alone.
+    assert job["metadata"]["labels"]["app.kubernetes.io/component"] == "migrations"
+    assert all(obj["metadata"]["labels"].get("app.kubernetes.io/component") != "migrations"
+               for obj in RENDERED[overlay] if obj is not job)
+
+
+def test_production_runs_a_released_image_in_its_namespace() -> None:
+    images = {container_of(obj)["image"] for obj in RENDERED["production"] if pod_spec(obj)}
+    (image,) = images
+    assert re.fullmatch(r"[\w./-]+:\d+\.\d+\.\d+", image), f"{image} is not a release"
+    assert {obj["metadata"].get("namespace") for obj in RENDERED["production"]} == {"sitebuilder"}
+    base = {process: container_of(obj)["resources"] for process, obj in objects_of("base", "Deployment").items()}
+    production = {process: container_of(obj)["resources"]
+                  for process, obj in objects_of("production", "Deployment").items()}
+    assert all(production[process] != base[process] for process in PROCESSES), "production sizes its pods"
+
 # checks by the real tools, where installed --------------------------------------------------
 
 
+def installed(name: str) -> str | None:
+    """The venv's own program first: make runs pytest without activating the venv."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.is_file() else shutil.which(name)
+
+
 def tool(name: str) -> str:
-    path = shutil.which(name)
+    path = installed(name)
     if path is None:
         pytest.skip(f"{name} is not installed")
+    return path
+
+
+def dev_tool(name: str) -> str:
+    """A program `pip install -e .[dev]` installs: missing is a broken setup, not a skip."""
+    path = installed(name)
+    assert path, f"{name} is missing: run `make setup` (a dev dependency in pyproject.toml)"
     return path
 
 
@@ -513,8 +772,9 @@ def test_caddy_accepts_the_caddyfile() -> None:
 
 
 def test_hadolint_accepts_the_dockerfile() -> None:
-    run(tool("hadolint"), DEPLOY / "Dockerfile")
+    run(dev_tool("hadolint"), DEPLOY / "Dockerfile")
 
 
 def test_the_compose_file_follows_the_compose_specification() -> None:
-    run(tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", DEPLOY / "compose.yaml")
+    # The compose-spec schema ships inside check-jsonschema: no network needed.
+    run(dev_tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", DEPLOY / "compose.yaml")
