@@ -22,7 +22,7 @@ import msgspec
 from bench.bare_api_app import Captured
 from bench.bench_cms import typical_page
 from bench.harness import Report, Row, RunOptions, verdict
-from bench.infra import stop_platform
+from bench.infra import UNLIMITED, stop_platform
 from shared.auth import Caller, sign_caller
 from shared.devstack import ROOT, SERVICES, Stack, StackSettings
 from shared.embedded import free_port, port_is_free, wait_for_port
@@ -34,7 +34,6 @@ BROWSER = {"accept": "text/html,application/xhtml+xml", "accept-encoding": "gzip
 API_CLIENT = {"accept": "application/json", "user-agent": "bench-gateway"}
 # One address sending thousands of requests a second is this benchmark, not an abuser: the
 # limiter still counts every request (so its cost is in the figures) but never refuses.
-UNLIMITED = {"RATE_LIMIT_PER_ADDRESS": "1000000000/minute", "RATE_LIMIT_PER_TENANT": "1000000000/minute"}
 # wrk's own summary as one JSON line: exact percentiles from its histogram, and every error.
 WRK_REPORT = """
 done = function(summary, latency, requests)

@@ -84,6 +84,11 @@ async def _drop_database(admin_url: str, database: str) -> None:
             await conn.close()
 
 
+# A load generator is one client address hammering one tenant: the gateway's rate limits
+# would answer 429 within a second. They still count every request.
+UNLIMITED = {"RATE_LIMIT_PER_ADDRESS": "1000000000/minute", "RATE_LIMIT_PER_TENANT": "1000000000/minute"}
+
+
 async def stop_platform(stack: Any, data_dir: Path, *extra: subprocess.Popen[bytes] | None) -> None:
     """Stop the extra processes a benchmark started (a bare reference app), then the stack,
     and forget its data."""

@@ -71,7 +71,7 @@ class EdgeAuth:
 
     async def _verify_token(self, token: str) -> AccessClaims:
         stale = time.monotonic() - self._fetched_at > self.refetch_interval
-        if self._verifier is None or (not self._verifier.knows(token) and stale):
+        if self._verifier is None or (stale and not self._verifier.knows(token)):  # `knows` decodes: ask last
             await self._refresh()
         assert self._verifier is not None
         return self._verifier.verify(token)

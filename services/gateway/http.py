@@ -99,7 +99,7 @@ async def site_page(request: Request[Any, Any, Any], state: State, path: str = "
     if entry is None:
         epoch = cache.epoch(site.id)
         fetched = await fetch(state.http, request, upstream=state.pools["cms"],
-                              path=f"/site{path}" + (f"?{request.url.query}" if request.url.query else ""),
+                              path=f"/site{path}",
                               caller=caller, secret=state.settings.internal_secret,
                               timeout=state.settings.upstream_timeout)
         if not isinstance(fetched, tuple):

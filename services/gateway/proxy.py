@@ -99,14 +99,16 @@ async def fetch(session: aiohttp.ClientSession, request: Request, *, upstream: P
 
 async def _fetch(session: aiohttp.ClientSession, request: Request, *, upstream: Pool, path: str, caller: Caller,
                  secret: str, timeout: float) -> tuple[int, dict[str, str], bytes] | Stream:
+    # The signature covers the path the service sees, without the query (as for every hop).
     headers = forwarded_headers(request.headers, caller, secret=secret, method="GET", path=path,
                                 client=request.client.host if request.client else "")
+    query = f"?{request.url.query}" if request.url.query else ""
     headers.pop("if-none-match", None)  # the cache answers revalidations itself
     headers["accept-encoding"] = "identity"  # the cache compresses once, for everyone
     for attempt in range(2):
         base_url = upstream.pick()
         try:
-            async with session.get(base_url + path, headers=headers, allow_redirects=False,
+            async with session.get(base_url + path + query, headers=headers, allow_redirects=False,
                                    timeout=aiohttp.ClientTimeout(total=None, sock_connect=5, sock_read=timeout)) as up:
                 body = await up.read()
                 return up.status, {k.lower(): v for k, v in up.headers.items() if k.lower() not in HOP_BY_HOP}, body

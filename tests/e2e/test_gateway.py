@@ -101,6 +101,8 @@ async def test_a_published_page_is_cached_compressed_and_evicted_by_the_next_pub
             body = b"".join([chunk async for chunk in raw.aiter_raw()])
         assert raw.headers["content-encoding"] == coding and "accept-encoding" in raw.headers["vary"].lower()
         assert decode(body) == first.content and len(body) < len(first.content) / 3
+    tracked = await client.call("GET", "/?utm_source=newsletter", slug=tenant.slug)  # a query: past the cache
+    assert tracked.status_code == 200 and tracked.headers["x-cache"] == "miss" and "First headline" in tracked.text
     unchanged = await client.call("GET", "/", slug=tenant.slug, headers={"if-none-match": first.headers["etag"]})
     assert unchanged.status_code == 304 and unchanged.content == b""
     assert first.headers["x-content-type-options"] == "nosniff" and "frame-ancestors" in \
