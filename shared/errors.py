@@ -132,7 +132,8 @@ def problem_for_status(status: int, detail: str | None = None, **extra: Any) -> 
 
 # The database (or the network to it) failing, not the request: 503, and consumers wait.
 INFRASTRUCTURE_ERRORS = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-                         asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError)
+                         asyncpg.TooManyConnectionsError,
+                         asyncpg.exceptions.OperatorInterventionError)  # shutting down, restarting, not yet up
 
 
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
