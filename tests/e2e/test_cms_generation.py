@@ -174,10 +174,14 @@ async def top_up(client: PlatformClient, stripe_server: FakeStripe, tenant: Sign
     assert await eventually(credited, True, within=10)
 
 
-async def test_twenty_concurrent_generations_on_credits_for_five(client: PlatformClient,
-                                                                  stripe_server: FakeStripe) -> None:
+async def test_twenty_concurrent_generations_on_credits_for_five(client: PlatformClient, stripe_server: FakeStripe,
+                                                                  ai_server: FakeOpenAI) -> None:
     tenant = await ready(client)
     await top_up(client, stripe_server, tenant, "500")
+    # The model takes a moment, so no job ends (and returns its credits) while the twenty
+    # requests are still being answered: then exactly five can hold credits at once.
+    ai_server.reset()
+    ai_server.script(*[Slow(seconds=1.5) for _ in range(5)])
     price = (await client.call("POST", "/api/cms/generations/estimate", slug=tenant.slug, token=tenant.token,
                                json={"prompt": BRIEF})).json()["max_credits"]
     await hold_all_but(client, tenant, 5 * price)  # exactly five generations' worth available
@@ -185,7 +189,13 @@ async def test_twenty_concurrent_generations_on_credits_for_five(client: Platfor
     answers = await asyncio.gather(*(
         client.call("POST", "/api/cms/generations", slug=tenant.slug, token=tenant.token,
                     json={"prompt": BRIEF, "slug": f"/rush-{n}"}) for n in range(20)))
-    assert sorted(a.status_code for a in answers) == [202] * 5 + [402] * 15
+    reserved = [a.json()["max_credits"] for a in answers if a.status_code == 202]
+    refused = [a.json()["extensions"] for a in answers if a.status_code == 402]
+    assert len(reserved) + len(refused) == 20 and len(set(reserved)) == 1, (price, reserved, refused)
+    # Exactly as many as the available credits cover at the reserved price, never one more.
+    assert len(reserved) == before["available"] // reserved[0], (price, reserved, before, refused[:2])
+    assert reserved[0] == price and len(reserved) == 5, (price, reserved, before)
+    ai_server.reset()
 
     async def outcome(url: str) -> str:
         job = (await client.call("GET", url, slug=tenant.slug, token=tenant.token)).json()
