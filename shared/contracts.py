@@ -221,6 +221,13 @@ class AssetDescriptionFailedV1(Event, tag="assets.asset.description_failed.v1"):
     reason: str = ""
 
 
+class CatalogueSyncedV1(Event, tag="cms.catalogue.synced.v1"):
+    """cms applied a change of the tenant's catalogue to its projection: rendered product
+    grids change from now on (the gateway evicts the tenant's cached pages)."""
+
+    product_id: uuid.UUID
+
+
 class PagePublishedV1(Event, tag="cms.page.published.v1"):
     """A page version went live."""
 

@@ -7,6 +7,7 @@ import uuid
 import asyncpg
 
 from shared.contracts import (
+    CatalogueSyncedV1,
     CreditsDebitedV1,
     DomainRemovedV1,
     DomainVerifiedV1,
@@ -16,7 +17,7 @@ from shared.contracts import (
     TenantCreatedV1,
     TenantUpdatedV1,
 )
-from shared.messaging import EventConsumer
+from shared.messaging import EventConsumer, add_event
 from shared.tenancy import serve_tenant_export, start_tenant_purge
 from shared.web import Runtime
 
@@ -70,10 +71,13 @@ async def apply_product_event(tx: asyncpg.Connection, event: ProductChangedV1 | 
     """Keep cms's projection of the tenant's catalogue (what a ProductGrid shows)."""
     if isinstance(event, ProductDeletedV1):
         await tx.execute(DELETE_PRODUCT, event.product_id)
-        return
-    await tx.execute(UPSERT_PRODUCT, event.tenant_id, event.product_id, event.slug, event.name, event.description,
-                     event.price_amount, event.currency, event.images, event.active, event.in_stock,
-                     event.occurred_at)
+    else:
+        await tx.execute(UPSERT_PRODUCT, event.tenant_id, event.product_id, event.slug, event.name,
+                         event.description, event.price_amount, event.currency, event.images, event.active,
+                         event.in_stock, event.occurred_at)
+    # Only now do rendered grids change: the gateway's cached pages go on this, not on
+    # billing's event (which can overtake the projection).
+    await add_event(tx, CatalogueSyncedV1(tenant_id=event.tenant_id, product_id=event.product_id))
 
 
 async def record_charge(tx: asyncpg.Connection, event: CreditsDebitedV1) -> None:

@@ -121,7 +121,7 @@ class PageCache:
             self.evict_tenant(event.tenant_id)
 
         for subject in ("cms.page.published.>", "cms.page.unpublished.>", "cms.page.deleted.>", "identity.tenant.>",
-                        "billing.product.>"):  # a price or stock change shows in the product grids
+                        "cms.catalogue.synced.>"):  # a price or stock change shows in the product grids
             await nc.subscribe(subject, cb=on_event)
 
 
