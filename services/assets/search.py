@@ -89,9 +89,14 @@ class QueryEmbeddings:
         return found
 
 
+def normalized(text: str) -> str:
+    """What is searched for, and cached: lower case, single spaces."""
+    return " ".join(text.split()).lower()
+
+
 async def search(db: Database, embeddings: QueryEmbeddings, caller: Caller, q: str, k: int) -> list[dict[str, Any]]:
     tenant_id = caller.require(Role.VIEWER)
-    query = " ".join(q.split()).lower()
+    query = normalized(q)
     if not query or len(query) > 200:
         raise Invalid("search for 1 to 200 characters", errors=[{"field": "q"}])
     return await ranked(db, embeddings, tenant_id, query, max(1, min(k, 50)))
@@ -122,7 +127,7 @@ async def answer_search(db: Database, embeddings: QueryEmbeddings, command: Sear
     """The request-reply form, for other services (AI page generation picking images)."""
     results = []
     for text in command.queries[:64]:
-        query = " ".join(text.split()).lower()[:200]
+        query = normalized(text)[:200]
         hits = await ranked(db, embeddings, command.tenant_id, query, max(1, min(command.k, 20))) if query else []
         results.append([FoundAsset(id=h["id"], alt_text=h["alt_text"], description=h["ai_description"] or "",
                                    width=h["width"], height=h["height"]) for h in hits])

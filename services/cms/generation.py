@@ -179,7 +179,7 @@ class Generator:
             try:
                 tree, assets = await self._checked(tenant_id, job_id, await ask(prompt))
             except (TreeInvalid, AIError) as exc:
-                problems = _problems(exc)
+                problems = repair_problems(exc)
                 if problems is None:
                     raise
                 repaired = True
@@ -255,9 +255,9 @@ class Generator:
                                                        hold_id=job["hold_id"], reason=reason[:300]))
 
 
-def _problems(exc: Exception) -> list[str] | None:
+def repair_problems(exc: Exception) -> list[str] | None:
     """What to send back to the model in a repair round, or None when repair cannot help."""
-    if isinstance(exc, TreeInvalid):
+    if isinstance(exc, Invalid):  # TreeInvalid, or an edit that changed what it must keep
         return [str(exc)]
     if isinstance(exc, AIError) and exc.reason == "invalid-output":
         return exc.problems or [str(exc)]

@@ -57,11 +57,17 @@ async def _stale_or_missing(tx: asyncpg.Connection, page_id: uuid.UUID) -> Excep
                               "reload, merge and try again", revision=current["revision"])
 
 
+async def existing_page(tx: asyncpg.Connection, page_id: uuid.UUID) -> asyncpg.Record:
+    """The page, or NotFound."""
+    row = await repo.page(tx, page_id)
+    if row is None:
+        raise NotFound("no such page")
+    return row
+
+
 async def page_at(tx: asyncpg.Connection, page_id: uuid.UUID, revision: int) -> asyncpg.Record:
     """The page, if it is still at the revision the caller read."""
-    current = await repo.page(tx, page_id)
-    if current is None:
-        raise NotFound("no such page")
+    current = await existing_page(tx, page_id)
     if current["revision"] != revision:
         raise await _stale_or_missing(tx, page_id)
     return current
@@ -86,10 +92,7 @@ async def create_page(db: Database, caller: Caller, data: PageIn) -> PageOut:
 async def get_page(db: Database, caller: Caller, page_id: uuid.UUID) -> PageOut:
     tenant_id = caller.require(Role.VIEWER)
     async with db.tenant_tx(tenant_id) as tx:
-        row = await repo.page(tx, page_id)
-    if row is None:
-        raise NotFound("no such page")
-    return page_out(row)
+        return page_out(await existing_page(tx, page_id))
 
 
 async def update_page(db: Database, caller: Caller, page_id: uuid.UUID, revision: int, patch: PagePatch) -> PageOut:
@@ -97,9 +100,7 @@ async def update_page(db: Database, caller: Caller, page_id: uuid.UUID, revision
     tree = validate(patch.structure) if patch.structure is not None else None
     try:
         async with db.tenant_tx(tenant_id) as tx:
-            current = await repo.page(tx, page_id)
-            if current is None:
-                raise NotFound("no such page")
+            current = await existing_page(tx, page_id)
             slug = normalize_slug(patch.slug) if patch.slug is not None else current["slug"]
             before = migrate(current["structure"], current["registry_version"])
             structure = tree if tree is not None else before
@@ -116,9 +117,7 @@ async def check(db: Database, caller: Caller, page_id: uuid.UUID) -> CheckOut:
     """The publish gates as a dry run."""
     tenant_id = caller.require(Role.VIEWER)
     async with db.tenant_tx(tenant_id) as tx:
-        row = await repo.page(tx, page_id)
-        if row is None:
-            raise NotFound("no such page")
+        row = await existing_page(tx, page_id)
         site = await sites.site(tx)
         findings = check_page(migrate(row["structure"], row["registry_version"]), await repo.slugs(tx),
                               site["theme"] if site else None, products=await repo.product_ids(tx))
@@ -169,8 +168,7 @@ async def delete_page(db: Database, caller: Caller, page_id: uuid.UUID, revision
 async def list_versions(db: Database, caller: Caller, page_id: uuid.UUID) -> list[VersionOut]:
     tenant_id = caller.require(Role.VIEWER)
     async with db.tenant_tx(tenant_id) as tx:
-        if await repo.page(tx, page_id) is None:
-            raise NotFound("no such page")
+        await existing_page(tx, page_id)
         return [VersionOut(**dict(row)) for row in await repo.versions(tx, page_id)]
 
 

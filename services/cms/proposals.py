@@ -27,13 +27,13 @@ from shared.messaging import add_event, request
 from . import generation_repo as jobs
 from . import repo, sites
 from .ai_edits import apply_selected, changed_node_ids, edit_prompt, edit_schema, locate, propose, readable
-from .generation import REPAIR_TOKENS, Cost, failure_reason
+from .generation import REPAIR_TOKENS, Cost, failure_reason, repair_problems
 from .pages import page_at, page_out
 from .prompts import repair_prompt, theme_notes
 from .registry import REGISTRY_VERSION, migrate
 from .schemas import EditIn, PageOut, ProposalOut
 from .settings import Settings
-from .tree import TreeInvalid, nodes
+from .tree import nodes
 
 EDIT_OUTPUT_TOKENS = 4000  # one node and its children
 
@@ -83,13 +83,12 @@ async def propose_edit(db: Database, nc: NATS, provider: AIProvider, settings: S
     try:
         try:
             operations = await ask(prompt)
-        except (TreeInvalid, Invalid) as exc:  # one repair round, with what was wrong
-            operations = await ask(repair_prompt(prompt, [str(exc)]))
-        except AIError as exc:
-            if exc.reason != "invalid-output":
+        except (Invalid, AIError) as exc:  # one repair round, with what was wrong
+            problems = repair_problems(exc)
+            if problems is None:
                 raise
-            operations = await ask(repair_prompt(prompt, exc.problems or [str(exc)]))
-    except (TreeInvalid, Invalid) as exc:
+            operations = await ask(repair_prompt(prompt, problems))
+    except Invalid as exc:
         reason = f"the model's edit was still invalid after a repair round ({exc}); nothing was charged"
         await _settle_failure(db, tenant_id, job_id, hold.hold_id, reason)
         raise Invalid(reason) from None

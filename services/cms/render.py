@@ -72,6 +72,11 @@ form{display:grid;gap:.75rem;max-width:560px} input,textarea{width:100%;padding:
 """
 
 
+def optional_heading(props: dict[str, Any]) -> str:
+    """A block's own `heading`, when it has one."""
+    return f"<h2>{esc(props['heading'])}</h2>" if props.get("heading") else ""
+
+
 def price_label(amount: int, currency: str) -> str:
     """12.50 EUR: minor units shown with two decimals."""
     return f"{amount / 100:,.2f} {currency.upper()}"
@@ -157,7 +162,7 @@ class Renderer:
         return f"<p>{self.link(props['href'], props['label'], 'button button-' + props.get('style', 'primary'))}</p>"
 
     def feature_grid(self, props: dict[str, Any], children: str) -> str:
-        heading = f"<h2>{esc(props['heading'])}</h2>" if props.get("heading") else ""
+        heading = optional_heading(props)
         cards = "".join(f'<div class="card"><h3>{esc(f["title"])}</h3><p>{esc(f.get("body", ""))}</p></div>'
                         for f in props["features"])
         return f'<div class="features">{heading}<div class="grid">{cards}</div></div>'
@@ -168,7 +173,7 @@ class Renderer:
                f'{f"<figcaption>{who}</figcaption>" if who else ""}</figure>'
 
     def pricing_table(self, props: dict[str, Any], children: str) -> str:
-        heading = f"<h2>{esc(props['heading'])}</h2>" if props.get("heading") else ""
+        heading = optional_heading(props)
         plans = []
         for plan in props["plans"]:
             features = "".join(f"<li>{esc(feature)}</li>" for feature in plan.get("features", []))
@@ -180,13 +185,13 @@ class Renderer:
         return f'<div class="pricing">{heading}<div class="grid">{"".join(plans)}</div></div>'
 
     def faq(self, props: dict[str, Any], children: str) -> str:
-        heading = f"<h2>{esc(props['heading'])}</h2>" if props.get("heading") else ""
+        heading = optional_heading(props)
         items = "".join(f"<details><summary>{esc(q['question'])}</summary><p>{esc(q['answer'])}</p></details>"
                         for q in props["items"])
         return f'<div class="faq">{heading}{items}</div>'
 
     def contact_form(self, props: dict[str, Any], children: str) -> str:
-        heading = f"<h2>{esc(props['heading'])}</h2>" if props.get("heading") else ""
+        heading = optional_heading(props)
         fields = []
         for field in props["fields"]:
             name, required = esc(field["name"]), " required" if field.get("required") else ""
@@ -204,7 +209,7 @@ class Renderer:
     def product_grid(self, props: dict[str, Any], children: str) -> str:
         """The catalogue's active products (cms's projection of billing's), each with a Buy
         button: a plain form to the site's own /__checkout, no script."""
-        heading = f"<h2>{esc(props['heading'])}</h2>" if props.get("heading") else ""
+        heading = optional_heading(props)
         cards = []
         for product_id in props["product_ids"]:
             product = self.products.get(str(product_id))

@@ -26,12 +26,8 @@ def wire_headers(entry: Entry, coding: str | None) -> list[tuple[bytes, bytes]]:
     """The entry's response headers as ASGI wants them, made once per representation."""
     built = entry.wire.get(coding or "")
     if built is None:
-        headers = {**entry.headers, "vary": "Accept, Accept-Encoding", "x-cache": "hit"}
-        if coding:
-            headers["content-encoding"] = coding
-            headers["content-length"] = str(len(entry.encoded[coding]))
-        else:
-            headers["content-length"] = str(len(entry.body))
+        headers = entry.headers_for(coding, hit=True)
+        headers["content-length"] = str(len(entry.encoded[coding] if coding else entry.body))
         built = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
         built += [pair for pair in SECURITY_HEADERS if pair[0].decode() not in headers]
         entry.wire[coding or ""] = built
@@ -82,7 +78,7 @@ def cached_pages_first(app: ASGIApp, state: Any) -> ASGIApp:
         if etag and etag in etags:
             status, coding, body = 304, None, b""
         else:
-            status, coding = entry.status, entry.encoding_for(codings)
+            status, coding = entry.status, cache.coding_for(entry, codings)
             body = entry.encoded[coding] if coding else entry.body
         headers = [*wire_headers(entry, coding), (b"x-request-id", request_id.encode())]
         if tls:

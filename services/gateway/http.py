@@ -112,17 +112,14 @@ async def site_page(request: Request[Any, Any, Any], state: State, path: str = "
 
 def cached_response(cache: PageCache, entry: Entry, request: Request[Any, Any, Any], hit: bool) -> Response[bytes]:
     """The entry for this client: 304 when its ETag matches, compressed when it accepts it."""
-    headers = {**entry.headers, "vary": "Accept, Accept-Encoding", "x-cache": "hit" if hit else "miss"}
     etag = entry.headers.get("etag")
     if etag and etag in request.headers.get("if-none-match", ""):
+        headers = entry.headers_for(None, hit=hit)
         headers.pop("content-type", None)
         return Response(b"", status_code=304, headers=headers)
-    before = entry.size
-    coding = entry.encoding_for(request.headers.get("accept-encoding", ""))
-    cache.grew(entry, before)
+    coding = cache.coding_for(entry, request.headers.get("accept-encoding", ""))
+    headers = entry.headers_for(coding, hit=hit)
     body = entry.encoded[coding] if coding else entry.body
-    if coding:
-        headers["content-encoding"] = coding
     # content-type stays a header: as media_type, Litestar would add a second charset.
     return Response(b"" if request.method == "HEAD" else body, status_code=entry.status, headers=headers)
 

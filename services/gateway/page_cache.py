@@ -45,6 +45,14 @@ class Entry(msgspec.Struct):
     def compressible(self) -> bool:
         return len(self.body) >= MIN_COMPRESS and self.headers.get("content-type", "").startswith(COMPRESSIBLE)
 
+    def headers_for(self, coding: str | None, *, hit: bool) -> dict[str, str]:
+        """What the answer carries besides cms's own headers: its coding, and whether the
+        cache had it."""
+        headers = {**self.headers, "vary": "Accept, Accept-Encoding", "x-cache": "hit" if hit else "miss"}
+        if coding:
+            headers["content-encoding"] = coding
+        return headers
+
     def encoding_for(self, accept_encoding: str) -> str | None:
         """`br` or `gzip` when the client takes it and the body is worth it, else None."""
         if not self.compressible():
@@ -103,9 +111,13 @@ class PageCache:
             self._bytes -= dropped.size
         return entry
 
-    def grew(self, entry: Entry, before: int) -> None:
-        """An entry gained a compressed copy: count its bytes."""
+    def coding_for(self, entry: Entry, accept_encoding: str) -> str | None:
+        """The coding to send `entry` in for this client; a compressed copy made on first
+        demand is counted in the cache's bytes."""
+        before = entry.size
+        coding = entry.encoding_for(accept_encoding)
         self._bytes += entry.size - before
+        return coding
 
     def evict_tenant(self, tenant_id: uuid.UUID) -> None:
         self._epochs[tenant_id] = self.epoch(tenant_id) + 1
