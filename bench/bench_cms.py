@@ -124,9 +124,8 @@ async def serving(seconds: float) -> list[Row]:
         domain, port = stack.config.platform_domain, stack.ports["gateway"]
         slug = f"bench-{uuid.uuid4().hex[:8]}"
         async with aiohttp.ClientSession() as http:
-            async with http.post(f"{gateway}/api/identity/signup", headers={"host": f"{domain}:{port}"}, json={
-                    "slug": slug, "name": "Bench", "email": f"o@{slug}.example", "password": "a-long-password"}) as r:
-                token = (await r.json())["token"]["access_token"]
+            created = await stack.sign_up(slug, "Bench", f"o@{slug}.example", "a-long-password")
+            token = created["token"]["access_token"]  # type: ignore[index]
             auth = {"host": f"{slug}.{domain}:{port}", "authorization": f"Bearer {token}"}
             async with http.post(f"{gateway}/api/cms/pages", headers=auth,
                                  json={"slug": "/", "structure": typical_page()}) as r:

@@ -159,10 +159,8 @@ async def published_site(stack: Stack) -> Site:
     slug = f"bench-{uuid.uuid4().hex[:8]}"
     host = f"{slug}.{domain}:{port}"
     async with aiohttp.ClientSession(auto_decompress=False) as http:
-        async with http.post(f"{gateway}/api/identity/signup", headers={"host": f"{domain}:{port}"}, json={
-                "slug": slug, "name": "Bench", "email": f"o@{slug}.example", "password": "a-long-password"}) as r:
-            assert r.status == 201, await r.text()
-            token = (await r.json())["token"]["access_token"]
+        created = await stack.sign_up(slug, "Bench", f"o@{slug}.example", "a-long-password")
+        token = created["token"]["access_token"]  # type: ignore[index]
         auth = {"host": host, "authorization": f"Bearer {token}"}
         async with http.post(f"{gateway}/api/cms/pages", headers=auth,
                              json={"slug": "/", "structure": typical_page()}) as r:

@@ -214,7 +214,7 @@ async def sign_up_tenant(config: MigrateSettings, body: dict[str, str]) -> Any:
     try:
         ctx = Ctx(db=db, settings=settings, tokens=Tokens(throwaway, None, settings.access_token_ttl),
                   passwords=Passwords(time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib))
-        return await accounts.sign_up(ctx, data)
+        return await accounts.create_tenant_for_operator(ctx, data)
     finally:
         await db.close()
 

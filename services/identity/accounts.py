@@ -1,16 +1,19 @@
-"""Sign-up, log-in, sessions with rotating refresh tokens, password reset, throttling."""
+"""Sign-up (confirmed by e-mail), log-in, sessions with rotating refresh tokens, password reset,
+and the one throttle they share."""
 
 from __future__ import annotations
 
 import asyncio
+import math
 import uuid
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 import msgspec
 
 from shared.auth import Role
 from shared.contracts import TenantCreatedV1
-from shared.errors import Conflict, Forbidden, Invalid, Unauthorized
+from shared.errors import Conflict, Forbidden, Invalid, TooManyRequests, Unauthorized
 from shared.messaging import add_event
 
 from . import domain, repo
@@ -21,8 +24,10 @@ from .schemas import (
     PasswordResetIn,
     PasswordResetRequestIn,
     SessionOut,
+    SignupConfirmIn,
     SignupIn,
     SignupOut,
+    SignupRequestedOut,
     TenantTokenIn,
     TokenOut,
 )
@@ -32,40 +37,112 @@ from .tokens import digest, new_secret
 WRONG_CREDENTIALS = "wrong e-mail or password"
 
 
-class TooManyAttempts(Unauthorized):
-    status, code, title = 429, "rate-limited", "Too many failed attempts"
+class TooManyAttempts(TooManyRequests):
+    code, title = "rate-limited", "Too many attempts"
 
 
-async def sign_up(ctx: Ctx, data: SignupIn) -> SignupOut:
-    """Create a tenant and its first OWNER in one transaction, announcing the tenant."""
+SIGNUP_SENT = ("we sent a link to this address; open it to create the site "
+               "(it works for {hours} hours)")
+
+
+async def request_sign_up(ctx: Ctx, data: SignupIn, client: str) -> SignupRequestedOut:
+    """Mail a confirmation link; nothing is created until it is opened. The answer, its
+    timing and what is stored are the same whether or not the e-mail has an account: a new
+    address gets a link that creates its account, an existing one a link that adds the site
+    to it (its password untouched). Throttled with log-ins and password resets."""
     slug = domain.check_slug(data.slug)
     email = domain.check_email(data.email)
     name = domain.check_name(data.name)
     domain.check_password(data.password)
+    # Hashed in both cases, so the answer takes as long whether the account exists or not.
     new_hash = await asyncio.to_thread(ctx.passwords.hash, data.password)
+    async with ctx.db.system_tx() as tx:
+        await refuse_if_locked(tx, login_keys(email, client))
+        if await repo.slug_taken(tx, slug):
+            raise Conflict(f"the slug '{slug}' is taken", suggestion=await free_slug(ctx, slug))
+        await spend_mail_allowance(ctx, tx, email, client)
+        account = await repo.account_by_email(tx, email)
+        token, token_hash = new_secret("sbs")
+        await repo.insert_signup(tx, token_hash, email, slug, name, new_hash, ctx.settings.signup_ttl)
+        link = ctx.platform_url(f"/studio/confirm-signup?token={token}")
+        hours = ctx.settings.signup_ttl // 3600
+        if account is None:
+            await repo.queue_mail(tx, email, f"Confirm your e-mail to create {name}",
+                                  f"Open this link to create your site {name} ({slug}):\n\n{link}\n\n"
+                                  f"It works once, for {hours} hours. If you did not sign up, ignore this mail.")
+        else:
+            await repo.queue_mail(tx, email, f"Add {name} to your account?",
+                                  f"Someone asked to create the site {name} ({slug}) with this e-mail, which "
+                                  f"already has an account. If it was you, open this link to add the site to "
+                                  f"your account (your password stays as it is):\n\n{link}\n\n"
+                                  f"It works once, for {hours} hours. If it was not you, ignore this mail: "
+                                  f"nothing changes.")
+    ctx.mail_queued()
+    return SignupRequestedOut(email=email, detail=SIGNUP_SENT.format(hours=hours))
+
+
+async def confirm_sign_up(ctx: Ctx, data: SignupConfirmIn) -> SignupOut:
+    """Create the tenant and its first OWNER from a confirmed sign-up. The link proves the
+    mailbox: it creates the account, or adds the site to the existing one."""
+    token_hash = digest(data.token)
+
+    async def claim(tx: asyncpg.Connection) -> tuple[str, str, str, str | None]:
+        pending = await repo.signup_for_update(tx, token_hash)
+        if pending is None or pending["used_at"] is not None or pending["expired"]:
+            raise Invalid("this sign-up link is not valid any more; sign up again", errors=[{"field": "token"}])
+        await repo.use_signup(tx, token_hash)
+        return pending["slug"], pending["name"], pending["email"], pending["password_hash"]
+
+    return await create_tenant(ctx, claim)
+
+
+async def create_tenant_for_operator(ctx: Ctx, data: SignupIn) -> SignupOut:
+    """An operator's sign-up (`admin create-tenant`), with no mail: an existing account's
+    password must be given, since no mailbox vouches for the person."""
+    slug, email, name = domain.check_slug(data.slug), domain.check_email(data.email), domain.check_name(data.name)
+    domain.check_password(data.password)
+    new_hash = await asyncio.to_thread(ctx.passwords.hash, data.password)
+
+    async def checked(tx: asyncpg.Connection) -> tuple[str, str, str, str | None]:
+        account = await repo.account_by_email(tx, email)
+        if account is not None and not await asyncio.to_thread(ctx.passwords.matches, data.password,
+                                                               account["password_hash"]):
+            raise Conflict("an account with this e-mail exists; give its password")
+        return slug, name, email, new_hash
+
+    return await create_tenant(ctx, checked)
+
+
+async def create_tenant(ctx: Ctx, claim: Callable[[asyncpg.Connection], Awaitable[tuple[str, str, str, str | None]]]
+                        ) -> SignupOut:
+    """The tenant, its OWNER (a new account, or the e-mail's existing one) and a session, in one
+    transaction with the TenantCreated event; `claim` decides (slug, name, e-mail, password
+    hash) inside it, or refuses."""
     tenant_id = uuid.uuid4()
+    slug = ""
     try:
         async with ctx.db.tenant_tx(tenant_id) as tx:
+            slug, name, email, password_hash = await claim(tx)
             account = await repo.account_by_email(tx, email)
             if account is None:
                 account_id = uuid.uuid4()
-                await repo.insert_account(tx, account_id, email, new_hash)
+                await repo.insert_account(tx, account_id, email, password_hash)
             else:
                 account_id = account["id"]
-                if not await asyncio.to_thread(ctx.passwords.matches, data.password, account["password_hash"]):
-                    raise Conflict("an account with this e-mail exists; sign up with its password")
             theme = msgspec.to_builtins(parse_theme({}))
             await repo.insert_tenant(tx, tenant_id, slug, name, theme)
             await repo.insert_membership(tx, tenant_id, account_id, Role.OWNER.name)
             await repo.audit(tx, tenant_id, account_id, "tenant.created", slug=slug)
             await add_event(tx, TenantCreatedV1(tenant_id=tenant_id, slug=slug, name=name, theme=theme,
                                                 owner_account_id=account_id, owner_email=email))
+            refresh_token = await open_session(ctx, tx, account_id)
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name == "tenants_slug_key":
-            raise Conflict(f"the slug '{slug}' is taken", suggestion=await free_slug(ctx, slug)) from None
+            raise Conflict(f"the slug '{slug}' is taken; sign up again with another",
+                           suggestion=await free_slug(ctx, slug)) from None
         raise Conflict("sign-up clashed with a concurrent one; try again") from None
-    return SignupOut(tenant_id=tenant_id, slug=slug, name=name,
-                     token=ctx.tokens.issue(account_id, tenant_id, Role.OWNER.name))
+    return SignupOut(tenant_id=tenant_id, slug=slug, name=name, email=email,
+                     token=ctx.tokens.issue(account_id, tenant_id, Role.OWNER.name, refresh_token))
 
 
 async def free_slug(ctx: Ctx, slug: str) -> str:
@@ -77,25 +154,46 @@ async def free_slug(ctx: Ctx, slug: str) -> str:
     return f"{slug[:50]}-{uuid.uuid4().hex[:8]}"
 
 
+def login_keys(email: str, client: str) -> list[str]:
+    return [f"email:{email.strip().lower()}", f"ip:{client}"]
+
+
+async def refuse_if_locked(tx: asyncpg.Connection, keys: list[str]) -> None:
+    """429 while any of `keys` is locked out (a log-in, sign-up or reset asked too often)."""
+    locked = await repo.locked_until(tx, keys)
+    now = await tx.fetchval("SELECT now()")
+    if locked is not None and locked > now:
+        wait = max(1, math.ceil((locked - now).total_seconds()))
+        raise TooManyAttempts(f"too many attempts; try again in {wait} s", retry_after=wait)
+
+
+async def spend_mail_allowance(ctx: Ctx, tx: asyncpg.Connection, email: str, client: str) -> None:
+    """Sign-up and reset mails are counted per e-mail and per client address whether or not
+    the e-mail has an account, so the count tells nothing; past the allowance, 429."""
+    keys = [f"mail:{email.strip().lower()}", f"mail-ip:{client}"]
+    await refuse_if_locked(tx, keys)
+    settings = ctx.settings
+    await repo.record_attempt(tx, keys[0], settings.mails_per_email, settings.lock_floor_seconds)
+    await repo.record_attempt(tx, keys[1], settings.mails_per_address, settings.lock_floor_seconds)
+
+
 async def authenticate(ctx: Ctx, email: str, password: str, client: str) -> uuid.UUID:
     """The account id for these credentials; throttled per e-mail and per client address.
     The answer is the same for an unknown e-mail and a wrong password."""
-    keys = [f"email:{email.strip().lower()}", f"ip:{client}"]
+    keys = login_keys(email, client)
     async with ctx.db.system_tx() as tx:
-        locked = await repo.locked_until(tx, keys)
-        if locked is not None and locked > await tx.fetchval("SELECT now()"):
-            raise TooManyAttempts("too many failed log-ins; wait a moment and try again",
-                                  retry_after=str(locked))
+        await refuse_if_locked(tx, keys)
         account = await repo.account_by_email(tx, email.strip())
     stored = account["password_hash"] if account else None
     matches = await asyncio.to_thread(ctx.passwords.matches, password, stored)
     async with ctx.db.system_tx() as tx:
+        settings = ctx.settings
         if not matches:
             # An address is shared by many people (an office, a NAT): it gets ten times the allowance.
-            await repo.record_login_failure(tx, keys[0], ctx.settings.login_max_failures)
-            await repo.record_login_failure(tx, keys[1], ctx.settings.login_max_failures * 10)
+            await repo.record_attempt(tx, keys[0], settings.login_max_failures, settings.lock_floor_seconds)
+            await repo.record_attempt(tx, keys[1], settings.login_max_failures * 10, settings.lock_floor_seconds)
         else:
-            await repo.clear_login_failures(tx, keys[0])
+            await repo.clear_attempts(tx, keys[0])
             if ctx.passwords.needs_rehash(stored or ""):
                 await repo.update_password(tx, account["id"], await asyncio.to_thread(ctx.passwords.hash, password))
     if not matches:  # raised after the commit, so the failure is counted
@@ -189,18 +287,20 @@ async def log_out(ctx: Ctx, refresh_token: str) -> None:
             await repo.revoke_session(tx, row["session_id"], "logged out")
 
 
-async def request_password_reset(ctx: Ctx, data: PasswordResetRequestIn) -> None:
+async def request_password_reset(ctx: Ctx, data: PasswordResetRequestIn, client: str) -> None:
     """Mail a reset link if the account exists; the answer is the same either way."""
     async with ctx.db.system_tx() as tx:
+        await spend_mail_allowance(ctx, tx, data.email, client)
         account = await repo.account_by_email(tx, data.email.strip())
         if account is None:
             return
         token, token_hash = new_secret("sbp")
         await repo.insert_password_reset(tx, token_hash, account["id"], ctx.settings.password_reset_ttl)
-        link = f"{ctx.settings.public_base_url}/reset-password?token={token}"
+        link = ctx.platform_url(f"/studio/reset-password?token={token}")
         await repo.queue_mail(tx, account["email"], "Reset your password",
                               f"Someone asked to reset your password. If it was you, open:\n\n{link}\n\n"
                               f"The link works once, for {ctx.settings.password_reset_ttl // 60} minutes.")
+    ctx.mail_queued()
 
 
 async def reset_password(ctx: Ctx, data: PasswordResetIn) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 from shared.db import Database
@@ -18,6 +19,15 @@ class Ctx:
     settings: Settings
     tokens: Tokens
     passwords: Passwords
+    mail_waiting: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def mail_queued(self) -> None:
+        """Wake the mail worker: a confirmation link should not wait for its next round."""
+        self.mail_waiting.set()
+
+    def platform_url(self, path: str) -> str:
+        """A link on the platform's own host (sign-up, password reset), for an e-mail."""
+        return self.settings.public_base_url.rstrip("/") + path
 
     def site_url(self, slug: str, path: str) -> str:
         """A link on the tenant's own host, e.g. for an invitation e-mail."""

@@ -31,8 +31,10 @@ from .schemas import (
     RefreshIn,
     RoleIn,
     SessionOut,
+    SignupConfirmIn,
     SignupIn,
     SignupOut,
+    SignupRequestedOut,
     TenantOut,
     TenantPatch,
     TenantTokenIn,
@@ -60,10 +62,18 @@ def tenant_host(caller: Caller) -> uuid.UUID:
 # sign-up, log-in, sessions -------------------------------------------------------------
 
 
-@post("/signup", status_code=201, summary="Create a tenant and its first owner")
-async def sign_up(data: JSONBody[SignupIn], caller: Caller, state: State) -> SignupOut:
+@post("/signup", status_code=202, summary="Ask for a tenant: a confirmation link is mailed "
+                                          "(the answer never says if the e-mail has an account)")
+async def sign_up(data: JSONBody[SignupIn], caller: Caller, state: State,
+                  request: Request[Any, Any, Any]) -> SignupRequestedOut:
     platform_only(caller)
-    return await accounts.sign_up(state.ctx, data)
+    return await accounts.request_sign_up(state.ctx, data, client_address(request))
+
+
+@post("/signup/confirm", status_code=201, summary="Open a mailed sign-up link: the tenant, its first owner, a session")
+async def confirm_sign_up(data: JSONBody[SignupConfirmIn], caller: Caller, state: State) -> SignupOut:
+    platform_only(caller)
+    return await accounts.confirm_sign_up(state.ctx, data)
 
 
 @post("/login", status_code=200, summary="Log in: on the platform host a session, on a tenant host a token")
@@ -90,8 +100,9 @@ async def log_out(data: JSONBody[RefreshIn], state: State) -> None:
 
 
 @post("/password-reset", status_code=202, summary="Mail a reset link (the answer never says if the e-mail exists)")
-async def request_password_reset(data: JSONBody[PasswordResetRequestIn], state: State) -> None:
-    await accounts.request_password_reset(state.ctx, data)
+async def request_password_reset(data: JSONBody[PasswordResetRequestIn], state: State,
+                                 request: Request[Any, Any, Any]) -> None:
+    await accounts.request_password_reset(state.ctx, data, client_address(request))
 
 
 @post("/password-reset/confirm", status_code=204, summary="Set a new password with a reset token")
@@ -223,7 +234,8 @@ async def remove_domain(caller: Caller, state: State) -> None:
     await domains.remove_domain(state.ctx, caller)
 
 
-ROUTES = [sign_up, log_in, session_tenants, tenant_token, log_out, request_password_reset, reset_password, me, jwks,
+ROUTES = [sign_up, confirm_sign_up, log_in, session_tenants, tenant_token, log_out, request_password_reset,
+          reset_password, me, jwks,
           get_tenant, update_tenant, update_theme, delete_tenant, audit_log, export_tenant, list_members, change_role,
           remove_member, invite, list_invitations, revoke_invitation, accept_invitation, create_api_key,
           list_api_keys, revoke_api_key, set_domain, get_domain, verify_domain, remove_domain]

@@ -4,6 +4,7 @@ it, so an invitation is mailed if and only if it was created."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import smtplib
 from email.message import EmailMessage
@@ -45,9 +46,13 @@ async def deliver_pending(ctx: Ctx, batch: int = 20) -> int:
 
 
 async def deliver_forever(ctx: Ctx, interval: float = 1.0) -> None:
+    """A round every `interval`, or at once when this process queues mail (another replica's
+    mail waits for the round)."""
     while True:
+        ctx.mail_waiting.clear()
         try:
             await deliver_pending(ctx)
         except Exception:
             log.exception("mail delivery round failed")
-        await asyncio.sleep(interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ctx.mail_waiting.wait(), interval)

@@ -80,6 +80,7 @@ async def invite(ctx: Ctx, caller: Caller, data: InviteIn) -> InvitationOut:
                               f"You have been invited to {tenant['name']} as {data.role}.\n\nAccept: {link}\n\n"
                               f"The link works once and expires in {ctx.settings.invitation_ttl // 86400} days.")
         await repo.audit(tx, tenant_id, caller.account_id, "member.invited", email=email, role=data.role)
+    ctx.mail_queued()
     return InvitationOut(**dict(row))
 
 

@@ -231,31 +231,63 @@ async def revoke_account_sessions(tx: Tx, account_id: uuid.UUID, reason: str) ->
     await tx.execute(REVOKE_ACCOUNT_SESSIONS, account_id, reason)
 
 
-# log-in throttling ---------------------------------------------------------------------------
+# throttling ----------------------------------------------------------------------------------
 
 SELECT_LOCKED_UNTIL = "SELECT max(locked_until) FROM identity.login_throttle WHERE key = ANY($1::text[])"
-# After `max_failures`, each further failure doubles the lock-out, up to 15 minutes.
-RECORD_LOGIN_FAILURE = """
-INSERT INTO identity.login_throttle AS t (key, failures, last_failure) VALUES ($1, 1, now())
+# Every attempt past the allowance locks the key: `floor` seconds first, four times longer
+# each time after (30 s, 2 min, 8 min, 32 min, then an hour at most), counted until a day
+# passes without one. Five free guesses, then some thirty a day: online guessing is useless.
+RECORD_ATTEMPT = """
+INSERT INTO identity.login_throttle AS t (key, failures, last_failure, locked_until)
+VALUES ($1, 1, now(), CASE WHEN $2 <= 1 THEN now() + make_interval(secs => $3) END)
 ON CONFLICT (key) DO UPDATE SET
-  failures = CASE WHEN t.last_failure < now() - interval '15 minutes' THEN 1 ELSE t.failures + 1 END,
+  failures = CASE WHEN t.last_failure < now() - interval '1 day' THEN 1 ELSE t.failures + 1 END,
   last_failure = now(),
-  locked_until = CASE WHEN t.failures + 1 >= $2
-    THEN now() + make_interval(secs => least(900, power(2, t.failures + 1 - $2)::int)) END
+  locked_until = CASE
+    WHEN (CASE WHEN t.last_failure < now() - interval '1 day' THEN 1 ELSE t.failures + 1 END) >= $2
+    THEN now() + make_interval(secs => least(3600, $3 * power(4,
+      (CASE WHEN t.last_failure < now() - interval '1 day' THEN 1 ELSE t.failures + 1 END) - $2)))
+  END
 """
-CLEAR_LOGIN_FAILURES = "DELETE FROM identity.login_throttle WHERE key = $1"
+CLEAR_ATTEMPTS = "DELETE FROM identity.login_throttle WHERE key = $1"
 
 
 async def locked_until(tx: Tx, keys: list[str]) -> datetime | None:
     return await tx.fetchval(SELECT_LOCKED_UNTIL, keys)
 
 
-async def record_login_failure(tx: Tx, key: str, max_failures: int) -> None:
-    await tx.execute(RECORD_LOGIN_FAILURE, key, max_failures)
+async def record_attempt(tx: Tx, key: str, allowance: int, floor_seconds: float) -> None:
+    await tx.execute(RECORD_ATTEMPT, key, allowance, float(floor_seconds))
 
 
-async def clear_login_failures(tx: Tx, key: str) -> None:
-    await tx.execute(CLEAR_LOGIN_FAILURES, key)
+async def clear_attempts(tx: Tx, key: str) -> None:
+    await tx.execute(CLEAR_ATTEMPTS, key)
+
+
+# sign-ups waiting for their e-mail ---------------------------------------------------------
+
+INSERT_SIGNUP = """
+INSERT INTO identity.signups (token_hash, email, slug, name, password_hash, expires_at)
+VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))
+"""
+SELECT_SIGNUP_FOR_UPDATE = """
+SELECT email, slug, name, password_hash, expires_at < now() AS expired, used_at
+FROM identity.signups WHERE token_hash = $1 FOR UPDATE
+"""
+USE_SIGNUP = "UPDATE identity.signups SET used_at = now() WHERE token_hash = $1"
+
+
+async def insert_signup(tx: Tx, token_hash: bytes, email: str, slug: str, name: str, password_hash: str,
+                        ttl: int) -> None:
+    await tx.execute(INSERT_SIGNUP, token_hash, email, slug, name, password_hash, float(ttl))
+
+
+async def signup_for_update(tx: Tx, token_hash: bytes) -> asyncpg.Record | None:
+    return await tx.fetchrow(SELECT_SIGNUP_FOR_UPDATE, token_hash)
+
+
+async def use_signup(tx: Tx, token_hash: bytes) -> None:
+    await tx.execute(USE_SIGNUP, token_hash)
 
 
 # invitations ---------------------------------------------------------------------------------

@@ -28,6 +28,18 @@ class SignupIn(Body, frozen=True):
     password: Password
 
 
+class SignupConfirmIn(Body, frozen=True):
+    token: str
+
+
+class SignupRequestedOut(msgspec.Struct, frozen=True):
+    """The answer to every well-formed sign-up: the same whether or not the e-mail has an account."""
+
+    email: str
+    detail: str
+    status: str = "confirmation-sent"
+
+
 class LoginIn(Body, frozen=True):
     email: Email
     password: Password
@@ -71,6 +83,7 @@ class SignupOut(msgspec.Struct, frozen=True):
     tenant_id: uuid.UUID
     slug: str
     name: str
+    email: str
     token: TokenOut
 
 

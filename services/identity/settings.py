@@ -18,7 +18,11 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     password_reset_ttl: int = 3600
     tenant_deletion_grace: int = 30 * 24 * 3600
     purge_check_interval: float = 60.0
-    login_max_failures: int = 5  # per e-mail and per client address, before a growing lock-out
+    login_max_failures: int = 5  # per e-mail (ten times that per client address), before a growing lock-out
+    lock_floor_seconds: float = 30.0  # the first lock-out; each further attempt quadruples it (an hour at most)
+    mails_per_email: int = 3  # sign-up and reset mails to one address, before the same growing lock-out
+    mails_per_address: int = 20  # ... and asked for from one client address
+    signup_ttl: int = 2 * 24 * 3600  # how long a sign-up's confirmation link works
     smtp_url: str = ""  # smtp://host:port; empty keeps mail queued (and listed by the dev mailbox)
     mail_from: str = "Sitebuilder <no-reply@sitebuilder.localhost>"
     domain_verify_label: str = "_sitebuilder-verify"

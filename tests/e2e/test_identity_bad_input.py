@@ -37,7 +37,7 @@ async def test_bad_sign_ups_are_refused_and_leave_nothing_behind(client: Platfor
 
 
 async def test_the_allowed_twin_signs_up(client: PlatformClient) -> None:
-    assert (await client.call("POST", "/api/identity/signup", json=signup_body())).status_code == 201
+    assert (await client.call("POST", "/api/identity/signup", json=signup_body())).status_code == 202
 
 
 @pytest.mark.parametrize(("payload", "status"), [

@@ -36,6 +36,7 @@ CONCURRENCY = 24
 # carry nothing of another tenant; with a stranger's token they are refused like the rest.
 PUBLIC = frozenset({
     ("POST", "/api/identity/signup"),
+    ("POST", "/api/identity/signup/confirm"),
     ("POST", "/api/identity/login"),
     ("POST", "/api/identity/sessions/tenants"),
     ("POST", "/api/identity/token"),

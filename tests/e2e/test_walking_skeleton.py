@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from shared.devstack import SERVICES, Stack
+from tests.e2e.platform_client import another_address
 
 PASSWORD = "a-long-enough-password"
 
@@ -24,10 +25,9 @@ def host(slug: str | None, stack: Stack) -> dict[str, str]:
 
 
 async def sign_up(gateway: httpx.AsyncClient, stack: Stack, slug: str) -> dict:  # type: ignore[type-arg]
-    response = await gateway.post("/api/identity/signup", headers=host(None, stack), json={
-        "slug": slug, "name": slug.title(), "email": f"owner@{slug}.example", "password": PASSWORD})
-    assert response.status_code == 201, response.text
-    return response.json()
+    """Sign up and open the mailed link: the confirmation's answer."""
+    return await stack.sign_up(slug, slug.title(), f"owner@{slug}.example", PASSWORD,
+                               source_address=another_address())
 
 
 async def balance_when_ready(gateway: httpx.AsyncClient, stack: Stack, slug: str, token: str) -> httpx.Response:

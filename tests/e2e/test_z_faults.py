@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
-import msgspec
 import nats
 import pytest
 
@@ -27,7 +26,7 @@ from shared.contracts import AccountOpenedV1, decode_event
 from shared.devstack import SERVICES, Stack
 from shared.embedded import port_is_free
 from shared.migrate import with_credentials
-from tests.e2e.platform_client import PASSWORD, PlatformClient, SignedUp, eventually, unique_slug
+from tests.e2e.platform_client import PlatformClient, SignedUp, eventually, signed_up
 
 BOUND = 10.0  # no request may take longer than this, outage or not
 GAP = 3.0  # seconds a server stays down
@@ -62,16 +61,7 @@ def clean_failure(response: httpx.Response) -> bool:
 
 
 async def sign_up(client: PlatformClient, prefix: str) -> httpx.Response:
-    slug = unique_slug(prefix)
-    return await client.call("POST", "/api/identity/signup", json={
-        "slug": slug, "name": slug.title(), "email": f"owner@{slug}.example", "password": PASSWORD})
-
-
-def signed_up(response: httpx.Response) -> SignedUp:
-    """The tenant a successful `sign_up` response created (its slug read from the request)."""
-    body, sent = response.json(), msgspec.json.decode(response.request.content)
-    return SignedUp(slug=sent["slug"], tenant_id=body["tenant_id"], account_id=body["token"]["account_id"],
-                    email=sent["email"], token=body["token"]["access_token"])
+    return await client.request_sign_up(prefix, within=BOUND / 2)
 
 
 async def balance(client: PlatformClient, tenant: SignedUp) -> int | None:
