@@ -11,8 +11,10 @@ from litestar import Request, Response, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.params import JSONBody
 
+from shared import bodies
 from shared.auth import Caller
-from shared.errors import Invalid
+from shared.errors import Invalid, NotFound
+from shared.hostnames import SITE_ORIGIN_HEADER
 from shared.web import Runtime
 
 from . import catalogue, connect, storefront
@@ -89,29 +91,32 @@ async def storefront_checkout(data: JSONBody[CheckoutIn], request: Request[Any, 
                               runtime: Runtime, state: State) -> CheckoutOut:
     # CheckoutIn takes product ids and quantities; anything else a client sends (a price) is ignored.
     return await storefront.checkout(runtime.db, state.payments, settings_of(runtime), caller, data,
-                                     site_origin(request, settings_of(runtime)))
+                                     site_origin(request))
 
 
 @post("/storefront/checkout-form", status_code=303, include_in_schema=False)
 async def storefront_checkout_form(request: Request[Any, Any, Any], caller: Caller, runtime: Runtime,
                                    state: State) -> Response[bytes]:
     """A site's Buy button (a plain form, no script): straight on to Stripe's Checkout page."""
-    form = await request.form()
+    form = await bodies.read_form(request)  # the platform's body rule: UTF-8, bounded
     try:
         item = CartItem(product_id=uuid.UUID(str(form.get("product_id", ""))),
                         quantity=max(1, min(int(str(form.get("quantity", "1"))), 99)))
     except ValueError:
         raise Invalid("choose a product to buy", errors=[{"field": "product_id"}]) from None
     order = await storefront.checkout(runtime.db, state.payments, settings_of(runtime), caller,
-                                      CheckoutIn(items=[item]), site_origin(request, settings_of(runtime)))
+                                      CheckoutIn(items=[item]), site_origin(request))
     return Response(b"", status_code=303, headers={"location": order.checkout_url})
 
 
-def site_origin(request: Request[Any, Any, Any], settings: Settings) -> str:
-    """The tenant's site as the buyer sees it: the host the gateway resolved, with the
-    platform's scheme (Stripe sends the buyer back there)."""
-    scheme = settings.public_base_url.split("://", 1)[0]
-    return f"{scheme}://{request.headers.get('x-site-host', '')}"
+def site_origin(request: Request[Any, Any, Any]) -> str:
+    """The tenant's site as the buyer sees it (Stripe sends the buyer back there), as the
+    gateway built it from the host record it resolved, never from the client's Host header
+    (shared/hostnames.py public_origin); used as given."""
+    origin = request.headers.get(SITE_ORIGIN_HEADER, "")
+    if not origin:
+        raise NotFound("checkout happens on a site's host")
+    return origin
 
 
 @get("/orders", summary="Storefront orders, newest first, with the platform's fee (OWNER)")

@@ -1,4 +1,9 @@
-"""Wires the gateway process: no database, only NATS (host map) and pooled HTTP clients."""
+"""Wires the gateway process: no database, only NATS (host map) and pooled HTTP clients.
+
+As served, a request meets the door first (door.py: its Host by the grammar, its path
+normalised, or 400), then the cache fast path (fast_pages.py), then the app. Prometheus
+reads the gateway's metrics on a listener of their own (METRICS_PORT), never on the public
+one."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import aiohttp
+import prometheus_client
 from litestar import Litestar
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -15,9 +21,10 @@ from shared import settings as settings_loader
 from shared.auth import H_REQUEST_ID
 from shared.errors import EXCEPTION_HANDLERS
 from shared.messaging import connect_nats
-from shared.metrics import metrics, red_metrics
+from shared.metrics import red_metrics
 from shared.telemetry import setup_logging, setup_tracing, traced_http
 
+from .door import front_door
 from .edge import Proxies, RateLimits, security_headers
 from .edge_auth import EdgeAuth
 from .fast_pages import cached_pages_first
@@ -59,6 +66,7 @@ def create_app(settings: Settings) -> Litestar:
         session = aiohttp.ClientSession(connector=connector, auto_decompress=False)
         app.state.http = session
         app.state.hosts = HostResolver(nc, platform_domain=settings.platform_domain,
+                                       public_base_url=settings.public_base_url,
                                        ttl=settings.host_cache_ttl, negative_ttl=settings.negative_cache_ttl)
         await app.state.hosts.start()
         app.state.pages = PageCache(max_bytes=settings.page_cache_bytes, ttl=settings.page_cache_ttl)
@@ -66,9 +74,13 @@ def create_app(settings: Settings) -> Litestar:
         app.state.pools = pools(settings.upstreams())
         health = asyncio.create_task(check_health(session, app.state.pools, settings.health_check_interval))
         app.state.edge_auth = EdgeAuth(session, nc, settings.identity_url.rstrip("/") + "/.well-known/jwks.json")
+        scrape = prometheus_client.start_http_server(settings.metrics_port, addr=settings.metrics_host) \
+            if settings.metrics_port else None
         try:
             yield
         finally:
+            if scrape is not None:
+                scrape[0].shutdown()
             health.cancel()
             await session.close()
             await nc.drain()
@@ -79,7 +91,7 @@ def create_app(settings: Settings) -> Litestar:
     def secured(app: ASGIApp) -> ASGIApp:
         return security_headers(app, trusted=proxies)
 
-    app = Litestar(route_handlers=[*ROUTES, metrics], lifespan=[lifespan],
+    app = Litestar(route_handlers=ROUTES, lifespan=[lifespan],
                    middleware=[secured, request_ids, red_metrics("gateway")], plugins=[traced_http()],
                    request_max_body_size=None,
                    exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
@@ -93,9 +105,10 @@ def create_app(settings: Settings) -> Litestar:
 
 
 def create_app_with_fast_pages(settings: Settings) -> ASGIApp:
-    """The gateway as served: cache hits answered before the app (services/gateway/fast_pages.py)."""
+    """The gateway as served: the Host header and the path checked first (door.py), then
+    cache hits answered before the app (fast_pages.py)."""
     app = create_app(settings)
-    return cached_pages_first(app, app.state)
+    return front_door(cached_pages_first(app, app.state))
 
 
 def create_app_from_env() -> ASGIApp:

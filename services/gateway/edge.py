@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Iterable
 
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -56,16 +56,25 @@ class RateLimits:
 
     async def check(self, address: str, tenant_id: uuid.UUID | None) -> None:
         """429 with Retry-After when the client or the tenant is over its rate."""
-        checks = [(self.per_address, "address", address, "this address sends")]
+        await self.check_address(address)
         if tenant_id is not None:
-            checks.append((self.per_tenant, "tenant", str(tenant_id), "this site receives"))
-        for limit, kind, key, who in checks:
-            if not await self.limiter.hit(limit, kind, key):
-                self.refused += 1
-                RATE_LIMITED.labels(kind).inc()
-                stats = await self.limiter.get_window_stats(limit, kind, key)
-                wait = max(1, math.ceil(stats.reset_time - time.time()))
-                raise TooManyRequests(f"{who} more than {limit}; try again in {wait} s", retry_after=wait)
+            await self.check_tenant(tenant_id)
+
+    async def check_address(self, address: str) -> None:
+        """The client's rate alone: checked before its host is looked up, so a flood of
+        made-up hosts is refused here rather than costing identity a lookup each."""
+        await self._hit(self.per_address, "address", address, "this address sends")
+
+    async def check_tenant(self, tenant_id: uuid.UUID) -> None:
+        await self._hit(self.per_tenant, "tenant", str(tenant_id), "this site receives")
+
+    async def _hit(self, limit: RateLimitItem, kind: str, key: str, who: str) -> None:
+        if not await self.limiter.hit(limit, kind, key):
+            self.refused += 1
+            RATE_LIMITED.labels(kind).inc()
+            stats = await self.limiter.get_window_stats(limit, kind, key)
+            wait = max(1, math.ceil(stats.reset_time - time.time()))
+            raise TooManyRequests(f"{who} more than {limit}; try again in {wait} s", retry_after=wait)
 
 
 SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"strict-origin-when-cross-origin")]

@@ -3,8 +3,10 @@ a site's traffic, and Litestar's routing, response building and middleware cost 
 times what the answer itself does (bench/bench_gateway.py). So a GET for a page of a host
 already in the map, whose page is cached, is answered here: the same rate limits, the same
 headers (security, request id, `x-cache: hit`), the same 304 and compression rules; any
-other request, or any doubt (a proxy's forwarded host, a query, two Host headers), goes the
-long way through the app. Cache hits are counted, not traced."""
+other request, or any doubt (a query, a host the grammar refuses), goes the long way
+through the app. The path was normalised before this (door.py), and the
+host is parsed by the same rule as on the long way (hosts.requested_host), so a refused
+host never matches a cached tenant. Cache hits are counted, not traced."""
 
 from __future__ import annotations
 
@@ -14,12 +16,14 @@ from typing import Any
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from shared.errors import TooManyRequests
+from shared.hostnames import NotAHost
 from shared.metrics import HTTP_REQUESTS, PAGE_CACHE
 
 from .edge import HSTS, SECURITY_HEADERS, client_address
+from .hosts import requested_host
 from .page_cache import Entry, PageCache
 
-NOT_PAGES = ("/api/", "/__", "/assets/", "/metrics", "/health")
+NOT_PAGES = ("/api/", "/__", "/assets/", "/health")
 
 
 def wire_headers(entry: Entry, coding: str | None) -> list[tuple[bytes, bytes]]:
@@ -40,11 +44,12 @@ def cached_pages_first(app: ASGIApp, state: Any) -> ASGIApp:
                 or scope["path"].startswith(NOT_PAGES)):
             await app(scope, receive, send)
             return
-        host = accept = codings = etags = forwarded_host = forwarded_for = ""
-        hosts = 0
+        accept = codings = etags = forwarded_for = ""
+        hosts: list[bytes] = []
+        forwarded_host: bytes | None = None
         for name, value in scope["headers"]:
             if name == b"host":
-                host, hosts = value.decode("latin-1"), hosts + 1
+                hosts.append(value)
             elif name == b"accept":
                 accept = value.decode("latin-1")
             elif name == b"accept-encoding":
@@ -52,14 +57,15 @@ def cached_pages_first(app: ASGIApp, state: Any) -> ASGIApp:
             elif name == b"if-none-match":
                 etags = value.decode("latin-1")
             elif name == b"x-forwarded-host":
-                forwarded_host = value.decode("latin-1")
+                forwarded_host = value
             elif name == b"x-forwarded-for":
                 forwarded_for = value.decode("latin-1")
         peer = scope["client"][0] if scope.get("client") else ""
         trusted = peer in state.proxies
-        if forwarded_host and trusted:  # believed from our own proxy only, as on the long way
-            host = forwarded_host.split(",")[0]
-        tenant = state.hosts.known(host) if hosts == 1 else None
+        try:  # X-Forwarded-Host is believed from our own proxy only, as on the long way
+            tenant = state.hosts.known(requested_host(hosts, forwarded_host if trusted else None))
+        except NotAHost:
+            tenant = None  # the long way answers the 400 in full
         cache: PageCache = state.pages
         entry = cache.get((tenant.id, scope["path"], "json" if "application/json" in accept else "html")) \
             if tenant is not None else None

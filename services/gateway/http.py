@@ -11,45 +11,59 @@ from litestar.response import Stream
 
 from shared.auth import Caller
 from shared.errors import AppError, BadRequest, NotFound
+from shared.hostnames import NotAHost, parse_host_header
 from shared.metrics import PAGE_CACHE
 from shared.telemetry import set_tenant
 
 from .edge import client_address, cors_headers
-from .hosts import PLATFORM, Tenant, normalize_host
+from .hosts import PLATFORM, Tenant, requested_host
 from .page_cache import Entry, PageCache
 from .proxy import drain, fetch, forward
 
-INTERNAL_PATHS = frozenset({"metrics", "health", "ready"})  # the services' own, for operators, not the public
+# The services' own routes, for operators on their own ports, never for the public. Checked
+# on the normalised path (services/gateway/paths.py); each service also refuses them to any
+# request the gateway signed (shared/web.py GatewayOnly), in case one slips past this list.
+OPERATOR_ROUTES = frozenset({"metrics", "health", "ready", "schema"})
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
 async def resolve_tenant(request: Request[Any, Any, Any], state: State) -> Tenant | str:
-    """The tenant (or the platform) the request's host names, after its rate is checked.
-    X-Forwarded-Host counts only from a trusted proxy; two Host headers are refused."""
-    hosts = [value for name, value in request.scope["headers"] if name == b"host"]
-    if len(hosts) > 1:
-        raise BadRequest("one Host header, please")
-    host = hosts[0].decode("latin-1") if hosts else ""
+    """The tenant (or the platform) the request's host names. The client's rate is checked
+    first, then the Host header against the grammar (400 outside it), and only then is the
+    host looked up; X-Forwarded-Host counts only from a trusted proxy."""
+    await state.limits.check_address(address_of(request, state))
+    headers = request.scope["headers"]
+    forwarded = next((value for name, value in headers if name == b"x-forwarded-host"), None)
     peer = request.client.host if request.client else ""
-    trusted = state.proxies
-    forwarded = request.headers.get("x-forwarded-host")
-    if forwarded and peer in trusted:
-        host = forwarded.split(",")[0]
+    try:
+        host = requested_host([value for name, value in headers if name == b"host"],
+                               forwarded if peer in state.proxies else None)
+    except NotAHost as exc:
+        raise BadRequest(str(exc)) from None
     tenant = await state.hosts.resolve(host)
     if tenant is None:
-        raise NotFound(f"no site is served at {host!r}")
-    request.scope["state"]["site_host"] = normalize_host(host) + (f":{host.rsplit(':', 1)[1]}" if ":" in host else "")
-    address = client_address(peer, request.headers.get("x-forwarded-for", ""), trusted)
-    await state.limits.check(address, tenant.id if isinstance(tenant, Tenant) else None)
+        raise NotFound(f"no site is served at {host.name!r}")
     if isinstance(tenant, Tenant):
+        await state.limits.check_tenant(tenant.id)
+        request.scope["state"]["site_origin"] = tenant.origin
         set_tenant(tenant.id)
     return tenant
+
+
+def address_of(request: Request[Any, Any, Any], state: State) -> str:
+    peer = request.client.host if request.client else ""
+    return client_address(peer, request.headers.get("x-forwarded-for", ""), state.proxies)
+
+
+def operator_route(path: str) -> bool:
+    """Whether a (normalised) path under /api/<service> names one of the operator routes."""
+    return path.lstrip("/").split("/", 1)[0] in OPERATOR_ROUTES
 
 
 @route("/api/{service:str}/{path:path}", http_method=ALL_METHODS, include_in_schema=False)
 async def proxy_api(request: Request[Any, Any, Any], state: State, service: str, path: str) -> Stream:
     upstream = state.pools.get(service)
-    if upstream is None or path.strip("/") in INTERNAL_PATHS:
+    if upstream is None or operator_route(path):
         raise NotFound(f"no such route: /api/{service}/{path.strip('/')}")
     site = await resolve_tenant(request, state)
     cors = cors_headers(request.headers.get("origin", ""), state.editor_origins,
@@ -83,6 +97,8 @@ async def site_page(request: Request[Any, Any, Any], state: State, path: str = "
     """Everything outside /api on a tenant's host is its public site, rendered by cms."""
     site = await resolve_tenant(request, state)
     if site == PLATFORM:
+        if path != "/":
+            raise NotFound("the platform's host serves no pages; sites live on their own hosts")
         return Response({"service": "sitebuilder platform", "signup": "/api/identity/signup"})
     assert isinstance(site, Tenant)
     caller = Caller(tenant_id=site.id, request_id=request.scope["state"]["request_id"])
@@ -149,11 +165,16 @@ async def site_checkout(request: Request[Any, Any, Any], state: State) -> Stream
 
 
 @get("/__tls/ask", include_in_schema=False)
-async def tls_ask(state: State, domain: str = "") -> Response[bytes]:
+async def tls_ask(request: Request[Any, Any, Any], state: State, domain: str = "") -> Response[bytes]:
     """Caddy's on-demand TLS asks before it gets a certificate: yes only for the platform's
     own host, a tenant's subdomain, and a verified custom domain (never for strangers, who
-    would make it spend Let's Encrypt's rate limits)."""
-    known = await state.hosts.resolve(domain) if domain else None
+    would make it spend Let's Encrypt's rate limits). Rate-limited like any client: each
+    unknown name costs identity a lookup."""
+    await state.limits.check_address(address_of(request, state))
+    try:
+        known = await state.hosts.resolve(parse_host_header(domain))
+    except NotAHost:
+        known = None
     return Response(b"", status_code=200 if known is not None else 404)
 
 

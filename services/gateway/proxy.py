@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 from litestar import Request, Response
@@ -13,6 +14,7 @@ from opentelemetry import trace
 
 from shared.auth import IDENTITY_HEADERS, Caller, sign_caller
 from shared.errors import problem_for_status, problem_response
+from shared.hostnames import SITE_ORIGIN_HEADER
 from shared.telemetry import inject_headers, tracer
 
 from .upstreams import Pool
@@ -20,8 +22,19 @@ from .upstreams import Pool
 _tracer = tracer("gateway.proxy")
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
                         "trailer", "transfer-encoding", "upgrade", "host", "content-length"})
-_STRIPPED = HOP_BY_HOP | frozenset(IDENTITY_HEADERS) | {"authorization", "x-forwarded-host", "x-site-host"}
+# What a client may not tell a service: identity (re-signed below), and the site's origin
+# (the gateway's to give, from the host record). x-site-host was its earlier name.
+_STRIPPED = HOP_BY_HOP | frozenset(IDENTITY_HEADERS) | {"authorization", "x-forwarded-host", "x-site-host",
+                                                        SITE_ORIGIN_HEADER}
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# RFC 3986 pchar and "/": what a path may carry unescaped. The routes hand over the
+# normalised path decoded; it goes on the wire escaped again, so a decoded '?', '#' or '%'
+# stays part of the path, and the signature covers exactly what the service receives.
+PATH_SAFE = "/!$&'()*+,;=:@-._~"
+
+
+def wire_path(path: str) -> str:
+    return quote(path, safe=PATH_SAFE)
 
 
 def forwarded_headers(incoming: Mapping[str, str], caller: Caller, *, secret: str, method: str,
@@ -100,6 +113,7 @@ async def fetch(session: aiohttp.ClientSession, request: Request, *, upstream: P
 async def _fetch(session: aiohttp.ClientSession, request: Request, *, upstream: Pool, path: str, caller: Caller,
                  secret: str, timeout: float) -> tuple[int, dict[str, str], bytes] | Stream:
     # The signature covers the path the service sees, without the query (as for every hop).
+    path = wire_path(path)
     headers = forwarded_headers(request.headers, caller, secret=secret, method="GET", path=path,
                                 client=request.client.host if request.client else "")
     query = f"?{request.url.query}" if request.url.query else ""
@@ -139,10 +153,14 @@ async def _forward(session: aiohttp.ClientSession, request: Request, *, upstream
     if declared.isdigit() and int(declared) > body_limit:
         return await too_large(request, body_limit)
     query = request.url.query
+    path = wire_path(path)
     headers = forwarded_headers(request.headers, caller, secret=secret, method=request.method, path=path,
                                 client=request.client.host if request.client else "")
-    # The host the gateway resolved (normalized): services build links to the site with it.
-    headers["x-site-host"] = request.scope.get("state", {}).get("site_host", "")
+    # The site's origin, built from the host record the gateway resolved (hosts.py), never
+    # from the client's Host header: services send visitors back to it (Stripe Checkout).
+    origin = request.scope.get("state", {}).get("site_origin")
+    if origin:
+        headers[SITE_ORIGIN_HEADER] = origin
     has_body = request.method not in ("GET", "HEAD", "OPTIONS", "DELETE") or "content-length" in request.headers
     attempts = 2 if request.method in IDEMPOTENT and not has_body else 1
     for attempt in range(attempts):

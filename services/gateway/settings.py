@@ -9,6 +9,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     internal_secret: str
     nats_url: str = "nats://127.0.0.1:4222"
     platform_domain: str = "localhost"
+    # The platform's public address: its scheme and port are every site's (a site's origin is
+    # <scheme>://<slug>.<platform domain or custom domain>[:<port>]).
+    public_base_url: str = "http://localhost:8000"
     # Each service's address; several replicas as a comma-separated list (round robin).
     identity_url: str = "http://127.0.0.1:8101"
     cms_url: str = "http://127.0.0.1:8102"
@@ -29,6 +32,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     rate_limit_per_tenant: str = "6000/minute"  # every request to one tenant's host
     editor_origins: list[str] = []  # browser origins of editor apps allowed to call tenant APIs (CORS)
     health_check_interval: float = 3.0  # seconds between checks of each upstream replica
+    # Prometheus's listener, apart from the public one (0: none); loopback unless a scraper
+    # on another host needs it (the container network in deploy/).
+    metrics_port: int = 0
+    metrics_host: str = "127.0.0.1"
 
     def body_limit(self, service: str) -> int:
         return self.max_upload_bytes if service == "assets" else self.max_body_bytes

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import secrets
 
 import asyncpg
@@ -19,6 +18,7 @@ import dns.resolver
 from shared.auth import Caller, Role
 from shared.contracts import DomainRemovedV1, DomainVerifiedV1
 from shared.errors import Conflict, Invalid, NotFound
+from shared.hostnames import NotAHost, claimable_domain
 from shared.messaging import add_event
 
 from . import repo
@@ -26,21 +26,16 @@ from .context import Ctx
 from .schemas import DomainIn, DomainOut
 
 log = logging.getLogger("identity.domains")
-LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
 def normalize_domain(raw: str, platform_domain: str) -> str:
-    domain = raw.strip().lower().rstrip(".")
+    """The canonical name a tenant claims, or 422 saying why it may not be claimed: the one
+    rule in shared/hostnames.py (no IP address in any spelling, no single label, no reserved
+    or internal suffix, not the platform's own domain), applied before any DNS work."""
     try:
-        domain = domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise Invalid("not a valid domain name", errors=[{"field": "domain"}]) from None
-    labels = domain.split(".")
-    if len(labels) < 2 or len(domain) > 253 or not all(LABEL.fullmatch(label) for label in labels):
-        raise Invalid("not a valid domain name", errors=[{"field": "domain"}])
-    if domain == platform_domain or domain.endswith("." + platform_domain):
-        raise Invalid("the platform's own domain cannot be a custom domain", errors=[{"field": "domain"}])
-    return domain
+        return claimable_domain(raw, platform_domain)
+    except NotAHost as exc:
+        raise Invalid(str(exc), errors=[{"field": "domain", "reason": str(exc)}]) from None
 
 
 class TxtChecker:

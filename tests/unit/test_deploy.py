@@ -278,7 +278,9 @@ def test_prometheus_scrapes_every_replica_and_loads_the_alert_rules() -> None:
     for process, job in jobs.items():
         assert job.get("metrics_path", "/metrics") == "/metrics"
         targets = [target for group in job["static_configs"] for target in group["targets"]]
-        assert targets == [f"{name}:{APP_PORT}" for name in replicas(process)]
+        # The gateway's metrics have a listener of their own, apart from the public port.
+        port = SPECS["gateway-1"]["environment"]["METRICS_PORT"] if process == "gateway" else APP_PORT
+        assert targets == [f"{name}:{port}" for name in replicas(process)]
         assert all(not group.get("labels") for group in job["static_configs"]), "would rename `service`"
 
 
