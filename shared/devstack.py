@@ -114,7 +114,7 @@ class Stack:
             env["DATABASE_URL"] = self.database_url(name)
         if name == "assets":
             env["STORAGE_URL"] = f"file://{(self.data_dir / 'objects').resolve()}"
-        if name in ("identity", "cms", "billing"):
+        if name in ("gateway", "identity", "cms", "billing"):
             env["PUBLIC_BASE_URL"] = f"http://{self.config.platform_domain}:{self.ports['gateway']}"
         if name == "identity":
             env["JWT_PRIVATE_KEY"] = made["jwt_private_key"]

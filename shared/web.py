@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,16 +24,23 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
-from shared.auth import Caller, verify_caller
+from shared.auth import H_SIGNATURE, Caller, verify_caller
+from shared.bodies import CheckedBodies
 from shared.db import Database
-from shared.errors import EXCEPTION_HANDLERS, PROBLEM_JSON, Unavailable
+from shared.errors import EXCEPTION_HANDLERS, PROBLEM_JSON, NotFound, Unavailable
 from shared.messaging import OutboxRelay, connect_nats, ensure_streams
 from shared.metrics import metrics, red_metrics
 from shared.telemetry import CURRENT_REQUEST, set_tenant, setup_logging, setup_tracing, traced_http
 
 log = logging.getLogger("web")
 
-PUBLIC_PATHS = ("/health", "/ready", "/schema", "/.well-known/", "/metrics")
+PUBLIC_PATHS = ("/.well-known/",)  # public documents (identity's JWKS): any caller, signed or not
+# Operators' routes: for whoever reaches the service's own port (the gateway's health checks,
+# Prometheus, the OpenAPI document), never for public traffic. Public traffic is what the
+# gateway signed, so a signed request to one is refused with 404, should a path ever slip
+# past the gateway's own refusal (services/gateway/http.py OPERATOR_ROUTES).
+OPERATOR_PATHS = re.compile(r"/(?:health|ready|metrics)/?|/schema(?:/.*)?")
+_SIGNATURE = H_SIGNATURE.encode()
 
 
 class ServiceSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -75,11 +83,19 @@ Workers = Callable[[Runtime], Awaitable[None]]
 
 
 class GatewayOnly(ASGIMiddleware):
-    """Refuses any request the gateway did not sign; stores the verified caller."""
-
-    exclude_path_pattern = tuple(f"^{path}" for path in PUBLIC_PATHS)
+    """Refuses any request the gateway did not sign, and any it did sign to an operator's
+    route; stores the verified caller."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        path = scope["path"]
+        if OPERATOR_PATHS.fullmatch(path):
+            if any(name == _SIGNATURE for name, _ in scope["headers"]):
+                raise NotFound(f"no such route: {path}")
+            await next_app(scope, receive, send)
+            return
+        if path.startswith(PUBLIC_PATHS):
+            await next_app(scope, receive, send)
+            return
         request: Request[Any, Any, Any] = Request(scope)
         secret = request.app.state.runtime.settings.internal_secret
         caller = verify_caller(secret, request.headers, method=request.method,
@@ -172,7 +188,8 @@ def create_service_app(name: str, settings: ServiceSettings, *, route_handlers: 
     return Litestar(
         route_handlers=[health, ready, metrics, *route_handlers],
         lifespan=[lifespan],
-        middleware=[red_metrics(name), GatewayOnly()],
+        # After GatewayOnly: no body is read for a request the gateway did not sign.
+        middleware=[red_metrics(name), GatewayOnly(), CheckedBodies()],
         plugins=[traced_http()],
         # A backstop above the gateway's per-upstream limit: the edge must refuse first, with a
         # 413, rather than the service closing mid-body (which the client sees as a 502).

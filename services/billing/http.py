@@ -6,10 +6,12 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from litestar import Request, Response, get, post
+from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.params import JSONBody
+from litestar.response import Stream
 
+from shared import bodies
 from shared.auth import Caller
 from shared.errors import Unavailable
 from shared.web import Runtime
@@ -30,9 +32,9 @@ async def get_ledger(caller: Caller, runtime: Runtime, cursor: str | None = None
 
 
 @get("/ledger.csv", summary="The whole ledger as CSV (OWNER)", media_type="text/csv")
-async def get_ledger_csv(caller: Caller, runtime: Runtime) -> Response[str]:
-    body = await service.ledger_csv(runtime.db, caller)
-    return Response(body, media_type="text/csv", headers={"content-disposition": 'attachment; filename="ledger.csv"'})
+async def get_ledger_csv(caller: Caller, runtime: Runtime) -> Stream:
+    chunks = await service.ledger_csv(runtime.db, caller)
+    return Stream(chunks, media_type="text/csv", headers={"content-disposition": 'attachment; filename="ledger.csv"'})
 
 
 @get("/usage", summary="Credits by type and day (OWNER)")
@@ -53,7 +55,8 @@ async def start_top_up(data: JSONBody[TopUpIn], caller: Caller, runtime: Runtime
 async def stripe_webhook(request: Request[Any, Any, Any], runtime: Runtime, state: State) -> dict[str, str]:
     if state.payments is None:
         raise Unavailable("payments are not configured on this platform")
-    event = state.payments.verify(await request.body(), request.headers.get("stripe-signature"))
+    body = await bodies.read_body(request, bodies.MAX_JSON_BYTES)  # the body rule's limit, before any hashing
+    event = state.payments.verify(body, request.headers.get("stripe-signature"))
     return {"outcome": await webhooks.handle(runtime.db, state.payments, runtime.settings, event)}  # type: ignore[arg-type]
 
 

@@ -6,18 +6,19 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Request, Response, delete, get, patch, post
 from litestar.params import JSONBody, Parameter
 
+from shared import bodies
 from shared.auth import Caller
-from shared.errors import BadRequest, Invalid, PreconditionRequired
+from shared.errors import Invalid, PreconditionRequired
 from shared.web import Runtime
 
 from . import delivery, forms, pages, registry
 from .schemas import CheckOut, DiffOut, PageIn, PageList, PageOut, PagePatch, VersionOut
 from .settings import Settings
 
+FORM_BYTES = 16_384  # a visitor's message
 VersionNumber = Annotated[int, Parameter(ge=1, le=2**31 - 1, description="a published version, from 1")]
 
 
@@ -138,17 +139,14 @@ async def site(caller: Caller, runtime: Runtime, request: Request[Any, Any, Any]
 @post("/site/__forms", status_code=303, summary="A visitor sends a contact form (public, on the tenant's host)")
 async def submit_form(caller: Caller, runtime: Runtime, request: Request[Any, Any, Any], page: str = "/",
                       form: str = "") -> Response[Any]:
-    if int(request.headers.get("content-length") or 0) > 16_384:
+    if int(request.headers.get("content-length") or 0) > FORM_BYTES:
         raise Invalid("the message is too large")
+    # The platform's body rule (shared/bodies.py): UTF-8, bounded in size, depth and fields.
     if request.headers.get("content-type", "").startswith("application/json"):
-        try:
-            values = msgspec.json.decode(await request.body())
-        except msgspec.DecodeError:
-            raise BadRequest("the form's body is not JSON") from None
+        body = await bodies.read_body(request, FORM_BYTES)
+        values = bodies.decode_json(body, dict[str, Any], max_bytes=FORM_BYTES)
     else:
-        values = dict(await request.form())
-    if not isinstance(values, dict):
-        raise Invalid("send the form's fields")
+        values = await bodies.read_form(request, max_bytes=FORM_BYTES)
     forwarded = request.headers.get("x-forwarded-for", "")
     client = forwarded.rsplit(",", 1)[-1].strip() or (request.client.host if request.client else "")
     await forms.submit(runtime.db, caller, page, form, values, client)

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from jsonschema import Draft202012Validator
 
 from shared.ai.base import AIInvalidOutput
+from shared.bodies import decode_json
+from shared.errors import AppError
+
+MAX_OUTPUT_BYTES = 4 * 1024 * 1024  # far above any answer the output-token caps allow
 
 
 def parse_json(text: str | None) -> Any:
+    """The model's answer decoded by the same rule as every request body (shared/bodies.py:
+    size, UTF-8, nesting depth), its refusal a repairable output error."""
     if not text:
         raise AIInvalidOutput("the model returned no content")
     try:
-        return msgspec.json.decode(text)
-    except msgspec.DecodeError as exc:
-        raise AIInvalidOutput(f"the model returned malformed JSON: {exc}", problems=[str(exc)]) from None
+        return decode_json(text.encode("utf-8", "surrogatepass"), max_bytes=MAX_OUTPUT_BYTES)
+    except AppError as exc:
+        detail = exc.detail or exc.title
+        raise AIInvalidOutput(f"the model returned malformed JSON: {detail}", problems=[detail]) from None
 
 
 def validated(schema: dict[str, Any], data: Any, *, limit: int = 20) -> Any:

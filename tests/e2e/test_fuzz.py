@@ -7,8 +7,11 @@ Stripe stand-ins) live on the test's event loop, which must keep turning meanwhi
 from __future__ import annotations
 
 import asyncio
+import collections
 import copy
 import itertools
+import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +46,30 @@ PROBLEM_SCHEMA = {
                    "detail": {"type": ["string", "null"]}, "instance": {"type": ["string", "null"]},
                    "errors": {"type": ["array", "null"]}, "extensions": {"type": ["object", "null"]}},
 }
+
+
+# Explicit cases besides what schemathesis generates (well-formed JSON, valid hosts): the
+# bodies the body rule (shared/bodies.py) refuses, sent to every operation that takes a body,
+# and hosts a strict parser refuses, each sent once. No 5xx, and every refusal problem+json.
+HOSTILE_BODIES = {
+    "nested 10,000 deep": b"[" * 10_000 + b"]" * 10_000,
+    "objects nested 10,000 deep": b'{"a":' * 10_000 + b"1" + b"}" * 10_000,
+    "not UTF-8": b'{"slug":"/\xff\xfe","name":"\xc0\xaf"}',
+    "a lone surrogate": rb'{"name":"\ud800"}',
+    "a top-level array": b'[{"name":"x"}]',
+    "a bare string": b'"x"',
+    "null": b"null",
+}
+HOST_PATHS = (("GET", "/api/cms/pages"), ("POST", "/api/identity/login"), ("GET", "/"))
+
+
+def hostile_hosts(host: str) -> dict[str, str]:
+    name, port = host.rsplit(":", 1)
+    return {"userinfo": f"user:secret@{host}", "an IPv6 literal": f"[::1]:{port}",
+            "an IPv6 literal with a zone": f"[fe80::1%25eth0]:{port}", "a port out of range": f"{name}:99999",
+            "an empty port": f"{name}:", "two ports": f"{host}:{port}", "uppercase": host.upper(),
+            "a trailing dot": f"{name}.:{port}", "empty": "", "not ASCII": f"{name}\xff:{port}",
+            "a label of 300 characters": f"{'a' * 300}.{host}"}
 
 
 @schemathesis.check
@@ -106,6 +133,7 @@ class Fuzzer:
     session: requests.Session = field(default_factory=requests.Session)
     failures: dict[tuple[str, ...], str] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=lambda: {"cases": 0, "429": 0})
+    explicit: collections.Counter[int] = field(default_factory=collections.Counter)  # status -> count
 
     def __post_init__(self) -> None:
         self.rotation = itertools.cycle(self.tenants)
@@ -148,6 +176,48 @@ class Fuzzer:
         except (AssertionError, FailureGroup) as failure:  # schemathesis raises one failure or a group
             self.record(case, headers, str(failure).strip() or type(failure).__name__)
 
+    def send_hostile_bodies(self, service: str, operation: Any) -> None:
+        """Each of HOSTILE_BODIES as the JSON body of `operation`, as the tenant's OWNER."""
+        tenant = next(self.rotation)
+        names = re.findall(r"\{([^}:]+)", operation.path)
+        case = operation.Case(path_parameters={name: tenant.ids.get(name, str(uuid.uuid4())) for name in names})
+        headers = {"host": tenant.host, "authorization": f"Bearer {tenant.tenant.token}",
+                   "content-type": "application/json", "if-match": '"1"'}
+        for what, body in HOSTILE_BODIES.items():
+            self.counts["cases"] += 1
+            url = f"{self.gateway}/api/{service}{case.formatted_path}"
+            try:
+                response = self.session.request(operation.method.upper(), url, data=body, headers=headers, timeout=30)
+            except requests.RequestException as error:
+                self.failures.setdefault((operation.label, what), f"{type(error).__name__}: {error}")
+                continue
+            self.explicit[response.status_code] += 1
+            if response.status_code == 429:
+                self.counts["429"] += 1
+                continue
+            try:
+                case.validate_response(response, checks=[not_a_server_error, problem_json], headers=headers)
+            except (AssertionError, FailureGroup) as failure:
+                self.failures.setdefault((operation.label, what), f"a body {what}: {failure}")
+
+    def send_hostile_hosts(self) -> None:
+        """Each of hostile_hosts() on a few routes. The gateway answers 400 or 404 for the bad
+        ones; the host parser is being made strict elsewhere, so only "never a 5xx" is asked."""
+        tenant = next(self.rotation)
+        for what, host in hostile_hosts(tenant.host).items():
+            for method, path in HOST_PATHS:
+                self.counts["cases"] += 1
+                try:
+                    response = self.session.request(method, f"{self.gateway}{path}", headers={"host": host},
+                                                    json={} if method == "POST" else None, timeout=30)
+                except requests.RequestException as error:
+                    self.failures.setdefault((f"{method} {path}", f"host {what}"), f"{type(error).__name__}: {error}")
+                    continue
+                self.explicit[response.status_code] += 1
+                if response.status_code >= 500:
+                    self.failures.setdefault((f"{method} {path}", f"host {what}"),
+                                             f"Host: {host!r} -> {response.status_code} {response.text[:300]!r}")
+
     def record(self, case: schemathesis.Case, headers: dict[str, str], message: str) -> None:
         """The first case of each kind of failure of an operation (schemathesis titles them `- ST101 ...`)."""
         kinds = tuple(line for line in message.splitlines() if line.startswith("- ")) or (message,)
@@ -177,8 +247,11 @@ async def fuzz_everything(client: PlatformClient, examples: int) -> None:
     fuzzer = Fuzzer(client.stack.url("gateway"), tenants)
 
     def run_all() -> None:
+        fuzzer.send_hostile_hosts()
         for service in SERVICES:
             for operation in loaded(docs[service], service):
+                if "requestBody" in operation.definition.raw:
+                    fuzzer.send_hostile_bodies(service, operation)
                 for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                     try:
                         fuzzer.run(service, operation, mode, examples)
@@ -188,7 +261,10 @@ async def fuzz_everything(client: PlatformClient, examples: int) -> None:
                         fuzzer.failures[(operation.label, f"generation ({mode.value})")] = repr(error)
 
     await asyncio.to_thread(run_all)
-    print(f"\nfuzzed {fuzzer.counts['cases']} cases, {fuzzer.counts['429']} rate-limited")
+    print(f"\nfuzzed {fuzzer.counts['cases']} cases, {fuzzer.counts['429']} rate-limited; "
+          f"explicit cases answered {dict(sorted(fuzzer.explicit.items()))}")
+    # The explicit bodies reached the services' body rule (a 400 for malformed), not only the gateway.
+    assert fuzzer.explicit[400] >= 2 * len(docs), dict(fuzzer.explicit)
     report = "\n\n".join(f"{label}: {detail}" for (label, *_), detail in sorted(fuzzer.failures.items()))
     assert not fuzzer.failures, f"{len(fuzzer.failures)} distinct failures:\n\n{report}"
 

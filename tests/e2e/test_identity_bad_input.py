@@ -42,7 +42,8 @@ async def test_the_allowed_twin_signs_up(client: PlatformClient) -> None:
 
 @pytest.mark.parametrize(("payload", "status"), [
     (b"{not json", 400), (b'{"slug": ', 400), ("\ud800".encode("utf-8", "surrogatepass"), 400),
-    (b"", 422), (b"[]", 422),  # well-formed (or absent), but not the object the route takes
+    (b"", 400),  # no JSON at all (shared/bodies.py): malformed, like any body that is not JSON
+    (b"[]", 422),  # well-formed, but not the object the route takes
 ])
 async def test_malformed_bodies_are_refused(client: PlatformClient, payload: bytes, status: int) -> None:
     response = await client.call("POST", "/api/identity/signup", content=payload,

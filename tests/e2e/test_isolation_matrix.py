@@ -1,7 +1,9 @@
 """Every operation of every service's OpenAPI document x four kinds of stranger: tenant B's
 token on tenant A's host, B's token with A's resource ids on B's own host, no token on A's
 host, and A's VIEWER trying to write. None may succeed, and no byte of A's data may come
-back. Routes come from the documents, so a route added tomorrow is in the matrix at once."""
+back. Routes come from the documents, so a route added tomorrow is in the matrix at once.
+The services' operator routes and the gateway's /metrics are targets too, in every path
+spelling: none is reachable through the public listener."""
 
 from __future__ import annotations
 
@@ -16,11 +18,13 @@ import httpx
 import msgspec
 import pytest
 
-from tests.e2e.platform_client import PlatformClient, SignedUp, eventually
+from tests.e2e.platform_client import PlatformClient, SignedUp, documented_operations, eventually
 from tests.e2e.test_assets import png, upload
 from tests.e2e.test_cms_pages import HOME
 from tests.e2e.test_commerce import LOAF, product
 from tests.e2e.test_identity_rbac import GATED, member
+from tests.e2e.test_security_edge import OPERATOR_ROUTES, operator_content, path_variants
+from tests.e2e.test_security_edge import get as raw_get
 from tests.servers.smtp_sink import SmtpSink
 
 SERVICES = ("identity", "cms", "assets", "billing")
@@ -92,16 +96,10 @@ class Tenant(msgspec.Struct, kw_only=True):
 @pytest.fixture(scope="module")
 async def operations(client: PlatformClient) -> list[Operation]:
     found = []
-    async with httpx.AsyncClient(timeout=10) as direct:
-        for service in SERVICES:
-            document = (await direct.get(client.stack.url(service) + "/schema/openapi.json")).json()
-            for path, item in document["paths"].items():
-                for method, operation in item.items():
-                    if method.upper() not in {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}:
-                        continue
-                    query = tuple(p["name"] for p in operation.get("parameters", [])
-                                  if p["in"] == "query" and p.get("required"))
-                    found.append(Operation(service, method.upper(), f"/api/{service}{path}", query))
+    for each in await documented_operations(client.stack):
+        parameters = each.operation.get("parameters", [])
+        query = tuple(p["name"] for p in parameters if p["in"] == "query" and p.get("required"))
+        found.append(Operation(each.service, each.method, each.path, query))
     return found
 
 
@@ -272,3 +270,28 @@ async def test_no_route_lets_a_stranger_reach_another_tenant(client: PlatformCli
     assert (await client.call("GET", f"/api/cms/pages/{a.ids['page_id']}", slug=a.signed.slug,
                               token=a.signed.token)).headers["etag"] == a.etag
     assert failures == [], "\n".join(failures)
+
+
+async def test_no_one_reaches_an_operator_route_through_the_public_listener(client: PlatformClient) -> None:
+    """The services' operator routes (and the gateway's own /metrics) as targets too: in every
+    spelling a path step could miss, with no token, a stranger's and the owner's, refused
+    (400 or 404) and answering nothing an operator route would."""
+    owner, stranger = await client.sign_up("iso-ops-a"), await client.sign_up("iso-ops-b")
+    targets = [variant for service in SERVICES for route in OPERATOR_ROUTES
+               for variant in path_variants(service, route)]
+    targets += ["/metrics", "/metrics/", "/./metrics", "//metrics", "/x/../metrics", "/%2e/metrics"]
+    cases = [(target, token) for target in targets for token in (None, stranger.token, owner.token)]
+
+    async def run(target: str, token: str | None) -> str | None:
+        answer = await raw_get(client, target, f"{owner.slug}.localhost", token)
+        if answer.status in (400, 404) and not operator_content(answer):
+            return None
+        return f"{target} (token: {token is not None}) -> {answer.status} {answer.body[:100]!r}"
+
+    failures: list[str] = []
+    for start in range(0, len(cases), CONCURRENCY):
+        failures += [f for f in await asyncio.gather(*(run(*case) for case in cases[start:start + CONCURRENCY])) if f]
+    assert len(cases) >= 1000 and failures == [], "\n".join(failures)
+    # The twin: the owner's ordinary call through the same listener, in a spelling the step tidies.
+    allowed = await raw_get(client, "/api/cms/./pages", f"{owner.slug}.localhost", owner.token)
+    assert allowed.status == 200 and b'"pages"' in allowed.body
