@@ -1,5 +1,7 @@
 """Editing one node of a draft with AI, the pure part: the schema and prompt for the model,
-and its answer turned into a JSON Patch (RFC 6902) an editor accepts operation by operation."""
+and its answer turned into a JSON Patch (RFC 6902) an editor accepts operation by operation.
+The answer cannot invent assets, and its links follow the link rule of generated pages
+(links.py) before anything is proposed."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import functools
 import json
 import re
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 import jsonpatch
@@ -17,6 +20,7 @@ from jsonpointer import JsonPointer, JsonPointerException
 from shared.errors import Invalid, NotFound
 
 from . import tree as trees
+from .links import LinkRules, scrub_links, subtree_targets, tree_anchors
 from .registry import COMPONENTS, tree_schema
 
 ACTIONS = ("rewrite", "shorten", "translate", "tone", "regenerate")
@@ -97,8 +101,19 @@ def edit_prompt(action: str, node: dict[str, Any], *, instruction: str = "", lan
     return system, "\n\n".join(parts)
 
 
-def propose(tree: dict[str, Any], node_id: str, new_node: Any) -> list[dict[str, Any]]:
-    """The JSON Patch from `tree` to `tree` with the node replaced by the model's `new_node`."""
+def propose(tree: dict[str, Any], node_id: str, new_node: Any,
+            pages: Collection[str] = frozenset()) -> list[dict[str, Any]]:
+    """The JSON Patch from `tree` to `tree` with the node replaced by the model's `new_node`
+    (see `edit_patch`)."""
+    return edit_patch(tree, node_id, new_node, pages)[0]
+
+
+def edit_patch(tree: dict[str, Any], node_id: str, new_node: Any,
+               pages: Collection[str] = frozenset()) -> tuple[list[dict[str, Any]], list[str]]:
+    """The JSON Patch from `tree` to `tree` with the node replaced by the model's `new_node`,
+    and the link targets the link rule took out of it. The model may link to the site's
+    `pages`, the page's sections, mailto: and tel:, and keep the links a person had put in
+    the node; nothing else (links.py)."""
     old_node, pointer = locate(tree, node_id)
     if not isinstance(new_node, dict) or new_node.get("component") != old_node["component"]:
         raise Invalid(f"the edited node must stay a {old_node['component']}")
@@ -108,11 +123,13 @@ def propose(tree: dict[str, Any], node_id: str, new_node: Any) -> list[dict[str,
     stored = trees.validate(jsonpatch.apply_patch(tree, [{"op": "replace", "path": pointer, "value": cleaned}]))
     # Only the edited subtree is taken from the validated tree, so nothing outside it can differ.
     edited = JsonPointer(pointer).resolve(stored)
-    after = jsonpatch.apply_patch(tree, [{"op": "replace", "path": pointer, "value": edited}])
+    rules = LinkRules(pages=pages, anchors=tree_anchors(stored["root"]), kept=subtree_targets(old_node))
+    scrubbed = scrub_links(edited, rules)
+    after = trees.validate(jsonpatch.apply_patch(tree, [{"op": "replace", "path": pointer, "value": edited}]))
     operations = copy.deepcopy(jsonpatch.make_patch(tree, after).patch)
     assert all(op[key] == pointer or op[key].startswith(pointer + "/") for op in operations
                for key in ("path", "from") if key in op)
-    return operations
+    return operations, list(dict.fromkeys(scrubbed))
 
 
 def readable(tree: dict[str, Any], operations: list[dict[str, Any]]) -> list[dict[str, Any]]:

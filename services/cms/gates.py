@@ -9,32 +9,19 @@ from typing import Any
 
 from shared.colour import contrast
 
+from .links import link_targets, page_of
 from .schemas import Finding
 from .tree import TreeInvalid, validate
 
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 SEO_TITLE_MAX = 60
 SEO_DESCRIPTION_MAX = 160
-LINK_PROPS = ("href", "cta_href")
 
 
 def walk(node: dict[str, Any], pointer: str = "/root") -> Iterator[tuple[dict[str, Any], str]]:
     yield node, pointer
     for index, child in enumerate(node.get("children", [])):
         yield from walk(child, f"{pointer}/children/{index}")
-
-
-def links(props: Any, pointer: str) -> Iterator[tuple[str, str]]:
-    """Every link in a node's props, wherever it sits (buttons, nav links, plans)."""
-    if isinstance(props, dict):
-        for key, value in props.items():
-            if key in LINK_PROPS and isinstance(value, str):
-                yield value, f"{pointer}/{key}"
-            else:
-                yield from links(value, f"{pointer}/{key}")
-    elif isinstance(props, list):
-        for index, item in enumerate(props):
-            yield from links(item, f"{pointer}/{index}")
 
 
 def theme_warnings(theme: dict[str, Any]) -> list[Finding]:
@@ -87,9 +74,9 @@ def check_page(tree: dict[str, Any], existing_slugs: set[str], theme: dict[str, 
                 if str(product_id) not in products:
                     findings.append(Finding(severity="error", check="product", pointer=f"{pointer}/props/product_ids/"
                                             f"{index}", message=f"{product_id} is not a product of this site"))
-        for href, where in links(props, f"{pointer}/props"):
-            target = href.split("#", 1)[0].split("?", 1)[0].rstrip("/") or "/"
-            if href.startswith("/") and target not in existing_slugs:
+        # The links the renderer shows: link props, and rich text's links as its parser reads them.
+        for href, where in link_targets(props, f"{pointer}/props"):
+            if href.startswith("/") and page_of(href) not in existing_slugs:
                 findings.append(Finding(severity="error", check="internal-link", pointer=where,
                                         message=f"{href} is not a page of this site"))
     return findings

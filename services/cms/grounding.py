@@ -9,15 +9,16 @@ emptied, and a block that cannot stand without an image is removed. Products are
 the same way: a product grid shows the tenant's own active products (cms's projection of its
 catalogue), never ids the model wrote; without a catalogue the grid is removed.
 
-Links follow the same rule: a generated page links to pages of the site, sections of
-itself or mailto: addresses; anything else (an invented page, any web address, even one a
-brief asks for) becomes an anchor. The page passes the publish gates as generated and
-cannot send visitors off the site: links out are added by people, in the editor."""
+Links follow the same rule (links.py, shared with AI edits): a generated page links to
+pages of the site, sections of itself, mailto: or tel: addresses; anything else (an
+invented page, any web address, even one a brief asks for, in a button or in any form of
+markdown link) becomes an anchor or loses its target. The page passes the publish gates as
+generated and cannot send visitors off the site: links out are added by people, in the
+editor."""
 
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,7 +30,8 @@ from shared.contracts import FoundAsset, SearchAssets
 from shared.errors import AppError
 from shared.messaging import request
 
-from .gates import LINK_PROPS, SEO_DESCRIPTION_MAX
+from .gates import SEO_DESCRIPTION_MAX
+from .links import LinkRules, scrub_links, tree_anchors
 
 log = logging.getLogger("cms.grounding")
 
@@ -137,50 +139,11 @@ def prune(node: dict[str, Any], catalogue: list[str]) -> None:
     node["children"] = kept
 
 
-MARKDOWN_LINK = re.compile(r"(\[[^\]]*\]\()([^)\s]*)((?:\s+\"[^\"]*\")?\))")
-
-
-@dataclass
-class LinkRules:
-    pages: set[str]  # the site's page addresses
-    anchors: set[str]  # the sections of this page
-
-    def fix(self, href: str) -> str:
-        """A page of the site, an anchor of this page or a mailto:; anything else becomes an
-        anchor, `#` at worst."""
-        if href.startswith("/"):
-            target = href.split("#", 1)[0].split("?", 1)[0].rstrip("/") or "/"
-            if target in self.pages:
-                return href
-            word = target.rsplit("/", 1)[-1]
-            return f"#{word}" if word in self.anchors else "#"
-        if href.startswith(("#", "mailto:")):
-            return href
-        return "#"
-
-
-def ground_links(tree: dict[str, Any], pages: set[str]) -> None:
-    """Every link of a generated tree, in link props and in rich text, made to follow
-    `LinkRules`. Mutates."""
-    anchors = {node["props"]["anchor"] for node, _ in walk(tree["root"]) if node["props"].get("anchor")}
-    rules = LinkRules(pages=pages, anchors=anchors)
-    for node, _ in walk(tree["root"]):
-        _fix_links(node["props"], rules)
-        if node["component"] == "RichText":
-            node["props"]["markdown"] = MARKDOWN_LINK.sub(
-                lambda m: m.group(1) + rules.fix(m.group(2)) + m.group(3), node["props"]["markdown"])
-
-
-def _fix_links(value: Any, rules: LinkRules) -> None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key in LINK_PROPS and isinstance(item, str):
-                value[key] = rules.fix(item)
-            else:
-                _fix_links(item, rules)
-    elif isinstance(value, list):
-        for item in value:
-            _fix_links(item, rules)
+def ground_links(tree: dict[str, Any], pages: set[str]) -> list[str]:
+    """Every link of a generated tree, in link props and in rich text, made to follow the
+    link rule (links.py) with the site's pages and this page's sections. Mutates; returns
+    the targets taken out."""
+    return scrub_links(tree["root"], LinkRules(pages=pages, anchors=tree_anchors(tree["root"])))
 
 
 def complete_seo(tree: dict[str, Any]) -> None:

@@ -26,7 +26,7 @@ from shared.messaging import add_event, request
 
 from . import generation_repo as jobs
 from . import repo, sites
-from .ai_edits import apply_selected, changed_node_ids, edit_prompt, edit_schema, locate, propose, readable
+from .ai_edits import apply_selected, changed_node_ids, edit_patch, edit_prompt, edit_schema, locate, readable
 from .generation import REPAIR_TOKENS, Cost, failure_reason, repair_problems
 from .pages import page_at, page_out
 from .prompts import repair_prompt, theme_notes
@@ -46,6 +46,7 @@ async def propose_edit(db: Database, nc: NATS, provider: AIProvider, settings: S
         tree = migrate(page["structure"], page["registry_version"])
         node, _ = locate(tree, data.node_id)
         site = await sites.site(tx)
+        pages = {row["slug"] for row in await tx.fetch(jobs.ALL_SLUGS)}  # where the model may link
         system, prompt = edit_prompt(data.action, node, instruction=data.instruction, language=data.language,
                                      tone=data.tone, theme_notes=theme_notes(site))
         schema = edit_schema(node["component"])
@@ -70,7 +71,7 @@ async def propose_edit(db: Database, nc: NATS, provider: AIProvider, settings: S
     used = {"input": 0, "output": 0}
     model = ""
 
-    async def ask(user_prompt: str) -> list[dict[str, Any]]:
+    async def ask(user_prompt: str) -> tuple[list[dict[str, Any]], list[str]]:
         nonlocal model
         answer = await provider.generate_json(system=system, prompt=user_prompt, schema=schema,
                                               schema_name=f"page_node_{node['component']}",
@@ -78,16 +79,16 @@ async def propose_edit(db: Database, nc: NATS, provider: AIProvider, settings: S
         used["input"] += answer.usage.input_tokens
         used["output"] += answer.usage.output_tokens
         model = answer.model
-        return propose(tree, data.node_id, answer.data.get("node"))
+        return edit_patch(tree, data.node_id, answer.data.get("node"), pages)
 
     try:
         try:
-            operations = await ask(prompt)
+            operations, scrubbed = await ask(prompt)
         except (Invalid, AIError) as exc:  # one repair round, with what was wrong
             problems = repair_problems(exc)
             if problems is None:
                 raise
-            operations = await ask(repair_prompt(prompt, problems))
+            operations, scrubbed = await ask(repair_prompt(prompt, problems))
     except Invalid as exc:
         reason = f"the model's edit was still invalid after a repair round ({exc}); nothing was charged"
         await _settle_failure(db, tenant_id, job_id, hold.hold_id, reason)
@@ -103,7 +104,17 @@ async def propose_edit(db: Database, nc: NATS, provider: AIProvider, settings: S
                                             hold_id=hold.hold_id, model=model, input_tokens=used["input"],
                                             output_tokens=used["output"], credits=credits))
     return ProposalOut(id=job_id, page_id=page_id, node_id=data.node_id, action=data.action, base_revision=revision,
-                       operations=readable(tree, operations), credits=credits, model=model, accepted=None)
+                       operations=readable(tree, operations), credits=credits, model=model, accepted=None,
+                       notes=links_note(scrubbed))
+
+
+def links_note(scrubbed: list[str]) -> list[str]:
+    """What the editor is told when the link rule took links out of the model's answer."""
+    if not scrubbed:
+        return []
+    shown = ", ".join(target[:200] for target in scrubbed[:10]) + (", …" if len(scrubbed) > 10 else "")
+    return [f"links the model wrote were taken out ({shown}): AI links only to this site's pages and sections, "
+            "mailto: and tel:; add links to other sites yourself, in the editor"]
 
 
 async def decide(db: Database, caller: Caller, page_id: uuid.UUID, proposal_id: uuid.UUID, revision: int,

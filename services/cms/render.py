@@ -14,14 +14,14 @@ from typing import Any
 from urllib.parse import quote
 
 import nh3
-from markdown_it import MarkdownIt
+
+from .markdown import MARKDOWN  # the one configuration, shared with the link rule (links.py)
 
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 FONTS = frozenset({"Inter", "Roboto", "Open Sans", "Lato", "Montserrat", "Poppins", "DM Sans", "IBM Plex Sans",
                    "Source Serif 4", "Merriweather", "Playfair Display", "Lora", "system-ui"})
 DEFAULT_COLORS = {"primary": "#2563eb", "on_primary": "#ffffff", "secondary": "#7c3aed", "accent": "#f59e0b",
                   "background": "#ffffff", "surface": "#f3f4f6", "text": "#111827", "muted": "#6b7280"}
-MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False})
 RICH_TAGS = {"p", "em", "strong", "a", "ul", "ol", "li", "blockquote", "code", "pre", "br", "h3", "h4", "hr"}
 WIDTHS = (400, 800, 1600)
 

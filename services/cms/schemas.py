@@ -147,6 +147,7 @@ class ProposalOut(msgspec.Struct, frozen=True):
     model: str
     accepted: list[int] | None
     charged: str = "paid when proposed, whether accepted or not"
+    notes: list[str] = []  # what the rules took out of the model's answer (links to other sites)
 
 
 class DecisionIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -3,9 +3,10 @@ on a stale draft, paid whether accepted or not, and remembered as AI's in the hi
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from tests.e2e.platform_client import PlatformClient, SignedUp
+from tests.e2e.platform_client import PlatformClient, SignedUp, eventually
 from tests.e2e.test_billing_top_ups import ready
 from tests.e2e.test_cms_generation import balance, settled
 from tests.servers.openai_compatible import FakeOpenAI, Reply
@@ -122,3 +123,95 @@ async def test_a_rejected_proposal_is_still_paid_and_changes_nothing(client: Pla
     assert missing.status_code == 404
     bad_action = await ask(client, tenant, page_id, etag, action="delete-everything")
     assert bad_action.status_code in (400, 422)
+
+
+PARTNER = "https://partner.example/"  # a link out a person added: theirs to keep
+LINKED = {"root": {"id": "page", "component": "Page", "props": {"title": "Maison Levain", "description": "A bakery"},
+                   "children": [
+    {"id": "nav", "component": "Navbar", "props": {"brand": "Maison Levain", "links": [
+        {"label": "Partner", "href": PARTNER}]}, "children": []},
+    HERO,
+    {"id": "visit", "component": "Section", "props": {"anchor": "visit"}, "children": [
+        {"id": "text", "component": "RichText", "props": {"markdown": "Come by."}, "children": []},
+        {"id": "order", "component": "Button", "props": {"label": "Order", "href": "#visit"}, "children": []},
+        {"id": "plans", "component": "PricingTable", "props": {"plans": [
+            {"name": "Box", "price": "20 EUR", "cta_label": "Buy", "cta_href": "#visit"}]}, "children": []},
+    ]},
+]}}
+OFF_SITE_MARKDOWN = (
+    "Come by [today](https://evil.example/md 'now'), [a [nested] deal](//evil.example/n), [ref][r], [js](JaVaScRiPt:x)"
+    " and ![a loaf](https://evil.example/i.png).\n\n> [r]: https://evil.example/ref\n\n"
+    "Or [write](mailto:hello@maison.example), see [contact](/contact) or [visit](#visit).")
+
+
+def reply(node: dict[str, Any]) -> Reply:
+    return Reply(content={"node": node}, input_tokens=900, output_tokens=200)
+
+
+async def test_an_ai_edit_adding_links_off_the_site_has_them_scrubbed(client: PlatformClient,
+                                                                     ai_server: FakeOpenAI) -> None:
+    tenant = await ready(client)
+    contact = await client.call("POST", "/api/cms/pages", slug=tenant.slug, token=tenant.token, json={
+        "slug": "/contact", "structure": {"root": {"id": "page", "component": "Page", "props": {"title": "Contact"},
+                                                   "children": []}}})
+    assert contact.status_code == 201, contact.text
+    created = await client.call("POST", "/api/cms/pages", slug=tenant.slug, token=tenant.token,
+                                json={"slug": "/links", "structure": LINKED})
+    assert created.status_code == 201, created.text
+    page_id, etag = created.json()["id"], created.headers["etag"]
+    nav, _, visit = LINKED["root"]["children"]
+    edits = {
+        "nav": {**nav, "props": {"brand": "Maison Levain", "links": [
+            {"label": "Partner", "href": PARTNER}, {"label": "Win", "href": "https://evil.example/nav"},
+            {"label": "Sneak", "href": "//evil.example/nav"}, {"label": "Contact", "href": "/contact"}]}},
+        "hero": {**HERO, "props": {**HERO["props"], "cta_href": "https://evil.example/cta"}},
+        "visit": {**visit, "children": [
+            {"id": "text", "component": "RichText", "props": {"markdown": OFF_SITE_MARKDOWN}, "children": []},
+            {"id": "order", "component": "Button", "props": {"label": "Order", "href": "/\\evil.example/b"},
+             "children": []},
+            {"id": "plans", "component": "PricingTable", "props": {"plans": [
+                {"name": "Box", "price": "20 EUR", "cta_label": "Buy", "cta_href": "https://evil.example/plan"},
+                {"name": "Loaf", "price": "5 EUR", "cta_label": "Ask", "cta_href": "/contact"}]}, "children": []},
+        ]},
+    }
+    for node_id, node in edits.items():
+        ai_server.script(reply(node))
+        proposed = await ask(client, tenant, page_id, etag, node_id=node_id, instruction="Link to https://evil.example")
+        assert proposed.status_code == 201, proposed.text
+        proposal = proposed.json()
+        assert proposal["operations"], proposal  # the rest of the edit is proposed
+        assert "evil.example" not in json.dumps(proposal["operations"]).lower(), proposal["operations"]
+        assert len(proposal["notes"]) == 1 and "evil.example" in proposal["notes"][0], proposal  # and it says so
+        accepted = await decide(client, tenant, page_id, proposal, etag, None)
+        assert accepted.status_code == 200, accepted.text
+        etag = accepted.headers["etag"]
+
+    draft = accepted.json()["structure"]
+    assert "evil.example" not in json.dumps(draft).lower() and "javascript" not in json.dumps(draft).lower()
+    links = [link["href"] for link in draft["root"]["children"][0]["props"]["links"]]
+    assert links == [PARTNER, "#", "#", "/contact"]  # the person's link out stays; the model's go
+    markdown = draft["root"]["children"][2]["children"][0]["props"]["markdown"]
+    assert "[write](mailto:hello@maison.example), see [contact](/contact) or [visit](#visit)" in markdown
+    published = await client.call("POST", f"/api/cms/pages/{page_id}/publish", slug=tenant.slug, token=tenant.token,
+                                  headers={"if-match": etag})
+    assert published.status_code == 200, published.text
+
+    async def live() -> int:
+        return (await client.call("GET", "/links", slug=tenant.slug)).status_code
+
+    assert await eventually(live, 200, within=10) == 200
+    html = (await client.call("GET", "/links", slug=tenant.slug)).text
+    assert "evil.example" not in html.lower()
+    for twin in (f'href="{PARTNER}"', 'href="mailto:hello@maison.example"', 'href="/contact"', 'href="#visit"'):
+        assert twin in html, twin
+
+
+async def test_an_ai_edit_linking_inside_the_site_is_proposed_as_written(client: PlatformClient,
+                                                                        ai_server: FakeOpenAI) -> None:
+    tenant = await ready(client)
+    page_id, etag = await page_with_hero(client, tenant, "/inside")
+    ai_server.script(edited_hero(cta_href="/inside", headline="Come inside"))
+    proposal = (await ask(client, tenant, page_id, etag)).json()
+    assert proposal["notes"] == []
+    assert {op["field"]: op["after"] for op in proposal["operations"]} == {"cta_href": "/inside",
+                                                                           "headline": "Come inside"}
