@@ -16,6 +16,7 @@ from shared.errors import BadRequest, NotFound, PayloadTooLarge
 from shared.web import Runtime
 
 from . import reembed, search, service
+from .images import serving_headers
 from .schemas import AssetOut, AssetPage, AssetPatch, BulkDelete, ReembedJob
 from .settings import Settings
 
@@ -97,7 +98,7 @@ async def serve_file(asset_id: uuid.UUID, caller: Caller, runtime: Runtime, requ
                      w: int | None = None) -> Response[bytes]:
     data, content_type, etag = await service.file(runtime.db, request.app.state.storage, caller, asset_id, w)
     headers = {"etag": etag, "cache-control": "public, max-age=31536000, immutable",
-               "x-content-type-options": "nosniff"}
+               **serving_headers(asset_id, content_type)}
     if request.headers.get("if-none-match") == etag:
         return Response(b"", status_code=304, headers=headers)
     return Response(data, media_type=content_type, headers=headers)

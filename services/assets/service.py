@@ -21,7 +21,7 @@ from shared.storage import Storage
 
 from . import repo
 from .describe import searchable
-from .images import VARIANT_WIDTHS, inspect_image, resized
+from .images import VARIANT_WIDTHS, clean_image, resized
 from .schemas import AssetOut, AssetPage, AssetPatch
 
 log = logging.getLogger("assets")
@@ -34,16 +34,18 @@ def asset_out(row: asyncpg.Record) -> AssetOut:
 
 
 async def upload(db: Database, storage: Storage, caller: Caller, filename: str, data: bytes) -> tuple[AssetOut, bool]:
-    """(the asset, whether it is new): the same bytes again return the asset already there."""
+    """(the asset, whether it is new): the same image again returns the asset already there.
+    What is stored is the image re-encoded from its pixels, never the bytes as uploaded."""
     tenant_id = caller.require(Role.EDITOR)
-    facts = await asyncio.to_thread(inspect_image, data)
+    clean = await asyncio.to_thread(clean_image, data)
+    facts = clean.facts
     async with db.tenant_tx(tenant_id) as tx:
         existing = await repo.by_sha(tx, facts.sha256)
     if existing is not None:
         return asset_out(existing), False
     asset_id = uuid.uuid4()
     key = Storage.key(tenant_id, f"{asset_id}/original")
-    await storage.put(key, data)  # before the row: a row never points at nothing
+    await storage.put(key, clean.data)  # before the row: a row never points at nothing
     async with db.tenant_tx(tenant_id) as tx:
         row = await repo.insert_asset(tx, tenant_id, asset_id, f"/assets/{asset_id}", filename[:200],
                                       facts.content_type, facts.bytes, facts.width, facts.height, facts.sha256, key,

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 
 import asyncpg
@@ -26,6 +25,7 @@ from shared.errors import AppError, Conflict, Invalid, NotFound
 from shared.messaging import add_event
 from shared.metrics import CREDITS_LOW, CREDITS_SPENT
 from shared.pagination import decode_cursor, encode_cursor
+from shared.spreadsheets import csv_stream
 
 from . import repo
 from .schemas import BalanceOut, LedgerEntryOut, LedgerPage, UsageRow
@@ -171,20 +171,24 @@ async def ledger(db: Database, caller: Caller, *, cursor: str | None, type_: str
     return LedgerPage(entries=entries, next_cursor=after)
 
 
-async def ledger_csv(db: Database, caller: Caller) -> str:
-    caller.require(Role.OWNER)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["created_at", "type", "amount", "reference_id", "note", "created_by", "id"])
-    cursor = None
-    while True:
-        page = await ledger(db, caller, cursor=cursor, type_=None, since=None, until=None, limit=500)
-        for entry in page.entries:
-            writer.writerow([entry.created_at.isoformat(), entry.type, entry.amount, entry.reference_id,
-                             entry.note or "", entry.created_by or "", entry.id])
-        if page.next_cursor is None:
-            return buffer.getvalue()
-        cursor = page.next_cursor
+LEDGER_CSV_COLUMNS = ("created_at", "type", "amount", "reference_id", "note", "created_by", "id")
+
+
+async def ledger_csv(db: Database, caller: Caller) -> AsyncIterator[bytes]:
+    """The whole ledger as streamed CSV, newest first, through the one writer that neutralises
+    formulas (amounts stay numbers). The first page is read before the first byte is sent,
+    so a refused role or an unreachable database is still a problem response, not a cut file."""
+    page = await ledger(db, caller, cursor=None, type_=None, since=None, until=None, limit=500)
+
+    async def batches(page: LedgerPage) -> AsyncIterator[list[list[object]]]:
+        while True:
+            yield [[entry.created_at, entry.type, entry.amount, entry.reference_id, entry.note, entry.created_by,
+                    entry.id] for entry in page.entries]
+            if page.next_cursor is None:
+                return
+            page = await ledger(db, caller, cursor=page.next_cursor, type_=None, since=None, until=None, limit=500)
+
+    return csv_stream(LEDGER_CSV_COLUMNS, batches(page))
 
 
 async def usage(db: Database, caller: Caller, *, days: int) -> list[UsageRow]:

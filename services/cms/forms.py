@@ -4,9 +4,7 @@ a honeypot for bots and a per-address limit; editors list and export them."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 import uuid
 from typing import Any
@@ -16,6 +14,7 @@ from shared.contracts import FormSubmittedV1
 from shared.db import Database
 from shared.errors import Invalid, NotFound
 from shared.messaging import add_event
+from shared.spreadsheets import csv_text
 
 from .delivery import SELECT_LIVE_BY_SLUG
 from .gates import walk
@@ -103,12 +102,10 @@ async def submissions(db: Database, caller: Caller, limit: int = 200) -> list[di
 
 
 async def submissions_csv(db: Database, caller: Caller) -> str:
+    """The latest submissions as CSV, through the one writer that keeps a visitor's
+    `=HYPERLINK(…)` from running in the editor's spreadsheet."""
     rows = await submissions(db, caller, limit=1000)
     names = sorted({name for row in rows for name in row["fields"]})
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["created_at", "page_id", "form_id", *names])
-    for row in rows:
-        writer.writerow([row["created_at"].isoformat(), row["page_id"], row["form_id"],
-                         *(row["fields"].get(name, "") for name in names)])
-    return buffer.getvalue()
+    return csv_text(["created_at", "page_id", "form_id", *names],
+                    ([row["created_at"], row["page_id"], row["form_id"],
+                      *(row["fields"].get(name, "") for name in names)] for row in rows))

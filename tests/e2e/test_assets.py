@@ -7,7 +7,7 @@ import uuid
 import zlib
 
 import pytest
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from tests.e2e.platform_client import PlatformClient, SignedUp
 
@@ -104,3 +104,96 @@ async def test_no_tenant_reaches_another_tenants_assets(client: PlatformClient) 
     listed = (await client.call("GET", "/api/assets/assets", slug=other.slug, token=other.token)).json()
     assert listed["assets"] == []
     assert (await client.call("GET", asset["url"], slug=owner.slug)).status_code == 200  # still there
+
+
+# Polyglots: a file that is an image and an HTML page at once is kept and served only as its image.
+HTML = b"<html><script>alert(1)</script></html>"
+
+
+def encoded(image: Image.Image, kind: str, **options: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, kind, **options)
+    return buffer.getvalue()
+
+
+def text_chunked_png() -> bytes:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", HTML.decode())
+    return encoded(Image.new("RGB", (90, 60), (10, 120, 60)), "PNG", pnginfo=info)
+
+
+def located_exif(orientation: int = 1) -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif.get_ifd(0x8825).update({1: "N", 2: (52.0, 31.0, 12.0), 3: "E", 4: (13.0, 24.0, 36.0)})  # GPS
+    return exif
+
+
+@pytest.mark.parametrize(("case", "data", "content_type"), [
+    ("JPEG with HTML after its end", encoded(Image.new("RGB", (90, 60), (200, 30, 40)), "JPEG") + HTML, "image/jpeg"),
+    ("JPEG with HTML in a COM segment", encoded(Image.new("RGB", (90, 60), (200, 30, 40)), "JPEG", comment=HTML),
+     "image/jpeg"),
+    ("PNG with HTML in a tEXt chunk", text_chunked_png(), "image/png"),
+    ("GIF with HTML after its trailer", encoded(Image.new("P", (90, 60), 1), "GIF") + HTML, "image/gif"),
+])
+async def test_a_polyglot_is_stored_and_served_only_as_an_image(client: PlatformClient, case: str, data: bytes,
+                                                                content_type: str) -> None:
+    assert HTML in data  # the attack is there
+    tenant = await client.sign_up("polyglot")
+    made = await upload(client, tenant, data, "innocent.html")
+    assert made.status_code == 201, (case, made.text)
+    asset = made.json()
+    assert (asset["content_type"], asset["width"], asset["height"]) == (content_type, 90, 60)
+    served = await client.call("GET", asset["url"], slug=tenant.slug)
+    assert served.status_code == 200
+    assert served.headers["content-type"] == content_type
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert served.headers["content-disposition"] == \
+        f'inline; filename="{asset["id"]}.{content_type.removeprefix("image/").replace("jpeg", "jpg")}"'
+    assert "sandbox" in served.headers["content-security-policy"]
+    assert b"<html" not in served.content and b"<script" not in served.content, case
+    image = Image.open(io.BytesIO(served.content))
+    assert image.size == (90, 60) and f"image/{image.format.lower()}" == content_type
+    assert asset["bytes"] == len(served.content)
+    resized_copy = await client.call("GET", f"{asset['url']}?w=400", slug=tenant.slug)
+    assert resized_copy.status_code == 200 and b"<script" not in resized_copy.content
+
+
+async def test_a_photo_loses_its_location_and_is_served_upright(client: PlatformClient) -> None:
+    tenant = await client.sign_up("gps")
+    # Stored sideways with orientation 6 ("turn 90° clockwise to view"), as phones do.
+    upright = Image.new("RGB", (120, 80), (20, 40, 200))
+    upright.paste((220, 30, 30), (0, 0, 60, 40))
+    sideways = encoded(upright.transpose(Image.Transpose.ROTATE_90), "JPEG", exif=located_exif(6), quality=95)
+    assert Image.open(io.BytesIO(sideways)).getexif().get_ifd(0x8825)  # it has a location
+    made = await upload(client, tenant, sideways, "holiday.jpg")
+    assert made.status_code == 201, made.text
+    assert (made.json()["width"], made.json()["height"]) == (120, 80)
+    served = Image.open(io.BytesIO((await client.call("GET", made.json()["url"], slug=tenant.slug)).content))
+    assert not served.getexif() and "exif" not in served.info  # no location, no EXIF at all
+    assert served.size == (120, 80)
+    assert served.convert("RGB").getpixel((10, 10))[0] > 150  # the red quarter is top-left again
+    assert served.convert("RGB").getpixel((110, 70))[2] > 150
+
+
+def too_many_frames() -> bytes:
+    """A tiny GIF of 1,001 frames (the limit is 1,000): small on the wire, long to decode."""
+    frames = [Image.new("RGB", (2, 2), ((n % 2) * 255, 0, 0)) for n in range(1001)]
+    return encoded(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=10)
+
+
+@pytest.mark.parametrize(("case", "data", "status"), [
+    ("HTML named .jpg", HTML, 415),
+    ("HTML behind a GIF's magic bytes", b"GIF89a" + HTML, 415),
+    ("BMP (an image we cannot keep clean)", encoded(Image.new("RGB", (8, 8)), "BMP"), 415),
+    ("animation with too many frames", too_many_frames(), 413),
+])
+async def test_files_that_are_not_clean_images_are_refused(client: PlatformClient, admin_sql, case: str,  # type: ignore[no-untyped-def]
+                                                           data: bytes, status: int) -> None:
+    tenant = await client.sign_up("unclean")
+    response = await upload(client, tenant, data, "photo.jpg")
+    assert response.status_code == status, (case, response.text)
+    assert response.headers["content-type"] == "application/problem+json"
+    assert await count_assets(admin_sql, tenant) == 0
+    allowed = await upload(client, tenant, encoded(Image.new("RGB", (8, 8)), "PNG"), "photo.png")  # the twin
+    assert allowed.status_code == 201
