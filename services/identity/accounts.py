@@ -161,7 +161,7 @@ def login_keys(email: str, client: str) -> list[str]:
 async def refuse_if_locked(tx: asyncpg.Connection, keys: list[str]) -> None:
     """429 while any of `keys` is locked out (a log-in, sign-up or reset asked too often)."""
     locked = await repo.locked_until(tx, keys)
-    now = await tx.fetchval("SELECT now()")
+    now = await repo.now(tx)
     if locked is not None and locked > now:
         wait = max(1, math.ceil((locked - now).total_seconds()))
         raise TooManyAttempts(f"too many attempts; try again in {wait} s", retry_after=wait)
@@ -240,7 +240,7 @@ async def rotate(ctx: Ctx, tx: asyncpg.Connection, refresh_token: str) -> tuple[
         raise Unauthorized("this session has ended; log in again")
     if row["used_at"] is not None:
         raise ReusedRefreshToken(row["session_id"])
-    if row["expires_at"] <= await tx.fetchval("SELECT now()"):
+    if row["expires_at"] <= await repo.now(tx):
         raise Unauthorized("this session has expired; log in again")
     await repo.mark_refresh_token_used(tx, token_hash)
     successor, successor_hash = new_secret("sbr")
@@ -308,7 +308,7 @@ async def reset_password(ctx: Ctx, data: PasswordResetIn) -> None:
     new_hash = await asyncio.to_thread(ctx.passwords.hash, data.password)
     async with ctx.db.system_tx() as tx:
         row = await repo.password_reset_for_update(tx, digest(data.token))
-        if row is None or row["used_at"] is not None or row["expires_at"] <= await tx.fetchval("SELECT now()"):
+        if row is None or row["used_at"] is not None or row["expires_at"] <= await repo.now(tx):
             raise Invalid("this reset link is not valid any more; ask for a new one")
         await repo.use_password_reset(tx, digest(data.token))
         await repo.update_password(tx, row["account_id"], new_hash)

@@ -21,24 +21,13 @@ from . import repo
 from .context import Ctx
 
 EXPORTING_SERVICES = ("cms", "assets", "billing")
-IDENTITY_EXPORT_QUERIES = {
-    "tenant": "SELECT id, slug, name, custom_domain, theme_config, created_at, deleted_at, purge_after "
-              "FROM identity.tenants WHERE id = platform.current_tenant_id()",
-    "members": "SELECT m.account_id, a.email, m.role, m.created_at FROM identity.memberships m "
-               "JOIN identity.accounts a ON a.id = m.account_id ORDER BY m.created_at",
-    "invitations": "SELECT id, email, role, expires_at, accepted_at, revoked_at, created_at FROM identity.invitations",
-    "api_keys": "SELECT id, name, prefix, role, created_at, last_used_at, revoked_at FROM identity.api_keys",
-    "domain": "SELECT domain, verified_at, flagged_at, last_checked_at FROM identity.domains",
-    "audit_log": "SELECT at, action, actor_account_id, detail FROM identity.audit_log ORDER BY at",
-}
-
 
 async def export_tenant(ctx: Ctx, nc: NATS, caller: Caller) -> tuple[str, bytes]:
     """(file name, zip bytes) of everything the tenant has, in every context."""
     tenant_id = caller.require(Role.OWNER)
     async with ctx.db.tenant_tx(tenant_id) as tx:
-        identity = {table: [msgspec.to_builtins(dict(row)) for row in await tx.fetch(query)]
-                    for table, query in IDENTITY_EXPORT_QUERIES.items()}
+        identity = {table: [msgspec.to_builtins(dict(row)) for row in rows]
+                    for table, rows in (await repo.export_tables(tx)).items()}
         if not identity["tenant"]:
             raise NotFound("no such tenant")
     others: list[TenantDataExport] = await asyncio.gather(*(

@@ -107,7 +107,7 @@ async def accept_invitation(ctx: Ctx, tenant_id: uuid.UUID, data: AcceptIn) -> T
         new_hash = await asyncio.to_thread(ctx.passwords.hash, data.password)
     async with ctx.db.tenant_tx(tenant_id) as tx:
         invitation = await repo.invitation_by_token_for_update(tx, digest(data.token))
-        now = await tx.fetchval("SELECT now()")
+        now = await repo.now(tx)
         if invitation is None or invitation["revoked_at"] is not None:
             raise Invalid("this invitation is not valid")
         if invitation["accepted_at"] is not None:

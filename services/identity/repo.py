@@ -252,8 +252,16 @@ ON CONFLICT (key) DO UPDATE SET
 CLEAR_ATTEMPTS = "DELETE FROM identity.login_throttle WHERE key = $1"
 
 
+SELECT_NOW = "SELECT now()"
+
+
 async def locked_until(tx: Tx, keys: list[str]) -> datetime | None:
     return await tx.fetchval(SELECT_LOCKED_UNTIL, keys)
+
+
+async def now(tx: Tx) -> datetime:
+    """The transaction's clock: what expiries and locks are compared with."""
+    return await tx.fetchval(SELECT_NOW)
 
 
 async def record_attempt(tx: Tx, key: str, allowance: int, floor_seconds: float) -> None:
@@ -468,3 +476,22 @@ async def mark_mail_sent(tx: Tx, mail_id: int) -> None:
 
 async def mark_mail_failed(tx: Tx, mail_id: int, error: str) -> None:
     await tx.execute(MARK_MAIL_FAILED, mail_id, error[:500])
+
+
+# the OWNER's export ---------------------------------------------------------------------------
+
+EXPORT_QUERIES = {
+    "tenant": "SELECT id, slug, name, custom_domain, theme_config, created_at, deleted_at, purge_after "
+              "FROM identity.tenants WHERE id = platform.current_tenant_id()",
+    "members": "SELECT m.account_id, a.email, m.role, m.created_at FROM identity.memberships m "
+               "JOIN identity.accounts a ON a.id = m.account_id ORDER BY m.created_at",
+    "invitations": "SELECT id, email, role, expires_at, accepted_at, revoked_at, created_at FROM identity.invitations",
+    "api_keys": "SELECT id, name, prefix, role, created_at, last_used_at, revoked_at FROM identity.api_keys",
+    "domain": "SELECT domain, verified_at, flagged_at, last_checked_at FROM identity.domains",
+    "audit_log": "SELECT at, action, actor_account_id, detail FROM identity.audit_log ORDER BY at",
+}
+
+
+async def export_tables(tx: Tx) -> dict[str, list[asyncpg.Record]]:
+    """Every identity table's rows of the transaction's tenant (row-level security scopes them)."""
+    return {table: await tx.fetch(query) for table, query in EXPORT_QUERIES.items()}
