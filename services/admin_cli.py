@@ -201,6 +201,8 @@ async def sign_up_tenant(config: MigrateSettings, body: dict[str, str]) -> Any:
     from services.identity.schemas import SignupIn
     from services.identity.settings import Settings as IdentitySettings
     from services.identity.tokens import Tokens
+    from services.identity.txt_records import TxtChecker
+    from shared.web import ServiceContext, opened_runtime
 
     try:
         data = msgspec.convert(body, SignupIn)  # the same checks as the HTTP body's
@@ -210,13 +212,11 @@ async def sign_up_tenant(config: MigrateSettings, body: dict[str, str]) -> Any:
     # so the command needs no access to identity's signing key.
     throwaway = SigningKey.generate()
     settings = load(IdentitySettings, service_environ(config, "identity", JWT_PRIVATE_KEY=throwaway.private_pem))
-    db = await Database.connect(settings.database_url, name="admin-cli", max_size=2)
-    try:
-        ctx = Ctx(db=db, settings=settings, tokens=Tokens(throwaway, None, settings.access_token_ttl),
+    async with opened_runtime("admin-cli", settings) as runtime:
+        ctx = Ctx(**ServiceContext.parts(runtime), settings=settings,
+                  tokens=Tokens(throwaway, None, settings.access_token_ttl), txt_checker=TxtChecker(),
                   passwords=Passwords(time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib))
         return await accounts.create_tenant_for_operator(ctx, data)
-    finally:
-        await db.close()
 
 
 # dead letters -----------------------------------------------------------------------------

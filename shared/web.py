@@ -10,6 +10,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -56,7 +57,8 @@ class ServiceSettings(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Runtime:
-    """The process's connections and background tasks, opened by the app's lifespan."""
+    """The process's connections and background tasks, opened by the app's lifespan. Use
+    cases never see it: they get their service's context (a `ServiceContext`), built from it."""
 
     def __init__(self, name: str, settings: ServiceSettings) -> None:
         self.name = name
@@ -74,12 +76,33 @@ class Runtime:
         self.tasks.append(task)
 
 
+@dataclass(frozen=True, kw_only=True)
+class ServiceContext:
+    """What every service's use cases get: the database, NATS and the process's background
+    tasks. Each service's `context.py` extends it with its own settings and clients, built
+    once in its `app.py`; handlers receive it as the `ctx` dependency, consumers and commands
+    are handed it, so a use case is `verb_noun(ctx, caller, input)` whoever calls it."""
+
+    db: Database
+    nc: NATS
+    js: JetStreamContext
+    runtime: Runtime
+
+    def spawn(self, coro: Awaitable[Any], name: str) -> None:
+        self.runtime.spawn(coro, name)
+
+    @staticmethod
+    def parts(runtime: Runtime) -> dict[str, Any]:
+        """The base fields, for a service's context factory: `Ctx(**ServiceContext.parts(runtime), ...)`."""
+        return {"db": runtime.db, "nc": runtime.nc, "js": runtime.js, "runtime": runtime}
+
+
 def _report_crash(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("background task %s stopped", task.get_name(), exc_info=task.exception())
 
 
-Workers = Callable[[Runtime], Awaitable[None]]
+Workers = Callable[[Any], Awaitable[None]]  # given the service's context
 
 
 class GatewayOnly(ASGIMiddleware):
@@ -133,6 +156,10 @@ def provide_runtime(state: State) -> Runtime:
     return state.runtime
 
 
+def provide_ctx(state: State) -> Any:
+    return state.ctx
+
+
 @get("/health", include_in_schema=False, sync_to_thread=False)
 def health() -> dict[str, str]:
     return {"status": "ok"}
@@ -150,40 +177,53 @@ async def ready(state: State) -> dict[str, str]:
     return {"status": "ready"}
 
 
-def create_service_app(name: str, settings: ServiceSettings, *, route_handlers: Sequence[Any],
-                       serve: Workers | None = None, workers: Workers | None = None,
-                       vector: bool = False, max_body_bytes: int = 4 * 1024 * 1024,
-                       description: str = "") -> Litestar:
-    """A service app whose lifespan opens the pool and NATS, starts answering commands
-    (`serve`) and, unless RUN_WORKERS is off, runs the outbox relay and `workers`."""
-
-    @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        setup_tracing(name, environment=settings.environment)
-        setup_logging(name)
-        runtime = Runtime(name, settings)
-        runtime.db = await Database.connect(settings.database_url, name=name,
-                                            max_size=settings.db_pool_max, vector=vector)
+@asynccontextmanager
+async def opened_runtime(name: str, settings: ServiceSettings, *, vector: bool = False) -> AsyncIterator[Runtime]:
+    """The pool and NATS of a service process (its app's lifespan, or an operator's command
+    acting as that service); on the way out its background tasks end and both close."""
+    runtime = Runtime(name, settings)
+    runtime.db = await Database.connect(settings.database_url, name=name, max_size=settings.db_pool_max,
+                                        vector=vector)
+    try:
         runtime.nc = await connect_nats(settings.nats_url, name=name)
         runtime.js = runtime.nc.jetstream()
         await ensure_streams(runtime.js, replicas=settings.stream_replicas)
-        app.state.runtime = runtime
-        document_problems(app)
-        if serve is not None:
-            await serve(runtime)
-        if settings.run_workers:
-            runtime.relay = OutboxRelay(runtime.db, runtime.js, channel=f"{name}_outbox")
-            runtime.spawn(runtime.relay.run(), f"{name}-outbox-relay")
-            if workers is not None:
-                await workers(runtime)
         try:
-            yield
+            yield runtime
         finally:
             for task in runtime.tasks:
                 task.cancel()
             await asyncio.gather(*runtime.tasks, return_exceptions=True)
             await runtime.nc.drain()
-            await runtime.db.close()
+    finally:
+        await runtime.db.close()
+
+
+def create_service_app(name: str, settings: ServiceSettings, *, route_handlers: Sequence[Any],
+                       context: Callable[[Runtime], Any] = lambda runtime: runtime,
+                       serve: Workers | None = None, workers: Workers | None = None,
+                       vector: bool = False, max_body_bytes: int = 4 * 1024 * 1024,
+                       description: str = "") -> Litestar:
+    """A service app whose lifespan opens the pool and NATS, builds the service's context
+    (`context`, the `ctx` of every handler), starts answering commands (`serve`) and, unless
+    RUN_WORKERS is off, runs the outbox relay and `workers`; both are given the context."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        setup_tracing(name, environment=settings.environment)
+        setup_logging(name)
+        async with opened_runtime(name, settings, vector=vector) as runtime:
+            app.state.runtime = runtime
+            app.state.ctx = ctx = context(runtime)
+            document_problems(app)
+            if serve is not None:
+                await serve(ctx)
+            if settings.run_workers:
+                runtime.relay = OutboxRelay(runtime.db, runtime.js, channel=f"{name}_outbox")
+                runtime.spawn(runtime.relay.run(), f"{name}-outbox-relay")
+                if workers is not None:
+                    await workers(ctx)
+            yield
 
     return Litestar(
         route_handlers=[health, ready, metrics, *route_handlers],
@@ -195,6 +235,7 @@ def create_service_app(name: str, settings: ServiceSettings, *, route_handlers: 
         # 413, rather than the service closing mid-body (which the client sees as a 502).
         request_max_body_size=max_body_bytes,
         dependencies={"caller": Provide(provide_caller, sync_to_thread=False),
+                      "ctx": Provide(provide_ctx, sync_to_thread=False),
                       "runtime": Provide(provide_runtime, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(title=f"{name} service", version="0.1.0", description=description,

@@ -8,7 +8,7 @@ from shared import settings as settings_loader
 from shared.auth import SigningKey
 from shared.contracts import ResolveHost, VerifyApiKey
 from shared.messaging import serve_command
-from shared.web import Runtime, create_service_app
+from shared.web import Runtime, ServiceContext, create_service_app
 
 from . import domains, keys, mail, tenants
 from .context import Ctx
@@ -16,30 +16,32 @@ from .domain import Passwords
 from .http import ROUTES
 from .settings import Settings
 from .tokens import Tokens
+from .txt_records import TxtChecker
 
 
 def create_app(settings: Settings) -> Litestar:
     previous = SigningKey.from_pem(settings.jwt_previous_private_key) if settings.jwt_previous_private_key else None
     tokens = Tokens(SigningKey.from_pem(settings.jwt_private_key), previous, settings.access_token_ttl)
     passwords = Passwords(time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib)
-    checker = domains.TxtChecker(settings.dns_resolver)
+    txt_checker = TxtChecker(settings.dns_resolver)
 
-    async def serve(runtime: Runtime) -> None:
-        ctx = Ctx(db=runtime.db, settings=settings, tokens=tokens, passwords=passwords)
-        app.state.ctx = ctx
-        await serve_command(runtime.nc, ResolveHost, lambda query: tenants.resolve_host(ctx, query))
-        await serve_command(runtime.nc, VerifyApiKey, lambda query: keys.verify_api_key(ctx, query))
+    def context(runtime: Runtime) -> Ctx:
+        return Ctx(**ServiceContext.parts(runtime), settings=settings, tokens=tokens, passwords=passwords,
+                   txt_checker=txt_checker)
 
-    async def workers(runtime: Runtime) -> None:
+    async def serve(ctx: Ctx) -> None:
+        await serve_command(ctx.nc, ResolveHost, lambda query: tenants.resolve_host(ctx, query))
+        await serve_command(ctx.nc, VerifyApiKey, lambda query: keys.verify_api_key(ctx, query))
+
+    async def workers(ctx: Ctx) -> None:
         if settings.smtp_url:
-            runtime.spawn(mail.deliver_forever(app.state.ctx), "identity-mail")
-        runtime.spawn(domains.recheck_forever(app.state.ctx, checker), "identity-domain-recheck")
-        runtime.spawn(tenants.purge_forever(app.state.ctx), "identity-tenant-purge")
+            ctx.spawn(mail.deliver_forever(ctx), "identity-mail")
+        ctx.spawn(domains.recheck_forever(ctx), "identity-domain-recheck")
+        ctx.spawn(tenants.purge_forever(ctx), "identity-tenant-purge")
 
-    app = create_service_app("identity", settings, route_handlers=ROUTES, serve=serve, workers=workers,
-                             description="Tenants, accounts, memberships, tokens, invitations, API keys, domains.")
-    app.state.txt_checker = checker
-    return app
+    return create_service_app("identity", settings, route_handlers=ROUTES, context=context, serve=serve,
+                              workers=workers,
+                              description="Tenants, accounts, memberships, tokens, invitations, API keys, domains.")
 
 
 def create_app_from_env() -> Litestar:

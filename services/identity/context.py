@@ -6,19 +6,20 @@ import asyncio
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-from shared.db import Database
+from shared.web import ServiceContext
 
 from .domain import Passwords
 from .settings import Settings
 from .tokens import Tokens
+from .txt_records import TxtChecker
 
 
-@dataclass(frozen=True)
-class Ctx:
-    db: Database
+@dataclass(frozen=True, kw_only=True)
+class Ctx(ServiceContext):
     settings: Settings
     tokens: Tokens
     passwords: Passwords
+    txt_checker: TxtChecker
     mail_waiting: asyncio.Event = field(default_factory=asyncio.Event)
 
     def mail_queued(self) -> None:

@@ -11,9 +11,6 @@ import logging
 import secrets
 
 import asyncpg
-import dns.asyncresolver
-import dns.exception
-import dns.resolver
 
 from shared.auth import Caller, Role
 from shared.contracts import DomainRemovedV1, DomainVerifiedV1
@@ -36,25 +33,6 @@ def normalize_domain(raw: str, platform_domain: str) -> str:
         return claimable_domain(raw, platform_domain)
     except NotAHost as exc:
         raise Invalid(str(exc), errors=[{"field": "domain", "reason": str(exc)}]) from None
-
-
-class TxtChecker:
-    """Looks up TXT records through a configurable resolver (tests run one on loopback)."""
-
-    def __init__(self, resolver_address: str = "", timeout: float = 3.0) -> None:
-        self.resolver = dns.asyncresolver.Resolver(configure=not resolver_address)
-        if resolver_address:
-            host, _, port = resolver_address.rpartition(":")
-            self.resolver.nameservers = [host or resolver_address]
-            self.resolver.port = int(port) if port and host else 53
-        self.timeout = timeout
-
-    async def has(self, name: str, value: str) -> bool:
-        try:
-            answer = await self.resolver.resolve(name, "TXT", lifetime=self.timeout)
-        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer, dns.resolver.NoNameservers, dns.exception.Timeout):
-            return False
-        return any(b"".join(record.strings).decode(errors="replace") == value for record in answer)
 
 
 def domain_out(ctx: Ctx, row: asyncpg.Record) -> DomainOut:
@@ -86,14 +64,14 @@ async def get_domain(ctx: Ctx, caller: Caller) -> DomainOut:
     return domain_out(ctx, row)
 
 
-async def verify_domain(ctx: Ctx, caller: Caller, checker: TxtChecker) -> DomainOut:
+async def verify_domain(ctx: Ctx, caller: Caller) -> DomainOut:
     """Check the TXT record now; on success the domain resolves to this tenant."""
     tenant_id = caller.require(Role.OWNER)
     async with ctx.db.tenant_tx(tenant_id) as tx:
         row = await repo.domain(tx)
     if row is None:
         raise NotFound("set a domain first")
-    found = await checker.has(f"{ctx.settings.domain_verify_label}.{row['domain']}", row["token"])
+    found = await ctx.txt_checker.has(f"{ctx.settings.domain_verify_label}.{row['domain']}", row["token"])
     try:
         async with ctx.db.tenant_tx(tenant_id) as tx:
             checked = await repo.record_domain_check(tx, found)
@@ -124,7 +102,7 @@ async def remove_domain(ctx: Ctx, caller: Caller) -> None:
         await add_event(tx, DomainRemovedV1(tenant_id=tenant_id, domain=removed))
 
 
-async def recheck_domains(ctx: Ctx, checker: TxtChecker) -> int:
+async def recheck_domains(ctx: Ctx) -> int:
     """Re-verify every resolving domain; flag and unhook those whose proof vanished."""
     async with ctx.db.system_tx() as tx:
         tenant_ids = await repo.tenants_with_domains(tx)
@@ -134,7 +112,7 @@ async def recheck_domains(ctx: Ctx, checker: TxtChecker) -> int:
             row = await repo.domain(tx)
         if row is None:
             continue
-        found = await checker.has(f"{ctx.settings.domain_verify_label}.{row['domain']}", row["token"])
+        found = await ctx.txt_checker.has(f"{ctx.settings.domain_verify_label}.{row['domain']}", row["token"])
         async with ctx.db.tenant_tx(tenant_id) as tx:
             await repo.record_domain_check(tx, found)
             if not found:
@@ -147,10 +125,10 @@ async def recheck_domains(ctx: Ctx, checker: TxtChecker) -> int:
     return flagged
 
 
-async def recheck_forever(ctx: Ctx, checker: TxtChecker) -> None:
+async def recheck_forever(ctx: Ctx) -> None:
     while True:
         await asyncio.sleep(ctx.settings.domain_recheck_interval)
         try:
-            await recheck_domains(ctx, checker)
+            await recheck_domains(ctx)
         except Exception:
             log.exception("domain re-check failed; trying again next round")

@@ -10,7 +10,6 @@ import zipfile
 from datetime import UTC, datetime
 
 import msgspec
-from nats.aio.client import Client as NATS
 
 from shared.auth import Caller, Role
 from shared.contracts import ExportTenantData, TenantDataExport
@@ -22,7 +21,7 @@ from .context import Ctx
 
 EXPORTING_SERVICES = ("cms", "assets", "billing")
 
-async def export_tenant(ctx: Ctx, nc: NATS, caller: Caller) -> tuple[str, bytes]:
+async def export_tenant(ctx: Ctx, caller: Caller) -> tuple[str, bytes]:
     """(file name, zip bytes) of everything the tenant has, in every context."""
     tenant_id = caller.require(Role.OWNER)
     async with ctx.db.tenant_tx(tenant_id) as tx:
@@ -31,7 +30,8 @@ async def export_tenant(ctx: Ctx, nc: NATS, caller: Caller) -> tuple[str, bytes]
         if not identity["tenant"]:
             raise NotFound("no such tenant")
     others: list[TenantDataExport] = await asyncio.gather(*(
-        request(nc, ExportTenantData(tenant_id=tenant_id), subject=ExportTenantData.subject_for(service), timeout=15)
+        request(ctx.nc, ExportTenantData(tenant_id=tenant_id), subject=ExportTenantData.subject_for(service),
+                timeout=15)
         for service in EXPORTING_SERVICES))
     exported_at = datetime.now(UTC)
     manifest = {"tenant_id": str(tenant_id), "slug": identity["tenant"][0]["slug"],

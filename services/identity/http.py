@@ -6,13 +6,13 @@ import uuid
 from typing import Any
 
 from litestar import Request, Response, delete, get, patch, post, put
-from litestar.datastructures import State
 from litestar.params import JSONBody
 
 from shared.auth import Caller, NotTenantHost, Role
 from shared.errors import Forbidden
 
 from . import accounts, domains, exports, keys, members, tenants
+from .context import Ctx
 from .schemas import (
     AcceptIn,
     ApiKeyIn,
@@ -64,50 +64,50 @@ def tenant_host(caller: Caller) -> uuid.UUID:
 
 @post("/signup", status_code=202, summary="Ask for a tenant: a confirmation link is mailed "
                                           "(the answer never says if the e-mail has an account)")
-async def sign_up(data: JSONBody[SignupIn], caller: Caller, state: State,
+async def sign_up(data: JSONBody[SignupIn], caller: Caller, ctx: Ctx,
                   request: Request[Any, Any, Any]) -> SignupRequestedOut:
     platform_only(caller)
-    return await accounts.request_sign_up(state.ctx, data, client_address(request))
+    return await accounts.request_sign_up(ctx, data, client_address(request))
 
 
 @post("/signup/confirm", status_code=201, summary="Open a mailed sign-up link: the tenant, its first owner, a session")
-async def confirm_sign_up(data: JSONBody[SignupConfirmIn], caller: Caller, state: State) -> SignupOut:
+async def confirm_sign_up(data: JSONBody[SignupConfirmIn], caller: Caller, ctx: Ctx) -> SignupOut:
     platform_only(caller)
-    return await accounts.confirm_sign_up(state.ctx, data)
+    return await accounts.confirm_sign_up(ctx, data)
 
 
 @post("/login", status_code=200, summary="Log in: on the platform host a session, on a tenant host a token")
-async def log_in(data: JSONBody[LoginIn], caller: Caller, state: State,
+async def log_in(data: JSONBody[LoginIn], caller: Caller, ctx: Ctx,
                  request: Request[Any, Any, Any]) -> SessionOut | TokenOut:
     if caller.tenant_id is None:
-        return await accounts.log_in(state.ctx, data, client_address(request))
-    return await accounts.log_in_to_tenant(state.ctx, caller.tenant_id, data, client_address(request))
+        return await accounts.log_in(ctx, data, client_address(request))
+    return await accounts.log_in_to_tenant(ctx, caller.tenant_id, data, client_address(request))
 
 
 @post("/sessions/tenants", status_code=200, summary="The tenants this session may get tokens for")
-async def session_tenants(data: JSONBody[RefreshIn], state: State) -> list[MembershipOut]:
-    return await accounts.session_tenants(state.ctx, data.refresh_token)
+async def session_tenants(data: JSONBody[RefreshIn], ctx: Ctx) -> list[MembershipOut]:
+    return await accounts.session_tenants(ctx, data.refresh_token)
 
 
 @post("/token", status_code=200, summary="An access token for one tenant; rotates the refresh token")
-async def tenant_token(data: JSONBody[TenantTokenIn], state: State) -> TokenOut:
-    return await accounts.tenant_token(state.ctx, data)
+async def tenant_token(data: JSONBody[TenantTokenIn], ctx: Ctx) -> TokenOut:
+    return await accounts.tenant_token(ctx, data)
 
 
 @post("/logout", status_code=204, summary="End the session of this refresh token")
-async def log_out(data: JSONBody[RefreshIn], state: State) -> None:
-    await accounts.log_out(state.ctx, data.refresh_token)
+async def log_out(data: JSONBody[RefreshIn], ctx: Ctx) -> None:
+    await accounts.log_out(ctx, data.refresh_token)
 
 
 @post("/password-reset", status_code=202, summary="Mail a reset link (the answer never says if the e-mail exists)")
-async def request_password_reset(data: JSONBody[PasswordResetRequestIn], state: State,
+async def request_password_reset(data: JSONBody[PasswordResetRequestIn], ctx: Ctx,
                                  request: Request[Any, Any, Any]) -> None:
-    await accounts.request_password_reset(state.ctx, data, client_address(request))
+    await accounts.request_password_reset(ctx, data, client_address(request))
 
 
 @post("/password-reset/confirm", status_code=204, summary="Set a new password with a reset token")
-async def reset_password(data: JSONBody[PasswordResetIn], state: State) -> None:
-    await accounts.reset_password(state.ctx, data)
+async def reset_password(data: JSONBody[PasswordResetIn], ctx: Ctx) -> None:
+    await accounts.reset_password(ctx, data)
 
 
 @get("/me", summary="The signed-in account in this tenant", sync_to_thread=False)
@@ -118,42 +118,42 @@ def me(caller: Caller) -> MeOut:
 
 
 @get("/.well-known/jwks.json", summary="Public keys that verify access tokens", sync_to_thread=False)
-def jwks(state: State) -> dict[str, list[dict[str, str]]]:
-    return state.ctx.tokens.jwks()
+def jwks(ctx: Ctx) -> dict[str, list[dict[str, str]]]:
+    return ctx.tokens.jwks()
 
 
 # the tenant ---------------------------------------------------------------------------------
 
 
 @get("/tenant", summary="This tenant")
-async def get_tenant(caller: Caller, state: State) -> TenantOut:
-    return await tenants.get_tenant(state.ctx, caller)
+async def get_tenant(caller: Caller, ctx: Ctx) -> TenantOut:
+    return await tenants.get_tenant(ctx, caller)
 
 
 @patch("/tenant", summary="Rename the tenant or change its slug (OWNER)")
-async def update_tenant(data: JSONBody[TenantPatch], caller: Caller, state: State) -> TenantOut:
-    return await tenants.update_tenant(state.ctx, caller, data)
+async def update_tenant(data: JSONBody[TenantPatch], caller: Caller, ctx: Ctx) -> TenantOut:
+    return await tenants.update_tenant(ctx, caller, data)
 
 
 @put("/tenant/theme", summary="Replace the design tokens (OWNER); defaults fill what is missing")
-async def update_theme(data: JSONBody[dict[str, Any]], caller: Caller, state: State) -> TenantOut:
-    return await tenants.update_theme(state.ctx, caller, data)
+async def update_theme(data: JSONBody[dict[str, Any]], caller: Caller, ctx: Ctx) -> TenantOut:
+    return await tenants.update_theme(ctx, caller, data)
 
 
 @delete("/tenant", status_code=200, summary="Delete the tenant after a grace period (OWNER)")
-async def delete_tenant(caller: Caller, state: State) -> TenantOut:
-    return await tenants.delete_tenant(state.ctx, caller)
+async def delete_tenant(caller: Caller, ctx: Ctx) -> TenantOut:
+    return await tenants.delete_tenant(ctx, caller)
 
 
 @get("/tenant/audit", summary="Security-relevant actions, newest first (OWNER)")
-async def audit_log(caller: Caller, state: State, limit: int = 100) -> list[AuditEntryOut]:
-    return await tenants.audit_entries(state.ctx, caller, limit)
+async def audit_log(caller: Caller, ctx: Ctx, limit: int = 100) -> list[AuditEntryOut]:
+    return await tenants.audit_entries(ctx, caller, limit)
 
 
 @get("/tenant/export", summary="All of the tenant's data, in every context, as one zip archive (OWNER)",
      media_type="application/zip")
-async def export_tenant(caller: Caller, state: State) -> Response[bytes]:
-    name, archive = await exports.export_tenant(state.ctx, state.runtime.nc, caller)
+async def export_tenant(caller: Caller, ctx: Ctx) -> Response[bytes]:
+    name, archive = await exports.export_tenant(ctx, caller)
     return Response(archive, media_type="application/zip",
                     headers={"content-disposition": f'attachment; filename="{name}"'})
 
@@ -162,76 +162,76 @@ async def export_tenant(caller: Caller, state: State) -> Response[bytes]:
 
 
 @get("/members", summary="Members of this tenant")
-async def list_members(caller: Caller, state: State) -> list[MemberOut]:
-    return await members.list_members(state.ctx, caller)
+async def list_members(caller: Caller, ctx: Ctx) -> list[MemberOut]:
+    return await members.list_members(ctx, caller)
 
 
 @put("/members/{account_id:uuid}/role", summary="Change a member's role (OWNER)")
-async def change_role(account_id: uuid.UUID, data: JSONBody[RoleIn], caller: Caller, state: State) -> MemberOut:
-    return await members.change_role(state.ctx, caller, account_id, data)
+async def change_role(account_id: uuid.UUID, data: JSONBody[RoleIn], caller: Caller, ctx: Ctx) -> MemberOut:
+    return await members.change_role(ctx, caller, account_id, data)
 
 
 @delete("/members/{account_id:uuid}", status_code=204, summary="Remove a member (OWNER), or leave (yourself)")
-async def remove_member(account_id: uuid.UUID, caller: Caller, state: State) -> None:
-    await members.remove_member(state.ctx, caller, account_id)
+async def remove_member(account_id: uuid.UUID, caller: Caller, ctx: Ctx) -> None:
+    await members.remove_member(ctx, caller, account_id)
 
 
 @post("/invitations", status_code=201, summary="Invite an e-mail with a role (OWNER)")
-async def invite(data: JSONBody[InviteIn], caller: Caller, state: State) -> InvitationOut:
-    return await members.invite(state.ctx, caller, data)
+async def invite(data: JSONBody[InviteIn], caller: Caller, ctx: Ctx) -> InvitationOut:
+    return await members.invite(ctx, caller, data)
 
 
 @get("/invitations", summary="Invitations of this tenant (OWNER)")
-async def list_invitations(caller: Caller, state: State) -> list[InvitationOut]:
-    return await members.list_invitations(state.ctx, caller)
+async def list_invitations(caller: Caller, ctx: Ctx) -> list[InvitationOut]:
+    return await members.list_invitations(ctx, caller)
 
 
 @delete("/invitations/{invitation_id:uuid}", status_code=204, summary="Revoke an open invitation (OWNER)")
-async def revoke_invitation(invitation_id: uuid.UUID, caller: Caller, state: State) -> None:
-    await members.revoke_invitation(state.ctx, caller, invitation_id)
+async def revoke_invitation(invitation_id: uuid.UUID, caller: Caller, ctx: Ctx) -> None:
+    await members.revoke_invitation(ctx, caller, invitation_id)
 
 
 @post("/invitations/accept", status_code=200, summary="Accept an invitation on the tenant's host")
-async def accept_invitation(data: JSONBody[AcceptIn], caller: Caller, state: State) -> TokenOut:
-    return await members.accept_invitation(state.ctx, tenant_host(caller), data)
+async def accept_invitation(data: JSONBody[AcceptIn], caller: Caller, ctx: Ctx) -> TokenOut:
+    return await members.accept_invitation(ctx, tenant_host(caller), data)
 
 
 # API keys and domains ---------------------------------------------------------------------------
 
 
 @post("/api-keys", status_code=201, summary="Create an API key; the key is shown only in this answer (OWNER)")
-async def create_api_key(data: JSONBody[ApiKeyIn], caller: Caller, state: State) -> ApiKeyOut:
-    return await keys.create_api_key(state.ctx, caller, data)
+async def create_api_key(data: JSONBody[ApiKeyIn], caller: Caller, ctx: Ctx) -> ApiKeyOut:
+    return await keys.create_api_key(ctx, caller, data)
 
 
 @get("/api-keys", summary="API keys of this tenant, without the keys (OWNER)")
-async def list_api_keys(caller: Caller, state: State) -> list[ApiKeyOut]:
-    return await keys.list_api_keys(state.ctx, caller)
+async def list_api_keys(caller: Caller, ctx: Ctx) -> list[ApiKeyOut]:
+    return await keys.list_api_keys(ctx, caller)
 
 
 @delete("/api-keys/{key_id:uuid}", status_code=204, summary="Revoke an API key (OWNER)")
-async def revoke_api_key(key_id: uuid.UUID, caller: Caller, state: State) -> None:
-    await keys.revoke_api_key(state.ctx, caller, key_id)
+async def revoke_api_key(key_id: uuid.UUID, caller: Caller, ctx: Ctx) -> None:
+    await keys.revoke_api_key(ctx, caller, key_id)
 
 
 @put("/domain", summary="Set the custom domain; returns the TXT record that proves ownership (OWNER)")
-async def set_domain(data: JSONBody[DomainIn], caller: Caller, state: State) -> DomainOut:
-    return await domains.set_domain(state.ctx, caller, data)
+async def set_domain(data: JSONBody[DomainIn], caller: Caller, ctx: Ctx) -> DomainOut:
+    return await domains.set_domain(ctx, caller, data)
 
 
 @get("/domain", summary="The custom domain and its verification state")
-async def get_domain(caller: Caller, state: State) -> DomainOut:
-    return await domains.get_domain(state.ctx, caller)
+async def get_domain(caller: Caller, ctx: Ctx) -> DomainOut:
+    return await domains.get_domain(ctx, caller)
 
 
 @post("/domain/verify", status_code=200, summary="Check the TXT record now (OWNER)")
-async def verify_domain(caller: Caller, state: State) -> DomainOut:
-    return await domains.verify_domain(state.ctx, caller, state.txt_checker)
+async def verify_domain(caller: Caller, ctx: Ctx) -> DomainOut:
+    return await domains.verify_domain(ctx, caller)
 
 
 @delete("/domain", status_code=204, summary="Remove the custom domain; it stops resolving at once (OWNER)")
-async def remove_domain(caller: Caller, state: State) -> None:
-    await domains.remove_domain(state.ctx, caller)
+async def remove_domain(caller: Caller, ctx: Ctx) -> None:
+    await domains.remove_domain(ctx, caller)
 
 
 ROUTES = [sign_up, confirm_sign_up, log_in, session_tenants, tenant_token, log_out, request_password_reset,
