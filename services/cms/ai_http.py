@@ -19,8 +19,8 @@ from shared.errors import NotFound
 from shared.web import Runtime
 
 from . import generation, proposals
-from .generation_repo import PAGE_EXISTS, SELECT_PAGE_JOBS
 from .http import expected_revision, with_etag
+from .repo.generations import PAGE_EXISTS, SELECT_PAGE_JOBS
 from .schemas import DecisionIn, EditIn, EstimateOut, GenerationIn, GenerationOut, PageOut, ProposalOut
 from .settings import Settings
 

@@ -29,12 +29,12 @@ from shared.db import Database
 from shared.errors import AppError, Invalid, NotFound, PaymentRequired, Unavailable
 from shared.messaging import add_event, request
 
-from . import generation_repo as repo
 from . import sites
 from .grounding import complete_seo, ground, ground_links
 from .pages import normalize_slug
 from .prompts import page_prompts, repair_prompt
 from .registry import REGISTRY_VERSION, tree_schema
+from .repo import generations as repo
 from .schemas import EstimateOut, GenerationIn, GenerationOut
 from .settings import Settings
 from .tree import TreeInvalid, nodes, validate

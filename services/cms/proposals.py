@@ -24,13 +24,13 @@ from shared.db import Database
 from shared.errors import AppError, Conflict, Invalid, NotFound, PaymentRequired, PreconditionFailed, Unavailable
 from shared.messaging import add_event, request
 
-from . import generation_repo as jobs
 from . import repo, sites
 from .ai_edits import apply_selected, changed_node_ids, edit_patch, edit_prompt, edit_schema, locate, readable
 from .generation import REPAIR_TOKENS, Cost, failure_reason, repair_problems
 from .pages import page_at, page_out
 from .prompts import repair_prompt, theme_notes
 from .registry import REGISTRY_VERSION, migrate
+from .repo import generations as jobs
 from .schemas import EditIn, PageOut, ProposalOut
 from .settings import Settings
 from .tree import nodes
