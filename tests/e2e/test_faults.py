@@ -1,9 +1,9 @@
 """Faults under way: NATS restarted while events flow, PostgreSQL restarted while requests
 flow, billing killed (SIGKILL) in the middle of an outbox relay batch.
 
-These restart the session's shared infrastructure, so the file runs after the other
-end-to-end tests (and before test_zz_logs.py), and each test puts everything back in
-`finally`: servers running, every service ready, whatever happened in between.
+These restart the session's shared infrastructure, so each test puts everything back in
+`finally` (servers running, every service ready, whatever happened in between) and any test
+may run before or after them.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import nats
 import pytest
 
 from shared.contracts import AccountOpenedV1, decode_event
-from shared.devstack import SERVICES, Stack
-from shared.embedded import port_is_free
+from shared.dev.embedded import port_is_free
+from shared.dev.stack import SERVICES, Stack
 from shared.migrate import with_credentials
 from tests.e2e.platform_client import PlatformClient, SignedUp, eventually, signed_up
 
