@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: browser wrk setup run test test-unit test-long bench lint migrate lock clean-data mailbox adjust admin
+.PHONY: browser wrk setup run test test-random test-unit test-long bench lint migrate lock clean-data mailbox adjust admin
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.x")'
@@ -18,16 +18,16 @@ $(STAMP): pyproject.toml requirements.lock
 setup: $(STAMP)
 
 run: setup            ## the whole platform on embedded PostgreSQL and NATS, with a demo tenant
-	$(PY) -m shared.devstack run
+	$(PY) -m shared.dev.stack run
 
-adjust: setup         ## an operator's ledger correction, e.g. ARGS="--tenant … --amount 50 --reference T-1 --reason … --operator ana"
-	$(PY) -m services.billing.admin adjust $(ARGS)
+adjust: setup         ## an operator's ledger correction (billing's command of `make admin`), e.g. ARGS="--tenant … --amount 50 --reference T-1 --reason … --operator ana"
+	$(PY) -m services.admin adjust $(ARGS)
 
 admin: setup          ## the operator's command line, e.g. ARGS="check", ARGS="dlq list", ARGS="--help" for all
-	$(PY) -m services.admin_cli $(ARGS)
+	$(PY) -m services.admin $(ARGS)
 
 mailbox: setup        ## list the mail `make run` has sent (invitations, password resets)
-	$(PY) -m shared.devstack mailbox
+	$(PY) -m shared.dev.stack mailbox
 
 # Debian's Chromium for the rendered-page screenshot test; installed when missing and
 # possible (root with apt-get, as on CI), otherwise that one test says it was skipped.
@@ -38,6 +38,9 @@ browser:
 
 test: setup browser   ## the whole suite: unit, contract, integration and end-to-end
 	$(PY) -m pytest
+
+test-random: setup browser  ## the whole suite in a shuffled order (the seed is printed: RANDOM_ORDER_SEED=… repeats it)
+	$(PY) -m pytest --random-order $(if $(RANDOM_ORDER_SEED),--random-order-seed=$(RANDOM_ORDER_SEED))
 
 test-unit: setup      ## only the pure tests (no sockets)
 	$(PY) -m pytest tests/unit tests/contract

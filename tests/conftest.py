@@ -17,8 +17,8 @@ from services.cms.ai_edits import edit_schema
 from services.cms.registry import tree_schema
 from shared.ai.offline_generation import generate_instance
 from shared.db import Database
-from shared.devstack import ROOT, Stack, StackSettings
-from shared.embedded import free_port
+from shared.dev.embedded import free_port
+from shared.dev.stack import ROOT, Stack, StackSettings
 from shared.messaging import connect_nats, ensure_streams
 from tests.servers.dns_responder import DnsResponder
 from tests.servers.openai_compatible import FakeOpenAI, Reply
@@ -58,7 +58,7 @@ def stack() -> Iterator[Stack]:
 
 def _free_block(size: int) -> int:
     """A base port with `size` consecutive free ports after it."""
-    from shared.embedded import port_is_free
+    from shared.dev.embedded import port_is_free
 
     for _ in range(50):
         base = free_port()

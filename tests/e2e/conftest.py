@@ -3,7 +3,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from shared.devstack import Stack
+from shared.dev.stack import Stack
 from tests.e2e.platform_client import PlatformClient
 
 
@@ -13,10 +13,11 @@ async def client(platform: Stack) -> AsyncIterator[PlatformClient]:
         yield PlatformClient(http, platform)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def admin_sql(platform: Stack):  # type: ignore[no-untyped-def]
     """An administrator's connection to the platform's database, to stage what HTTP cannot
-    (an invitation that expired yesterday)."""
+    (an invitation that expired yesterday). One per test: a connection kept for the session
+    would not outlive the fault tests' PostgreSQL restart, wherever they run."""
     from urllib.parse import urlsplit
 
     import asyncpg

@@ -15,7 +15,7 @@ from typing import Any
 
 import aiohttp
 
-from shared.embedded import free_port, wait_for_port
+from shared.dev.embedded import free_port, wait_for_port
 
 FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"]

@@ -26,11 +26,12 @@ from nats.js.errors import NotFoundError
 from typer.main import get_command
 from typer.testing import CliRunner, Result
 
-from services.admin_cli import DLQ_STREAM, app
+from services.admin import app
 from services.identity.tokens import Tokens
 from shared.auth import SigningKey, TokenVerifier
 from shared.contracts import AccountOpenedV1, encode_event
-from shared.devstack import Stack
+from shared.dead_letters import DLQ_STREAM
+from shared.dev.stack import Stack
 from shared.errors import Unauthorized
 from shared.migrate import with_credentials
 from tests.conftest import ROLE_PASSWORD
@@ -111,8 +112,8 @@ async def add_tenant(conn: asyncpg.Connection, *, age: str = "1 hour", credits: 
 def test_every_command_and_option_has_help() -> None:
     found = list(commands(get_command(app)))
     assert {" ".join(path) for path, _ in found} >= {
-        "migrate", "create-tenant", "dlq list", "dlq replay", "stripe reconcile", "assets reembed", "keys rotate",
-        "check"}
+        "migrate", "create-tenant", "dlq list", "dlq replay", "adjust", "stripe reconcile", "assets reembed",
+        "keys rotate", "check"}
     for path, command in found:
         result = runner.invoke(app, [*path, "--help"])
         assert result.exit_code == 0, (path, result.output)

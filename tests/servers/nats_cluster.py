@@ -19,7 +19,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from shared.embedded import EmbeddedNats, free_port, wait_for_port
+from shared.dev.embedded import EmbeddedNats, free_port, wait_for_port
 
 CLUSTER_NAME = "platform-test"
 

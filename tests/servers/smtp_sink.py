@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-from shared.embedded import free_port
+from shared.dev.embedded import free_port
 
 
 class _Collector:

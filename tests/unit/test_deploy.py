@@ -27,9 +27,8 @@ import yaml
 
 from shared import messaging
 from shared.ai import AISettings
-from shared.devstack import ROOT, SERVICES
-from shared.embedded import installed_binary
-from shared.migrate import MigrateSettings
+from shared.dev.stack import ROOT, SERVICES
+from shared.migrate import MigrateSettings, installed_binary
 from shared.settings import env_name
 
 DEPLOY = ROOT / "deploy"

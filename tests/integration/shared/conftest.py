@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from shared.devstack import Stack
+from shared.dev.stack import Stack
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.embedded import EmbeddedNats, EmbeddedPostgres, InfraError, free_port
+from shared.dev.embedded import EmbeddedNats, EmbeddedPostgres, InfraError, free_port
 
 
 def test_a_taken_port_is_reported_by_name(tmp_path: Path) -> None:

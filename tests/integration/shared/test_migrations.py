@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from shared.devstack import Stack
+from shared.dev.stack import Stack
 from shared.migrate import MIGRATIONS_DIR, MigrateSettings, migrate, with_credentials
 from tests.conftest import ROLE_PASSWORD
 

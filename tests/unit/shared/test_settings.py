@@ -4,7 +4,7 @@ import sys
 import msgspec
 import pytest
 
-from shared.devstack import ROOT
+from shared.dev.stack import ROOT
 from shared.settings import ConfigError, load
 
 

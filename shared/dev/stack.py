@@ -1,4 +1,4 @@
-"""The whole platform on one machine: `python -m shared.devstack run` (what `make run` does).
+"""The whole platform on one machine: `python -m shared.dev.stack run` (what `make run` does).
 
 Starts PostgreSQL and NATS (embedded, or the servers named by DATABASE_URL / NATS_URL),
 applies migrations, runs the five services under granian, creates the demo tenant and
@@ -23,11 +23,11 @@ import msgspec
 
 from shared import settings as settings_loader
 from shared.auth import SigningKey
-from shared.demo_site import seed_demo_site
-from shared.embedded import EmbeddedNats, EmbeddedPostgres, InfraError, port_is_free, wait_for_port
+from shared.dev.demo_site import seed_demo_site
+from shared.dev.embedded import EmbeddedNats, EmbeddedPostgres, InfraError, port_is_free, wait_for_port
 from shared.migrate import MigrateSettings, MigrationError, migrate, service_url
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("identity", "cms", "assets", "billing")
 # Slow-client protection at the door: a client gets 10 s to send its request headers.
 EDGE_ARGS = {"gateway": ["--http1-header-read-timeout", "10000"]}
@@ -357,6 +357,6 @@ Ctrl-C stops everything.""", flush=True)
 if __name__ == "__main__":
     commands = {"run": run, "mailbox": list_mailbox}
     if len(sys.argv) != 2 or sys.argv[1] not in commands:
-        print("usage: python -m shared.devstack run|mailbox", file=sys.stderr)
+        print("usage: python -m shared.dev.stack run|mailbox", file=sys.stderr)
         raise SystemExit(2)
     commands[sys.argv[1]]()

