@@ -6,95 +6,72 @@ tenant can take over another's account. Stripe's account.updated keeps what it m
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from shared.auth import Caller, Role
-from shared.db import Database
-from shared.errors import Conflict, NotFound, Unavailable
+from shared.errors import Conflict, NotFound
 
-from .payments import Payments
+from . import domain
+from .context import Ctx
+from .repo import connect
 from .schemas import ConnectOut
-from .settings import Settings
-
-SELECT_ACCOUNT = """
-SELECT stripe_connect_id, plan, connect_charges_enabled, connect_payouts_enabled, connect_details_submitted,
-       connect_requirements FROM billing.accounts
-"""
-CLAIM_CONNECT_ID = """
-UPDATE billing.accounts SET stripe_connect_id = $1, updated_at = now() WHERE stripe_connect_id IS NULL
-RETURNING stripe_connect_id
-"""
-# Events may arrive out of order: an older verdict never overwrites a newer one.
-APPLY_ACCOUNT = """
-UPDATE billing.accounts SET connect_charges_enabled = $2, connect_payouts_enabled = $3,
-       connect_details_submitted = $4, connect_requirements = $5, connect_updated_at = $6
-WHERE stripe_connect_id = $1 AND (connect_updated_at IS NULL OR connect_updated_at <= $6)
-"""
 
 
-def fee_percent(settings: Settings, plan: str) -> float:
-    return settings.commerce_fee_percent.get(plan, max(settings.commerce_fee_percent.values(), default=0.0))
-
-
-def _needs(payments: Payments | None) -> Payments:
-    if payments is None:
-        raise Unavailable("payments are not configured on this platform (no STRIPE_SECRET_KEY)")
-    return payments
-
-
-async def status(db: Database, settings: Settings, caller: Caller) -> ConnectOut:
-    async with db.tenant_tx(caller.require(Role.OWNER)) as tx:
-        row = await tx.fetchrow(SELECT_ACCOUNT)
+async def get_connect_status(ctx: Ctx, caller: Caller) -> ConnectOut:
+    async with ctx.db.tenant_tx(caller.require(Role.OWNER)) as tx:
+        row = await connect.connect_account(tx)
     if row is None:
         raise NotFound("this tenant has no billing account yet")
     return ConnectOut(account_id=row["stripe_connect_id"], charges_enabled=row["connect_charges_enabled"],
                       payouts_enabled=row["connect_payouts_enabled"],
                       details_submitted=row["connect_details_submitted"],
-                      requirements=list(row["connect_requirements"]), fee_percent=fee_percent(settings, row["plan"]))
+                      requirements=list(row["connect_requirements"]),
+                      fee_percent=domain.fee_percent(ctx.settings.commerce_fee_percent, row["plan"]))
 
 
-async def start_onboarding(db: Database, payments: Payments | None, settings: Settings,
-                           caller: Caller) -> dict[str, Any]:
+async def start_onboarding(ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """A fresh, single-use onboarding link (OWNER). Its refresh URL leads back to the
     editor, which asks for a new one: links are never handed to anyone but an OWNER."""
-    payments = _needs(payments)
+    payments = ctx.require_payments()
     tenant_id = caller.require(Role.OWNER)
-    async with db.tenant_tx(tenant_id) as tx:
-        row = await tx.fetchrow(SELECT_ACCOUNT)
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        row = await connect.connect_account(tx)
     if row is None:
         raise NotFound("this tenant has no billing account yet")
     account_id = row["stripe_connect_id"]
     if account_id is None:
         account = await payments.create_connected_account(str(tenant_id), None)
-        async with db.tenant_tx(tenant_id) as tx:
-            account_id = await tx.fetchval(CLAIM_CONNECT_ID, account.id) or (await tx.fetchrow(SELECT_ACCOUNT))[
-                "stripe_connect_id"]
-    base = settings.public_base_url.rstrip("/")
+        async with ctx.db.tenant_tx(tenant_id) as tx:
+            account_id = await connect.claim_connect_id(tx, account.id)
+            if account_id is None:  # another request stored the tenant's account first
+                stored = await connect.connect_account(tx)
+                account_id = stored["stripe_connect_id"] if stored is not None else None
+    base = ctx.settings.public_base_url.rstrip("/")
     link = await payments.account_link(account_id, refresh_url=f"{base}/settings/payments?refresh=1",
-                                       return_url=settings.connect_return_url or f"{base}/settings/payments?done=1")
+                                       return_url=ctx.settings.connect_return_url
+                                       or f"{base}/settings/payments?done=1")
     return {"account_id": account_id, "url": link.url, "expires_at": link.expires_at}
 
 
-async def dashboard_link(db: Database, payments: Payments | None, caller: Caller) -> dict[str, str]:
-    payments = _needs(payments)
-    async with db.tenant_tx(caller.require(Role.OWNER)) as tx:
-        row = await tx.fetchrow(SELECT_ACCOUNT)
+async def create_dashboard_link(ctx: Ctx, caller: Caller) -> dict[str, str]:
+    payments = ctx.require_payments()
+    async with ctx.db.tenant_tx(caller.require(Role.OWNER)) as tx:
+        row = await connect.connect_account(tx)
     if row is None or row["stripe_connect_id"] is None or not row["connect_details_submitted"]:
         raise Conflict("finish onboarding first: the Stripe dashboard opens once your details are in")
     return {"url": (await payments.login_link(row["stripe_connect_id"])).url}
 
 
-async def apply_account_updated(db: Database, account: dict[str, Any], created: int) -> str:
-    tenant = (account.get("metadata") or {}).get("tenant_id")
-    try:
-        tenant_id = uuid.UUID(tenant)
-    except (TypeError, ValueError):
+async def apply_account_updated(ctx: Ctx, account: dict[str, Any], created: int) -> str:
+    """Stripe's account.updated: what the tenant's connected account may do now."""
+    tenant_id = domain.tenant_of(account)
+    if tenant_id is None:
         return "not ours"
     requirements = (account.get("requirements") or {}).get("currently_due") or []
-    async with db.tenant_tx(tenant_id) as tx:
-        changed = await tx.execute(APPLY_ACCOUNT, account["id"], bool(account.get("charges_enabled")),
-                                   bool(account.get("payouts_enabled")), bool(account.get("details_submitted")),
-                                   list(requirements), datetime.fromtimestamp(created, UTC))
-    return "account updated" if changed == "UPDATE 1" else "stale or unknown account"
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        changed = await connect.apply_account(tx, account["id"], bool(account.get("charges_enabled")),
+                                              bool(account.get("payouts_enabled")),
+                                              bool(account.get("details_submitted")), list(requirements),
+                                              datetime.fromtimestamp(created, UTC))
+    return "account updated" if changed else "stale or unknown account"

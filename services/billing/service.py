@@ -1,22 +1,26 @@
-"""Billing's use cases: the wallet, holds for AI work and their settlement."""
+"""Billing's use cases for the wallet: accounts, holds for AI work and their settlement,
+and reading the balance, the ledger and usage."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import asyncpg
 
 from shared.auth import Caller, Role
 from shared.contracts import (
     AccountOpenedV1,
+    AssetDescribedV1,
+    AssetDescriptionFailedV1,
     CreditsAddedV1,
     CreditsDebitedV1,
     CreditsLowV1,
     CreditsReservation,
+    PageGeneratedV1,
+    PageGenerationFailedV1,
     ReserveCredits,
     TenantCreatedV1,
 )
@@ -27,12 +31,13 @@ from shared.metrics import CREDITS_LOW, CREDITS_SPENT
 from shared.pagination import decode_cursor, encode_cursor
 from shared.spreadsheets import csv_stream
 
-from . import repo
+from . import domain
+from .context import Ctx
+from .repo import holds, ledger, wallets
 from .schemas import BalanceOut, LedgerEntryOut, LedgerPage, UsageRow
 
 log = logging.getLogger("billing")
 SIGNUP_GRANT = "SIGNUP_GRANT"
-HOLD_TYPES = frozenset({"AI_GENERATION", "AI_PAGE_GENERATION", "AI_ASSET_DESCRIPTION", "AI_EMBEDDING"})
 LEDGER_ERRORS: dict[str, type[AppError]] = {"BL404": NotFound, "BL409": Conflict, "BL422": Invalid}
 
 
@@ -45,47 +50,53 @@ def ledger_error(exc: asyncpg.PostgresError) -> AppError:
 
 async def apply_entry(tx: asyncpg.Connection, tenant_id: uuid.UUID, amount: int, type_: str, reference_id: str,
                       note: str | None = None, created_by: str | None = None) -> asyncpg.Record:
-    """Apply a ledger entry once; a new one that adds credits is announced, so work that
-    waited for credits (an image to describe) can go on."""
-    row = await repo.apply_entry(tx, tenant_id, amount, type_, reference_id, note, created_by)
+    """Apply a ledger entry once, in the caller's transaction; a new one that adds credits is
+    announced, so work that waited for credits (an image to describe) can go on."""
+    row = await ledger.apply_entry(tx, tenant_id, amount, type_, reference_id, note, created_by)
     if amount > 0 and not row["replayed"]:
         await add_event(tx, CreditsAddedV1(tenant_id=tenant_id, amount=amount, type=type_, reference_id=reference_id,
                                            balance=row["balance"]))
     return row
 
 
-async def open_account(tx: asyncpg.Connection, event: TenantCreatedV1, *, grant: int) -> None:
+# events: the consumer's transaction holds the inbox entry, so these write in it ---------------
+
+
+async def open_account(ctx: Ctx, tx: asyncpg.Connection, event: TenantCreatedV1) -> None:
     """Open the new tenant's wallet with its sign-up grant, recorded in the ledger."""
-    if not await repo.insert_account(tx, event.tenant_id):
+    if not await wallets.insert_account(tx, event.tenant_id):
         return
+    grant = ctx.settings.signup_grant_credits
     await apply_entry(tx, event.tenant_id, grant, SIGNUP_GRANT, str(event.event_id),
-                           note="credits granted at sign-up", created_by="system")
+                      note="credits granted at sign-up", created_by="system")
     await add_event(tx, AccountOpenedV1(tenant_id=event.tenant_id, balance=grant))
 
 
-async def reserve_credits(db: Database, command: ReserveCredits) -> CreditsReservation:
-    """A hold if the available balance covers it, else a refusal saying what is available."""
-    if command.ledger_type not in HOLD_TYPES:
-        raise Invalid(f"holds are for AI work ({', '.join(sorted(HOLD_TYPES))}), not {command.ledger_type}")
-    if not 0 < command.ttl_seconds <= 24 * 3600:
-        raise Invalid("a hold lives between one second and one day")
-    try:
-        async with db.tenant_tx(command.tenant_id) as tx:
-            row = await repo.reserve(tx, command.tenant_id, command.reference, command.amount,
-                                     command.ttl_seconds, command.ledger_type)
-    except asyncpg.PostgresError as exc:
-        raise ledger_error(exc) from None
-    if row is None:  # no account yet
-        return CreditsReservation(status="refused", amount=command.amount, available=0)
-    return CreditsReservation(hold_id=row["hold_id"], status=row["status"], amount=row["amount"],
-                              available=row["available"])
+async def settle_page_generation(ctx: Ctx, tx: asyncpg.Connection,
+                                 event: PageGeneratedV1 | PageGenerationFailedV1) -> None:
+    """A generated page pays what it cost from its hold; a failed one returns the hold."""
+    if isinstance(event, PageGeneratedV1):
+        await capture(tx, event.tenant_id, event.hold_id, event.credits)
+    else:
+        await release(tx, event.hold_id)
+
+
+async def settle_asset_description(ctx: Ctx, tx: asyncpg.Connection,
+                                   event: AssetDescribedV1 | AssetDescriptionFailedV1) -> None:
+    """A described asset pays what it cost from its hold; a failed description returns it."""
+    if event.hold_id is None:
+        return  # described without a charge (e.g. re-embedding after an edit)
+    if isinstance(event, AssetDescribedV1):
+        await capture(tx, event.tenant_id, event.hold_id, event.credits)
+    else:
+        await release(tx, event.hold_id)
 
 
 async def capture(tx: asyncpg.Connection, tenant_id: uuid.UUID, hold_id: uuid.UUID, amount: int) -> None:
     """Charge the actual cost from a hold (the rest returns); announce it once."""
     try:
         # No savepoint: the event consumer isolates a failing event itself, only when one fails.
-        row = await repo.settle(tx, hold_id, amount)
+        row = await holds.settle(tx, hold_id, amount)
     except asyncpg.PostgresError as exc:
         raise ledger_error(exc) from None
     if not row["settled_now"]:
@@ -96,24 +107,44 @@ async def capture(tx: asyncpg.Connection, tenant_id: uuid.UUID, hold_id: uuid.UU
                                              reference_id=row["reference_id"], balance=row["balance"]))
     if row["crossed_low"]:
         CREDITS_LOW.inc()
-        threshold = (await repo.balance(tx))["low_balance_threshold"]  # type: ignore[index]
+        threshold = await wallets.low_balance_threshold(tx)
+        if threshold is None:  # settle found the hold, so its account is there, locked by this transaction
+            raise NotFound("this tenant has no billing account")
         await add_event(tx, CreditsLowV1(tenant_id=tenant_id, balance=row["balance"], threshold=threshold))
 
 
 async def release(tx: asyncpg.Connection, hold_id: uuid.UUID, final: str = "released") -> None:
     try:
         async with tx.transaction():
-            await repo.settle(tx, hold_id, None, final)
+            await holds.settle(tx, hold_id, None, final)
     except asyncpg.PostgresError as exc:
         raise ledger_error(exc) from None
 
 
-async def expire_holds(db: Database, batch: int = 500) -> int:
+# commands and background work ------------------------------------------------------------------
+
+
+async def reserve_credits(ctx: Ctx, command: ReserveCredits) -> CreditsReservation:
+    """A hold if the available balance covers it, else a refusal saying what is available."""
+    domain.check_hold(command.ledger_type, command.ttl_seconds)
+    try:
+        async with ctx.db.tenant_tx(command.tenant_id) as tx:
+            row = await holds.reserve(tx, command.tenant_id, command.reference, command.amount,
+                                      command.ttl_seconds, command.ledger_type)
+    except asyncpg.PostgresError as exc:
+        raise ledger_error(exc) from None
+    if row is None:  # no account yet
+        return CreditsReservation(status="refused", amount=command.amount, available=0)
+    return CreditsReservation(hold_id=row["hold_id"], status=row["status"], amount=row["amount"],
+                              available=row["available"])
+
+
+async def expire_holds(ctx: Ctx, batch: int = 500) -> int:
     """Release holds whose work never reported back (a crashed caller)."""
-    async with db.system_tx() as tx:
-        due = await repo.expired_holds(tx, batch)
+    async with ctx.db.system_tx() as tx:
+        due = await holds.expired_holds(tx, batch)
     for row in due:
-        async with db.tenant_tx(row["tenant_id"]) as tx:
+        async with ctx.db.tenant_tx(row["tenant_id"]) as tx:
             try:
                 await release(tx, row["id"], "expired")
             except Conflict:
@@ -121,18 +152,11 @@ async def expire_holds(db: Database, batch: int = 500) -> int:
     return len(due)
 
 
-async def expire_holds_forever(db: Database, interval: float) -> None:
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await expire_holds(db)
-        except Exception:
-            log.exception("hold expiry round failed; trying again next round")
-
 
 async def apply_adjustment(db: Database, tenant_id: uuid.UUID, amount: int, reference: str, reason: str,
                            operator: str) -> asyncpg.Record:
-    """A correction by an operator: a new ADJUSTMENT row saying who and why."""
+    """A correction by an operator: a new ADJUSTMENT row saying who and why. (Given the
+    database, not a Ctx: the operator's command opens only the database.)"""
     if not reason.strip() or not operator.strip():
         raise Invalid("an adjustment needs a reason and the operator's name")
     try:
@@ -145,27 +169,23 @@ async def apply_adjustment(db: Database, tenant_id: uuid.UUID, amount: int, refe
 # reading the wallet -------------------------------------------------------------------------
 
 
-async def get_balance(db: Database, caller: Caller) -> BalanceOut:
+async def get_balance(ctx: Ctx, caller: Caller) -> BalanceOut:
     tenant_id = caller.require(Role.VIEWER)
-    async with db.tenant_tx(tenant_id) as tx:
-        row = await repo.balance(tx)
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        row = await wallets.balance(tx)
     if row is None:
         raise NotFound("this tenant has no billing account yet")
     return BalanceOut(tenant_id=tenant_id, balance=row["balance"], held=row["held"], available=row["available"],
                       ledger_sum=row["ledger_sum"], subscription_status=row["subscription_status"])
 
 
-
-
-
-
-async def ledger(db: Database, caller: Caller, *, cursor: str | None, type_: str | None, since: datetime | None,
-                 until: datetime | None, limit: int) -> LedgerPage:
+async def list_ledger(ctx: Ctx, caller: Caller, *, cursor: str | None, type_: str | None, since: datetime | None,
+                      until: datetime | None, limit: int) -> LedgerPage:
     tenant_id = caller.require(Role.OWNER)
-    limit = max(1, min(limit, 500))
-    async with db.tenant_tx(tenant_id) as tx:
-        rows = await repo.ledger_page(tx, before=decode_cursor(cursor) if cursor else None, type_=type_,
-                                      since=since, until=until, limit=limit + 1)
+    limit = domain.page_size(limit, 500)
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        rows = await ledger.ledger_page(tx, before=decode_cursor(cursor) if cursor else None, type_=type_,
+                                        since=since, until=until, limit=limit + 1)
     entries = [LedgerEntryOut(**dict(row)) for row in rows[:limit]]
     after = encode_cursor(entries[-1].created_at, entries[-1].id) if len(rows) > limit else None
     return LedgerPage(entries=entries, next_cursor=after)
@@ -174,11 +194,11 @@ async def ledger(db: Database, caller: Caller, *, cursor: str | None, type_: str
 LEDGER_CSV_COLUMNS = ("created_at", "type", "amount", "reference_id", "note", "created_by", "id")
 
 
-async def ledger_csv(db: Database, caller: Caller) -> AsyncIterator[bytes]:
+async def export_ledger_csv(ctx: Ctx, caller: Caller) -> AsyncIterator[bytes]:
     """The whole ledger as streamed CSV, newest first, through the one writer that neutralises
     formulas (amounts stay numbers). The first page is read before the first byte is sent,
     so a refused role or an unreachable database is still a problem response, not a cut file."""
-    page = await ledger(db, caller, cursor=None, type_=None, since=None, until=None, limit=500)
+    page = await list_ledger(ctx, caller, cursor=None, type_=None, since=None, until=None, limit=500)
 
     async def batches(page: LedgerPage) -> AsyncIterator[list[list[object]]]:
         while True:
@@ -186,14 +206,15 @@ async def ledger_csv(db: Database, caller: Caller) -> AsyncIterator[bytes]:
                     entry.id] for entry in page.entries]
             if page.next_cursor is None:
                 return
-            page = await ledger(db, caller, cursor=page.next_cursor, type_=None, since=None, until=None, limit=500)
+            page = await list_ledger(ctx, caller, cursor=page.next_cursor, type_=None, since=None, until=None,
+                                     limit=500)
 
     return csv_stream(LEDGER_CSV_COLUMNS, batches(page))
 
 
-async def usage(db: Database, caller: Caller, *, days: int) -> list[UsageRow]:
+async def get_usage(ctx: Ctx, caller: Caller, *, days: int) -> list[UsageRow]:
     tenant_id = caller.require(Role.OWNER)
-    until = date.today() + timedelta(days=1)
-    async with db.tenant_tx(tenant_id) as tx:
-        rows = await repo.usage(tx, until - timedelta(days=max(1, min(days, 366))), until)
+    since, until = domain.usage_window(date.today(), days)
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        rows = await ledger.usage(tx, since, until)
     return [UsageRow(**dict(row)) for row in rows]

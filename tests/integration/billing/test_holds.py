@@ -5,10 +5,12 @@ import uuid
 
 import pytest
 
-from services.billing import repo, service
+from services.billing import service
+from services.billing.repo import ledger, wallets
 from shared.contracts import ReserveCredits
 from shared.db import Database
 from shared.errors import Conflict, Invalid
+from tests.integration.billing.contexts import context_over
 
 OUTBOX_SUBJECTS = "SELECT subject FROM outbox WHERE convert_from(payload, 'UTF8') LIKE '%' || $1 || '%' ORDER BY id"
 
@@ -16,19 +18,20 @@ OUTBOX_SUBJECTS = "SELECT subject FROM outbox WHERE convert_from(payload, 'UTF8'
 async def funded(db: Database, credits: int = 100) -> uuid.UUID:
     tenant = uuid.uuid4()
     async with db.tenant_tx(tenant) as tx:
-        await repo.insert_account(tx, tenant)
-        await repo.apply_entry(tx, tenant, credits, "SIGNUP_GRANT", "signup")
+        await wallets.insert_account(tx, tenant)
+        await ledger.apply_entry(tx, tenant, credits, "SIGNUP_GRANT", "signup")
     return tenant
 
 
 async def reserve(db: Database, tenant: uuid.UUID, amount: int, ttl: int = 900):  # type: ignore[no-untyped-def]
-    return await service.reserve_credits(db, ReserveCredits(tenant_id=tenant, amount=amount, reference=uuid.uuid4().hex,
-                                                            ledger_type="AI_EMBEDDING", ttl_seconds=ttl))
+    command = ReserveCredits(tenant_id=tenant, amount=amount, reference=uuid.uuid4().hex, ledger_type="AI_EMBEDDING",
+                             ttl_seconds=ttl)
+    return await service.reserve_credits(context_over(db), command)
 
 
 async def wallet(db: Database, tenant: uuid.UUID) -> tuple[int, int]:
     async with db.tenant_tx(tenant) as tx:
-        row = await repo.balance(tx)
+        row = await wallets.balance(tx)
     assert row is not None
     return row["balance"], row["held"]
 
@@ -38,7 +41,7 @@ async def test_the_sweeper_releases_expired_holds_only(billing_db: Database) -> 
     short, long = await reserve(billing_db, tenant, 30, ttl=1), await reserve(billing_db, tenant, 20, ttl=900)
     assert await wallet(billing_db, tenant) == (100, 50)
     await asyncio.sleep(1.2)
-    assert await service.expire_holds(billing_db) >= 1
+    assert await service.expire_holds(context_over(billing_db)) >= 1
     assert await wallet(billing_db, tenant) == (100, 20)
     async with billing_db.tenant_tx(tenant) as tx:
         with pytest.raises(Conflict):  # the expired hold cannot be captured any more
@@ -67,7 +70,7 @@ async def test_crossing_the_low_balance_threshold_is_announced_once_per_crossing
     await spend(1)  # 7: still below, no second notice
     assert await low_notices() == 1
     async with billing_db.tenant_tx(tenant) as tx:
-        await repo.apply_entry(tx, tenant, 50, "TOP_UP", "cs_refill")  # back above
+        await ledger.apply_entry(tx, tenant, 50, "TOP_UP", "cs_refill")  # back above
     await spend(52)  # 5: crossed again
     assert await low_notices() == 2
 
@@ -85,7 +88,7 @@ async def test_adjustments_say_who_and_why_and_cannot_overdraw(billing_db: Datab
     with pytest.raises(Invalid):
         await service.apply_adjustment(billing_db, tenant, 5, "ticket-44", " ", "ops:ana")
     async with billing_db.tenant_tx(tenant) as tx:
-        entries = await repo.ledger_page(tx, before=None, type_="ADJUSTMENT", since=None, until=None, limit=10)
+        entries = await ledger.ledger_page(tx, before=None, type_="ADJUSTMENT", since=None, until=None, limit=10)
     assert [(e["amount"], e["note"], e["created_by"]) for e in entries] == [(-30, "refund of a failed page", "ops:ana")]
 
 
@@ -94,12 +97,13 @@ async def test_the_operator_command_adjusts_once(stack, billing_db: Database) ->
     import subprocess
     import sys
 
-    from shared.devstack import ROOT
-    from tests.conftest import KERNEL_DATABASE
+    from shared.dev.stack import ROOT
+    from tests.conftest import KERNEL_DATABASE, ROLE_PASSWORD
 
     tenant = await funded(billing_db)
-    env = {**os.environ, "DATABASE_URL": stack.database_url("billing", KERNEL_DATABASE), "INTERNAL_SECRET": "x"}
-    command = [sys.executable, "-m", "services.billing.admin", "adjust", "--tenant", str(tenant), "--amount", "25",
+    env = {**os.environ, "DATABASE_URL": stack.admin_url, "DATABASE_NAME": KERNEL_DATABASE,
+           "DB_ROLE_PASSWORD": ROLE_PASSWORD}
+    command = [sys.executable, "-m", "services.admin", "adjust", "--tenant", str(tenant), "--amount", "25",
                "--reference", "T-7", "--reason", "goodwill after an outage", "--operator", "ops:ana"]
     first = await asyncio.to_thread(subprocess.run, command, env=env, cwd=ROOT, capture_output=True, text=True)
     second = await asyncio.to_thread(subprocess.run, command, env=env, cwd=ROOT, capture_output=True, text=True)

@@ -11,11 +11,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from services.billing import repo, service
+from services.billing import service
+from services.billing.repo import ledger, wallets
 from shared.contracts import ReserveCredits
 from shared.db import Database
 from shared.errors import Conflict, Invalid
 from tests.conftest import KERNEL_DATABASE
+from tests.integration.billing.contexts import context_over
 
 
 @dataclass
@@ -43,15 +45,15 @@ class LedgerMachine(RuleBasedStateMachine):
 
         async def open_() -> None:
             async with self.db.tenant_tx(self.tenant) as tx:
-                await repo.insert_account(tx, self.tenant)
-                await repo.apply_entry(tx, self.tenant, 100, "SIGNUP_GRANT", "signup")
+                await wallets.insert_account(tx, self.tenant)
+                await ledger.apply_entry(tx, self.tenant, 100, "SIGNUP_GRANT", "signup")
 
         self.run(open_())
 
     async def _entry(self, amount: int, type_: str, reference: str):  # type: ignore[no-untyped-def]
         async with self.db.tenant_tx(self.tenant) as tx:
             try:
-                return await repo.apply_entry(tx, self.tenant, amount, type_, reference)
+                return await ledger.apply_entry(tx, self.tenant, amount, type_, reference)
             except asyncpg.PostgresError as exc:
                 raise service.ledger_error(exc) from None
 
@@ -78,7 +80,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(amount=st.integers(1, 60))
     def reserve(self, amount: int) -> None:
         reference = uuid.uuid4().hex
-        reply = self.run(service.reserve_credits(self.db, ReserveCredits(
+        reply = self.run(service.reserve_credits(context_over(self.db), ReserveCredits(
             tenant_id=self.tenant, amount=amount, reference=reference, ledger_type="AI_PAGE_GENERATION")))
         if self.balance - self.held >= amount:
             assert reply.status == "held" and reply.hold_id is not None
@@ -91,7 +93,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def reserve_again(self, data: st.DataObject) -> None:
         hold = data.draw(st.sampled_from(self.holds))
-        reply = self.run(service.reserve_credits(self.db, ReserveCredits(
+        reply = self.run(service.reserve_credits(context_over(self.db), ReserveCredits(
             tenant_id=self.tenant, amount=hold.amount, reference=hold.reference, ledger_type="AI_PAGE_GENERATION")))
         assert (reply.hold_id, reply.status) == (hold.id, hold.status)
 
