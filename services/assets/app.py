@@ -6,48 +6,38 @@ from litestar import Litestar
 
 from shared import settings as settings_loader
 from shared.ai import AISettings, create_provider
-from shared.contracts import CreditsAddedV1, SearchAssets
-from shared.messaging import EventConsumer, serve_command
 from shared.storage import Storage
-from shared.web import Runtime, create_service_app
+from shared.web import Runtime, ServiceContext, create_service_app
 
 from . import consumers
+from .context import Ctx
 from .describe import Describer
 from .http import ROUTES
+from .query_embeddings import QueryEmbeddings
 from .reembed import Reembedder
-from .search import QueryEmbeddings, answer_search
 from .settings import Settings
 
 
 def create_app(settings: Settings, ai: AISettings | None = None) -> Litestar:
     storage = Storage(settings.storage_url)
     provider = create_provider(ai or AISettings())
+    query_embeddings = QueryEmbeddings(provider)
 
-    async def workers(runtime: Runtime) -> None:
-        await consumers.start(runtime, storage)
-        app.state.describer = Describer(runtime.db, runtime.nc, storage, provider,
-                                        credits=settings.description_credits)
-        runtime.spawn(app.state.describer.run(), "assets-describer")
-        requeue = EventConsumer(runtime.db, runtime.js, durable="assets-credits-added", events=[CreditsAddedV1],
-                                handler=app.state.describer.credits_arrived)
-        runtime.spawn(requeue.run(), "assets-credits-added")
-        app.state.reembedder = Reembedder(runtime.db, provider)
-        runtime.spawn(app.state.reembedder.run(), "assets-reembedder")
+    def context(runtime: Runtime) -> Ctx:
+        return Ctx(**ServiceContext.parts(runtime), settings=settings, storage=storage, provider=provider,
+                   query_embeddings=query_embeddings,
+                   describer=Describer(runtime.db, runtime.nc, storage, provider,
+                                       credits=settings.description_credits),
+                   reembedder=Reembedder(runtime.db, provider))
 
-    async def serve(runtime: Runtime) -> None:
-        await consumers.serve(runtime)
-        await serve_command(runtime.nc, SearchAssets,
-                            lambda command: answer_search(runtime.db, app.state.query_embeddings, command))
+    async def workers(ctx: Ctx) -> None:
+        consumers.start(ctx)
+        ctx.spawn(ctx.describer.run(), "assets-describer")
+        ctx.spawn(ctx.reembedder.run(), "assets-reembedder")
 
-    app = create_service_app("assets", settings, route_handlers=ROUTES, serve=serve, workers=workers,
-                             vector=True, max_body_bytes=2 * settings.max_upload_bytes,
-                             description="Media library with AI descriptions and semantic search.")
-    app.state.storage = storage
-    app.state.provider = provider
-    app.state.describer = None
-    app.state.reembedder = None
-    app.state.query_embeddings = QueryEmbeddings(provider)
-    return app
+    return create_service_app("assets", settings, route_handlers=ROUTES, context=context, serve=consumers.serve,
+                              workers=workers, vector=True, max_body_bytes=2 * settings.max_upload_bytes,
+                              description="Media library with AI descriptions and semantic search.")
 
 
 def create_app_from_env() -> Litestar:

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import uuid
 
-from shared.storage import Storage
+from shared.contracts import CreditsAddedV1, SearchAssets
+from shared.messaging import EventConsumer, serve_command
 from shared.tenancy import serve_tenant_export, start_tenant_purge
-from shared.web import Runtime
 
-# Both run in the tenant's transaction: row-level security scopes them to it.
-EXPORT_QUERIES = {"assets": "SELECT id, url, filename, content_type, bytes, width, height, sha256, alt_text, "
-                            "ai_description, tags, created_at FROM assets.assets ORDER BY created_at"}
-PURGE_TENANT = ["DELETE FROM assets.reembed_jobs", "DELETE FROM assets.assets"]
+from . import search
+from .context import Ctx
+from .repo.tenant_data import EXPORT_QUERIES, PURGE_TENANT
 
 
-async def serve(runtime: Runtime) -> None:
-    await serve_tenant_export(runtime, EXPORT_QUERIES)
+async def serve(ctx: Ctx) -> None:
+    """Request-reply: other services' searches (AI page generation picking images), exports."""
+    await serve_command(ctx.nc, SearchAssets, lambda command: search.answer_search(ctx, command))
+    await serve_tenant_export(ctx.runtime, EXPORT_QUERIES)
 
 
-async def start(runtime: Runtime, storage: Storage) -> None:
+def start(ctx: Ctx) -> None:
+    """Events: credits arrived (what waited for them is described now), a tenant purged."""
+    requeue = EventConsumer(ctx.db, ctx.js, durable="assets-credits-added", events=[CreditsAddedV1],
+                            handler=ctx.describer.credits_arrived)
+    ctx.spawn(requeue.run(), "assets-credits-added")
+
     async def remove_files(tenant_id: uuid.UUID) -> None:
-        await storage.delete_prefix(str(tenant_id))  # every key of the tenant starts with its id
+        await ctx.storage.delete_prefix(str(tenant_id))  # every key of the tenant starts with its id
 
-    start_tenant_purge(runtime, PURGE_TENANT, also=remove_files)
+    start_tenant_purge(ctx.runtime, PURGE_TENANT, also=remove_files)

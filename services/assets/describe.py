@@ -3,7 +3,8 @@ for alt text, a paragraph and tags and embed them â€” outside any transaction â€
 them and announce the outcome, which settles the credits (capture or release).
 
 Short of credits, an asset stays `undescribed` with the reason and is tried again later.
-Several replicas may run this: an asset is claimed by a conditional update, once."""
+Several replicas may run this: an asset is claimed by a conditional update, once. The
+credit sequence itself is shared/ai/metered.py's (a description has one price, no repair)."""
 
 from __future__ import annotations
 
@@ -11,49 +12,31 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from nats.aio.client import Client as NATS
 
 from shared.ai import AIError, AIProvider
+from shared.ai.metered import MeteredCall, NotReserved, Spent, reserve
 from shared.contracts import AssetDescribedV1, AssetDescriptionFailedV1, CreditsAddedV1, ReserveCredits
 from shared.db import Database
-from shared.errors import AppError
-from shared.messaging import add_event, request
+from shared.messaging import add_event
 from shared.storage import Storage
+
+from .domain import searchable
+from .repo import descriptions as repo
 
 log = logging.getLogger("assets.describe")
 
-# The sweep reads as the sweeper role, the only one its narrow policy applies to.
-DECLARE_SWEEP = "SET LOCAL ROLE assets_sweeper"
-SELECT_PENDING = """
-SELECT tenant_id, id FROM assets.assets WHERE status = 'undescribed' AND describe_after <= now()
-ORDER BY describe_after LIMIT $1
-"""
-CLAIM = """
-UPDATE assets.assets SET status = 'describing', updated_at = now()
-WHERE id = $1 AND status = 'undescribed' RETURNING storage_key, filename, alt_text, ai_description
-"""
-POSTPONE = """
-UPDATE assets.assets SET status = 'undescribed', status_reason = $2,
-       describe_after = now() + make_interval(secs => $3), updated_at = now()
-WHERE id = $1
-"""
-STORE = """
-UPDATE assets.assets SET status = 'described', status_reason = NULL, alt_text = $2, ai_description = $3, tags = $4,
-       embedding = $5, embedding_model = $6, search_text = $7, updated_at = now()
-WHERE id = $1
-"""
-FAIL = "UPDATE assets.assets SET status = 'failed', status_reason = $2, updated_at = now() WHERE id = $1"
-# Credits arrived for the tenant: what waited for them is due now.
-REQUEUE = "UPDATE assets.assets SET describe_after = now() WHERE status = 'undescribed' AND describe_after > now()"
 
-
-def searchable(filename: str, alt_text: str, description: str | None, tags: list[str]) -> tuple[str, str]:
-    """(the text whose vector search compares, the text keyword search matches) of an asset."""
-    embedded = " ".join(part for part in (alt_text, description or "", " ".join(tags)) if part)
-    return embedded, f"{filename} {embedded}".lower()
+class Description(NamedTuple):
+    alt_text: str
+    description: str | None
+    tags: list[str]
+    vector: Any
+    embedding_model: str
+    search_text: str
 
 
 class Describer:
@@ -77,55 +60,61 @@ class Describer:
 
     async def describe_pending(self, batch: int = 8) -> int:
         async with self.db.system_tx() as tx:
-            await tx.execute(DECLARE_SWEEP)
-            pending = await tx.fetch(SELECT_PENDING, batch)
+            pending = await repo.pending(tx, batch)
         await asyncio.gather(*(self.describe(row["tenant_id"], row["id"]) for row in pending))
         return len(pending)
 
     async def describe(self, tenant_id: uuid.UUID, asset_id: uuid.UUID) -> str:
         async with self.db.tenant_tx(tenant_id) as tx:
-            claimed = await tx.fetchrow(CLAIM, asset_id)
+            claimed = await repo.claim(tx, asset_id)
         if claimed is None:
             return "taken"  # another replica has it, or it changed
         try:
-            hold = await request(self.nc, ReserveCredits(tenant_id=tenant_id, amount=self.credits,
+            hold = await reserve(self.nc, ReserveCredits(tenant_id=tenant_id, amount=self.credits,
                                                          reference=f"describe:{asset_id}",
-                                                         ledger_type="AI_ASSET_DESCRIPTION"), timeout=5)
-        except AppError as exc:
-            return await self._postpone(tenant_id, asset_id, f"billing did not answer: {exc}", 60)
-        if hold.hold_id is None or hold.status != "held":
-            return await self._postpone(tenant_id, asset_id,
-                                        f"not enough credits ({hold.available} available, {self.credits} needed)",
-                                        self.retry_after)
-        try:
+                                                         ledger_type="AI_ASSET_DESCRIPTION"))
+        except NotReserved as refused:
+            async with self.db.tenant_tx(tenant_id) as tx:
+                await repo.postpone(tx, asset_id, refused.reason, self.retry_after if refused.short else 60)
+            return "postponed"
+        call = MeteredCall(self.provider, hold, price=lambda _: self.credits)  # a description has one price
+
+        async def attempt(_: list[str]) -> Description:
             data = await self.storage.get(claimed["storage_key"])
             if data is None:
                 raise AIError("the file is missing from storage")
-            described = await self.provider.describe_image(data, filename=claimed["filename"])
+            described = await call.describe_image(data, filename=claimed["filename"])
             # What people wrote themselves stays: the model fills only what is blank.
             alt_text = claimed["alt_text"] or described.alt_text[:300]
             description = claimed["ai_description"] or described.description
             embedded, search_text = searchable(claimed["filename"], alt_text, description, described.tags)
-            vectors = await self.provider.embed([embedded])
-        except AIError as exc:
+            vectors = await call.embed([embedded])
+            return Description(alt_text, description, described.tags,
+                               np.asarray(vectors.vectors[0], dtype=np.float32), vectors.model, search_text)
+
+        async def store(done: Description, spent: Spent) -> None:
             async with self.db.tenant_tx(tenant_id) as tx:
-                await tx.execute(FAIL, asset_id, f"{exc.reason}: {exc}")
+                await repo.store(tx, asset_id, *done)
+                await add_event(tx, AssetDescribedV1(tenant_id=tenant_id, asset_id=asset_id, hold_id=spent.hold_id,
+                                                     model=spent.model, credits=spent.credits))
+
+        async def fail(error: BaseException, spent: Spent) -> None:
+            if isinstance(error, AIError):
+                said, why = str(error), f"{error.reason}: {error}"
+            else:
+                said = why = f"internal error ({type(error).__name__})"
+            async with self.db.tenant_tx(tenant_id) as tx:
+                await repo.fail(tx, asset_id, why)
                 await add_event(tx, AssetDescriptionFailedV1(tenant_id=tenant_id, asset_id=asset_id,
-                                                             hold_id=hold.hold_id, reason=str(exc)[:300]))
+                                                             hold_id=spent.hold_id, reason=said[:300]))
+
+        try:
+            await call.run(attempt, settle=store, release=fail, repair=False)  # no answer to send problems to
+        except AIError:
             return "failed"
-        async with self.db.tenant_tx(tenant_id) as tx:
-            await tx.execute(STORE, asset_id, alt_text, description, described.tags,
-                             np.asarray(vectors.vectors[0], dtype=np.float32), vectors.model, search_text)
-            await add_event(tx, AssetDescribedV1(tenant_id=tenant_id, asset_id=asset_id, hold_id=hold.hold_id,
-                                                 model=described.model, credits=self.credits))
         return "described"
 
     async def credits_arrived(self, tx: Any, event: CreditsAddedV1) -> None:
         """An event handler: the tenant's waiting assets become due, and the describer wakes."""
-        if await tx.execute(REQUEUE) != "UPDATE 0":
+        if await repo.requeue(tx):
             self.wake.set()
-
-    async def _postpone(self, tenant_id: uuid.UUID, asset_id: uuid.UUID, reason: str, seconds: float) -> str:
-        async with self.db.tenant_tx(tenant_id) as tx:
-            await tx.execute(POSTPONE, asset_id, reason, float(seconds))
-        return "postponed"

@@ -1,5 +1,5 @@
-"""The media library's use cases: upload, list, edit, delete, and serving files with
-resized copies made on first request."""
+"""The media library's use cases: upload, list, edit, delete, serving files with resized
+copies made on first request, and re-embedding jobs asked for by an OWNER."""
 
 from __future__ import annotations
 
@@ -10,19 +10,20 @@ import uuid
 import asyncpg
 import numpy as np
 
-from shared.ai import AIError, AIProvider
+from shared.ai import AIError
 from shared.auth import Caller, Role
 from shared.contracts import AssetDeletedV1, AssetUploadedV1
-from shared.db import Database
 from shared.errors import Invalid, NotFound
 from shared.messaging import add_event
 from shared.pagination import decode_cursor, encode_cursor
 from shared.storage import Storage
 
-from . import repo
-from .describe import searchable
+from .context import Ctx
+from .domain import searchable
 from .images import VARIANT_WIDTHS, clean_image, resized
-from .schemas import AssetOut, AssetPage, AssetPatch
+from .repo import assets as repo
+from .repo import reembedding as jobs
+from .schemas import AssetOut, AssetPage, AssetPatch, ReembedJob
 
 log = logging.getLogger("assets")
 
@@ -33,20 +34,24 @@ def asset_out(row: asyncpg.Record) -> AssetOut:
     return AssetOut(url=f"/assets/{row['id']}", **values)
 
 
-async def upload(db: Database, storage: Storage, caller: Caller, filename: str, data: bytes) -> tuple[AssetOut, bool]:
+def job_out(row: asyncpg.Record) -> ReembedJob:
+    return ReembedJob(**dict(row))
+
+
+async def upload_asset(ctx: Ctx, caller: Caller, filename: str, data: bytes) -> tuple[AssetOut, bool]:
     """(the asset, whether it is new): the same image again returns the asset already there.
     What is stored is the image re-encoded from its pixels, never the bytes as uploaded."""
     tenant_id = caller.require(Role.EDITOR)
     clean = await asyncio.to_thread(clean_image, data)
     facts = clean.facts
-    async with db.tenant_tx(tenant_id) as tx:
+    async with ctx.db.tenant_tx(tenant_id) as tx:
         existing = await repo.by_sha(tx, facts.sha256)
     if existing is not None:
         return asset_out(existing), False
     asset_id = uuid.uuid4()
     key = Storage.key(tenant_id, f"{asset_id}/original")
-    await storage.put(key, clean.data)  # before the row: a row never points at nothing
-    async with db.tenant_tx(tenant_id) as tx:
+    await ctx.storage.put(key, clean.data)  # before the row: a row never points at nothing
+    async with ctx.db.tenant_tx(tenant_id) as tx:
         row = await repo.insert_asset(tx, tenant_id, asset_id, f"/assets/{asset_id}", filename[:200],
                                       facts.content_type, facts.bytes, facts.width, facts.height, facts.sha256, key,
                                       caller.account_id)
@@ -58,21 +63,26 @@ async def upload(db: Database, storage: Storage, caller: Caller, filename: str, 
             await add_event(tx, AssetUploadedV1(tenant_id=tenant_id, asset_id=asset_id,
                                                 content_type=facts.content_type))
             created = True
-    if not created:
-        await storage.delete(key)
+    if created:
+        ctx.describe_soon()
+    else:
+        await ctx.storage.delete(key)
     return asset_out(row), created
 
 
-async def get_asset(db: Database, caller: Caller, asset_id: uuid.UUID) -> AssetOut:
-    return asset_out(await db.one(caller.require(Role.VIEWER), repo.SELECT_ASSET, asset_id, missing="no such asset"))
+async def get_asset(ctx: Ctx, caller: Caller, asset_id: uuid.UUID) -> AssetOut:
+    async with ctx.db.tenant_tx(caller.require(Role.VIEWER)) as tx:
+        row = await repo.asset(tx, asset_id)
+    if row is None:
+        raise NotFound("no such asset")
+    return asset_out(row)
 
 
-
-async def list_assets(db: Database, caller: Caller, *, cursor: str | None, content_type: str | None,
+async def list_assets(ctx: Ctx, caller: Caller, *, cursor: str | None, content_type: str | None,
                       status: str | None, limit: int) -> AssetPage:
     tenant_id = caller.require(Role.VIEWER)
     limit = max(1, min(limit, 200))
-    async with db.tenant_tx(tenant_id) as tx:
+    async with ctx.db.tenant_tx(tenant_id) as tx:
         rows = await repo.page(tx, before=decode_cursor(cursor) if cursor else None, content_type=content_type,
                                status=status, limit=limit + 1)
     assets = [asset_out(row) for row in rows[:limit]]
@@ -80,12 +90,11 @@ async def list_assets(db: Database, caller: Caller, *, cursor: str | None, conte
                      if len(rows) > limit else None)
 
 
-async def edit(db: Database, provider: AIProvider, caller: Caller, asset_id: uuid.UUID,
-               patch: AssetPatch) -> AssetOut:
+async def edit_asset(ctx: Ctx, caller: Caller, asset_id: uuid.UUID, patch: AssetPatch) -> AssetOut:
     """New words are searchable at once; a described asset's vector follows them (the
     embedding is made outside the transaction and kept only if no later edit came first)."""
     tenant_id = caller.require(Role.EDITOR)
-    async with db.tenant_tx(tenant_id) as tx:
+    async with ctx.db.tenant_tx(tenant_id) as tx:
         row = await repo.for_edit(tx, asset_id)
         if row is None:
             raise NotFound("no such asset")
@@ -95,54 +104,78 @@ async def edit(db: Database, provider: AIProvider, caller: Caller, asset_id: uui
         row = await repo.update_text(tx, asset_id, alt_text, description, search_text)
     if row["status"] == "described":
         try:
-            vectors = await provider.embed([embedded])
+            vectors = await ctx.provider.embed([embedded])
         except AIError as exc:  # the words are saved; the vector of the old words serves until a re-embed
             log.warning("re-embedding asset %s after an edit failed: %s", asset_id, exc)
             return asset_out(row)
-        async with db.tenant_tx(tenant_id) as tx:
+        async with ctx.db.tenant_tx(tenant_id) as tx:
             await repo.store_vector(tx, asset_id, np.asarray(vectors.vectors[0], dtype=np.float32), vectors.model,
                                     row["updated_at"])
     return asset_out(row)
 
 
-async def delete(db: Database, storage: Storage, caller: Caller, ids: list[uuid.UUID]) -> int:
+async def delete_assets(ctx: Ctx, caller: Caller, ids: list[uuid.UUID]) -> int:
     """Delete assets (rows first, then their files: a file without a row is harmless)."""
     tenant_id = caller.require(Role.EDITOR)
-    async with db.tenant_tx(tenant_id) as tx:
+    async with ctx.db.tenant_tx(tenant_id) as tx:
         deleted, variant_keys = await repo.delete_assets(tx, ids)
         for row in deleted:
             await add_event(tx, AssetDeletedV1(tenant_id=tenant_id, asset_id=row["id"]))
-    await asyncio.gather(*(storage.delete(key) for key in [*(r["storage_key"] for r in deleted), *variant_keys]))
+    await asyncio.gather(*(ctx.storage.delete(key) for key in [*(r["storage_key"] for r in deleted), *variant_keys]))
     return len(deleted)
 
 
-async def file(db: Database, storage: Storage, caller: Caller, asset_id: uuid.UUID,
-               width: int | None) -> tuple[bytes, str, str]:
+async def get_file(ctx: Ctx, caller: Caller, asset_id: uuid.UUID, width: int | None) -> tuple[bytes, str, str]:
     """(bytes, content type, ETag) of the original or of a copy `width` pixels wide."""
     tenant_id = caller.tenant_id
     if tenant_id is None:
         raise NotFound("no such file")
     if width is not None and width not in VARIANT_WIDTHS:
         raise Invalid(f"widths are {', '.join(map(str, VARIANT_WIDTHS))}", errors=[{"field": "w"}])
-    async with db.tenant_tx(tenant_id) as tx:
+    async with ctx.db.tenant_tx(tenant_id) as tx:
         row = await repo.asset(tx, asset_id)
         key = await repo.variant_key(tx, asset_id, width) if row is not None and width else None
     if row is None or row["storage_key"] is None:
         raise NotFound("no such file")
     etag = f'"{row["sha256"]}-{width or "o"}"'
     if width is None:
-        data = await storage.get(row["storage_key"])
+        data = await ctx.storage.get(row["storage_key"])
         if data is None:
             raise NotFound("the file is missing from storage")
         return data, row["content_type"], etag
-    if key is not None and (data := await storage.get(key)) is not None:
+    if key is not None and (data := await ctx.storage.get(key)) is not None:
         return data, "image/png" if key.endswith(".png") else row["content_type"], etag
-    original = await storage.get(row["storage_key"])
+    original = await ctx.storage.get(row["storage_key"])
     if original is None:
         raise NotFound("the file is missing from storage")
     data, content_type = await asyncio.to_thread(resized, original, width)
     key = Storage.key(tenant_id, f"{asset_id}/w{width}{'.png' if content_type == 'image/png' else ''}")
-    await storage.put(key, data)
-    async with db.tenant_tx(tenant_id) as tx:
+    await ctx.storage.put(key, data)
+    async with ctx.db.tenant_tx(tenant_id) as tx:
         await repo.insert_variant(tx, tenant_id, asset_id, width, key, len(data))
     return data, content_type, etag
+
+
+async def request_reembed(ctx: Ctx, caller: Caller) -> tuple[ReembedJob, bool]:
+    """(the tenant's open job, whether it is new): asking twice does not start two."""
+    tenant_id = caller.require(Role.OWNER)
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        row = await jobs.open_job(tx, tenant_id, ctx.provider.embedding_model, caller.account_id)
+        created = row is not None
+        row = row or await jobs.open_job_of_tenant(tx)
+    if created:
+        ctx.reembed_soon()
+    return job_out(row), created
+
+
+async def get_reembed_job(ctx: Ctx, caller: Caller, job_id: uuid.UUID) -> ReembedJob:
+    async with ctx.db.tenant_tx(caller.require(Role.VIEWER)) as tx:
+        row = await jobs.job(tx, job_id)
+    if row is None:
+        raise NotFound("no such re-embedding job")
+    return job_out(row)
+
+
+async def list_reembed_jobs(ctx: Ctx, caller: Caller) -> list[ReembedJob]:
+    async with ctx.db.tenant_tx(caller.require(Role.VIEWER)) as tx:
+        return [job_out(row) for row in await jobs.recent_jobs(tx)]
