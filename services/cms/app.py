@@ -6,29 +6,28 @@ from litestar import Litestar
 
 from shared import settings as settings_loader
 from shared.ai import AISettings, create_provider
-from shared.web import Runtime, create_service_app
+from shared.web import Runtime, ServiceContext, create_service_app
 
 from . import consumers
 from .ai_http import AI_ROUTES
-from .delivery import RenderCache
+from .context import Ctx
 from .generation import Generator
 from .http import ROUTES
 from .settings import Settings
+from .site_fast_path import site_fast_path
 
 
 def create_app(settings: Settings, ai: AISettings | None = None) -> Litestar:
     provider = create_provider(ai or AISettings())
 
-    async def serve(runtime: Runtime) -> None:
-        await consumers.serve(runtime)
+    def context(runtime: Runtime) -> Ctx:
         # Jobs run where they were accepted, started by the request (not a background worker).
-        app.state.generator = Generator(runtime.db, runtime.nc, provider, settings)
+        generator = Generator(runtime.db, runtime.nc, provider, settings)
+        return Ctx(**ServiceContext.parts(runtime), settings=settings, provider=provider, generator=generator)
 
-    app = create_service_app("cms", settings, route_handlers=[*ROUTES, *AI_ROUTES], serve=serve,
-                             workers=consumers.start, description="Pages as component trees, versions, rendering, AI.")
-    app.state.render_cache = RenderCache()
-    app.state.provider = provider
-    return app
+    return create_service_app("cms", settings, route_handlers=[*ROUTES, *AI_ROUTES], context=context,
+                              serve=consumers.serve, workers=consumers.start, front=site_fast_path,
+                              description="Pages as component trees, versions, rendering, AI.")
 
 
 def create_app_from_env() -> Litestar:

@@ -1,6 +1,12 @@
 """The public site of a tenant: live pages as HTML (or JSON for headless frontends),
 draft previews through signed expiring links, sitemap.xml and robots.txt. Links are
-absolute from the tenant's canonical host, never from the request's Host."""
+absolute from the tenant's canonical host, never from the request's Host.
+
+A live page is rendered once after whatever it is made of changed (its version, the site's
+name, theme or domain, the catalogue its grids show) and stored (cms.rendered_pages): at
+publish, and at the first request after a site or catalogue change. Every other request
+for it is one SELECT. cms keeps no cache of its own: the gateway caches pages, evicting a
+tenant's on the same events."""
 
 from __future__ import annotations
 
@@ -9,31 +15,26 @@ import hashlib
 import hmac
 import time
 import uuid
-from collections import OrderedDict
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import msgspec
 
 from shared.auth import Caller, Role
 from shared.db import Database
 from shared.errors import NotFound, Unauthorized
 
-from . import repo, sites
+from .context import Ctx
 from .gates import walk
 from .registry import migrate
 from .render import esc, render_page
+from .repo import delivery as rows
+from .repo import pages, projections
 
-SELECT_LIVE_KEY = """
-SELECT p.id, p.live_version FROM cms.pages p WHERE p.slug = $1 AND p.live_version IS NOT NULL
-"""
-SELECT_LIVE_BY_SLUG = """
-SELECT p.id, p.slug, v.version, v.structure, v.registry_version, v.created_at
-FROM cms.pages p JOIN cms.page_versions v ON v.page_id = p.id AND v.version = p.live_version
-WHERE p.slug = $1
-"""
-SELECT_LIVE_PAGES = "SELECT slug, updated_at FROM cms.pages WHERE live_version IS NOT NULL ORDER BY slug"
 PREVIEW_TTL = 3600
+LIVE_CACHE = "public, max-age=60, stale-while-revalidate=300"
+MEDIA_TYPES = {"html": "text/html; charset=utf-8", "json": "application/json"}
 
 
 class Rendered(msgspec.Struct, frozen=True):
@@ -43,24 +44,13 @@ class Rendered(msgspec.Struct, frozen=True):
     cache: str
 
 
-class RenderCache:
-    """Rendered pages by (tenant, page, version, site state, format): a published version
-    never changes, so its bytes are kept (least recently used out first)."""
+class SiteAnswer(msgspec.Struct, frozen=True):
+    """A whole answer of the public site, for whichever door sent the request (the `site`
+    handler, or site_fast_path.py in front of Litestar)."""
 
-    def __init__(self, size: int = 512) -> None:
-        self.size = size
-        self._bodies: OrderedDict[str, Rendered] = OrderedDict()
-
-    def get(self, key: str) -> Rendered | None:
-        found = self._bodies.get(key)
-        if found is not None:
-            self._bodies.move_to_end(key)
-        return found
-
-    def put(self, key: str, rendered: Rendered) -> None:
-        self._bodies[key] = rendered
-        if len(self._bodies) > self.size:
-            self._bodies.popitem(last=False)
+    status: int
+    headers: dict[str, str]
+    body: bytes
 
 
 def canonical_base(public_base_url: str, slug: str, custom_domain: str | None) -> str:
@@ -70,73 +60,76 @@ def canonical_base(public_base_url: str, slug: str, custom_domain: str | None) -
     return urlunsplit((parts.scheme, host + port, "", "", ""))
 
 
-SELECT_CATALOGUE_AT = "SELECT max(synced_at) FROM cms.products"
-SELECT_PRODUCTS = """
-SELECT product_id, name, price_amount, currency, images, active, in_stock FROM cms.products
-WHERE product_id = ANY($1::uuid[])
-"""
-
-
-async def products_of(tx: Any, tree: dict[str, Any]) -> dict[str, dict[str, Any]]:
+async def products_of(tx: asyncpg.Connection, tree: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The catalogue entries the tree's product grids name, by id (from cms's projection)."""
     wanted = [pid for node, _ in walk(tree["root"]) if node["component"] == "ProductGrid"
               for pid in node["props"]["product_ids"]]
-    if not wanted:
-        return {}
-    return {str(row["product_id"]): dict(row) for row in await tx.fetch(SELECT_PRODUCTS, wanted)}
+    return await rows.products(tx, wanted) if wanted else {}
 
 
 def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-async def live(db: Database, caller: Caller, public_base_url: str, path: str, *, as_json: bool,
-               cache: RenderCache | None = None) -> Rendered:
+async def live(db: Database, caller: Caller, public_base_url: str, path: str, *, as_json: bool) -> Rendered:
+    """The live page at `path` (or the sitemap, or robots.txt): its stored rendering when
+    that is current, else rendered now and stored."""
     tenant_id = caller.tenant_id
     if tenant_id is None:
         raise NotFound("no site here")
+    kind = "json" if as_json else "html"
+    slug = path.rstrip("/") or "/"
     async with db.tenant_tx(tenant_id) as tx:
-        site = await sites.site(tx)
-        if site is None:
-            raise NotFound("this site is not set up yet")
-        base = canonical_base(public_base_url, site["slug"], site["custom_domain"])
-        if path == "/robots.txt":
-            body = f"User-agent: *\nAllow: /\nSitemap: {base}/sitemap.xml\n".encode()
-            return Rendered(body=body, media_type="text/plain", etag=_etag(body), cache="public, max-age=3600")
-        if path == "/sitemap.xml":
-            urls = "".join(f"<url><loc>{esc(base + row['slug'])}</loc><lastmod>{row['updated_at']:%Y-%m-%d}</lastmod>"
-                           "</url>" for row in await tx.fetch(SELECT_LIVE_PAGES))
-            body = ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/'
-                    f'sitemap/0.9">{urls}</urlset>').encode()
-            return Rendered(body=body, media_type="application/xml", etag=_etag(body), cache="public, max-age=300")
-        slug = path.rstrip("/") or "/"
-        current = await tx.fetchrow(SELECT_LIVE_KEY, slug)
-        if current is None:
-            raise NotFound("no published page at this address")
-        catalogue_at = await tx.fetchval(SELECT_CATALOGUE_AT)  # a product's change re-renders its grids
-        key = (f"{tenant_id}:{current['id']}:{current['live_version']}:{site['synced_at'].timestamp()}:{as_json}:"
-               f"{catalogue_at.timestamp() if catalogue_at else 0}")
-        if cache is not None and (hit := cache.get(key)) is not None:
-            return hit
-        row = await tx.fetchrow(SELECT_LIVE_BY_SLUG, slug)
-        if row is None:
-            raise NotFound("no published page at this address")
-        tree = migrate(row["structure"], row["registry_version"])
-        products = await products_of(tx, tree)
-    if as_json:
-        body = msgspec.json.encode({"page": {"id": row["id"], "slug": row["slug"], "version": row["version"],
-                                             "published_at": row["created_at"], "structure": tree},
-                                    "site": {"name": site["name"], "theme": site["theme"], "url": base}})
-        media_type = "application/json"
-    else:
-        body = render_page(tree, site_name=site["name"], theme=site["theme"], canonical_base=base,
-                           path=row["slug"], products=products).encode()
-        media_type = "text/html; charset=utf-8"
-    rendered = Rendered(body=body, media_type=media_type, etag=_etag(body),
-                        cache="public, max-age=60, stale-while-revalidate=300")
-    if cache is not None:
-        cache.put(key, rendered)
-    return rendered
+        if path in ("/robots.txt", "/sitemap.xml"):
+            return await _site_file(tx, public_base_url, path)
+        stored = await rows.stored_page(tx, slug, kind)
+        if stored is not None and stored["fresh"]:
+            return Rendered(body=stored["body"], media_type=MEDIA_TYPES[kind], etag=stored["etag"], cache=LIVE_CACHE)
+        rendered = await store_live(tx, tenant_id, public_base_url, slug, kinds=(kind,))
+        if rendered is None:
+            site = await projections.site(tx)
+            raise NotFound("this site is not set up yet" if site is None else "no published page at this address")
+    return rendered[kind]
+
+
+async def store_live(tx: asyncpg.Connection, tenant_id: uuid.UUID, public_base_url: str, slug: str, *,
+                     kinds: tuple[str, ...] = ("html", "json")) -> dict[str, Rendered] | None:
+    """Render the page live at `slug` in each of `kinds` and store it, in the caller's
+    transaction (publish's, or a request's that found the stored bytes out of date). None
+    when no page is live there, or the site is not known yet."""
+    source = await rows.live_source(tx, slug)
+    if source is None:
+        return None
+    tree = migrate(source["structure"], source["registry_version"])
+    base = canonical_base(public_base_url, source["site_slug"], source["custom_domain"])
+    made = {}
+    for kind in kinds:
+        if kind == "json":
+            body = msgspec.json.encode({"page": {"id": source["id"], "slug": source["slug"],
+                                                 "version": source["version"], "published_at": source["created_at"],
+                                                 "structure": tree},
+                                        "site": {"name": source["site_name"], "theme": source["theme"], "url": base}})
+        else:
+            body = render_page(tree, site_name=source["site_name"], theme=source["theme"], canonical_base=base,
+                               path=source["slug"], products=await products_of(tx, tree)).encode()
+        made[kind] = Rendered(body=body, media_type=MEDIA_TYPES[kind], etag=_etag(body), cache=LIVE_CACHE)
+        await rows.store_page(tx, tenant_id, source, kind, body, made[kind].etag)
+    return made
+
+
+async def _site_file(tx: asyncpg.Connection, public_base_url: str, path: str) -> Rendered:
+    site = await projections.site(tx)
+    if site is None:
+        raise NotFound("this site is not set up yet")
+    base = canonical_base(public_base_url, site["slug"], site["custom_domain"])
+    if path == "/robots.txt":
+        body = f"User-agent: *\nAllow: /\nSitemap: {base}/sitemap.xml\n".encode()
+        return Rendered(body=body, media_type="text/plain", etag=_etag(body), cache="public, max-age=3600")
+    urls = "".join(f"<url><loc>{esc(base + row['slug'])}</loc><lastmod>{row['updated_at']:%Y-%m-%d}</lastmod>"
+                   "</url>" for row in await rows.live_pages(tx))
+    body = ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/'
+            f'sitemap/0.9">{urls}</urlset>').encode()
+    return Rendered(body=body, media_type="application/xml", etag=_etag(body), cache="public, max-age=300")
 
 
 def _sign(secret: str, message: str) -> str:
@@ -147,9 +140,9 @@ async def preview_link(db: Database, caller: Caller, secret: str, public_base_ur
     """A link that shows the draft to anyone holding it, for an hour."""
     tenant_id = caller.require(Role.EDITOR)
     async with db.tenant_tx(tenant_id) as tx:
-        if await repo.page(tx, page_id) is None:
+        if await pages.page(tx, page_id) is None:
             raise NotFound("no such page")
-        site = await sites.site(tx)
+        site = await projections.site(tx)
     expires = int(time.time()) + PREVIEW_TTL
     token = f"{page_id.hex}.{expires}.{_sign(secret, f'{tenant_id}:{page_id}:{expires}')}"
     base = canonical_base(public_base_url, site["slug"] if site else "", site["custom_domain"] if site else None)
@@ -167,7 +160,7 @@ async def preview(db: Database, caller: Caller, secret: str, public_base_url: st
     if tenant_id is None or not hmac.compare_digest(good, signature) or int(expires) < time.time():
         raise Unauthorized("this preview link is not valid (or has expired)")
     async with db.tenant_tx(tenant_id) as tx:
-        row, site = await repo.page(tx, page_id), await sites.site(tx)
+        row, site = await pages.page(tx, page_id), await projections.site(tx)
         if row is None or site is None:
             raise NotFound("no such page")
         tree = migrate(row["structure"], row["registry_version"])
@@ -176,6 +169,23 @@ async def preview(db: Database, caller: Caller, secret: str, public_base_url: st
                        canonical_base=canonical_base(public_base_url, site["slug"], site["custom_domain"]),
                        path=row["slug"], products=products).encode()
     return Rendered(body=body, media_type="text/html; charset=utf-8", etag=_etag(body), cache="no-store")
+
+
+async def answer_site(ctx: Ctx, caller: Caller, path: str, accept: str) -> SiteAnswer:
+    """The answer to GET /site{path}: a draft preview, or a live page (HTML, or JSON when
+    `accept` asks for it), the sitemap or robots.txt. NotFound/Unauthorized as problems."""
+    if path.startswith("/__preview/"):
+        rendered = await preview(ctx.db, caller, ctx.settings.internal_secret, ctx.settings.public_base_url,
+                                 path.removeprefix("/__preview/"))
+        extra = {"x-robots-tag": "noindex"}
+    else:
+        rendered = await live(ctx.db, caller, ctx.settings.public_base_url, path,
+                              as_json="application/json" in accept)
+        extra = {"vary": "Accept"}
+    # The ETag is for the gateway, which answers revalidations (and compresses) for every page.
+    # content-type as a header: Litestar would append a second charset to a text/* media_type that has one.
+    return SiteAnswer(status=200, headers={**respond_headers(rendered, extra), "content-type": rendered.media_type},
+                      body=rendered.body)
 
 
 def respond_headers(rendered: Rendered, extra: dict[str, Any] | None = None) -> dict[str, str]:

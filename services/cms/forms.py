@@ -11,48 +11,33 @@ from typing import Any
 
 from shared.auth import Caller, Role
 from shared.contracts import FormSubmittedV1
-from shared.db import Database
 from shared.errors import Invalid, NotFound
 from shared.messaging import add_event
 from shared.spreadsheets import csv_text
 
-from .delivery import SELECT_LIVE_BY_SLUG
+from .context import Ctx
 from .gates import walk
 from .registry import migrate
+from .repo import forms, versions
 
 MAX_FIELD = 2000
 HONEYPOT = "website"
 LIMIT_PER_WINDOW = 10  # submissions per address and site in ten minutes
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-# One statement: count this hit in the current window (or start a new one) and say how many.
-COUNT_HIT = """
-INSERT INTO cms.form_throttle AS t (key, hits, window_start) VALUES ($1, 1, now())
-ON CONFLICT (key) DO UPDATE SET
-  hits = CASE WHEN t.window_start < now() - interval '10 minutes' THEN 1 ELSE t.hits + 1 END,
-  window_start = CASE WHEN t.window_start < now() - interval '10 minutes' THEN now() ELSE t.window_start END
-RETURNING hits
-"""
-INSERT_SUBMISSION = """
-INSERT INTO cms.form_submissions (tenant_id, id, page_id, form_id, fields) VALUES ($1, $2, $3, $4, $5)
-"""
-SELECT_SUBMISSIONS = """
-SELECT id, page_id, form_id, fields, created_at FROM cms.form_submissions ORDER BY created_at DESC, id DESC LIMIT $1
-"""
-
 
 class TooManySubmissions(Invalid):
     status, code, title = 429, "rate-limited", "Too many submissions"
 
 
-async def submit(db: Database, caller: Caller, page_slug: str, form_id: str, values: dict[str, Any],
-                 client: str) -> str:
+async def submit_form(ctx: Ctx, caller: Caller, page_slug: str, form_id: str, values: dict[str, Any],
+                      client: str) -> str:
     """Store a submission; the answer is `accepted` (also for the honeypot's bots)."""
     tenant_id = caller.tenant_id
     if tenant_id is None:
         raise NotFound("no site here")
-    async with db.tenant_tx(tenant_id) as tx:
-        page = await tx.fetchrow(SELECT_LIVE_BY_SLUG, page_slug.rstrip("/") or "/")
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        page = await versions.live_at(tx, page_slug.rstrip("/") or "/")
         form = None
         if page is not None:
             tree = migrate(page["structure"], page["registry_version"])
@@ -63,11 +48,11 @@ async def submit(db: Database, caller: Caller, page_slug: str, form_id: str, val
         if str(values.get(HONEYPOT, "")).strip():
             return "accepted"  # a bot filled the hidden field: nothing stored, nothing told
         key = hashlib.sha256(f"{tenant_id}:{client}".encode()).hexdigest()
-        if await tx.fetchval(COUNT_HIT, key) > LIMIT_PER_WINDOW:
+        if await forms.count_hit(tx, key) > LIMIT_PER_WINDOW:
             raise TooManySubmissions("too many messages from your address; try again in a few minutes")
         fields = clean_fields(form["props"]["fields"], values)
         submission_id = uuid.uuid4()
-        await tx.execute(INSERT_SUBMISSION, tenant_id, submission_id, page["id"], form_id, fields)
+        await forms.insert_submission(tx, tenant_id, submission_id, page["id"], form_id, fields)
         await add_event(tx, FormSubmittedV1(tenant_id=tenant_id, page_id=page["id"], form_id=form_id,
                                             submission_id=submission_id))
     return "accepted"
@@ -94,17 +79,17 @@ def clean_fields(declared: list[dict[str, Any]], values: dict[str, Any]) -> dict
     return cleaned
 
 
-async def submissions(db: Database, caller: Caller, limit: int = 200) -> list[dict[str, Any]]:
+async def list_submissions(ctx: Ctx, caller: Caller, limit: int = 200) -> list[dict[str, Any]]:
+    """Submissions, newest first."""
     tenant_id = caller.require(Role.EDITOR)
-    async with db.tenant_tx(tenant_id) as tx:
-        rows = await tx.fetch(SELECT_SUBMISSIONS, max(1, min(limit, 1000)))
-    return [dict(row) for row in rows]
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        return await forms.submissions(tx, max(1, min(limit, 1000)))
 
 
-async def submissions_csv(db: Database, caller: Caller) -> str:
+async def export_submissions(ctx: Ctx, caller: Caller) -> str:
     """The latest submissions as CSV, through the one writer that keeps a visitor's
     `=HYPERLINK(…)` from running in the editor's spreadsheet."""
-    rows = await submissions(db, caller, limit=1000)
+    rows = await list_submissions(ctx, caller, limit=1000)
     names = sorted({name for row in rows for name in row["fields"]})
     return csv_text(["created_at", "page_id", "form_id", *names],
                     ([row["created_at"], row["page_id"], row["form_id"],

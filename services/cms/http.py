@@ -12,11 +12,10 @@ from litestar.params import JSONBody, Parameter
 from shared import bodies
 from shared.auth import Caller
 from shared.errors import Invalid, PreconditionRequired
-from shared.web import Runtime
 
 from . import delivery, forms, pages, registry
+from .context import Ctx
 from .schemas import CheckOut, DiffOut, PageIn, PageList, PageOut, PagePatch, VersionOut
-from .settings import Settings
 
 FORM_BYTES = 16_384  # a visitor's message
 VersionNumber = Annotated[int, Parameter(ge=1, le=2**31 - 1, description="a published version, from 1")]
@@ -46,98 +45,86 @@ def get_tree_schema() -> dict[str, Any]:
 
 
 @post("/pages", summary="Create a page (EDITOR); a starter tree when none is given")
-async def create_page(data: JSONBody[PageIn], caller: Caller, runtime: Runtime) -> Response[PageOut]:
-    return with_etag(await pages.create_page(runtime.db, caller, data), 201)
+async def create_page(data: JSONBody[PageIn], caller: Caller, ctx: Ctx) -> Response[PageOut]:
+    return with_etag(await pages.create_page(ctx, caller, data), 201)
 
 
 @get("/pages", summary="Pages, most recently changed first; filter by published state")
-async def list_pages(caller: Caller, runtime: Runtime, cursor: str | None = None, published: bool | None = None,
+async def list_pages(caller: Caller, ctx: Ctx, cursor: str | None = None, published: bool | None = None,
                      limit: int = 50) -> PageList:
-    return await pages.list_pages(runtime.db, caller, cursor=cursor, published=published, limit=limit)
+    return await pages.list_pages(ctx, caller, cursor=cursor, published=published, limit=limit)
 
 
 @get("/pages/{page_id:uuid}", summary="A page with its draft tree")
-async def get_page(page_id: uuid.UUID, caller: Caller, runtime: Runtime) -> Response[PageOut]:
-    return with_etag(await pages.get_page(runtime.db, caller, page_id))
+async def get_page(page_id: uuid.UUID, caller: Caller, ctx: Ctx) -> Response[PageOut]:
+    return with_etag(await pages.get_page(ctx, caller, page_id))
 
 
 @patch("/pages/{page_id:uuid}", summary="Change the draft or the address (EDITOR, If-Match)")
-async def update_page(page_id: uuid.UUID, data: JSONBody[PagePatch], caller: Caller, runtime: Runtime,
+async def update_page(page_id: uuid.UUID, data: JSONBody[PagePatch], caller: Caller, ctx: Ctx,
                       request: Request[Any, Any, Any]) -> Response[PageOut]:
-    return with_etag(await pages.update_page(runtime.db, caller, page_id, expected_revision(request), data))
+    return with_etag(await pages.update_page(ctx, caller, page_id, expected_revision(request), data))
 
 
 @delete("/pages/{page_id:uuid}", status_code=204, summary="Delete a page and its versions (OWNER, If-Match)")
-async def delete_page(page_id: uuid.UUID, caller: Caller, runtime: Runtime, request: Request[Any, Any, Any]) -> None:
-    await pages.delete_page(runtime.db, caller, page_id, expected_revision(request))
+async def delete_page(page_id: uuid.UUID, caller: Caller, ctx: Ctx, request: Request[Any, Any, Any]) -> None:
+    await pages.delete_page(ctx, caller, page_id, expected_revision(request))
 
 
 @post("/pages/{page_id:uuid}/check", status_code=200, summary="Run the publish gates without publishing")
-async def check_page(page_id: uuid.UUID, caller: Caller, runtime: Runtime) -> CheckOut:
-    return await pages.check(runtime.db, caller, page_id)
+async def check_page(page_id: uuid.UUID, caller: Caller, ctx: Ctx) -> CheckOut:
+    return await pages.check_page(ctx, caller, page_id)
 
 
 @post("/pages/{page_id:uuid}/publish", status_code=200, summary="Publish the draft as a new version (EDITOR)")
-async def publish(page_id: uuid.UUID, caller: Caller, runtime: Runtime,
+async def publish(page_id: uuid.UUID, caller: Caller, ctx: Ctx,
                   request: Request[Any, Any, Any]) -> Response[PageOut]:
-    return with_etag(await pages.publish(runtime.db, caller, page_id, expected_revision(request)))
+    return with_etag(await pages.publish_page(ctx, caller, page_id, expected_revision(request)))
 
 
 @post("/pages/{page_id:uuid}/unpublish", status_code=200, summary="Take the page offline (EDITOR)")
-async def unpublish(page_id: uuid.UUID, caller: Caller, runtime: Runtime,
+async def unpublish(page_id: uuid.UUID, caller: Caller, ctx: Ctx,
                     request: Request[Any, Any, Any]) -> Response[PageOut]:
-    return with_etag(await pages.unpublish(runtime.db, caller, page_id, expected_revision(request)))
+    return with_etag(await pages.unpublish_page(ctx, caller, page_id, expected_revision(request)))
 
 
 @get("/pages/{page_id:uuid}/versions", summary="Published versions, newest first, with author and time")
-async def list_versions(page_id: uuid.UUID, caller: Caller, runtime: Runtime) -> list[VersionOut]:
-    return await pages.list_versions(runtime.db, caller, page_id)
+async def list_versions(page_id: uuid.UUID, caller: Caller, ctx: Ctx) -> list[VersionOut]:
+    return await pages.list_versions(ctx, caller, page_id)
 
 
 @get("/pages/{page_id:uuid}/versions/{number:int}", summary="One published version with its tree")
-async def get_version(page_id: uuid.UUID, number: VersionNumber, caller: Caller, runtime: Runtime) -> VersionOut:
-    return await pages.get_version(runtime.db, caller, page_id, number)
+async def get_version(page_id: uuid.UUID, number: VersionNumber, caller: Caller, ctx: Ctx) -> VersionOut:
+    return await pages.get_version(ctx, caller, page_id, number)
 
 
 @post("/pages/{page_id:uuid}/versions/{number:int}/restore", status_code=200,
       summary="Put an old version back into the draft (EDITOR, If-Match)")
-async def restore(page_id: uuid.UUID, number: VersionNumber, caller: Caller, runtime: Runtime,
+async def restore(page_id: uuid.UUID, number: VersionNumber, caller: Caller, ctx: Ctx,
                   request: Request[Any, Any, Any]) -> Response[PageOut]:
-    return with_etag(await pages.restore(runtime.db, caller, page_id, number, expected_revision(request)))
+    return with_etag(await pages.restore_version(ctx, caller, page_id, number, expected_revision(request)))
 
 
 @get("/pages/{page_id:uuid}/diff", summary="What changed between two versions (or 'draft'), by node id")
-async def compare(page_id: uuid.UUID, caller: Caller, runtime: Runtime, base: str, target: str = "draft") -> DiffOut:
-    return await pages.compare(runtime.db, caller, page_id, base, target)
+async def compare(page_id: uuid.UUID, caller: Caller, ctx: Ctx, base: str, target: str = "draft") -> DiffOut:
+    return await pages.compare_versions(ctx, caller, page_id, base, target)
 
 
 @post("/pages/{page_id:uuid}/preview-link", status_code=201, summary="A signed link to the draft, for an hour")
-async def preview_link(page_id: uuid.UUID, caller: Caller, runtime: Runtime) -> dict[str, Any]:
-    settings: Settings = runtime.settings  # type: ignore[assignment]
-    return await delivery.preview_link(runtime.db, caller, settings.internal_secret, settings.public_base_url, page_id)
+async def preview_link(page_id: uuid.UUID, caller: Caller, ctx: Ctx) -> dict[str, Any]:
+    return await delivery.preview_link(ctx.db, caller, ctx.settings.internal_secret, ctx.settings.public_base_url,
+                                       page_id)
 
 
 @get(["/site", "/site/{path:path}"], summary="The public site: a live page as HTML (or JSON), sitemap.xml, robots.txt")
-async def site(caller: Caller, runtime: Runtime, request: Request[Any, Any, Any], path: str = "/") -> Response[bytes]:
-    settings: Settings = runtime.settings  # type: ignore[assignment]
-    if path.startswith("/__preview/"):
-        rendered = await delivery.preview(runtime.db, caller, settings.internal_secret, settings.public_base_url,
-                                          path.removeprefix("/__preview/"))
-        extra = {"x-robots-tag": "noindex"}
-    else:
-        wants_json = "application/json" in request.headers.get("accept", "")
-        rendered = await delivery.live(runtime.db, caller, settings.public_base_url, path, as_json=wants_json,
-                                       cache=request.app.state.render_cache)
-        extra = {"vary": "Accept"}
-    headers = delivery.respond_headers(rendered, extra)
-    if request.headers.get("if-none-match") == rendered.etag:
-        return Response(b"", status_code=304, headers=headers)
-    # As a header: Litestar would append a second charset to a text/* media_type that has one.
-    return Response(rendered.body, headers={**headers, "content-type": rendered.media_type})
+async def site(caller: Caller, ctx: Ctx, request: Request[Any, Any, Any], path: str = "/") -> Response[bytes]:
+    # The same use case answers site_fast_path.py, which serves most of these before Litestar.
+    answer = await delivery.answer_site(ctx, caller, path, request.headers.get("accept", ""))
+    return Response(answer.body, status_code=answer.status, headers=answer.headers)
 
 
 @post("/site/__forms", status_code=303, summary="A visitor sends a contact form (public, on the tenant's host)")
-async def submit_form(caller: Caller, runtime: Runtime, request: Request[Any, Any, Any], page: str = "/",
+async def submit_form(caller: Caller, ctx: Ctx, request: Request[Any, Any, Any], page: str = "/",
                       form: str = "") -> Response[Any]:
     if int(request.headers.get("content-length") or 0) > FORM_BYTES:
         raise Invalid("the message is too large")
@@ -149,20 +136,20 @@ async def submit_form(caller: Caller, runtime: Runtime, request: Request[Any, An
         values = await bodies.read_form(request, max_bytes=FORM_BYTES)
     forwarded = request.headers.get("x-forwarded-for", "")
     client = forwarded.rsplit(",", 1)[-1].strip() or (request.client.host if request.client else "")
-    await forms.submit(runtime.db, caller, page, form, values, client)
+    await forms.submit_form(ctx, caller, page, form, values, client)
     if "application/json" in request.headers.get("accept", ""):
         return Response({"status": "accepted"}, status_code=201)
     return Response(b"", status_code=303, headers={"location": f"{page}?sent=1#{form}"})
 
 
 @get("/forms/submissions", summary="Contact-form submissions, newest first (EDITOR)")
-async def list_submissions(caller: Caller, runtime: Runtime, limit: int = 200) -> list[dict[str, Any]]:
-    return await forms.submissions(runtime.db, caller, limit)
+async def list_submissions(caller: Caller, ctx: Ctx, limit: int = 200) -> list[dict[str, Any]]:
+    return await forms.list_submissions(ctx, caller, limit)
 
 
 @get("/forms/submissions.csv", summary="Contact-form submissions as CSV (EDITOR)", media_type="text/csv")
-async def submissions_csv(caller: Caller, runtime: Runtime) -> Response[str]:
-    return Response(await forms.submissions_csv(runtime.db, caller), media_type="text/csv",
+async def submissions_csv(caller: Caller, ctx: Ctx) -> Response[str]:
+    return Response(await forms.export_submissions(ctx, caller), media_type="text/csv",
                     headers={"content-disposition": 'attachment; filename="form-submissions.csv"'})
 
 

@@ -12,14 +12,14 @@ import msgspec
 
 from shared.auth import Caller, Role
 from shared.contracts import PageDeletedV1, PagePublishedV1, PageUnpublishedV1
-from shared.db import Database
 from shared.errors import Conflict, Invalid, NotFound, PreconditionFailed
 from shared.messaging import add_event
 from shared.pagination import decode_cursor, encode_cursor
 
-from . import repo, sites
-from .gates import check_page
+from . import delivery, gates
+from .context import Ctx
 from .registry import REGISTRY_VERSION, migrate
+from .repo import pages, projections, versions
 from .schemas import CheckOut, DiffOut, PageIn, PageList, PageOut, PagePatch, PageSummary, VersionOut
 from .tree import diff, starter, validate
 
@@ -50,7 +50,7 @@ def human_edit(ai_nodes: dict[str, str], before: dict[str, Any], after: dict[str
 
 
 async def _stale_or_missing(tx: asyncpg.Connection, page_id: uuid.UUID) -> Exception:
-    current = await repo.page(tx, page_id)
+    current = await pages.page(tx, page_id)
     if current is None:
         return NotFound("no such page")
     return PreconditionFailed(f"the page changed since you read it (it is at revision {current['revision']}); "
@@ -59,7 +59,7 @@ async def _stale_or_missing(tx: asyncpg.Connection, page_id: uuid.UUID) -> Excep
 
 async def existing_page(tx: asyncpg.Connection, page_id: uuid.UUID) -> asyncpg.Record:
     """The page, or NotFound."""
-    row = await repo.page(tx, page_id)
+    row = await pages.page(tx, page_id)
     if row is None:
         raise NotFound("no such page")
     return row
@@ -77,34 +77,34 @@ def _slug_taken(slug: str) -> Conflict:
     return Conflict(f"another page already lives at {slug}")
 
 
-async def create_page(db: Database, caller: Caller, data: PageIn) -> PageOut:
+async def create_page(ctx: Ctx, caller: Caller, data: PageIn) -> PageOut:
     tenant_id = caller.require(Role.EDITOR)
     slug = normalize_slug(data.slug)
     tree = validate(data.structure if data.structure is not None else starter(data.title or slug.strip("/") or "Home"))
     try:
-        async with db.tenant_tx(tenant_id) as tx:
-            row = await repo.insert_page(tx, tenant_id, uuid.uuid4(), slug, tree, REGISTRY_VERSION, caller.account_id)
+        async with ctx.db.tenant_tx(tenant_id) as tx:
+            row = await pages.insert_page(tx, tenant_id, uuid.uuid4(), slug, tree, REGISTRY_VERSION, caller.account_id)
     except asyncpg.UniqueViolationError:
         raise _slug_taken(slug) from None
     return page_out(row)
 
 
-async def get_page(db: Database, caller: Caller, page_id: uuid.UUID) -> PageOut:
+async def get_page(ctx: Ctx, caller: Caller, page_id: uuid.UUID) -> PageOut:
     tenant_id = caller.require(Role.VIEWER)
-    async with db.tenant_tx(tenant_id) as tx:
+    async with ctx.db.tenant_tx(tenant_id) as tx:
         return page_out(await existing_page(tx, page_id))
 
 
-async def update_page(db: Database, caller: Caller, page_id: uuid.UUID, revision: int, patch: PagePatch) -> PageOut:
+async def update_page(ctx: Ctx, caller: Caller, page_id: uuid.UUID, revision: int, patch: PagePatch) -> PageOut:
     tenant_id = caller.require(Role.EDITOR)
     tree = validate(patch.structure) if patch.structure is not None else None
     try:
-        async with db.tenant_tx(tenant_id) as tx:
+        async with ctx.db.tenant_tx(tenant_id) as tx:
             current = await existing_page(tx, page_id)
             slug = normalize_slug(patch.slug) if patch.slug is not None else current["slug"]
             before = migrate(current["structure"], current["registry_version"])
             structure = tree if tree is not None else before
-            row = await repo.update_draft(tx, page_id, revision, slug, structure, REGISTRY_VERSION, caller.account_id,
+            row = await pages.update_draft(tx, page_id, revision, slug, structure, REGISTRY_VERSION, caller.account_id,
                                           human_edit(current["ai_nodes"], before, structure))
             if row is None:
                 raise await _stale_or_missing(tx, page_id)
@@ -113,69 +113,74 @@ async def update_page(db: Database, caller: Caller, page_id: uuid.UUID, revision
     return page_out(row)
 
 
-async def check(db: Database, caller: Caller, page_id: uuid.UUID) -> CheckOut:
+async def check_page(ctx: Ctx, caller: Caller, page_id: uuid.UUID) -> CheckOut:
     """The publish gates as a dry run."""
     tenant_id = caller.require(Role.VIEWER)
-    async with db.tenant_tx(tenant_id) as tx:
+    async with ctx.db.tenant_tx(tenant_id) as tx:
         row = await existing_page(tx, page_id)
-        site = await sites.site(tx)
-        findings = check_page(migrate(row["structure"], row["registry_version"]), await repo.slugs(tx),
-                              site["theme"] if site else None, products=await repo.product_ids(tx))
+        site = await projections.site(tx)
+        findings = gates.check_page(migrate(row["structure"], row["registry_version"]), await pages.slugs(tx),
+                                    site["theme"] if site else None, products=await projections.product_ids(tx))
     return CheckOut(publishable=not any(f.severity == "error" for f in findings), findings=findings)
 
 
-async def publish(db: Database, caller: Caller, page_id: uuid.UUID, revision: int) -> PageOut:
+async def publish_page(ctx: Ctx, caller: Caller, page_id: uuid.UUID, revision: int) -> PageOut:
     """Snapshot the draft as a new immutable version and make it live, if the gates pass."""
     tenant_id = caller.require(Role.EDITOR)
-    async with db.tenant_tx(tenant_id) as tx:
+    async with ctx.db.tenant_tx(tenant_id) as tx:
         current = await page_at(tx, page_id, revision)
         tree = migrate(current["structure"], current["registry_version"])
-        site = await sites.site(tx)
-        findings = check_page(tree, await repo.slugs(tx), site["theme"] if site else None,
-                              products=await repo.product_ids(tx))
+        site = await projections.site(tx)
+        findings = gates.check_page(tree, await pages.slugs(tx), site["theme"] if site else None,
+                                    products=await projections.product_ids(tx))
         errors = [f for f in findings if f.severity == "error"]
         if errors:
             raise Invalid(f"the page cannot be published: {len(errors)} checks failed",
                           errors=[msgspec.to_builtins(f) for f in findings])
-        number = await repo.insert_version(tx, tenant_id, page_id, current["slug"], tree, REGISTRY_VERSION,
+        number = await versions.insert_version(tx, tenant_id, page_id, current["slug"], tree, REGISTRY_VERSION,
                                            caller.account_id, current["ai_nodes"])
-        row = await repo.set_live(tx, page_id, revision, number, caller.account_id)
+        row = await pages.set_live(tx, page_id, revision, number, caller.account_id)
         if row is None:
             raise await _stale_or_missing(tx, page_id)
+        # Rendered once, here: until the site or the catalogue changes, serving it is one SELECT.
+        await delivery.store_live(tx, tenant_id, ctx.settings.public_base_url, row["slug"])
         await add_event(tx, PagePublishedV1(tenant_id=tenant_id, page_id=page_id, slug=row["slug"], version=number))
     return page_out(row)
 
 
-async def unpublish(db: Database, caller: Caller, page_id: uuid.UUID, revision: int) -> PageOut:
+async def unpublish_page(ctx: Ctx, caller: Caller, page_id: uuid.UUID, revision: int) -> PageOut:
+    """Take the page offline; its versions stay."""
     tenant_id = caller.require(Role.EDITOR)
-    async with db.tenant_tx(tenant_id) as tx:
-        row = await repo.set_live(tx, page_id, revision, None, caller.account_id)
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        row = await pages.set_live(tx, page_id, revision, None, caller.account_id)
         if row is None:
             raise await _stale_or_missing(tx, page_id)
         await add_event(tx, PageUnpublishedV1(tenant_id=tenant_id, page_id=page_id, slug=row["slug"]))
     return page_out(row)
 
 
-async def delete_page(db: Database, caller: Caller, page_id: uuid.UUID, revision: int) -> None:
+async def delete_page(ctx: Ctx, caller: Caller, page_id: uuid.UUID, revision: int) -> None:
+    """Delete the page and its versions."""
     tenant_id = caller.require(Role.OWNER)
-    async with db.tenant_tx(tenant_id) as tx:
-        slug = await repo.delete_page(tx, page_id, revision)
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        slug = await pages.delete_page(tx, page_id, revision)
         if slug is None:
             raise await _stale_or_missing(tx, page_id)
         await add_event(tx, PageDeletedV1(tenant_id=tenant_id, page_id=page_id, slug=slug))
 
 
-async def list_versions(db: Database, caller: Caller, page_id: uuid.UUID) -> list[VersionOut]:
+async def list_versions(ctx: Ctx, caller: Caller, page_id: uuid.UUID) -> list[VersionOut]:
+    """Published versions, newest first."""
     tenant_id = caller.require(Role.VIEWER)
-    async with db.tenant_tx(tenant_id) as tx:
+    async with ctx.db.tenant_tx(tenant_id) as tx:
         await existing_page(tx, page_id)
-        return [VersionOut(**dict(row)) for row in await repo.versions(tx, page_id)]
+        return [VersionOut(**dict(row)) for row in await versions.versions(tx, page_id)]
 
 
-async def get_version(db: Database, caller: Caller, page_id: uuid.UUID, number: int) -> VersionOut:
+async def get_version(ctx: Ctx, caller: Caller, page_id: uuid.UUID, number: int) -> VersionOut:
     tenant_id = caller.require(Role.VIEWER)
-    async with db.tenant_tx(tenant_id) as tx:
-        row = await repo.version(tx, page_id, number)
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        row = await versions.version(tx, page_id, number)
     if row is None:
         raise NotFound(f"no version {number} of this page")
     return VersionOut(version=row["version"], slug=row["slug"], created_by=row["created_by"],
@@ -183,53 +188,53 @@ async def get_version(db: Database, caller: Caller, page_id: uuid.UUID, number: 
                       ai_nodes=row["ai_nodes"])
 
 
-async def restore(db: Database, caller: Caller, page_id: uuid.UUID, number: int, revision: int) -> PageOut:
+async def restore_version(ctx: Ctx, caller: Caller, page_id: uuid.UUID, number: int, revision: int) -> PageOut:
     """Put an old version back into the draft (publishing it is a separate step)."""
     tenant_id = caller.require(Role.EDITOR)
-    async with db.tenant_tx(tenant_id) as tx:
-        old = await repo.version(tx, page_id, number)
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        old = await versions.version(tx, page_id, number)
         if old is None:
             raise NotFound(f"no version {number} of this page")
         tree = validate(migrate(old["structure"], old["registry_version"]))
-        current = await repo.page(tx, page_id)
+        current = await pages.page(tx, page_id)
         assert current is not None
-        row = await repo.update_draft(tx, page_id, revision, current["slug"], tree, REGISTRY_VERSION,
+        row = await pages.update_draft(tx, page_id, revision, current["slug"], tree, REGISTRY_VERSION,
                                       caller.account_id, old["ai_nodes"])
         if row is None:
             raise await _stale_or_missing(tx, page_id)
     return page_out(row)
 
 
-async def compare(db: Database, caller: Caller, page_id: uuid.UUID, base: str, target: str) -> DiffOut:
+async def compare_versions(ctx: Ctx, caller: Caller, page_id: uuid.UUID, base: str, target: str) -> DiffOut:
     """Node-level diff of two versions; either side may be `draft`."""
     tenant_id = caller.require(Role.VIEWER)
 
     async def tree_of(tx: asyncpg.Connection, which: str) -> dict[str, Any]:
         if which == "draft":
-            row = await repo.page(tx, page_id)
+            row = await pages.page(tx, page_id)
         elif which.isdigit():
-            row = await repo.version(tx, page_id, int(which))
+            row = await versions.version(tx, page_id, int(which))
         else:
             raise Invalid("compare versions by number, or 'draft'")
         if row is None:
             raise NotFound(f"no {which} of this page")
         return migrate(row["structure"], row["registry_version"])
 
-    async with db.tenant_tx(tenant_id) as tx:
+    async with ctx.db.tenant_tx(tenant_id) as tx:
         changes = diff(await tree_of(tx, base), await tree_of(tx, target))
     return DiffOut(base=base, target=target, **changes)
 
 
-
-async def list_pages(db: Database, caller: Caller, *, cursor: str | None, published: bool | None,
+async def list_pages(ctx: Ctx, caller: Caller, *, cursor: str | None, published: bool | None,
                      limit: int) -> PageList:
+    """Pages, most recently changed first, a page of them at a time."""
     tenant_id = caller.require(Role.VIEWER)
     limit = max(1, min(limit, 200))
-    async with db.tenant_tx(tenant_id) as tx:
-        rows = await repo.page_list(tx, before=decode_cursor(cursor) if cursor else None, published=published,
-                                    limit=limit + 1)
-    pages = [PageSummary(id=r["id"], slug=r["slug"], title=r["structure"]["root"]["props"].get("title", ""),
-                         is_published=r["is_published"], live_version=r["live_version"], revision=r["revision"],
-                         updated_at=r["updated_at"]) for r in rows[:limit]]
-    after = encode_cursor(pages[-1].updated_at, pages[-1].id) if len(rows) > limit else None
-    return PageList(pages=pages, next_cursor=after)
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        rows = await pages.page_list(tx, before=decode_cursor(cursor) if cursor else None, published=published,
+                                     limit=limit + 1)
+    summaries = [PageSummary(id=r["id"], slug=r["slug"], title=r["structure"]["root"]["props"].get("title", ""),
+                             is_published=r["is_published"], live_version=r["live_version"],
+                             revision=r["revision"], updated_at=r["updated_at"]) for r in rows[:limit]]
+    after = encode_cursor(summaries[-1].updated_at, summaries[-1].id) if len(rows) > limit else None
+    return PageList(pages=summaries, next_cursor=after)

@@ -3,6 +3,13 @@ transaction's tenant."""
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
+import asyncpg
+
+Tx = asyncpg.Connection
+
 JOB_COLUMNS = ("id, kind, status, page_id, max_credits, credits, model, input_tokens, output_tokens, repaired, "
                "assets_used, reason, request, history, charged_credits, created_at, updated_at")
 
@@ -56,8 +63,6 @@ UPDATE cms.generations SET {step('saved')}, page_id = $2, credits = $3, model = 
 WHERE id = $1
 """
 ACTIVE_PRODUCTS = "SELECT product_id FROM cms.products WHERE active ORDER BY slug"
-ALL_SLUGS = "SELECT slug FROM cms.pages"
-PAGE_EXISTS = "SELECT 1 FROM cms.pages WHERE id = $1"
 SLUGS_LIKE = "SELECT slug FROM cms.pages WHERE slug = $1 OR slug LIKE $1 || '-%'"
 INSERT_PAGE = """
 INSERT INTO cms.pages (tenant_id, id, slug, structure, registry_version, updated_by, ai_nodes)
@@ -68,3 +73,80 @@ UPDATE cms.pages SET structure = $3, registry_version = $4, updated_by = $5, ai_
        revision = revision + 1, updated_at = now()
 WHERE id = $1 AND revision = $2 RETURNING id
 """
+
+
+async def job(tx: Tx, job_id: uuid.UUID) -> asyncpg.Record | None:
+    return await tx.fetchrow(SELECT_JOB, job_id)
+
+
+async def page_jobs(tx: Tx, page_id: uuid.UUID) -> list[asyncpg.Record]:
+    """The latest hundred AI jobs on a page, newest first."""
+    return await tx.fetch(SELECT_PAGE_JOBS, page_id)
+
+
+async def insert_edit(tx: Tx, tenant_id: uuid.UUID, job_id: uuid.UUID, page_id: uuid.UUID, request: dict[str, Any],
+                      max_credits: int, author: uuid.UUID | None, base_revision: int) -> asyncpg.Record:
+    return await tx.fetchrow(INSERT_EDIT, tenant_id, job_id, page_id, request, max_credits, author, base_revision)
+
+
+async def set_accepted(tx: Tx, job_id: uuid.UUID, accepted: list[int]) -> None:
+    await tx.execute(SET_ACCEPTED, job_id, accepted)
+
+
+async def insert_job(tx: Tx, tenant_id: uuid.UUID, job_id: uuid.UUID, kind: str, page_id: uuid.UUID | None,
+                     request: dict[str, Any], max_credits: int, author: uuid.UUID | None) -> asyncpg.Record:
+    return await tx.fetchrow(INSERT_JOB, tenant_id, job_id, kind, page_id, request, max_credits, author)
+
+
+async def set_reserved(tx: Tx, job_id: uuid.UUID, hold_id: uuid.UUID) -> asyncpg.Record:
+    return await tx.fetchrow(SET_RESERVED, job_id, hold_id)
+
+
+async def set_status(tx: Tx, job_id: uuid.UUID, status: str) -> asyncpg.Record:
+    return await tx.fetchrow(SET_STATUS, job_id, status)
+
+
+async def is_abandoned(tx: Tx, job_id: uuid.UUID, hold_seconds: float) -> bool:
+    return bool(await tx.fetchval(IS_ABANDONED, job_id, hold_seconds))
+
+
+async def fail_job(tx: Tx, job_id: uuid.UUID, reason: str) -> asyncpg.Record | None:
+    """The job failed before the model ran (nothing used); a job already over stays as it is."""
+    return await tx.fetchrow(FAIL_JOB, job_id, reason)
+
+
+async def fail_with_usage(tx: Tx, job_id: uuid.UUID, reason: str, model: str | None, input_tokens: int,
+                          output_tokens: int) -> None:
+    await tx.execute(FAIL_WITH_USAGE, job_id, reason, model, input_tokens, output_tokens)
+
+
+async def save_job(tx: Tx, job_id: uuid.UUID, page_id: uuid.UUID, credits: int, model: str, input_tokens: int,
+                   output_tokens: int, repaired: bool, assets: list[uuid.UUID]) -> None:
+    await tx.execute(SAVE_JOB, job_id, page_id, credits, model, input_tokens, output_tokens, repaired, assets)
+
+
+async def save_proposal(tx: Tx, job_id: uuid.UUID, operations: list[dict[str, Any]], credits: int, model: str,
+                        input_tokens: int, output_tokens: int) -> None:
+    await tx.execute(SAVE_PROPOSAL, job_id, operations, credits, model, input_tokens, output_tokens)
+
+
+async def active_product_ids(tx: Tx) -> list[str]:
+    """The catalogue a generated page may show, in a stable order."""
+    return [str(row["product_id"]) for row in await tx.fetch(ACTIVE_PRODUCTS)]
+
+
+async def slugs_like(tx: Tx, stem: str) -> set[str]:
+    """`stem` and the slugs `stem-…` already taken."""
+    return {row["slug"] for row in await tx.fetch(SLUGS_LIKE, stem)}
+
+
+async def insert_page(tx: Tx, tenant_id: uuid.UUID, page_id: uuid.UUID, slug: str, structure: dict[str, Any],
+                      registry_version: int, author: uuid.UUID | None, ai_nodes: dict[str, str]) -> None:
+    await tx.execute(INSERT_PAGE, tenant_id, page_id, slug, structure, registry_version, author, ai_nodes)
+
+
+async def replace_draft(tx: Tx, page_id: uuid.UUID, revision: int, structure: dict[str, Any], registry_version: int,
+                        author: uuid.UUID | None, ai_nodes: dict[str, str]) -> bool:
+    """Only if nobody wrote since `revision`."""
+    return await tx.fetchrow(REPLACE_DRAFT, page_id, revision, structure, registry_version, author,
+                             ai_nodes) is not None
