@@ -20,12 +20,12 @@ import jwt
 import msgspec
 
 from bench.bare_api_app import Captured
-from bench.bench_cms import typical_page
+from bench.bench_cms import free_base_port, typical_page
 from bench.harness import Report, Row, RunOptions, verdict
 from bench.infra import UNLIMITED, stop_platform
 from shared.auth import Caller, sign_caller
-from shared.devstack import ROOT, SERVICES, Stack, StackSettings
-from shared.embedded import free_port, port_is_free, wait_for_port
+from shared.dev.embedded import free_port, wait_for_port
+from shared.dev.stack import ROOT, SERVICES, Stack, StackSettings
 
 CONCURRENCY = 64
 API_SERVICE, API_PATH = "cms", "/pages"
@@ -202,15 +202,6 @@ async def api_targets(stack: Stack, site: Site) -> tuple[Target, Target]:
             straight = r.status, await r.read()
     assert through[0] == 200 and through == straight, f"gateway {through!r} vs direct {straight!r}"
     return via_gateway, direct
-
-
-def free_base_port(count: int) -> int:
-    """A port from which `count` ports are free: the Stack numbers its services up from one."""
-    for _ in range(100):
-        base = free_port() + 10
-        if all(port_is_free(base + offset) for offset in range(count)):
-            return base
-    raise RuntimeError(f"found no {count} free ports in a row")
 
 
 def median_run(runs: list[Load]) -> Load:

@@ -91,6 +91,23 @@ class ServiceContext:
     def spawn(self, coro: Awaitable[Any], name: str) -> None:
         self.runtime.spawn(coro, name)
 
+    def repeat(self, name: str, interval: float, one_round: Callable[[], Awaitable[Any]], *,
+               first_at_once: bool = False) -> None:
+        """Run `one_round` every `interval` seconds in the background for the process's life. A
+        failed round is logged and the next one runs: a sweep must outlive a database blip."""
+
+        async def rounds() -> None:
+            if not first_at_once:
+                await asyncio.sleep(interval)
+            while True:
+                try:
+                    await one_round()
+                except Exception:
+                    log.exception("%s: a round failed; trying again in %s s", name, interval)
+                await asyncio.sleep(interval)
+
+        self.spawn(rounds(), name)
+
     @staticmethod
     def parts(runtime: Runtime) -> dict[str, Any]:
         """The base fields, for a service's context factory: `Ctx(**ServiceContext.parts(runtime), ...)`."""
@@ -103,6 +120,10 @@ def _report_crash(task: asyncio.Task[Any]) -> None:
 
 
 Workers = Callable[[Any], Awaitable[None]]  # given the service's context
+# Given Litestar's request handler and a getter of the service's context (built by the lifespan),
+# the ASGI app to run in its place: it must take every request it does not answer itself to
+# Litestar, and answer those it does as Litestar would (gateway signature, problems, tracing).
+Front = Callable[[ASGIApp, Callable[[], Any]], ASGIApp]
 
 
 class GatewayOnly(ASGIMiddleware):
@@ -203,10 +224,12 @@ def create_service_app(name: str, settings: ServiceSettings, *, route_handlers: 
                        context: Callable[[Runtime], Any] = lambda runtime: runtime,
                        serve: Workers | None = None, workers: Workers | None = None,
                        vector: bool = False, max_body_bytes: int = 4 * 1024 * 1024,
-                       description: str = "") -> Litestar:
+                       description: str = "", front: Front | None = None) -> Litestar:
     """A service app whose lifespan opens the pool and NATS, builds the service's context
     (`context`, the `ctx` of every handler), starts answering commands (`serve`) and, unless
-    RUN_WORKERS is off, runs the outbox relay and `workers`; both are given the context."""
+    RUN_WORKERS is off, runs the outbox relay and `workers`; both are given the context.
+    `front`, if given, is put in front of Litestar's request handling (its lifespan is
+    untouched): a hot route's own door that answers some requests itself and passes the rest on."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -225,7 +248,7 @@ def create_service_app(name: str, settings: ServiceSettings, *, route_handlers: 
                     await workers(ctx)
             yield
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[health, ready, metrics, *route_handlers],
         lifespan=[lifespan],
         # After GatewayOnly: no body is read for a request the gateway did not sign.
@@ -241,3 +264,6 @@ def create_service_app(name: str, settings: ServiceSettings, *, route_handlers: 
         openapi_config=OpenAPIConfig(title=f"{name} service", version="0.1.0", description=description,
                                      path="/schema", render_plugins=[ScalarRenderPlugin()]),
     )
+    if front is not None:
+        app.asgi_handler = front(app.asgi_handler, lambda: app.state.ctx)
+    return app

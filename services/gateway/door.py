@@ -1,10 +1,10 @@
-"""The first thing a request meets, before the cache fast path, the routes and every access
+"""The first thing a request meets, before the page path, the routes and every access
 decision: its Host header by the grammar (shared/hostnames.py) and its path normalised
 (paths.py), or a 400 problem+json. Nothing behind it sees a Host outside the grammar (which
 would also break URL building downstream) or a path in more than one spelling.
 
 Which tenant the host names, and whether a trusted proxy's X-Forwarded-Host counts, is
-decided later (hosts.requested_host, by the same grammar)."""
+decided later (edge.admit, by the same grammar)."""
 
 from __future__ import annotations
 

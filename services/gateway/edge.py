@@ -1,5 +1,7 @@
 """What the door does for every request, before and after the route: who the client really
-is, whether it is over its rate, and the headers every answer carries (security, CORS).
+is and which host it names (the one place that decides whose X-Forwarded-* headers count),
+whether it is over its rate, and the headers every answer carries (security, CORS). Pages
+(pages.py) and the routes (http.py) admit a request by the same function, `admit`.
 
 Rates are counted in memory per gateway process with the `limits` library (sliding window
 counters): per client address on every request, and per tenant on its host. Behind several
@@ -19,8 +21,11 @@ from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import TooManyRequests
+from shared.errors import BadRequest, NotFound, TooManyRequests
+from shared.hostnames import Host, NotAHost
 from shared.metrics import RATE_LIMITED
+
+from .hosts import HostResolver, Tenant, requested_host
 
 
 class Proxies:
@@ -46,6 +51,66 @@ def client_address(peer: str, forwarded_for: str, trusted: Proxies) -> str:
         if hop not in trusted:
             return hop
     return peer
+
+
+def came_over_tls(scheme: str, forwarded_proto: bytes, *, trusted: bool) -> bool:
+    """Whether the client reached us over TLS: directly, or as a trusted proxy says."""
+    return scheme == "https" or (trusted and forwarded_proto.split(b",")[0].strip() == b"https")
+
+
+class Visitor:
+    """Who sent a request and what it asks for, read once from its headers: the client's
+    address, the host it names and whether it came over TLS. X-Forwarded-For, -Host and
+    -Proto count only when the peer is one of our proxies."""
+
+    __slots__ = ("_forwarded_host", "_hosts", "address", "tls")
+
+    def __init__(self, scope: Scope, proxies: Proxies) -> None:
+        forwarded_for, forwarded_proto = "", b""
+        self._hosts: list[bytes] = []
+        self._forwarded_host: bytes | None = None
+        for name, value in scope["headers"]:
+            if name == b"host":
+                self._hosts.append(value)
+            elif name == b"x-forwarded-host":
+                self._forwarded_host = value
+            elif name == b"x-forwarded-for":
+                forwarded_for = value.decode("latin-1")
+            elif name == b"x-forwarded-proto":
+                forwarded_proto = value
+        peer = scope["client"][0] if scope.get("client") else ""
+        trusted = peer in proxies
+        if not trusted:
+            self._forwarded_host = None
+        self.address = client_address(peer, forwarded_for, proxies) if trusted else peer
+        self.tls = came_over_tls(scope.get("scheme", "http"), forwarded_proto, trusted=trusted)
+
+    def host(self) -> Host:
+        """The host the request names (hosts.requested_host); BadRequest outside the grammar."""
+        try:
+            return requested_host(self._hosts, self._forwarded_host)
+        except NotAHost as exc:
+            raise BadRequest(str(exc)) from None
+
+
+async def admit(visitor: Visitor, limits: RateLimits, hosts: HostResolver) -> Tenant | str:
+    """The tenant (or the platform) a request is for, if it may be served: the client's rate
+    first, then its Host by the grammar (400 outside it), only then the host looked up (404
+    for none), then the tenant's rate (429 with Retry-After when either is over)."""
+    await limits.check_address(visitor.address)
+    host = visitor.host()
+    site = await hosts.resolve(host)
+    if site is None:
+        raise NotFound(f"no site is served at {host.name!r}")
+    if isinstance(site, Tenant):
+        await limits.check_tenant(site.id)
+    return site
+
+
+def request_id_of(incoming: bytes) -> str:
+    """A well-formed incoming X-Request-Id, or a new one."""
+    text = incoming.decode("latin-1")
+    return text if 0 < len(text) <= 128 and text.isprintable() else uuid.uuid4().hex
 
 
 class RateLimits:
@@ -89,10 +154,9 @@ def security_headers(app: ASGIApp, *, trusted: Proxies) -> ASGIApp:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
         peer = scope["client"][0] if scope.get("client") else ""
-        tls = scope.get("scheme") == "https" or (
-            peer in trusted and headers.get(b"x-forwarded-proto", b"").split(b",")[0].strip() == b"https")
+        tls = came_over_tls(scope.get("scheme", "http"), dict(scope["headers"]).get(b"x-forwarded-proto", b""),
+                            trusted=peer in trusted)
 
         async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -2,8 +2,8 @@
 domains, the bare platform domain for platform routes, anything else unknown.
 
 Which host a request names is decided once, by the grammar in shared/hostnames.py: a Host
-header outside it is refused before any lookup, on the long way and the cache fast path
-alike, so a refused host never matches a cached tenant.
+header outside it is refused before any lookup (edge.admit, for pages and routes alike), so
+a refused host never matches a cached tenant.
 
 Answers are cached in memory; identity's events evict entries the moment a slug, domain
 or tenant changes, and a miss asks identity once (negative answers are cached briefly).
@@ -75,13 +75,6 @@ class HostResolver:
                  if tenant is None or tenant.id == event.tenant_id]
         for host in stale:
             self._cache.pop(host, None)
-
-    def known(self, host: Host) -> Tenant | None:
-        """The tenant of a host already in the map, without asking anyone (the fast path)."""
-        cached = self._cache.get(host.name)
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
-        return None
 
     async def resolve(self, host: Host) -> Tenant | str | None:
         """A `Tenant`, `PLATFORM` for the platform's own host, or None for unknown hosts."""

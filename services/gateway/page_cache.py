@@ -3,6 +3,8 @@ after its first visitor.
 
 Entries are keyed by tenant, path and representation (HTML or JSON) and hold the page's
 bytes and headers as cms answered, plus gzip and brotli copies made on first demand. A
+request with a query string passes the cache (pages.py): its answer is not kept, but when it
+is the very bytes held for the page, it is sent from the entry, compressed once already. A
 tenant's entries are dropped the moment one of its pages is published, unpublished or
 deleted, or its theme, name or domains change (identity and cms events, over NATS). A
 fetch that started before such an event is not stored: each tenant has an epoch that the
@@ -36,7 +38,7 @@ class Entry(msgspec.Struct):
     body: bytes
     expires: float
     encoded: dict[str, bytes] = {}
-    wire: dict[str, list[tuple[bytes, bytes]]] = {}  # ready-made ASGI headers by coding (fast_pages)
+    wire: dict[str, list[tuple[bytes, bytes]]] = {}  # ready-made ASGI headers by coding (pages.answer)
 
     @property
     def size(self) -> int:
@@ -77,12 +79,8 @@ class PageCache:
         self.hits = self.misses = 0
 
     @staticmethod
-    def key(tenant_id: uuid.UUID, path: str, query: str, headers: Mapping[str, str]) -> Key | None:
-        """None for what is never cached: anything with a query (previews carry a token)."""
-        if query:
-            return None
-        kind = "json" if "application/json" in headers.get("accept", "") else "html"
-        return tenant_id, path, kind
+    def key(tenant_id: uuid.UUID, path: str, accept: str) -> Key:
+        return tenant_id, path, "json" if "application/json" in accept else "html"
 
     def get(self, key: Key) -> Entry | None:
         entry = self._entries.get(key)
@@ -92,6 +90,12 @@ class PageCache:
         self._entries.move_to_end(key)
         self.hits += 1
         return entry
+
+    def holding(self, key: Key, status: int, body: bytes) -> Entry | None:
+        """The entry under `key` if it holds exactly this answer (with the compressed copies
+        already made of it): an answer fetched past the cache need not be compressed again."""
+        entry = self._entries.get(key)
+        return entry if entry is not None and entry.status == status and entry.body == body else None
 
     def epoch(self, tenant_id: uuid.UUID) -> int:
         return self._epochs.get(tenant_id, 0)
@@ -104,6 +108,8 @@ class PageCache:
         old = self._entries.pop(key, None)
         if old is not None:
             self._bytes -= old.size
+            if old.body == body:  # fetched again (expired), the same bytes: their compressed copies still fit
+                entry.encoded = old.encoded
         self._entries[key] = entry
         self._bytes += entry.size
         while self._bytes > self.max_bytes and self._entries:
@@ -111,12 +117,13 @@ class PageCache:
             self._bytes -= dropped.size
         return entry
 
-    def coding_for(self, entry: Entry, accept_encoding: str) -> str | None:
+    def coding_for(self, key: Key, entry: Entry, accept_encoding: str) -> str | None:
         """The coding to send `entry` in for this client; a compressed copy made on first
-        demand is counted in the cache's bytes."""
+        demand is counted in the cache's bytes when the cache holds the entry (as `key`)."""
         before = entry.size
         coding = entry.encoding_for(accept_encoding)
-        self._bytes += entry.size - before
+        if self._entries.get(key) is entry:
+            self._bytes += entry.size - before
         return coding
 
     def evict_tenant(self, tenant_id: uuid.UUID) -> None:

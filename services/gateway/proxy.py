@@ -13,7 +13,7 @@ from litestar.response import Stream
 from opentelemetry import trace
 
 from shared.auth import IDENTITY_HEADERS, Caller, sign_caller
-from shared.errors import problem_for_status, problem_response
+from shared.errors import Problem, problem_for_status, problem_response
 from shared.hostnames import SITE_ORIGIN_HEADER
 from shared.telemetry import inject_headers, tracer
 
@@ -101,28 +101,29 @@ def client_span(upstream: Pool, method: str, path: str) -> Any:
                                                      "server.address": upstream.service})
 
 
-async def fetch(session: aiohttp.ClientSession, request: Request, *, upstream: Pool, path: str, caller: Caller,
-                secret: str, timeout: float) -> tuple[int, dict[str, str], bytes] | Stream:
-    """GET `path` from a replica for `request` and read the whole answer (a page to cache),
-    or the problem response when the upstream failed."""
+async def fetch(session: aiohttp.ClientSession, incoming: Mapping[str, str], *, client: str, upstream: Pool,
+                path: str, query: str, caller: Caller, secret: str,
+                timeout: float) -> tuple[int, dict[str, str], bytes] | Problem:
+    """GET `path` from a replica for a client that sent `incoming` headers and read the whole
+    answer (a page, for the cache), or the problem when the upstream failed."""
     with client_span(upstream, "GET", path):
-        return await _fetch(session, request, upstream=upstream, path=path, caller=caller, secret=secret,
-                            timeout=timeout)
+        return await _fetch(session, incoming, client=client, upstream=upstream, path=path, query=query,
+                            caller=caller, secret=secret, timeout=timeout)
 
 
-async def _fetch(session: aiohttp.ClientSession, request: Request, *, upstream: Pool, path: str, caller: Caller,
-                 secret: str, timeout: float) -> tuple[int, dict[str, str], bytes] | Stream:
+async def _fetch(session: aiohttp.ClientSession, incoming: Mapping[str, str], *, client: str, upstream: Pool,
+                 path: str, query: str, caller: Caller, secret: str,
+                 timeout: float) -> tuple[int, dict[str, str], bytes] | Problem:
     # The signature covers the path the service sees, without the query (as for every hop).
     path = wire_path(path)
-    headers = forwarded_headers(request.headers, caller, secret=secret, method="GET", path=path,
-                                client=request.client.host if request.client else "")
-    query = f"?{request.url.query}" if request.url.query else ""
-    headers.pop("if-none-match", None)  # the cache answers revalidations itself
-    headers["accept-encoding"] = "identity"  # the cache compresses once, for everyone
+    headers = forwarded_headers(incoming, caller, secret=secret, method="GET", path=path, client=client)
+    headers.pop("if-none-match", None)  # the gateway answers revalidations itself (pages.answer)
+    headers["accept-encoding"] = "identity"  # and compresses once, for everyone
+    url_tail = path + (f"?{query}" if query else "")
     for attempt in range(2):
         base_url = upstream.pick()
         try:
-            async with session.get(base_url + path + query, headers=headers, allow_redirects=False,
+            async with session.get(base_url + url_tail, headers=headers, allow_redirects=False,
                                    timeout=aiohttp.ClientTimeout(total=None, sock_connect=5, sock_read=timeout)) as up:
                 body = await up.read()
                 return up.status, {k.lower(): v for k, v in up.headers.items() if k.lower() not in HOP_BY_HOP}, body
@@ -130,9 +131,9 @@ async def _fetch(session: aiohttp.ClientSession, request: Request, *, upstream: 
             upstream.failed(base_url)
             if attempt == 0:
                 continue
-            return problem_response(problem_for_status(502, f"upstream unreachable: {type(exc).__name__}"))  # type: ignore[return-value]
+            return problem_for_status(502, f"upstream unreachable: {type(exc).__name__}")
         except TimeoutError:
-            return problem_response(problem_for_status(504, "upstream did not answer in time"))  # type: ignore[return-value]
+            return problem_for_status(504, "upstream did not answer in time")
     raise AssertionError("unreachable")
 
 

@@ -1,0 +1,151 @@
+"""A tenant's public pages, cached or not, on one path served before routing.
+
+Pages are most of a site's traffic, and Litestar's routing, response building and middleware
+cost several times what the answer itself does (bench/bench_gateway.py, bench/bench_cms.py).
+So every GET or HEAD outside the API, the site's images and the gateway's own routes is
+answered here, by one sequence: the request is admitted (edge.admit: whose forwarded headers
+count, the client's and the site's rate, the host by the grammar and its tenant), the page
+comes from the cache (page_cache.py) or from cms, and `answer` makes the one answer of a page
+(304 when the ETag matches, else the body in the best coding the client takes, with the same
+headers either way: security, request id, HSTS, `x-cache`). The Host and the path were
+checked before this (door.py). A query string passes the cache, as a signed preview link
+passes it: cms says `no-store` for drafts, which the cache never keeps. Pages are counted,
+not traced; the hop to cms of a page the cache did not have is a client span of its own."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from shared.auth import Caller
+from shared.errors import PROBLEM_JSON, AppError, Problem, problem_for_status, problem_type
+from shared.metrics import HTTP_REQUESTS, PAGE_CACHE
+from shared.telemetry import set_tenant
+
+from .context import Ctx, Opened
+from .edge import HSTS, SECURITY_HEADERS, Visitor, admit, request_id_of
+from .hosts import Tenant
+from .page_cache import Entry, Key, PageCache
+from .proxy import fetch
+
+# What Litestar routes (http.py) among GETs: the API, the site's images, the gateway's own.
+ROUTED_PREFIXES = ("/api/", "/assets/")
+ROUTED_PATHS = frozenset({"/health", "/__forms", "/__checkout", "/__tls/ask"})
+PLATFORM_HOME = msgspec.json.encode({"service": "sitebuilder platform", "signup": "/api/identity/signup"})
+ROUTE = "/{path}"  # the metrics' route label of every page
+
+
+def is_page(scope: Scope) -> bool:
+    if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+        return False
+    return scope["path"] not in ROUTED_PATHS and not scope["path"].startswith(ROUTED_PREFIXES)
+
+
+def pages_first(app: ASGIApp, opened: Opened) -> ASGIApp:
+    """`app` behind the page path: pages answered here, everything else passed on."""
+
+    async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
+        if is_page(scope):
+            await serve_page(scope, send, opened.ctx())
+        else:
+            await app(scope, receive, send)
+
+    return asgi
+
+
+async def serve_page(scope: Scope, send: Send, ctx: Ctx) -> None:
+    visitor = Visitor(scope, ctx.proxies)
+    headers = dict(scope["headers"])
+    request_id = request_id_of(headers.get(b"x-request-id", b""))
+    extra = [(b"x-request-id", request_id.encode()), *([HSTS] if visitor.tls else [])]
+    head = scope["method"] == "HEAD"
+    try:
+        site = await admit(visitor, ctx.limits, ctx.hosts)
+    except AppError as exc:
+        problem = Problem(type=problem_type(exc.code), title=exc.title, status=exc.status, detail=exc.detail,
+                          instance=scope["path"], errors=exc.errors, extensions=exc.extensions)
+        await send_problem(send, scope, problem, [*extra, *encoded(getattr(exc, "headers", {}))])
+        return
+    if not isinstance(site, Tenant):  # the platform's own host serves no pages
+        if scope["path"] == "/":
+            await send_whole(send, scope, 200, [(b"content-type", b"application/json"),
+                                                (b"content-length", str(len(PLATFORM_HOME)).encode()),
+                                                *SECURITY_HEADERS, *extra], PLATFORM_HOME, head)
+        else:
+            await send_problem(send, scope, problem_for_status(
+                404, "the platform's host serves no pages; sites live on their own hosts",
+                instance=scope["path"]), extra)
+        return
+    cache: PageCache = ctx.pages
+    key = cache.key(site.id, scope["path"], headers.get(b"accept", b"").decode("latin-1"))
+    passes = bool(scope["query_string"])  # a query passes the cache (and is never kept)
+    entry = None if passes else cache.get(key)
+    hit = entry is not None
+    if entry is None:
+        set_tenant(site.id)
+        epoch = cache.epoch(site.id)
+        settings = ctx.settings
+        fetched = await fetch(ctx.http, {name.decode("latin-1"): value.decode("latin-1")
+                                           for name, value in scope["headers"]},
+                              client=scope["client"][0] if scope.get("client") else "",
+                              upstream=ctx.pools["cms"], path="/site" + scope["path"],
+                              query=scope["query_string"].decode("latin-1"),
+                              caller=Caller(tenant_id=site.id, request_id=request_id),
+                              secret=settings.internal_secret, timeout=settings.upstream_timeout)
+        if isinstance(fetched, Problem):
+            await send_problem(send, scope, fetched, extra)
+            return
+        status, page_headers, body = fetched
+        if not passes:
+            entry = cache.put(key, status, page_headers, body, epoch)
+        else:
+            entry = cache.holding(key, status, body) or \
+                Entry(status=status, headers=page_headers, body=body, expires=0, encoded={}, wire={})
+    status, wire, body = answer(cache, key, entry, etags=headers.get(b"if-none-match", b"").decode("latin-1"),
+                                accept_encoding=headers.get(b"accept-encoding", b"").decode("latin-1"), hit=hit)
+    await send_whole(send, scope, status, [*wire, *extra], body, head)
+    PAGE_CACHE.labels("hit" if hit else "miss").inc()
+
+
+def answer(cache: PageCache, key: Key, entry: Entry, *, etags: str, accept_encoding: str,
+           hit: bool) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """The answer of a page, cached or just fetched: 304 when the client holds its ETag, else
+    its body in the best coding the client takes (compressed once per entry)."""
+    etag = entry.headers.get("etag")
+    if etag and etag in etags:
+        return 304, [pair for pair in wire_headers(entry, None, hit=hit)
+                     if pair[0] not in (b"content-length", b"content-type")], b""
+    coding = cache.coding_for(key, entry, accept_encoding)
+    return entry.status, wire_headers(entry, coding, hit=hit), entry.encoded[coding] if coding else entry.body
+
+
+def wire_headers(entry: Entry, coding: str | None, *, hit: bool) -> list[tuple[bytes, bytes]]:
+    """The entry's response headers as ASGI wants them, made once per representation."""
+    made = f"{coding or ''}:{hit}"
+    built = entry.wire.get(made)
+    if built is None:
+        headers = entry.headers_for(coding, hit=hit)
+        headers["content-length"] = str(len(entry.encoded[coding] if coding else entry.body))
+        built = encoded(headers)
+        built += [pair for pair in SECURITY_HEADERS if pair[0].decode() not in headers]
+        entry.wire[made] = built
+    return built
+
+
+def encoded(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+
+
+async def send_whole(send: Send, scope: Scope, status: int, headers: list[tuple[bytes, bytes]], body: bytes,
+                     head: bool) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else body})
+    HTTP_REQUESTS.labels("gateway", ROUTE, scope["method"], str(status)).inc()
+
+
+async def send_problem(send: Send, scope: Scope, problem: Problem, extra: list[tuple[bytes, bytes]]) -> None:
+    """A refusal as problem+json, with the headers of every answer."""
+    body = msgspec.json.encode(problem)
+    headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode()),
+               *SECURITY_HEADERS, *extra]
+    await send_whole(send, scope, problem.status, headers, body, scope["method"] == "HEAD")
