@@ -1,7 +1,7 @@
 """Billing holds: reserve + capture operations per second through billing's real entry
 points, beside pgbench running the same SQL functions on the same server in the same run.
 
-Platform: the whole platform (shared.devstack.Stack) on free ports. One operation is the
+Platform: the whole platform (shared.dev.stack.Stack) on free ports. One operation is the
 `ReserveCredits` command over NATS request-reply (billing's command handler: a tenant
 transaction calling billing.reserve), then a `PageGeneratedV1` event published to
 JetStream, which billing's consumer applies (inbox, billing.settle, outbox event), timed
@@ -38,10 +38,10 @@ from nats.js import JetStreamContext
 
 from bench import billing_load as bl
 from bench.harness import Report, Row, RunOptions, verdict
+from bench.infra import stack_ports
 from bench.stats import percentile
 from services.billing.settings import Settings as BillingSettings
-from shared.devstack import ROOT, Stack, StackSettings
-from shared.embedded import free_port
+from shared.dev.stack import ROOT, SERVICES, Stack, StackSettings
 from shared.messaging import connect_nats, ensure_streams
 from shared.migrate import with_credentials
 
@@ -219,8 +219,7 @@ async def main(options: RunOptions) -> Report:
     stack = Stack(StackSettings(data_dir=str(data_dir), database_url=os.environ.get("DATABASE_URL", ""),
                                 nats_url=os.environ.get("NATS_URL", ""), database_name=database,
                                 db_role_password=os.environ.get("DB_ROLE_PASSWORD") or DEFAULT_ROLE_PASSWORD,
-                                pg_port=free_port(), nats_port=free_port(), gateway_port=free_port(),
-                                service_base_port=free_port() + 10))
+                                **stack_ports(len(SERVICES))))
     try:
         await asyncio.to_thread(stack.start_infra)
         await asyncio.to_thread(stack.migrate)

@@ -14,12 +14,12 @@ import httpx
 import jwt
 
 from bench.harness import Report, Row, RunOptions
+from bench.infra import stack_ports
 from bench.stats import percentile
 from services.identity.domain import Passwords
 from services.identity.settings import Settings as IdentitySettings
 from shared.auth import AUDIENCE, ISSUER, SigningKey, TokenVerifier
-from shared.devstack import ROOT, Stack, StackSettings
-from shared.embedded import free_port
+from shared.dev.stack import ROOT, SERVICES, Stack, StackSettings
 
 PASSWORD = "a-long-enough-password"
 
@@ -63,8 +63,7 @@ async def login_ms(count: int) -> list[float]:
     data_dir = ROOT / ".data" / f"bench-identity-{os.getpid()}"
     stack = Stack(StackSettings(data_dir=str(data_dir), database_url=os.environ.get("DATABASE_URL", ""),
                                 nats_url=os.environ.get("NATS_URL", ""), database_name=f"bench_identity_{os.getpid()}",
-                                pg_port=free_port(), nats_port=free_port(), gateway_port=free_port(),
-                                service_base_port=free_port() + 10))
+                                **stack_ports(len(SERVICES))))
     try:
         await asyncio.to_thread(stack.start_infra)
         await asyncio.to_thread(stack.migrate)

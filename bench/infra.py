@@ -21,7 +21,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from shared.dev.embedded import EmbeddedNats, EmbeddedPostgres, free_port, port_is_free
 from shared.migrate import MigrateSettings, migrate, service_url
 
 # The default of `make run`: against a shared server, migrating must not change the
@@ -72,6 +72,27 @@ async def bench_infra(name: str) -> AsyncIterator[Infra]:
         if postgres is not None:
             await asyncio.to_thread(postgres.stop)
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def stack_ports(services: int) -> dict[str, int]:
+    """Free ports for a whole platform (the StackSettings fields): PostgreSQL, NATS, the
+    gateway, and `services` free ports in a row, since the Stack numbers its services up
+    from one. A lone free port + 10 as that base once collided with another program."""
+    for _ in range(100):
+        base = free_port()
+        block = range(base, base + services)
+        if block.stop < 65536 and all(port_is_free(port) for port in block):
+            break
+    else:
+        raise RuntimeError(f"found no {services} free ports in a row")
+    taken = set(block)
+    ports = {}
+    for name in ("pg_port", "nats_port", "gateway_port"):
+        while (port := free_port()) in taken:
+            pass
+        taken.add(port)
+        ports[name] = port
+    return {**ports, "service_base_port": base}
 
 
 async def _drop_database(admin_url: str, database: str) -> None:

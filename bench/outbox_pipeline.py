@@ -12,10 +12,13 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+import asyncpg
+import msgspec
 import nats
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from bench.arrivals import Arrivals
@@ -31,10 +34,47 @@ RELAY_CHANNEL = "billing_outbox"
 SETTLE_TIMEOUT = 30.0
 
 
+class Stages(msgspec.Struct, kw_only=True):
+    """Where an event's time went: seconds per event from commit to publish acknowledged,
+    from there to fetched by the consumer, and from there to handled."""
+
+    published: list[float]
+    fetched: list[float]
+    handled: list[float]
+
+
+class TimedRelay(OutboxRelay):
+    """The kernel's relay, noting when each event's publish was acknowledged."""
+
+    def __init__(self, *args: Any, published: Arrivals, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.published_at = published
+
+    async def publish(self, rows: Sequence[asyncpg.Record]) -> None:
+        await super().publish(rows)
+        for row in rows:
+            self.published_at.record(row["event_id"])
+
+
+class TimedConsumer(EventConsumer):
+    """The kernel's consumer, noting when each event came back from a fetch."""
+
+    def __init__(self, *args: Any, fetched: Arrivals, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fetched_at = fetched
+
+    async def handle_batch(self, messages: Sequence[Msg]) -> None:
+        for msg in messages:
+            self.fetched_at.record(uuid.UUID(msg.headers["Nats-Msg-Id"]))
+        await super().handle_batch(messages)
+
+
 class OutboxPipeline:
-    def __init__(self, writer_db: Database, arrivals: Arrivals) -> None:
+    def __init__(self, writer_db: Database, arrivals: Arrivals, published: Arrivals, fetched: Arrivals) -> None:
         self.writer_db = writer_db
         self.arrivals = arrivals
+        self.published = published  # when JetStream acknowledged each event's publish
+        self.fetched = fetched  # when each event came back from the consumer's fetch
         self.tenant_id = uuid.uuid4()
 
     async def commit(self, count: int) -> tuple[list[uuid.UUID], float]:
@@ -56,9 +96,10 @@ class OutboxPipeline:
         return self.arrivals.latencies(committed_at), len(committed_at)
 
     async def throughput(self, batches: list[int], *, writers: int,
-                         timeout: float) -> tuple[Throughput, list[float]]:
+                         timeout: float) -> tuple[Throughput, list[float], Stages]:
         """Commit `batches` (events per transaction) from `writers` concurrent tasks as fast
-        as they go; (throughput from first commit to last handled, per-event latencies)."""
+        as they go; (throughput from first commit to last handled, per-event latencies, and
+        where those latencies went)."""
         committed_at: dict[uuid.UUID, float] = {}
         queue = list(reversed(batches))
 
@@ -75,14 +116,22 @@ class OutboxPipeline:
         last = self.arrivals.last_arrival(committed_at.keys()) or started
         throughput = Throughput(sent=len(committed_at), handled=handled, seconds=last - started,
                                 send_seconds=last_commit - started)
-        return throughput, self.arrivals.latencies(committed_at)
+        return throughput, self.arrivals.latencies(committed_at), self.stages(committed_at)
+
+    def stages(self, committed_at: dict[uuid.UUID, float]) -> Stages:
+        """The breakdown for the events that got all the way."""
+        done = [key for key in committed_at
+                if key in self.published.at and key in self.fetched.at and key in self.arrivals.at]
+        return Stages(published=[self.published.at[key] - committed_at[key] for key in done],
+                      fetched=[self.fetched.at[key] - self.published.at[key] for key in done],
+                      handled=[self.arrivals.at[key] - self.fetched.at[key] for key in done])
 
 
 @contextlib.asynccontextmanager
 async def outbox_pipeline(infra: Infra, producer: JetStreamContext,
                           consumer: JetStreamContext) -> AsyncIterator[OutboxPipeline]:
     """Pools, a running relay and a running consumer with a durable of its own."""
-    arrivals = Arrivals()
+    arrivals, published, fetched = Arrivals(), Arrivals(), Arrivals()
 
     async def record(tx: Any, event: AccountOpenedV1) -> None:
         arrivals.record(event.event_id)
@@ -93,9 +142,9 @@ async def outbox_pipeline(infra: Infra, producer: JetStreamContext,
         stack.push_async_callback(writer_db.close)
         consumer_db = await Database.connect(infra.service_url("billing"), name="bench-consumer")
         stack.push_async_callback(consumer_db.close)
-        relay = OutboxRelay(writer_db, producer, channel=RELAY_CHANNEL)
-        event_consumer = EventConsumer(consumer_db, consumer, durable=durable, events=[AccountOpenedV1],
-                                       handler=record)
+        relay = TimedRelay(writer_db, producer, channel=RELAY_CHANNEL, published=published)
+        event_consumer = TimedConsumer(consumer_db, consumer, durable=durable, events=[AccountOpenedV1],
+                                       handler=record, fetched=fetched)
         stack.push_async_callback(_delete_consumer, consumer, event_consumer)
         tasks = [asyncio.create_task(relay.run(), name="bench-relay"),
                  asyncio.create_task(event_consumer.run(), name="bench-consumer")]
@@ -103,7 +152,7 @@ async def outbox_pipeline(infra: Infra, producer: JetStreamContext,
             task.add_done_callback(_report_crash)
         stack.push_async_callback(_cancel, tasks)
         await _caught_up(consumer, event_consumer, tasks)
-        yield OutboxPipeline(writer_db, arrivals)
+        yield OutboxPipeline(writer_db, arrivals, published, fetched)
 
 
 async def _caught_up(js: JetStreamContext, consumer: EventConsumer, tasks: list[asyncio.Task[None]]) -> None:

@@ -29,7 +29,8 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="subject"):
 
     @classmethod
     def subject(cls) -> str:
-        return msgspec.inspect.type_info(cls).tag  # type: ignore[attr-defined]
+        # The class's own config, not msgspec.inspect (~50 µs a call, on every event sent and handled).
+        return cls.__struct_config__.tag  # type: ignore[return-value]
 
     @classmethod
     def context(cls) -> str:

@@ -5,10 +5,14 @@
 - `OutboxRelay` wakes on LISTEN/NOTIFY, claims rows with FOR UPDATE SKIP LOCKED (safe with
   many replicas), publishes them pipelined with `Nats-Msg-Id = event_id`, and deletes them
   in the same transaction. A crash after publishing and before committing republishes the
-  rows; JetStream's duplicate window and the consumers' inbox make that harmless.
+  rows; JetStream's duplicate window and the consumers' inbox make that harmless. Through a
+  burst it polls instead, and writers skip the NOTIFY, which would make them commit one at
+  a time (migrations/platform/0003).
 - `EventConsumer` runs a durable pull consumer with explicit ack. Each event is handled in
   a tenant transaction that also records `(consumer, event_id)` in the inbox, so a
   redelivered event has no second effect. After `max_deliver` failures it goes to `dlq.`.
+  A fetch takes what the consumer holds at once and waits only while it holds nothing, so
+  an event is never held back waiting for a batch to fill.
 
 Outbox, inbox and their NOTIFY trigger live in every service schema (see migrations);
 SQL here is unqualified and resolves through the service role's search_path.
@@ -17,6 +21,7 @@ SQL here is unqualified and resolves through the service role's search_path.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import time
@@ -28,9 +33,10 @@ import msgspec
 import nats
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
-from nats.js.errors import NotFoundError
+from nats.js.errors import APIError, NotFoundError
 from opentelemetry import trace
 
 from shared.contracts import (
@@ -60,6 +66,14 @@ INSERT INTO outbox (event_id, subject, payload, headers) VALUES ($1, $2, $3, $4)
 H_EVENT_TENANT = "Tenant-Id"  # on outbox rows and NATS messages: whose event it is
 MEASURE_EVERY = 5.0  # seconds between measurements of the outbox for the metrics
 MEASURE_OUTBOX = "SELECT count(*) AS backlog, extract(epoch FROM now() - min(created_at)) AS age FROM outbox"
+# Advisory locks shared with the outbox's trigger (migrations/platform/0003), keyed by channel.
+START_POLLING = "SELECT pg_try_advisory_lock(hashtext('outbox relay polling'), hashtext($1))"
+STOP_POLLING = "SELECT pg_advisory_unlock(hashtext('outbox relay polling'), hashtext($1))"
+# Taken and let go at once: true when no writer that may have skipped its NOTIFY is in flight.
+NO_WRITER_IN_FLIGHT = """
+SELECT CASE WHEN pg_try_advisory_lock(hashtext('outbox writer in flight'), hashtext($1))
+            THEN pg_advisory_unlock(hashtext('outbox writer in flight'), hashtext($1)) ELSE false END
+"""
 CLAIM_OUTBOX_BATCH = """
 DELETE FROM outbox
 WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
@@ -106,7 +120,7 @@ class OutboxRelay:
 
     def __init__(self, db: Database, js: JetStreamContext, *, channel: str,
                  batch_size: int = 512, idle_poll: float = 1.0, publish_timeout: float = 10.0,
-                 gather_window: float = 0.002) -> None:
+                 gather_window: float = 0.002, busy_poll: float = 0.002, busy_linger: float = 0.1) -> None:
         self.db = db
         self.js = js
         self.channel = channel
@@ -114,7 +128,10 @@ class OutboxRelay:
         self.idle_poll = idle_poll  # a safety net only: NOTIFY normally wakes the relay
         self.publish_timeout = publish_timeout
         self.gather_window = gather_window
+        self.busy_poll = busy_poll  # between claims while polling through a burst
+        self.busy_linger = busy_linger  # how long a burst must have been over before polling stops
         self._wake = asyncio.Event()
+        self._measured = 0.0
         self.published = 0
 
     async def run(self) -> None:
@@ -134,14 +151,15 @@ class OutboxRelay:
             await asyncio.sleep(0.5)
 
     async def _relay_while_open(self, listener: asyncpg.Connection) -> None:
-        last, measured = 0, 0.0
+        last = 0
         while not listener.is_closed():
             try:
                 while (last := await self.relay_batch()) == self.batch_size:
                     pass
-                if time.monotonic() - measured > MEASURE_EVERY:
-                    measured = time.monotonic()
-                    await self.measure()
+                if last > 1:  # a burst is under way
+                    await self._poll_through_burst(listener)
+                    last = 0
+                await self._measure_now_and_then()
             except Exception:
                 log.exception("outbox relay batch failed; retrying")
                 with contextlib.suppress(Exception):  # the age must grow while publishing fails
@@ -157,6 +175,45 @@ class OutboxRelay:
 
     def _on_notify(self, *_: Any) -> None:
         self._wake.set()
+
+    async def _poll_through_burst(self, listener: asyncpg.Connection) -> None:
+        """Claim again and again, without waiting to be told, until the burst has been over
+        for `busy_linger`. Meanwhile writers see the lock this holds and skip their NOTIFY.
+        Polling stops only when no writer that may have skipped it is still in flight; then
+        one more drain takes what they committed. Another relay polling already: nothing to do.
+        The locks are the listener session's: if this ends any other way, the session goes."""
+        if not await listener.fetchval(START_POLLING, self.channel):
+            return
+        settled = False  # the locks let go as planned
+        try:
+            quiet_since = time.monotonic()
+            while True:
+                if await self.relay_batch():
+                    quiet_since = time.monotonic()
+                    await self._measure_now_and_then()
+                    continue
+                if time.monotonic() - quiet_since < self.busy_linger:
+                    await asyncio.sleep(self.busy_poll)
+                    continue
+                await listener.execute(STOP_POLLING, self.channel)  # writers notify from now on
+                if await listener.fetchval(NO_WRITER_IN_FLIGHT, self.channel):
+                    break
+                if not await listener.fetchval(START_POLLING, self.channel):
+                    settled = True
+                    return  # another relay polls now, and waits for those writers in turn
+                await asyncio.sleep(self.busy_poll)
+            settled = True
+        finally:
+            if not settled:
+                listener.terminate()  # its session's locks go with it; run() listens again
+        self._wake.clear()
+        while await self.relay_batch() == self.batch_size:
+            pass
+
+    async def _measure_now_and_then(self) -> None:
+        if time.monotonic() - self._measured > MEASURE_EVERY:
+            self._measured = time.monotonic()
+            await self.measure()
 
     async def relay_batch(self) -> int:
         """Publish one batch; the rows are deleted only if every publish was acknowledged."""
@@ -201,6 +258,7 @@ RECORD_INBOX_BATCH = """
 INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id
 """
 FORGET_INBOX = "DELETE FROM inbox WHERE consumer = $1 AND event_id = $2"
+FETCH_WAIT = 5.0  # seconds a fetch waits when the consumer holds nothing
 
 # Failures of the database or the network, not of the event: retried without spending
 # the message's deliveries, so an outage cannot push good events to the dead letters.
@@ -237,28 +295,29 @@ class EventConsumer:
         self.handled = 0
         self.service = durable.split("-", 1)[0]  # durables are named <service>-<purpose>
 
-    async def subscribe(self) -> JetStreamContext.PullSubscription:
+    async def subscribe(self) -> PullConsumer:
         config = ConsumerConfig(
             durable_name=self.durable, ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
             filter_subjects=self.subjects, max_deliver=self.max_deliver, ack_wait=self.ack_wait,
         )
         await self.js.add_consumer(self.stream, config)  # idempotent for an identical config
-        return await self.js.pull_subscribe_bind(durable=self.durable, stream=self.stream)
+        return await PullConsumer.bind(self.js, stream=self.stream, durable=self.durable)
 
     async def run(self) -> None:
         sub = await self.subscribe()
         try:
             while True:
                 try:
-                    messages = await sub.fetch(self.batch_size, timeout=5)
-                except TimeoutError:  # nothing arrived (nats-py raises its own and asyncio's): nothing pending
+                    messages = await sub.fetch(self.batch_size, timeout=FETCH_WAIT)
+                except TimeoutError:  # no answer at all (a reconnect): nothing known to be pending
                     EVENT_PENDING.labels(self.service, self.durable).set(0)
                     continue
                 except Exception as exc:  # reconnecting, a server hiccup: a consumer must not die of it
                     log.warning("%s: fetch failed (%s: %s); retrying", self.durable, type(exc).__name__, exc)
                     await asyncio.sleep(0.5)
                     continue
-                if not messages:  # a fetch may also come back empty rather than time out
+                if not messages:  # nothing arrived while we waited
+                    EVENT_PENDING.labels(self.service, self.durable).set(0)
                     continue
                 EVENT_PENDING.labels(self.service, self.durable).set(messages[-1].metadata.num_pending)
                 await self.handle_batch(messages)
@@ -366,6 +425,74 @@ class EventConsumer:
         DEAD_LETTERS.labels(self.service, msg.subject).inc()
         await self.js.publish(f"dlq.{self.durable}", msg.data, headers=headers)
         await msg.term()
+
+
+class PullConsumer:
+    """Fetches of a durable pull consumer that take whatever it holds at once, or, when it
+    holds nothing, the first messages to arrive within the wait.
+
+    nats-py's `fetch(batch)` takes a status that arrives late (the expiry of its previous
+    pull is due just as the client gives up on it) for the answer to its own first pull,
+    and sends a second pull that lingers until `batch` messages are there. The server
+    serves that pull first, so the fetches after it wait on it: a burst's events were held
+    back until 256 of them had come, or for five seconds. Here every fetch is one `no_wait`
+    pull with `expires`: the server waits for the first message, sends what it has and ends
+    the pull with a status, so a pull left over never holds on to anything. Messages are
+    collected as they are read off the connection, not with a task each (`next_msg`), which
+    on a busy event loop made a fetch of fifty take tens of milliseconds."""
+
+    def __init__(self, nc: NATS, *, next_subject: str) -> None:
+        self._nc = nc
+        self.next_subject = next_subject  # the consumer's pull requests go here
+        self.inbox = nc.new_inbox()  # where the server answers this consumer's pulls
+        self._sub: Subscription | None = None
+        self._arrived: collections.deque[Msg] = collections.deque()  # may hold a late part of an earlier pull
+        self._more = asyncio.Event()
+
+    @classmethod
+    async def bind(cls, js: JetStreamContext, *, stream: str, durable: str) -> PullConsumer:
+        # nats-py keeps the connection and the API prefix of a JetStream context to itself.
+        pull = cls(js._nc, next_subject=f"{js._prefix}.CONSUMER.MSG.NEXT.{stream}.{durable}")
+        pull._sub = await pull._nc.subscribe(pull.inbox, cb=pull._on_message)
+        return pull
+
+    async def _on_message(self, msg: Msg) -> None:
+        self._arrived.append(msg)
+        self._more.set()
+
+    async def fetch(self, batch: int, timeout: float) -> list[Msg]:
+        """Up to `batch` messages, [] if none came within `timeout`. A status left over from
+        an earlier pull only ends this one early: what it missed comes with the next."""
+        request = msgspec.json.encode({"batch": batch, "expires": int(timeout * 1e9), "no_wait": True})
+        await self._nc.publish(self.next_subject, request, reply=self.inbox)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout + 1.0  # the server's own answer comes at `timeout`
+        messages: list[Msg] = []
+        while len(messages) < batch:
+            if not self._arrived:
+                self._more.clear()
+                try:
+                    await asyncio.wait_for(self._more.wait(), max(deadline - loop.time(), 0.001))
+                except TimeoutError:  # the pull's end was lost (a reconnect): keep what came
+                    if messages:
+                        break
+                    raise
+                continue
+            msg = self._arrived.popleft()
+            status = JetStreamContext.is_status_msg(msg)
+            if status is None:
+                messages.append(msg)
+            elif status in ("404", "408"):  # no (more) messages; the wait expired
+                break
+            elif status != "100":  # 409: a leadership change, the consumer deleted, too many waiting
+                if messages:
+                    break
+                raise APIError.from_msg(msg)
+        return messages
+
+    async def unsubscribe(self) -> None:
+        if self._sub is not None:
+            await self._sub.unsubscribe()
 
 
 class _HandlerFailed(Exception):

@@ -13,7 +13,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.devstack import Stack
+from shared.dev.stack import Stack
 from shared.migrate import SERVICES_WITH_SCHEMA
 from tests.integration.shared.test_catalogue import SERVICE_ROLES, TENANT_TABLES
 

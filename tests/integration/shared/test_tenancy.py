@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from shared.db import Database
-from shared.devstack import Stack
+from shared.dev.stack import Stack
 from tests.conftest import KERNEL_DATABASE
 
 INSERT_PAGE = "INSERT INTO cms.pages (tenant_id, id, slug, structure) VALUES ($1, $2, $3, $4)"
