@@ -36,8 +36,8 @@ def create_app(settings: Settings) -> Litestar:
     async def workers(ctx: Ctx) -> None:
         if settings.smtp_url:
             ctx.spawn(mail.deliver_forever(ctx), "identity-mail")
-        ctx.spawn(domains.recheck_forever(ctx), "identity-domain-recheck")
-        ctx.spawn(tenants.purge_forever(ctx), "identity-tenant-purge")
+        ctx.repeat("identity-domain-recheck", settings.domain_recheck_interval, lambda: domains.recheck_domains(ctx))
+        ctx.repeat("identity-tenant-purge", settings.purge_check_interval, lambda: tenants.purge_due_tenants(ctx))
 
     return create_service_app("identity", settings, route_handlers=ROUTES, context=context, serve=serve,
                               workers=workers,

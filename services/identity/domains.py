@@ -6,7 +6,6 @@ tenant's name (a dangling-domain takeover): it is flagged and stops resolving at
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 
@@ -123,12 +122,3 @@ async def recheck_domains(ctx: Ctx) -> int:
                 log.warning("domain %s of tenant %s lost its TXT proof; it no longer resolves", row["domain"],
                             tenant_id)
     return flagged
-
-
-async def recheck_forever(ctx: Ctx) -> None:
-    while True:
-        await asyncio.sleep(ctx.settings.domain_recheck_interval)
-        try:
-            await recheck_domains(ctx)
-        except Exception:
-            log.exception("domain re-check failed; trying again next round")

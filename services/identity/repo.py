@@ -107,6 +107,17 @@ async def tenants_with_domains(tx: Tx) -> list[uuid.UUID]:
     return [row["id"] for row in await tx.fetch(SELECT_TENANTS_WITH_DOMAINS)]
 
 
+SELECT_LIVE_TENANTS = """
+SELECT id, slug, extract(epoch FROM now() - created_at)::float8 AS age FROM identity.tenants
+WHERE deleted_at IS NULL AND ($1::uuid IS NULL OR id = $1) ORDER BY created_at
+"""
+
+
+async def live_tenants(tx: Tx, only: uuid.UUID | None = None) -> list[asyncpg.Record]:
+    """Every live tenant (or the one named), for the operators' commands."""
+    return await tx.fetch(SELECT_LIVE_TENANTS, only)
+
+
 # accounts and memberships ------------------------------------------------------------------
 
 SELECT_ACCOUNT_BY_EMAIL = "SELECT id, email, password_hash FROM identity.accounts WHERE lower(email) = lower($1)"

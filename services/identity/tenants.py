@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from typing import Any
@@ -128,12 +127,3 @@ async def purge_due_tenants(ctx: Ctx, batch: int = 20) -> int:
             await add_event(tx, TenantPurgedV1(tenant_id=row["id"], slug=row["slug"]))
         purged += 1
     return purged
-
-
-async def purge_forever(ctx: Ctx) -> None:
-    while True:
-        await asyncio.sleep(ctx.settings.purge_check_interval)
-        try:
-            await purge_due_tenants(ctx)
-        except Exception:
-            log.exception("tenant purge round failed; trying again next round")

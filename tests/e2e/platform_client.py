@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 import httpx
 import msgspec
 
-from shared.devstack import Stack
-from shared.embedded import InfraError
+from shared.dev.embedded import InfraError
+from shared.dev.stack import Stack
 
 PASSWORD = "a-long-enough-password"
 T = TypeVar("T")
@@ -101,7 +101,7 @@ class DocumentedOperation(msgspec.Struct, frozen=True):
 async def documented_operations(stack: Stack) -> list[DocumentedOperation]:
     """Every operation of every service's OpenAPI document: tests that must cover every route
     derive it from here, so a new route is covered without anyone listing it."""
-    from shared.devstack import SERVICES
+    from shared.dev.stack import SERVICES
 
     found = []
     async with httpx.AsyncClient(timeout=10) as direct:

@@ -14,7 +14,7 @@ from typing import Any
 import nats
 
 from shared.contracts import ReserveCredits
-from shared.demo_site import seed_demo_site
+from shared.dev.demo_site import seed_demo_site
 from shared.messaging import request
 from tests.e2e.platform_client import PASSWORD, PlatformClient, SignedUp, eventually
 from tests.e2e.test_billing_top_ups import ready, send

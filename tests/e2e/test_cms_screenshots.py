@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from services.cms import registry
-from shared.devstack import ROOT
+from shared.dev.stack import ROOT
 from tests.e2e.headless_chromium import Chromium, chromium_path
 from tests.e2e.platform_client import PlatformClient, SignedUp, eventually
 from tests.e2e.test_cms_site import publish

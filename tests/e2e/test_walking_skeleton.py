@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from shared.devstack import SERVICES, Stack
+from shared.dev.stack import SERVICES, Stack
 from tests.e2e.platform_client import another_address
 
 PASSWORD = "a-long-enough-password"
