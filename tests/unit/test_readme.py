@@ -15,6 +15,7 @@ from services.cms.settings import Settings as CmsSettings
 from services.gateway.settings import Settings as GatewaySettings
 from services.identity.settings import Settings as IdentitySettings
 from shared.ai.base import AISettings
+from shared.dev.stack import StackSettings
 from shared.migrate import MigrateSettings
 from shared.settings import env_name
 from shared.web import ServiceSettings
@@ -35,15 +36,7 @@ def documented_settings() -> set[str]:
     return names
 
 
-def stack_settings() -> type[msgspec.Struct]:
-    try:
-        from shared.dev.stack import StackSettings
-    except ImportError:  # before dev tooling moved to shared/dev
-        from shared.devstack import StackSettings  # type: ignore[no-redef]
-    return StackSettings
-
-
-@pytest.mark.parametrize("struct", [stack_settings(), MigrateSettings, ServiceSettings, IdentitySettings,
+@pytest.mark.parametrize("struct", [StackSettings, MigrateSettings, ServiceSettings, IdentitySettings,
                                     BillingSettings, GatewaySettings, AISettings, AssetsSettings, CmsSettings],
                          ids=lambda s: s.__module__)
 def test_every_setting_is_in_a_guide(struct: type[msgspec.Struct]) -> None:
