@@ -7,8 +7,9 @@ a session-level SET would ride a pooled connection into the next tenant's reques
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -40,6 +41,9 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     """asyncpg resets a released connection with a round trip (RESET ALL, UNLISTEN *, ...).
     Nothing here changes session state: the tenant is a transaction-local setting and the
     transaction always ends with its block; the relay unlistens itself. So skip it."""
+
+
+R = TypeVar("R")
 
 
 class Database:
@@ -75,13 +79,19 @@ class Database:
         finally:
             CURRENT_TENANT.reset(token)
 
-    async def one(self, tenant_id: UUID, query: str, *args: object, missing: str) -> asyncpg.Record:
-        """The one row `query` finds in the tenant's data, or NotFound saying `missing`."""
+    async def one(self, tenant_id: UUID, read: Callable[..., Awaitable[R | None]], *args: Any, missing: str) -> R:
+        """What the repository function `read(tx, *args)` finds in the tenant's data, or
+        NotFound saying `missing`: the one shape of every "get one thing" use case."""
         async with self.tenant_tx(tenant_id) as tx:
-            row = await tx.fetchrow(query, *args)
+            row = await read(tx, *args)
         if row is None:
             raise NotFound(missing)
         return row
+
+    async def all(self, tenant_id: UUID, read: Callable[..., Awaitable[list[R]]], *args: Any) -> list[R]:
+        """What the repository function `read(tx, *args)` lists of the tenant's data."""
+        async with self.tenant_tx(tenant_id) as tx:
+            return await read(tx, *args)
 
     @asynccontextmanager
     async def system_tx(self) -> AsyncIterator[asyncpg.Connection]:

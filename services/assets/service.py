@@ -71,11 +71,7 @@ async def upload_asset(ctx: Ctx, caller: Caller, filename: str, data: bytes) -> 
 
 
 async def get_asset(ctx: Ctx, caller: Caller, asset_id: uuid.UUID) -> AssetOut:
-    async with ctx.db.tenant_tx(caller.require(Role.VIEWER)) as tx:
-        row = await repo.asset(tx, asset_id)
-    if row is None:
-        raise NotFound("no such asset")
-    return asset_out(row)
+    return asset_out(await ctx.db.one(caller.require(Role.VIEWER), repo.asset, asset_id, missing="no such asset"))
 
 
 async def list_assets(ctx: Ctx, caller: Caller, *, cursor: str | None, content_type: str | None,
@@ -169,11 +165,8 @@ async def request_reembed(ctx: Ctx, caller: Caller) -> tuple[ReembedJob, bool]:
 
 
 async def get_reembed_job(ctx: Ctx, caller: Caller, job_id: uuid.UUID) -> ReembedJob:
-    async with ctx.db.tenant_tx(caller.require(Role.VIEWER)) as tx:
-        row = await jobs.job(tx, job_id)
-    if row is None:
-        raise NotFound("no such re-embedding job")
-    return job_out(row)
+    return job_out(await ctx.db.one(caller.require(Role.VIEWER), jobs.job, job_id,
+                                    missing="no such re-embedding job"))
 
 
 async def list_reembed_jobs(ctx: Ctx, caller: Caller) -> list[ReembedJob]:

@@ -67,11 +67,8 @@ async def delete_product(ctx: Ctx, caller: Caller, product_id: uuid.UUID) -> Non
 
 
 async def get_product(ctx: Ctx, caller: Caller, product_id: uuid.UUID) -> ProductOut:
-    async with ctx.db.tenant_tx(caller.require(Role.VIEWER)) as tx:
-        row = await catalogue.product(tx, product_id)
-    if row is None:
-        raise NotFound("no such product")
-    return product_out(row)
+    return product_out(await ctx.db.one(caller.require(Role.VIEWER), catalogue.product, product_id,
+                                        missing="no such product"))
 
 
 async def list_products(ctx: Ctx, caller: Caller, *, cursor: str | None, active: bool | None,

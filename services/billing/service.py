@@ -171,10 +171,7 @@ async def apply_adjustment(db: Database, tenant_id: uuid.UUID, amount: int, refe
 
 async def get_balance(ctx: Ctx, caller: Caller) -> BalanceOut:
     tenant_id = caller.require(Role.VIEWER)
-    async with ctx.db.tenant_tx(tenant_id) as tx:
-        row = await wallets.balance(tx)
-    if row is None:
-        raise NotFound("this tenant has no billing account yet")
+    row = await ctx.db.one(tenant_id, wallets.balance, missing="this tenant has no billing account yet")
     return BalanceOut(tenant_id=tenant_id, balance=row["balance"], held=row["held"], available=row["available"],
                       ledger_sum=row["ledger_sum"], subscription_status=row["subscription_status"])
 

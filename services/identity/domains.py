@@ -55,21 +55,14 @@ async def set_domain(ctx: Ctx, caller: Caller, data: DomainIn) -> DomainOut:
 
 
 async def get_domain(ctx: Ctx, caller: Caller) -> DomainOut:
-    tenant_id = caller.require(Role.VIEWER)
-    async with ctx.db.tenant_tx(tenant_id) as tx:
-        row = await repo.domain(tx)
-    if row is None:
-        raise NotFound("this tenant has no custom domain")
+    row = await ctx.db.one(caller.require(Role.VIEWER), repo.domain, missing="this tenant has no custom domain")
     return domain_out(ctx, row)
 
 
 async def verify_domain(ctx: Ctx, caller: Caller) -> DomainOut:
     """Check the TXT record now; on success the domain resolves to this tenant."""
     tenant_id = caller.require(Role.OWNER)
-    async with ctx.db.tenant_tx(tenant_id) as tx:
-        row = await repo.domain(tx)
-    if row is None:
-        raise NotFound("set a domain first")
+    row = await ctx.db.one(tenant_id, repo.domain, missing="set a domain first")
     found = await ctx.txt_checker.has(f"{ctx.settings.domain_verify_label}.{row['domain']}", row["token"])
     try:
         async with ctx.db.tenant_tx(tenant_id) as tx:

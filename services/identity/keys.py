@@ -29,9 +29,7 @@ async def create_api_key(ctx: Ctx, caller: Caller, data: ApiKeyIn) -> ApiKeyOut:
 
 
 async def list_api_keys(ctx: Ctx, caller: Caller) -> list[ApiKeyOut]:
-    tenant_id = caller.require(Role.OWNER)
-    async with ctx.db.tenant_tx(tenant_id) as tx:
-        return [ApiKeyOut(**dict(row)) for row in await repo.api_keys(tx)]
+    return [ApiKeyOut(**dict(row)) for row in await ctx.db.all(caller.require(Role.OWNER), repo.api_keys)]
 
 
 async def revoke_api_key(ctx: Ctx, caller: Caller, key_id: uuid.UUID) -> None:

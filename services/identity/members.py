@@ -85,9 +85,7 @@ async def invite(ctx: Ctx, caller: Caller, data: InviteIn) -> InvitationOut:
 
 
 async def list_invitations(ctx: Ctx, caller: Caller) -> list[InvitationOut]:
-    tenant_id = caller.require(Role.OWNER)
-    async with ctx.db.tenant_tx(tenant_id) as tx:
-        return [InvitationOut(**dict(row)) for row in await repo.invitations(tx)]
+    return [InvitationOut(**dict(row)) for row in await ctx.db.all(caller.require(Role.OWNER), repo.invitations)]
 
 
 async def revoke_invitation(ctx: Ctx, caller: Caller, invitation_id: uuid.UUID) -> None:
