@@ -19,13 +19,13 @@ import jwt
 import msgspec
 
 from bench.harness import Report, Row, RunOptions, verdict
-from bench.infra import UNLIMITED, stop_platform
+from bench.infra import UNLIMITED, bench_stack, stop_platform
 from bench.stats import percentile
 from services.cms.render import render_page
 from services.cms.tree import validate
 from shared.auth import Caller, sign_caller
-from shared.dev.embedded import free_port, port_is_free, wait_for_port
-from shared.dev.stack import ROOT, SERVICES, Stack, StackSettings
+from shared.dev.embedded import free_port, wait_for_port
+from shared.dev.stack import ROOT, Stack
 
 CONCURRENCY = 32
 
@@ -60,15 +60,6 @@ def typical_page() -> dict[str, Any]:
     children.append({"id": "foot", "component": "Footer", "props": {"text": "(c) Acme"}, "children": []})
     return {"root": {"id": "page", "component": "Page",
                      "props": {"title": "Acme", "description": "Bread."}, "children": children}}
-
-
-def free_base_port(count: int) -> int:
-    """A port from which `count` ports are free: the Stack numbers its services up from one."""
-    for _ in range(100):
-        base = free_port() + 10
-        if base + count < 65535 and all(port_is_free(base + offset) for offset in range(count)):
-            return base
-    raise RuntimeError(f"found no {count} free ports in a row")
 
 
 def per_second(work, seconds: float) -> float:  # type: ignore[no-untyped-def]
@@ -132,11 +123,8 @@ def signed_as_gateway(stack: Stack, token: str, path: str) -> dict[str, str]:
 
 
 async def serving(seconds: float) -> list[Row]:
-    data_dir = ROOT / ".data" / f"bench-cms-{os.getpid()}"
-    stack = Stack(StackSettings(data_dir=str(data_dir), database_url=os.environ.get("DATABASE_URL", ""),
-                                nats_url=os.environ.get("NATS_URL", ""), database_name=f"bench_cms_{os.getpid()}",
-                                pg_port=free_port(), nats_port=free_port(), gateway_port=free_port(),
-                                service_base_port=free_base_port(len(SERVICES))))
+    stack = bench_stack("cms")
+    data_dir = stack.data_dir
     bare: subprocess.Popen[bytes] | None = None
     try:
         await asyncio.to_thread(stack.start_infra)

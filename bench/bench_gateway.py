@@ -20,12 +20,12 @@ import jwt
 import msgspec
 
 from bench.bare_api_app import Captured
-from bench.bench_cms import free_base_port, typical_page
+from bench.bench_cms import typical_page
 from bench.harness import Report, Row, RunOptions, verdict
-from bench.infra import UNLIMITED, stop_platform
+from bench.infra import UNLIMITED, bench_stack, stop_platform
 from shared.auth import Caller, sign_caller
 from shared.dev.embedded import free_port, wait_for_port
-from shared.dev.stack import ROOT, SERVICES, Stack, StackSettings
+from shared.dev.stack import ROOT, Stack
 
 CONCURRENCY = 64
 API_SERVICE, API_PATH = "cms", "/pages"
@@ -94,11 +94,8 @@ async def main(options: RunOptions) -> Report:
     seconds, warmup, rounds = (2, 1, 1) if options.quick else (5, 2, 3)
     if shutil.which("wrk") is None:
         raise RuntimeError("this benchmark needs wrk: apt-get install -y wrk")
-    data_dir = ROOT / ".data" / f"bench-gateway-{os.getpid()}"
-    stack = Stack(StackSettings(data_dir=str(data_dir), database_url=os.environ.get("DATABASE_URL", ""),
-                                nats_url=os.environ.get("NATS_URL", ""), database_name=f"bench_gateway_{os.getpid()}",
-                                pg_port=free_port(), nats_port=free_port(), gateway_port=free_port(),
-                                service_base_port=free_base_port(len(SERVICES))))
+    stack = bench_stack("gateway")
+    data_dir = stack.data_dir
     bare: subprocess.Popen[bytes] | None = None
     busy_before = await cpu_busy(1.0)  # before our own stack starts: whatever else this machine is doing
     try:

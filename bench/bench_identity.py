@@ -5,7 +5,6 @@ beside the argon2id verification it is built around, with the parameters stated.
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import time
 import uuid
@@ -14,12 +13,11 @@ import httpx
 import jwt
 
 from bench.harness import Report, Row, RunOptions
-from bench.infra import stack_ports
+from bench.infra import bench_stack
 from bench.stats import percentile
 from services.identity.domain import Passwords
 from services.identity.settings import Settings as IdentitySettings
 from shared.auth import AUDIENCE, ISSUER, SigningKey, TokenVerifier
-from shared.dev.stack import ROOT, SERVICES, Stack, StackSettings
 
 PASSWORD = "a-long-enough-password"
 
@@ -60,10 +58,8 @@ def argon2_ms(passwords: Passwords, count: int) -> list[float]:
 
 async def login_ms(count: int) -> list[float]:
     """Log-ins on a tenant's host through the gateway, one at a time, on a fresh platform."""
-    data_dir = ROOT / ".data" / f"bench-identity-{os.getpid()}"
-    stack = Stack(StackSettings(data_dir=str(data_dir), database_url=os.environ.get("DATABASE_URL", ""),
-                                nats_url=os.environ.get("NATS_URL", ""), database_name=f"bench_identity_{os.getpid()}",
-                                **stack_ports(len(SERVICES))))
+    stack = bench_stack("identity")
+    data_dir = stack.data_dir
     try:
         await asyncio.to_thread(stack.start_infra)
         await asyncio.to_thread(stack.migrate)

@@ -22,6 +22,7 @@ from typing import Any
 import asyncpg
 
 from shared.dev.embedded import EmbeddedNats, EmbeddedPostgres, free_port, port_is_free
+from shared.dev.stack import ROOT, SERVICES, Stack, StackSettings
 from shared.migrate import MigrateSettings, migrate, service_url
 
 # The default of `make run`: against a shared server, migrating must not change the
@@ -93,6 +94,15 @@ def stack_ports(services: int) -> dict[str, int]:
         taken.add(port)
         ports[name] = port
     return {**ports, "service_base_port": base}
+
+
+def bench_stack(name: str, **settings: Any) -> Stack:
+    """A whole platform for one benchmark: its own data folder and database, free ports,
+    external servers when DATABASE_URL / NATS_URL name them."""
+    chosen = {**stack_ports(len(SERVICES)), **settings}
+    return Stack(StackSettings(data_dir=str(ROOT / ".data" / f"bench-{name}-{os.getpid()}"),
+                               database_url=os.environ.get("DATABASE_URL", ""), nats_url=os.environ.get("NATS_URL", ""),
+                               database_name=f"bench_{name}_{os.getpid()}", **chosen))
 
 
 async def _drop_database(admin_url: str, database: str) -> None:
