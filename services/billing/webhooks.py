@@ -14,6 +14,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from shared.errors import Invalid
+
 from . import connect, storefront, subscriptions, topups
 from .context import Ctx
 from .repo import stripe_events
@@ -25,9 +27,22 @@ SUBSCRIPTION_EVENTS = frozenset({"customer.subscription.created", "customer.subs
 RECONCILE_WINDOW = 3 * 24 * 3600  # Stripe retries failed deliveries for three days
 
 
+# What reading a Stripe object's fields raises when the object is not the shape its event type
+# always has (an id that is not a UUID, a string where an object belongs, a missing key).
+MALFORMED_OBJECT = (KeyError, IndexError, TypeError, ValueError, AttributeError)
+
+
 async def receive_webhook(ctx: Ctx, body: bytes, signature: str | None) -> str:
-    """A delivery to the webhook: applied once if Stripe signed it, else 400."""
-    return await apply_stripe_event(ctx, ctx.require_payments().verify(body, signature))
+    """A delivery to the webhook: applied once if Stripe signed it, else 400. A signed event
+    whose object is not the shape Stripe sends for its type is a 422 (nothing applied, the
+    transaction rolled back), never a 500."""
+    event = ctx.require_payments().verify(body, signature)
+    try:
+        return await apply_stripe_event(ctx, event)
+    except MALFORMED_OBJECT as exc:
+        log.warning("signed Stripe event %s (%s) has a malformed object: %r", event["id"], event["type"], exc)
+        raise Invalid(f"the {event['type']} event's object is not the shape Stripe sends for it",
+                      errors=[{"event": event["id"], "reason": type(exc).__name__}]) from None
 
 
 async def apply_stripe_event(ctx: Ctx, event: dict[str, Any]) -> str:

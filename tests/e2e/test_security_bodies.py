@@ -227,6 +227,35 @@ async def test_signed_webhook_events_of_the_wrong_shape_are_400_and_a_right_one_
     assert_problem(forged, 400, "a forged event")
 
 
+async def test_signed_events_whose_object_is_malformed_are_4xx_and_apply_nothing(
+        client: PlatformClient, stripe_server: FakeStripe) -> None:
+    """The envelope is right, the object is not what its type always carries: ids that are not
+    UUIDs, strings where objects belong. Each is refused (and not recorded, so Stripe's retry
+    is refused again); the allowed twin, a well-formed object of the same type, is applied."""
+    tenant = str(uuid.uuid4())
+    order = {"id": "cs_x", "object": "checkout.session", "payment_status": "paid"}
+    malformed = {
+        "an order id that is not a UUID": an_event(type="checkout.session.completed", data={"object": {
+            **order, "metadata": {"kind": "order", "tenant_id": tenant, "order_id": "not-a-uuid"}}}),
+        "an invoice whose parent is a string": an_event(type="invoice.paid", data={"object": {
+            "id": "in_x", "object": "invoice", "metadata": {}, "parent": "sub_x"}}),
+        "an expired order id that is a number": an_event(type="checkout.session.expired", data={"object": {
+            **order, "metadata": {"kind": "order", "tenant_id": tenant, "order_id": 12}}}),
+    }
+    for what, event in malformed.items():
+        payload = json.dumps(event).encode()
+        response = await client.call("POST", WEBHOOK, content=payload, headers=signed(stripe_server, payload))
+        assert 400 <= response.status_code < 500, (what, response.status_code, response.text)
+        assert response.headers["content-type"] == "application/problem+json", what
+        again = await client.call("POST", WEBHOOK, content=payload, headers=signed(stripe_server, payload))
+        assert again.status_code == response.status_code, f"{what}: a retry must not read as a duplicate"
+    twin = an_event(type="checkout.session.expired", data={"object": {
+        **order, "metadata": {"kind": "order", "tenant_id": tenant, "order_id": str(uuid.uuid4())}}})
+    payload = json.dumps(twin).encode()
+    applied = await client.call("POST", WEBHOOK, content=payload, headers=signed(stripe_server, payload))
+    assert applied.status_code == 200 and applied.json() == {"outcome": "order expired"}, applied.text
+
+
 async def test_contact_forms_and_buy_buttons_go_through_the_same_rule(client: PlatformClient,
                                                                       stranger: httpx.AsyncClient) -> None:
     site = await client.sign_up("bodyform")
