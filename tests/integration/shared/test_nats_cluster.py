@@ -45,6 +45,20 @@ def cluster(tmp_path: Path) -> Iterator[NatsCluster]:
         nodes.stop_all()
 
 
+async def reader_after_failover(js, durable: str):  # type: ignore[no-untyped-def]
+    """A fresh durable consumer, asked for until the two survivors have elected the leaders that
+    create it: on a loaded machine that can take longer than one request's 5 s."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return await js.pull_subscribe("identity.>", durable=durable, stream="IDENTITY",
+                                           config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT))
+        except (nats.errors.TimeoutError, nats.js.errors.ServiceUnavailableError):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
 async def publish_until_acknowledged(js, event: TenantDeletedV1) -> bool:  # type: ignore[no-untyped-def]
     """Publish with the event id as Nats-Msg-Id until acknowledged; True if it was stored
     by an earlier attempt (JetStream reports the retry as a duplicate)."""
@@ -90,8 +104,7 @@ async def test_a_killed_node_loses_no_acknowledged_event_and_consumers_go_on(
 
         # Everything acknowledged is in the stream once, read back by a fresh durable consumer.
         sent = [str(event.event_id) for event in events]
-        reader = await js.pull_subscribe("identity.>", durable=f"{durable}-reader", stream="IDENTITY",
-                                         config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT))
+        reader = await reader_after_failover(js, f"{durable}-reader")
         read: list[str] = []
         while True:
             try:
