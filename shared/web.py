@@ -173,10 +173,6 @@ def provide_caller(request: Request[Any, Any, Any]) -> Caller:
     return request.scope["state"]["caller"]
 
 
-def provide_runtime(state: State) -> Runtime:
-    return state.runtime
-
-
 def provide_ctx(state: State) -> Any:
     return state.ctx
 
@@ -221,7 +217,7 @@ async def opened_runtime(name: str, settings: ServiceSettings, *, vector: bool =
 
 
 def create_service_app(name: str, settings: ServiceSettings, *, route_handlers: Sequence[Any],
-                       context: Callable[[Runtime], Any] = lambda runtime: runtime,
+                       context: Callable[[Runtime], Any],
                        serve: Workers | None = None, workers: Workers | None = None,
                        vector: bool = False, max_body_bytes: int = 4 * 1024 * 1024,
                        description: str = "", front: Front | None = None) -> Litestar:
@@ -258,8 +254,7 @@ def create_service_app(name: str, settings: ServiceSettings, *, route_handlers: 
         # 413, rather than the service closing mid-body (which the client sees as a 502).
         request_max_body_size=max_body_bytes,
         dependencies={"caller": Provide(provide_caller, sync_to_thread=False),
-                      "ctx": Provide(provide_ctx, sync_to_thread=False),
-                      "runtime": Provide(provide_runtime, sync_to_thread=False)},
+                      "ctx": Provide(provide_ctx, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(title=f"{name} service", version="0.1.0", description=description,
                                      path="/schema", render_plugins=[ScalarRenderPlugin()]),
