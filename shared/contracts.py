@@ -9,6 +9,7 @@ Unknown fields are accepted so that old consumers read newer messages.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Self, Union
@@ -229,6 +230,11 @@ class CatalogueSyncedV1(Event, tag="cms.catalogue.synced.v1"):
     product_id: uuid.UUID
 
 
+class SiteChangedV1(Event, tag="cms.site.changed.v1"):
+    """cms applied a change of the tenant's name, theme or domain to its projection of the
+    site: every rendered page changes from now on (identity's event can overtake it)."""
+
+
 class PagePublishedV1(Event, tag="cms.page.published.v1"):
     """A page version went live."""
 
@@ -295,6 +301,39 @@ def encode_event(event: Event) -> bytes:
 
 def decode_event(data: bytes) -> Event:
     return event_decoder.decode(data)
+
+
+# the live pages replica (JetStream key-value) ------------------------------------
+# cms keeps, for every tenant, the answer of each live page in a bucket that the gateway
+# reads when its own cache does not hold a page: a visit costs one key lookup, not a hop
+# to cms and a query. Only cms writes it (services/cms/live_replica.py).
+
+LIVE_PAGES_BUCKET = "live-pages"
+LIVE_PAGE_MAX_BYTES = 768 * 1024  # larger answers are left to cms (NATS carries 1 MB at most)
+
+
+class LivePage(msgspec.Struct, frozen=True, kw_only=True, array_like=True):
+    """A live page's answer as cms makes it: its headers (lower-case; no length) and bytes."""
+
+    headers: dict[str, str]
+    body: bytes
+
+
+def live_page_key(tenant_id: uuid.UUID, kind: str, path: str) -> str | None:
+    """The bucket key of the live page at `path` (as served: '/', '/a', '/a/') in `kind`
+    ('html' or 'json'), or None for what is never a page (a draft preview, the site's
+    robots.txt and sitemap.xml). The tenant first, so `<tenant>.>` lists one tenant's keys;
+    the path hashed, so any path makes a valid key of bounded length."""
+    slug = path.rstrip("/") or "/"
+    if slug in SITE_FILES or slug.startswith("/__"):
+        return None
+    digest = hashlib.blake2b(slug.encode(), digest_size=16).hexdigest()
+    return f"{tenant_id.hex}.{kind}.{digest}"
+
+
+SITE_FILES = frozenset({"/robots.txt", "/sitemap.xml"})
+live_page_encoder = msgspec.msgpack.Encoder()
+live_page_decoder = msgspec.msgpack.Decoder(LivePage)
 
 
 # commands (request-reply) ---------------------------------------------------------

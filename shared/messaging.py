@@ -35,12 +35,15 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, KeyValueConfig, StreamConfig
 from nats.js.errors import APIError, NotFoundError
+from nats.js.kv import KeyValue
 from opentelemetry import trace
 
 from shared.contracts import (
     DEAD_LETTER_STREAM,
+    LIVE_PAGE_MAX_BYTES,
+    LIVE_PAGES_BUCKET,
     STREAMS,
     Command,
     CommandFailed,
@@ -113,6 +116,19 @@ async def ensure_streams(js: JetStreamContext, *, replicas: int = 1) -> None:
                 await js.add_stream(config)
         else:
             await js.update_stream(config)
+    await live_pages_bucket(js, replicas=replicas)
+
+
+async def live_pages_bucket(js: JetStreamContext, *, replicas: int = 1) -> KeyValue:
+    """The replica of every tenant's live pages (shared/contracts.py), created if missing.
+    No size bound: a full bucket refuses the deletions that take a page offline too."""
+    config = KeyValueConfig(bucket=LIVE_PAGES_BUCKET, history=1, replicas=replicas, direct=True,
+                            max_value_size=LIVE_PAGE_MAX_BYTES + 64 * 1024,
+                            description="live pages by tenant, kind and path; written by cms, read by the gateway")
+    try:
+        return await js.create_key_value(config)
+    except nats.js.errors.BadRequestError:  # it exists, with settings of another release: keep it
+        return await js.key_value(LIVE_PAGES_BUCKET)
 
 
 class OutboxRelay:

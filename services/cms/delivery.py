@@ -82,14 +82,27 @@ async def live(db: Database, caller: Caller, public_base_url: str, path: str, *,
     async with db.tenant_tx(tenant_id) as tx:
         if path in ("/robots.txt", "/sitemap.xml"):
             return await _site_file(tx, public_base_url, path)
-        stored = await rows.stored_page(tx, slug, kind)
-        if stored is not None and stored["fresh"]:
-            return Rendered(body=stored["body"], media_type=MEDIA_TYPES[kind], etag=stored["etag"], cache=LIVE_CACHE)
-        rendered = await store_live(tx, tenant_id, public_base_url, slug, kinds=(kind,))
-        if rendered is None:
+        rendered = await current(tx, tenant_id, public_base_url, slug, (kind,))
+        if not rendered:
             site = await projections.site(tx)
             raise NotFound("this site is not set up yet" if site is None else "no published page at this address")
     return rendered[kind]
+
+
+async def current(tx: asyncpg.Connection, tenant_id: uuid.UUID, public_base_url: str, slug: str,
+                  kinds: tuple[str, ...]) -> dict[str, Rendered]:
+    """The page live at `slug` in each of `kinds`: its stored rendering when that is current,
+    else rendered now and stored. Empty when no page is live there."""
+    made: dict[str, Rendered] = {}
+    for kind in kinds:
+        stored = await rows.stored_page(tx, slug, kind)
+        if stored is not None and stored["fresh"]:
+            made[kind] = Rendered(body=stored["body"], media_type=MEDIA_TYPES[kind], etag=stored["etag"],
+                                  cache=LIVE_CACHE)
+    missing = tuple(kind for kind in kinds if kind not in made)
+    if missing:
+        made.update(await store_live(tx, tenant_id, public_base_url, slug, kinds=missing) or {})
+    return made
 
 
 async def store_live(tx: asyncpg.Connection, tenant_id: uuid.UUID, public_base_url: str, slug: str, *,
@@ -177,11 +190,17 @@ async def answer_site(ctx: Ctx, caller: Caller, path: str, accept: str) -> SiteA
     if path.startswith("/__preview/"):
         rendered = await preview(ctx.db, caller, ctx.settings.internal_secret, ctx.settings.public_base_url,
                                  path.removeprefix("/__preview/"))
-        extra = {"x-robots-tag": "noindex"}
-    else:
-        rendered = await live(ctx.db, caller, ctx.settings.public_base_url, path,
-                              as_json="application/json" in accept)
-        extra = {"vary": "Accept"}
+        return site_answer(rendered, {"x-robots-tag": "noindex"})
+    rendered = await live(ctx.db, caller, ctx.settings.public_base_url, path, as_json="application/json" in accept)
+    return live_answer(rendered)
+
+
+def live_answer(rendered: Rendered) -> SiteAnswer:
+    """The answer of a live page (or site file), as cms sends it and the live replica holds it."""
+    return site_answer(rendered, {"vary": "Accept"})
+
+
+def site_answer(rendered: Rendered, extra: dict[str, str]) -> SiteAnswer:
     # The ETag is for the gateway, which answers revalidations (and compresses) for every page.
     # content-type as a header: Litestar would append a second charset to a text/* media_type that has one.
     return SiteAnswer(status=200, headers={**respond_headers(rendered, extra), "content-type": rendered.media_type},

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from shared.contracts import DomainRemovedV1, DomainVerifiedV1, TenantCreatedV1, TenantUpdatedV1
+from shared.contracts import DomainRemovedV1, DomainVerifiedV1, SiteChangedV1, TenantCreatedV1, TenantUpdatedV1
+from shared.messaging import add_event
 
 from .repo import projections
 
@@ -21,3 +22,6 @@ async def apply_identity_event(tx: asyncpg.Connection,
         await projections.set_domain(tx, event.domain, event.occurred_at)
     elif isinstance(event, DomainRemovedV1):
         await projections.set_domain(tx, None, event.occurred_at)
+    # Only now do rendered pages change: the gateway's cached pages and the live replica go on
+    # this, not on identity's event (which can overtake the projection).
+    await add_event(tx, SiteChangedV1(tenant_id=event.tenant_id))

@@ -30,6 +30,7 @@ from .edge import Proxies, RateLimits, request_id_of, security_headers
 from .edge_auth import EdgeAuth
 from .hosts import HostResolver
 from .http import ROUTES
+from .live_pages import LiveReplica
 from .page_cache import PageCache
 from .pages import pages_first
 from .settings import Settings
@@ -74,9 +75,11 @@ def create_app(settings: Settings, opened: Opened | None = None) -> Litestar:
         await hosts.start()
         pages = PageCache(max_bytes=settings.page_cache_bytes, ttl=settings.page_cache_ttl)
         await pages.start(nc)
+        live = LiveReplica(nc, timeout=settings.live_replica_timeout)
+        await live.start(pages)
         upstream_pools = pools(settings.upstreams())
         health = asyncio.create_task(check_health(session, upstream_pools, settings.health_check_interval))
-        opened.open(Ctx(settings=settings, http=session, hosts=hosts, pages=pages, pools=upstream_pools,
+        opened.open(Ctx(settings=settings, http=session, hosts=hosts, pages=pages, live=live, pools=upstream_pools,
                         edge_auth=EdgeAuth(session, nc, settings.identity_url.rstrip("/") + "/.well-known/jwks.json"),
                         limits=limits, proxies=proxies, editor_origins=frozenset(settings.editor_origins)))
         scrape = prometheus_client.start_http_server(settings.metrics_port, addr=settings.metrics_host) \

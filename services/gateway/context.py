@@ -1,6 +1,6 @@
 """What the gateway's routes and its page path need, built once per process in app.py. The
 gateway has no database: its context is its settings, the HTTP pool to the services, the host
-map, the page cache, identity's keys, the rate limits and the proxies it trusts."""
+map, the page cache, cms's live replica, identity's keys, the rate limits and the proxies it trusts."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import aiohttp
 from .edge import Proxies, RateLimits
 from .edge_auth import EdgeAuth
 from .hosts import HostResolver
+from .live_pages import LiveReplica
 from .page_cache import PageCache
 from .settings import Settings
 from .upstreams import Pool
@@ -22,6 +23,7 @@ class Ctx:
     http: aiohttp.ClientSession
     hosts: HostResolver
     pages: PageCache
+    live: LiveReplica
     pools: dict[str, Pool]
     edge_auth: EdgeAuth
     limits: RateLimits

@@ -6,7 +6,8 @@ bytes and headers as cms answered, plus gzip and brotli copies made on first dem
 request with a query string passes the cache (pages.py): its answer is not kept, but when it
 is the very bytes held for the page, it is sent from the entry, compressed once already. A
 tenant's entries are dropped the moment one of its pages is published, unpublished or
-deleted, or its theme, name or domains change (identity and cms events, over NATS). A
+deleted, or its theme, name or domains change (cms's events, over NATS), and whenever cms
+writes its keys in the live replica (live_pages.py). A
 fetch that started before such an event is not stored: each tenant has an epoch that the
 events advance, and an answer is kept only if the epoch did not move while it travelled.
 Entries also expire after a while, as a safety net for a missed event, and the cache is
@@ -47,10 +48,10 @@ class Entry(msgspec.Struct):
     def compressible(self) -> bool:
         return len(self.body) >= MIN_COMPRESS and self.headers.get("content-type", "").startswith(COMPRESSIBLE)
 
-    def headers_for(self, coding: str | None, *, hit: bool) -> dict[str, str]:
-        """What the answer carries besides cms's own headers: its coding, and whether the
-        cache had it."""
-        headers = {**self.headers, "vary": "Accept, Accept-Encoding", "x-cache": "hit" if hit else "miss"}
+    def headers_for(self, coding: str | None, *, source: str) -> dict[str, str]:
+        """What the answer carries besides cms's own headers: its coding, and where it came
+        from (`hit`: this cache; `replica`: cms's live replica; `miss`: cms)."""
+        headers = {**self.headers, "vary": "Accept, Accept-Encoding", "x-cache": source}
         if coding:
             headers["content-encoding"] = coding
         return headers
@@ -139,7 +140,8 @@ class PageCache:
                 return
             self.evict_tenant(event.tenant_id)
 
-        for subject in ("cms.page.published.>", "cms.page.unpublished.>", "cms.page.deleted.>", "identity.tenant.>",
+        # cms's own events, sent once its projections have the change (identity's may come first).
+        for subject in ("cms.page.published.>", "cms.page.unpublished.>", "cms.page.deleted.>", "cms.site.changed.>",
                         "cms.catalogue.synced.>"):  # a price or stock change shows in the product grids
             await nc.subscribe(subject, cb=on_event)
 

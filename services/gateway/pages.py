@@ -80,51 +80,62 @@ async def serve_page(scope: Scope, send: Send, ctx: Ctx) -> None:
     key = cache.key(site.id, scope["path"], headers.get(b"accept", b"").decode("latin-1"))
     passes = bool(scope["query_string"])  # a query passes the cache (and is never kept)
     entry = None if passes else cache.get(key)
-    hit = entry is not None
+    source = "hit"
     if entry is None:
         set_tenant(site.id)
-        epoch = cache.epoch(site.id)
-        settings = ctx.settings
-        fetched = await fetch(ctx.http, {name.decode("latin-1"): value.decode("latin-1")
-                                           for name, value in scope["headers"]},
-                              client=scope["client"][0] if scope.get("client") else "",
-                              upstream=ctx.pools["cms"], path="/site" + scope["path"],
-                              query=scope["query_string"].decode("latin-1"),
-                              caller=Caller(tenant_id=site.id, request_id=request_id),
-                              secret=settings.internal_secret, timeout=settings.upstream_timeout)
-        if isinstance(fetched, Problem):
-            await send_problem(send, scope, fetched, extra)
+        epoch = cache.epoch(site.id)  # before the page is sought: see PageCache.put
+        found = await fetch_page(ctx, scope, site, key[2], request_id)
+        if isinstance(found, Problem):
+            await send_problem(send, scope, found, extra)
             return
-        status, page_headers, body = fetched
+        source, (status, page_headers, body) = found
         if not passes:
             entry = cache.put(key, status, page_headers, body, epoch)
         else:
             entry = cache.holding(key, status, body) or \
                 Entry(status=status, headers=page_headers, body=body, expires=0, encoded={}, wire={})
     status, wire, body = answer(cache, key, entry, etags=headers.get(b"if-none-match", b"").decode("latin-1"),
-                                accept_encoding=headers.get(b"accept-encoding", b"").decode("latin-1"), hit=hit)
+                                accept_encoding=headers.get(b"accept-encoding", b"").decode("latin-1"), source=source)
     await send_whole(send, scope, status, [*wire, *extra], body, head)
-    PAGE_CACHE.labels("hit" if hit else "miss").inc()
+    PAGE_CACHE.labels(source).inc()
+
+
+async def fetch_page(ctx: Ctx, scope: Scope, site: Tenant, kind: str,
+                     request_id: str) -> tuple[str, tuple[int, dict[str, str], bytes]] | Problem:
+    """A page the cache does not hold: from cms's live replica when it has it (one key
+    lookup), else from cms; with where it came from (`replica` or `miss`)."""
+    live = await ctx.live.get(site.id, kind, scope["path"])
+    if live is not None:
+        return "replica", (200, live.headers, live.body)
+    settings = ctx.settings
+    fetched = await fetch(ctx.http, {name.decode("latin-1"): value.decode("latin-1")
+                                     for name, value in scope["headers"]},
+                          client=scope["client"][0] if scope.get("client") else "",
+                          upstream=ctx.pools["cms"], path="/site" + scope["path"],
+                          query=scope["query_string"].decode("latin-1"),
+                          caller=Caller(tenant_id=site.id, request_id=request_id),
+                          secret=settings.internal_secret, timeout=settings.upstream_timeout)
+    return fetched if isinstance(fetched, Problem) else ("miss", fetched)
 
 
 def answer(cache: PageCache, key: Key, entry: Entry, *, etags: str, accept_encoding: str,
-           hit: bool) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+           source: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """The answer of a page, cached or just fetched: 304 when the client holds its ETag, else
     its body in the best coding the client takes (compressed once per entry)."""
     etag = entry.headers.get("etag")
     if etag and etag in etags:
-        return 304, [pair for pair in wire_headers(entry, None, hit=hit)
+        return 304, [pair for pair in wire_headers(entry, None, source=source)
                      if pair[0] not in (b"content-length", b"content-type")], b""
     coding = cache.coding_for(key, entry, accept_encoding)
-    return entry.status, wire_headers(entry, coding, hit=hit), entry.encoded[coding] if coding else entry.body
+    return entry.status, wire_headers(entry, coding, source=source), entry.encoded[coding] if coding else entry.body
 
 
-def wire_headers(entry: Entry, coding: str | None, *, hit: bool) -> list[tuple[bytes, bytes]]:
+def wire_headers(entry: Entry, coding: str | None, *, source: str) -> list[tuple[bytes, bytes]]:
     """The entry's response headers as ASGI wants them, made once per representation."""
-    made = f"{coding or ''}:{hit}"
+    made = f"{coding or ''}:{source}"
     built = entry.wire.get(made)
     if built is None:
-        headers = entry.headers_for(coding, hit=hit)
+        headers = entry.headers_for(coding, source=source)
         headers["content-length"] = str(len(entry.encoded[coding] if coding else entry.body))
         built = encoded(headers)
         built += [pair for pair in SECURITY_HEADERS if pair[0].decode() not in headers]

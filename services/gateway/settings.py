@@ -28,6 +28,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     environment: str = "dev"
     page_cache_bytes: int = 64 * 1024 * 1024  # rendered pages kept in memory (and their gzip/brotli copies)
     page_cache_ttl: float = 300.0  # seconds a cached page lives at most; events evict sooner
+    live_replica_timeout: float = 0.25  # seconds a lookup in cms's live replica may take before cms is asked
     rate_limit_per_address: str = "1200/minute"  # every request from one client address (`limits` notation)
     rate_limit_per_tenant: str = "6000/minute"  # every request to one tenant's host
     editor_origins: list[str] = []  # browser origins of editor apps allowed to call tenant APIs (CORS)

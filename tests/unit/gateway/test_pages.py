@@ -18,7 +18,7 @@ from services.gateway import page_cache, pages
 from services.gateway.edge import Proxies, RateLimits, Visitor
 from services.gateway.hosts import HostResolver
 from services.gateway.page_cache import Entry, PageCache
-from shared.contracts import ResolvedHost, ResolveHost
+from shared.contracts import LivePage, ResolvedHost, ResolveHost, live_page_key
 from shared.errors import Problem, problem_for_status
 
 SHOP, OTHER = uuid.uuid4(), uuid.uuid4()
@@ -46,6 +46,22 @@ class Cms:
                                                                      self.answer[2])
 
 
+class Replica:
+    """cms's live replica as the page path sees it: pages by key, lookups counted."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, LivePage] = {}
+        self.looked_up: list[str | None] = []
+
+    def hold(self, tenant_id: uuid.UUID, path: str, body: bytes = PAGE, kind: str = "html") -> None:
+        self.pages[live_page_key(tenant_id, kind, path) or ""] = LivePage(headers=dict(PAGE_HEADERS), body=body)
+
+    async def get(self, tenant_id: uuid.UUID, kind: str, path: str) -> LivePage | None:
+        key = live_page_key(tenant_id, kind, path)
+        self.looked_up.append(key)
+        return self.pages.get(key) if key else None
+
+
 @pytest.fixture
 def cms(monkeypatch: pytest.MonkeyPatch) -> Cms:
     monkeypatch.setattr(hosts_module, "request", identity)
@@ -60,7 +76,7 @@ def gateway(per_tenant: str = "1000/minute", proxies: list[str] | None = None) -
                                         public_base_url="http://localhost:8000", ttl=60, negative_ttl=5),
                   "proxies": Proxies(proxies or []), "pages": PageCache(max_bytes=1 << 20, ttl=60),
                   "limits": RateLimits(per_address="1000/minute", per_tenant=per_tenant),
-                  "http": None, "pools": {"cms": None}, "settings": settings})
+                  "live": Replica(), "http": None, "pools": {"cms": None}, "settings": settings})
 
 
 def get(state: State, path: str = "/", host: str = "shop.localhost:8000", query: bytes = b"",
@@ -172,5 +188,30 @@ def test_forwarded_headers_count_only_from_our_proxies() -> None:
 
 def test_the_wire_headers_are_made_once_per_representation() -> None:
     entry = Entry(status=200, headers=dict(PAGE_HEADERS), body=PAGE, expires=0, encoded={}, wire={})
-    assert pages.wire_headers(entry, None, hit=True) is pages.wire_headers(entry, None, hit=True)
-    assert (b"x-cache", b"miss") in pages.wire_headers(entry, None, hit=False)
+    assert pages.wire_headers(entry, None, source="hit") is pages.wire_headers(entry, None, source="hit")
+    assert (b"x-cache", b"miss") in pages.wire_headers(entry, None, source="miss")
+
+
+def test_a_page_the_cache_has_not_comes_from_the_live_replica_when_it_holds_it(cms: Cms) -> None:
+    state = gateway()
+    state.live.hold(SHOP, "/menu")
+    status, first, body = get(state, "/menu/")  # the address as cms reads it: '/menu/' is '/menu'
+    assert (status, body, first["x-cache"]) == (200, PAGE, "replica") and cms.asked == []
+    status, again, _ = get(state, "/menu/")
+    assert again["x-cache"] == "hit" and len(state.live.looked_up) == 1  # kept, as a page from cms is
+    assert {**first, "x-cache": "", "x-request-id": ""} == {**again, "x-cache": "", "x-request-id": ""}
+    # A query passes the cache, not the replica; another tenant's page never answers for this one.
+    assert get(state, "/menu", query=b"utm_source=mail")[1]["x-cache"] == "replica" and cms.asked == []
+    assert get(state, "/menu", host="other.localhost")[1]["x-cache"] == "miss" and cms.asked[0][0] == OTHER
+
+
+def test_what_the_replica_never_holds_is_asked_of_cms(cms: Cms) -> None:
+    state = gateway()
+    state.live.hold(SHOP, "/")
+    for path in ("/robots.txt", "/sitemap.xml", "/__preview/token", "/absent"):
+        assert get(state, path)[1]["x-cache"] == "miss"
+    assert [asked[1] for asked in cms.asked] == ["/site/robots.txt", "/site/sitemap.xml", "/site/__preview/token",
+                                                 "/site/absent"]
+    assert state.live.looked_up[:3] == [None, None, None]  # no lookup is even made for those
+    # The JSON representation is a key of its own.
+    assert get(state, "/", accept="application/json")[1]["x-cache"] == "miss"
