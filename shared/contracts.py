@@ -450,6 +450,32 @@ class SearchAssets(Command, frozen=True, kw_only=True):
     k: int = 5
 
 
+class ImageInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """What a page needs to lay out one of the tenant's images without a shift: its size,
+    the widths the assets service really delivers (never wider than the original), and the
+    formats it delivers them in besides the original's (`webp`, `avif`)."""
+
+    id: uuid.UUID
+    width: int
+    height: int
+    widths: list[int]
+    formats: list[str] = []
+
+
+class ImagesDescribed(msgspec.Struct, frozen=True, kw_only=True):
+    images: list[ImageInfo]  # the tenant's images among those asked for; others are left out
+
+
+class DescribeImages(Command, frozen=True, kw_only=True):
+    """Ask assets for the sizes and delivered widths of a tenant's images (cms, when it
+    renders a page)."""
+
+    SUBJECT: ClassVar[str] = "cmd.assets.images.describe.v1"
+    Reply: ClassVar[type[msgspec.Struct]] = ImagesDescribed
+    tenant_id: uuid.UUID
+    asset_ids: list[uuid.UUID]
+
+
 class CommandFailed(msgspec.Struct, frozen=True, kw_only=True):
     """The reply when a command handler raised: the caller re-raises it as `code`."""
 
