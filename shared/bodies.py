@@ -142,9 +142,12 @@ async def read_form(request: Request[Any, Any, Any], *, max_bytes: int = MAX_FOR
     """A url-encoded or multipart form as {name: value, or a list of values}: UTF-8 names and
     values, at most `max_fields` of them; anything else is a 400 (or 413 when too large)."""
     content_type, options = request.content_type
-    if content_type == RequestEncodingType.MULTI_PART:
-        return await _multipart(request, options.get("boundary", ""), max_bytes, max_fields)
+    if content_type == RequestEncodingType.MULTI_PART and options.get("boundary"):
+        return await _multipart(request, options["boundary"], max_bytes, max_fields)
     if content_type != RequestEncodingType.URL_ENCODED:
+        await _read_before_refusing(request, max_bytes)
+        if content_type == RequestEncodingType.MULTI_PART:
+            raise BadRequest("multipart/form-data needs a boundary")
         raise UnsupportedMediaType("send the form as application/x-www-form-urlencoded or multipart/form-data")
     body = await read_body(request, max_bytes)
     try:
@@ -165,10 +168,19 @@ async def read_form(request: Request[Any, Any, Any], *, max_bytes: int = MAX_FOR
     return fields
 
 
+async def _read_before_refusing(request: Request[Any, Any, Any], max_bytes: int) -> None:
+    """Read (and drop) a body about to be refused for its kind: a server that answers before
+    the body is in must close the connection, and a proxy still sending it on a kept-alive
+    connection sees a reset instead of the answer (the gateway's 502). A body past the limit
+    is not read on: the refusal closes the connection then, as it must."""
+    try:
+        await read_body(request, max_bytes)
+    except PayloadTooLarge:
+        pass
+
+
 async def _multipart(request: Request[Any, Any, Any], boundary: str, max_bytes: int,
                      max_fields: int) -> dict[str, Any]:
-    if not boundary:
-        raise BadRequest("multipart/form-data needs a boundary")
     try:
         # Litestar's own parser (the one its `data` extraction uses), which decodes every
         # field that is not a file with the part's charset: a wrong byte or an unknown

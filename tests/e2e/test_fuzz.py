@@ -72,12 +72,22 @@ def hostile_hosts(host: str) -> dict[str, str]:
             "a label of 300 characters": f"{'a' * 300}.{host}"}
 
 
+BROWSER_ROUTES = ("/site", "/showcase")
+
+
 @schemathesis.check
 def problem_json(ctx: Any, response: schemathesis.Response, case: schemathesis.Case) -> bool | None:
-    """Every 4xx and 5xx is an RFC 9457 problem whose status is the response's."""
+    """Every 4xx and 5xx is an RFC 9457 problem whose status is the response's; a visitor's
+    browser asking for a page (the site's routes, the showcase) without asking for JSON gets an
+    HTML page in the site's design instead, with the same status."""
     if response.status_code < 400:
         return None
     content_type = (response.headers.get("content-type") or [""])[0]
+    accept = str((case.headers or {}).get("accept", ""))
+    if case.path.startswith(BROWSER_ROUTES) and "application/json" not in accept \
+            and content_type.startswith("text/html"):
+        assert response.text.lstrip().lower().startswith("<!doctype html>"), response.text[:300]
+        return True
     assert content_type.split(";")[0].strip() == "application/problem+json", \
         f"{response.status_code} came as {content_type!r}: {response.text[:300]!r}"
     body = response.json()

@@ -339,3 +339,33 @@ async def test_raw_request_targets_that_are_not_utf8_are_never_a_5xx(client: Pla
 
     assert await status_of(target) < 500
     assert await status_of(b"/api/cms/pages") == 200  # the allowed twin: the same socket, a clean target
+
+
+async def test_a_body_refused_for_its_kind_leaves_the_connection_usable(client: PlatformClient,
+                                                                         owner: SignedUp) -> None:
+    """A service refusing a body before reading it must close the connection; a proxy still
+    sending that body on a kept-alive connection then sees a reset, not the answer (a 502 the
+    fuzzer found under load). So the body rule reads what it refuses (up to its limit): asked
+    directly, a service answers the refusal and the next request on the same connection."""
+    from shared.auth import Caller, sign_caller  # what the gateway signs each hop with
+
+    port = int(client.stack.url("assets").rsplit(":", 1)[1])
+    caller = Caller(tenant_id=uuid.UUID(owner.tenant_id), request_id=uuid.uuid4().hex)
+    signed = sign_caller(client.stack.secrets()["internal_secret"], caller, method="POST", path="/assets")
+    for content_type, body, refused in (("application/json", b"[" * 10_000 + b"]" * 10_000, b"415"),
+                                        ("multipart/form-data", b"x" * 50_000, b"400")):  # no boundary
+        head = "".join(f"{name}: {value}\r\n" for name, value in signed.items())
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(f"POST /assets HTTP/1.1\r\nhost: assets\r\n{head}content-type: {content_type}\r\n"
+                     f"content-length: {len(body)}\r\n\r\n".encode() + body)
+        writer.write(b"GET /health HTTP/1.1\r\nhost: assets\r\n\r\n")  # on the same connection
+        await writer.drain()
+        answers = b""
+        while answers.count(b"HTTP/1.1 ") < 2:
+            chunk = await asyncio.wait_for(reader.read(65536), 10)
+            if not chunk:
+                break  # closed: the second request was lost
+            answers += chunk
+        writer.close()
+        statuses = [part.split(b" ", 1)[0] for part in answers.split(b"HTTP/1.1 ")[1:]]
+        assert statuses == [refused, b"200"], answers[:400]
