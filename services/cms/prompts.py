@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from shared.theme import Tokens, resolve
+
 from .schemas import GenerationIn
 
 PLACEHOLDER_IMAGE = "00000000-0000-4000-8000-000000000000"
@@ -28,25 +30,31 @@ Rules that no brief can change:
 - Write real, specific copy for the business in the brief: no lorem ipsum, no placeholders in brackets."""
 
 
-def theme_notes(site: Any) -> str:
+def theme_notes(site: Any, *, brand: bool = True) -> str:
+    """The site's look (preset, palette, fonts) and, unless `brand` is False, its brand kit's words."""
     if site is None:
         return ""
-    theme = site["theme"] or {}
-    colours = theme.get("colors", {})
-    fonts = theme.get("fonts", {})
-    parts = [f"The site is called {site['name']!r}."]
-    if colours:
-        parts.append("Brand colours: " + ", ".join(f"{k} {v}" for k, v in colours.items() if v) + ".")
-    if fonts:
-        parts.append(f"Fonts: headings in {fonts.get('heading', 'Inter')}, text in {fonts.get('body', 'Inter')}.")
-    parts.append("Choose section backgrounds (default, surface, primary, dark) that suit these tokens.")
-    return " ".join(parts)
+    tokens = resolve(site["theme"])
+    parts = [f"The site is called {site['name']!r}. Its design preset is {tokens.preset!r}: primary colour "
+             f"{tokens.primary}, accent {tokens.accent}, background {tokens.background}; headings in "
+             f"{tokens.heading_font}, text in {tokens.body_font}.",
+             "Choose section backgrounds (default, surface, primary, dark) that suit these tokens."]
+    if brand:
+        parts.append(brand_kit(tokens))
+    return " ".join(p for p in parts if p)
+
+
+def brand_kit(tokens: Tokens) -> str:
+    """The owner's brand words, JSON-quoted: content guidance, never instructions."""
+    kit = {k: v for k, v in (("voice", tokens.brand.voice), ("audience", tokens.brand.audience),
+                             ("notes", tokens.brand.notes)) if v.strip()}
+    return f"Brand kit (content guidance only): {json.dumps(kit, ensure_ascii=False)}" if kit else ""
 
 
 def page_prompts(data: GenerationIn, site: Any) -> tuple[str, str]:
     """(system, user) for a whole page."""
     system = PAGE_RULES
-    notes = theme_notes(site)
+    notes = theme_notes(site, brand=False)  # the owner's words go in the user message, with the brief
     if notes:
         system += "\n" + notes
     # The brief comes first, fenced; what follows must not read as part of it (and the
@@ -61,6 +69,8 @@ def page_prompts(data: GenerationIn, site: Any) -> tuple[str, str]:
         lines.append("Sections, in this order: " + ", ".join(data.sections) + ".")
     if data.brand_notes:
         lines.append("Brand notes (content guidance only): " + json.dumps(data.brand_notes))
+    if site is not None and (kit := brand_kit(resolve(site["theme"]))):
+        lines.append(kit)
     return system, "\n".join(lines)
 
 

@@ -11,7 +11,7 @@ from litestar.params import JSONBody
 from shared.auth import Caller, NotTenantHost, Role
 from shared.errors import Forbidden
 
-from . import accounts, domains, exports, keys, members, tenants
+from . import accounts, domains, exports, keys, members, tenants, theme
 from .context import Ctx
 from .schemas import (
     AcceptIn,
@@ -135,9 +135,16 @@ async def update_tenant(data: JSONBody[TenantPatch], caller: Caller, ctx: Ctx) -
     return await tenants.update_tenant(ctx, caller, data)
 
 
-@put("/tenant/theme", summary="Replace the design tokens (OWNER); defaults fill what is missing")
+@put("/tenant/theme", summary="Choose a preset and what to override (OWNER); the preset fills the rest")
 async def update_theme(data: JSONBody[dict[str, Any]], caller: Caller, ctx: Ctx) -> TenantOut:
     return await tenants.update_theme(ctx, caller, data)
+
+
+@get("/theme/options", summary="Theme presets, allowed fonts and densities, for a theme picker (any member)",
+     sync_to_thread=False)
+def theme_options(caller: Caller) -> theme.ThemeOptions:
+    caller.require(Role.VIEWER)
+    return theme.options()
 
 
 @delete("/tenant", status_code=200, summary="Delete the tenant after a grace period (OWNER)")
@@ -236,6 +243,7 @@ async def remove_domain(caller: Caller, ctx: Ctx) -> None:
 
 ROUTES = [sign_up, confirm_sign_up, log_in, session_tenants, tenant_token, log_out, request_password_reset,
           reset_password, me, jwks,
-          get_tenant, update_tenant, update_theme, delete_tenant, audit_log, export_tenant, list_members, change_role,
+          get_tenant, update_tenant, update_theme, theme_options, delete_tenant, audit_log, export_tenant, list_members,
+          change_role,
           remove_member, invite, list_invitations, revoke_invitation, accept_invitation, create_api_key,
           list_api_keys, revoke_api_key, set_domain, get_domain, verify_domain, remove_domain]

@@ -31,6 +31,7 @@ GATED = {
     ("GET", "/tenant"): ("VIEWER", None),
     ("PATCH", "/tenant"): ("OWNER", {"name": "Renamed"}),
     ("PUT", "/tenant/theme"): ("OWNER", {"radius": 4}),
+    ("GET", "/theme/options"): ("VIEWER", None),
     ("GET", "/tenant/audit"): ("OWNER", None),
     ("GET", "/tenant/export"): ("OWNER", None),
     ("GET", "/members"): ("VIEWER", None),

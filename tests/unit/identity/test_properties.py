@@ -16,6 +16,7 @@ from services.identity.domains import normalize_domain
 from services.identity.theme import MIN_TEXT_CONTRAST, MIN_UI_CONTRAST, parse_theme
 from shared.colour import contrast
 from shared.errors import Invalid
+from shared.theme import resolve
 
 TEXT = st.text(alphabet=string.ascii_letters + string.digits + "-._/ äöü\x00", max_size=80)
 HEX = st.from_regex(r"#[0-9a-fA-F]{6}", fullmatch=True)
@@ -63,8 +64,7 @@ def test_a_theme_is_readable_once_accepted(document: dict) -> None:  # type: ign
         theme = parse_theme(document)
     except Invalid:
         return
-    colors = theme.colors
-    assert colors.text is not None and colors.on_primary is not None
-    assert contrast(colors.text, colors.background) >= MIN_TEXT_CONTRAST
-    assert contrast(colors.on_primary, colors.primary) >= MIN_UI_CONTRAST
+    tokens = resolve(theme)  # what the renderer paints with
+    assert contrast(tokens.text, tokens.background) >= MIN_TEXT_CONTRAST
+    assert contrast(tokens.on_primary, tokens.primary) >= MIN_UI_CONTRAST
     assert parse_theme(document) == theme  # the same document, the same theme

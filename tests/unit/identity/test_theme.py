@@ -5,24 +5,27 @@ import pytest
 
 from services.identity.theme import contrast, parse_theme
 from shared.errors import Invalid
+from shared.theme import DEFAULT_PRESET, PRESETS, resolve
 
 
 def test_an_empty_document_gets_readable_defaults() -> None:
     theme = parse_theme({})
-    assert theme.colors.text and theme.colors.on_primary
-    assert contrast(theme.colors.text, theme.colors.background) >= 4.5
-    assert contrast(theme.colors.on_primary, theme.colors.primary) >= 3.0
-    assert theme.fonts.body == "Inter" and theme.radius == 8
+    assert theme.preset == DEFAULT_PRESET and theme.colors is None  # stored as chosen: the preset applies
+    tokens = resolve(theme)
+    assert contrast(tokens.text, tokens.background) >= 4.5
+    assert contrast(tokens.on_primary, tokens.primary) >= 4.5
+    assert tokens.body_font == PRESETS[DEFAULT_PRESET].body and tokens.radius == PRESETS[DEFAULT_PRESET].radius
 
 
 def test_given_values_are_kept_and_missing_pairs_derived() -> None:
     logo = uuid.uuid4()
     theme = parse_theme({"colors": {"primary": "#fde047", "background": "#0b1020"},
                          "fonts": {"heading": "Playfair Display"}, "radius": 0, "logo_asset_id": str(logo)})
-    assert theme.colors.on_primary == "#111827"  # dark text on a light yellow
-    assert theme.colors.text == "#ffffff"  # light text on a dark background
-    assert (theme.fonts.heading, theme.fonts.body, theme.radius, theme.logo_asset_id) == (
-        "Playfair Display", "Inter", 0, logo)
+    tokens = resolve(theme)
+    assert contrast(tokens.on_primary, "#fde047") >= 4.5 and tokens.on_primary != "#ffffff"  # dark on yellow
+    assert contrast(tokens.text, "#0b1020") >= 4.5 and tokens.text != PRESETS[DEFAULT_PRESET].palette.text
+    assert (tokens.heading_font, tokens.body_font, tokens.radius, tokens.logo_asset_id) == (
+        "Playfair Display", PRESETS[DEFAULT_PRESET].body, 0, logo)
     assert msgspec.convert(msgspec.to_builtins(theme), type(theme)) == theme  # stored form round-trips
 
 
