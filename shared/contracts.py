@@ -331,7 +331,7 @@ def live_page_key(tenant_id: uuid.UUID, kind: str, path: str) -> str | None:
     return f"{tenant_id.hex}.{kind}.{digest}"
 
 
-SITE_FILES = frozenset({"/robots.txt", "/sitemap.xml"})
+SITE_FILES = frozenset({"/robots.txt", "/sitemap.xml", "/favicon.ico", "/favicon.svg", "/apple-touch-icon.png"})
 live_page_encoder = msgspec.msgpack.Encoder()
 live_page_decoder = msgspec.msgpack.Decoder(LivePage)
 
@@ -474,6 +474,21 @@ class DescribeImages(Command, frozen=True, kw_only=True):
     Reply: ClassVar[type[msgspec.Struct]] = ImagesDescribed
     tenant_id: uuid.UUID
     asset_ids: list[uuid.UUID]
+
+
+class ImageCopy(msgspec.Struct, frozen=True, kw_only=True):
+    data: bytes  # a small copy (a few hundred pixels wide), small enough for one message
+    content_type: str
+
+
+class CopyImage(Command, frozen=True, kw_only=True):
+    """Ask assets for a small copy of one of a tenant's images (cms, making the favicons
+    from the logo); another tenant's or an unknown id fails as not found."""
+
+    SUBJECT: ClassVar[str] = "cmd.assets.images.copy.v1"
+    Reply: ClassVar[type[msgspec.Struct]] = ImageCopy
+    tenant_id: uuid.UUID
+    asset_id: uuid.UUID
 
 
 class CommandFailed(msgspec.Struct, frozen=True, kw_only=True):

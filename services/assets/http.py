@@ -80,10 +80,11 @@ async def bulk_delete(data: JSONBody[BulkDelete], caller: Caller, ctx: Ctx) -> d
     return {"deleted": await service.delete_assets(ctx, caller, data.ids)}
 
 
-@get("/files/{asset_id:uuid}", summary="The file (public on its tenant's host); ?w= for a resized copy")
+@get("/files/{asset_id:uuid}", summary="The file (public on its tenant's host); ?w= for a copy at most that "
+                                        "wide, ?fm=webp|avif for another format")
 async def serve_file(asset_id: uuid.UUID, caller: Caller, ctx: Ctx, request: Request[Any, Any, Any],
-                     w: int | None = None) -> Response[bytes]:
-    data, content_type, etag = await service.get_file(ctx, caller, asset_id, w)
+                     w: int | None = None, fm: str | None = None) -> Response[bytes]:
+    data, content_type, etag = await service.get_file(ctx, caller, asset_id, w, fm)
     headers = {"etag": etag, "cache-control": "public, max-age=31536000, immutable",
                **serving_headers(asset_id, content_type)}
     if request.headers.get("if-none-match") == etag:

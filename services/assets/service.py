@@ -1,5 +1,6 @@
 """The media library's use cases: upload, list, edit, delete, serving files with resized
-copies made on first request, and re-embedding jobs asked for by an OWNER."""
+and re-encoded copies made on first request, describing images for pages that show them,
+and re-embedding jobs asked for by an OWNER."""
 
 from __future__ import annotations
 
@@ -12,7 +13,15 @@ import numpy as np
 
 from shared.ai import AIError
 from shared.auth import Caller, Role
-from shared.contracts import AssetDeletedV1, AssetUploadedV1
+from shared.contracts import (
+    AssetDeletedV1,
+    AssetUploadedV1,
+    CopyImage,
+    DescribeImages,
+    ImageCopy,
+    ImageInfo,
+    ImagesDescribed,
+)
 from shared.errors import Invalid, NotFound
 from shared.messaging import add_event
 from shared.pagination import decode_cursor, encode_cursor
@@ -20,12 +29,23 @@ from shared.storage import Storage
 
 from .context import Ctx
 from .domain import searchable
-from .images import VARIANT_WIDTHS, clean_image, resized
+from .images import (
+    CONTENT_TYPES,
+    EXTENSIONS,
+    VARIANT_FORMATS,
+    clean_image,
+    delivered_width,
+    delivered_widths,
+    formats_besides,
+    variant,
+)
 from .repo import assets as repo
 from .repo import reembedding as jobs
 from .schemas import AssetOut, AssetPage, AssetPatch, ReembedJob
 
 log = logging.getLogger("assets")
+MAX_DESCRIBED = 500  # ids per DescribeImages: a page shows far fewer
+COPY_FOR_SERVICES = ("webp", 256)  # small enough for one NATS message whatever the original
 
 
 def asset_out(row: asyncpg.Record) -> AssetOut:
@@ -121,35 +141,73 @@ async def delete_assets(ctx: Ctx, caller: Caller, ids: list[uuid.UUID]) -> int:
     return len(deleted)
 
 
-async def get_file(ctx: Ctx, caller: Caller, asset_id: uuid.UUID, width: int | None) -> tuple[bytes, str, str]:
-    """(bytes, content type, ETag) of the original or of a copy `width` pixels wide."""
-    tenant_id = caller.tenant_id
-    if tenant_id is None:
+async def get_file(ctx: Ctx, caller: Caller, asset_id: uuid.UUID, width: int | None,
+                   fm: str | None = None) -> tuple[bytes, str, str]:
+    """(bytes, content type, ETag) of the original, or of a copy `width` pixels wide (the
+    nearest delivered width at least that wide, never wider than the original) and/or in
+    format `fm`. A copy is made on first request and kept."""
+    if width is not None and width < 1:
+        raise Invalid("w is a width in pixels, at least 1", errors=[{"field": "w"}])
+    if fm is not None and fm not in VARIANT_FORMATS:
+        raise Invalid(f"fm is one of {', '.join(VARIANT_FORMATS)}", errors=[{"field": "fm"}])
+    if caller.tenant_id is None:
         raise NotFound("no such file")
-    if width is not None and width not in VARIANT_WIDTHS:
-        raise Invalid(f"widths are {', '.join(map(str, VARIANT_WIDTHS))}", errors=[{"field": "w"}])
+    return await stored_file(ctx, caller.tenant_id, asset_id, width, fm)
+
+
+async def stored_file(ctx: Ctx, tenant_id: uuid.UUID, asset_id: uuid.UUID, width: int | None,
+                      fm: str | None) -> tuple[bytes, str, str]:
     async with ctx.db.tenant_tx(tenant_id) as tx:
         row = await repo.asset(tx, asset_id)
-        key = await repo.variant_key(tx, asset_id, width) if row is not None and width else None
     if row is None or row["storage_key"] is None:
         raise NotFound("no such file")
-    etag = f'"{row["sha256"]}-{width or "o"}"'
-    if width is None:
+    own_width = row["width"] or 0
+    served = delivered_width(width, own_width) if width and own_width else own_width
+    if fm is not None and CONTENT_TYPES[VARIANT_FORMATS[fm]] == row["content_type"]:
+        fm = None  # already in that format
+    if fm is None and served == own_width:  # the original is the copy asked for
         data = await ctx.storage.get(row["storage_key"])
         if data is None:
             raise NotFound("the file is missing from storage")
-        return data, row["content_type"], etag
+        return data, row["content_type"], f'"{row["sha256"]}-o"'
+    etag = f'"{row["sha256"]}-{served}{"-" + fm if fm else ""}"'
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        key = await repo.variant_key(tx, asset_id, served, fm or "")
     if key is not None and (data := await ctx.storage.get(key)) is not None:
-        return data, "image/png" if key.endswith(".png") else row["content_type"], etag
+        return data, stored_type(key, row["content_type"]), etag
     original = await ctx.storage.get(row["storage_key"])
     if original is None:
         raise NotFound("the file is missing from storage")
-    data, content_type = await asyncio.to_thread(resized, original, width)
-    key = Storage.key(tenant_id, f"{asset_id}/w{width}{'.png' if content_type == 'image/png' else ''}")
+    data, content_type = await asyncio.to_thread(variant, original, served, fm)
+    key = Storage.key(tenant_id, f"{asset_id}/w{served}.{EXTENSIONS[content_type]}")
     await ctx.storage.put(key, data)
     async with ctx.db.tenant_tx(tenant_id) as tx:
-        await repo.insert_variant(tx, tenant_id, asset_id, width, key, len(data))
+        await repo.insert_variant(tx, tenant_id, asset_id, served, fm or "", key, len(data))
     return data, content_type, etag
+
+
+def stored_type(key: str, original_type: str) -> str:
+    """The content type of a stored copy, from its key's extension; copies made before keys
+    had one are in the original's type (still GIFs were made PNGs and said so: `.png`)."""
+    extension = key.rsplit("/", 1)[-1].partition(".")[2]
+    return next((kind for kind, ext in EXTENSIONS.items() if ext == extension), original_type)
+
+
+async def describe_images(ctx: Ctx, command: DescribeImages) -> ImagesDescribed:
+    """Size, delivered widths and extra formats of the tenant's images among those asked
+    for (cms, rendering a page); unknown ids and other tenants' are left out."""
+    async with ctx.db.tenant_tx(command.tenant_id) as tx:
+        rows = await repo.sizes(tx, command.asset_ids[:MAX_DESCRIBED])
+    return ImagesDescribed(images=[ImageInfo(id=row["id"], width=row["width"], height=row["height"],
+                                             widths=delivered_widths(row["width"]),
+                                             formats=formats_besides(row["content_type"])) for row in rows])
+
+
+async def copy_image(ctx: Ctx, command: CopyImage) -> ImageCopy:
+    """A small copy of one of the tenant's images (cms, making favicons from the logo)."""
+    fm, width = COPY_FOR_SERVICES
+    data, content_type, _ = await stored_file(ctx, command.tenant_id, command.asset_id, width, fm)
+    return ImageCopy(data=data, content_type=content_type)
 
 
 async def request_reembed(ctx: Ctx, caller: Caller) -> tuple[ReembedJob, bool]:

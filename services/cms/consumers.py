@@ -36,7 +36,7 @@ async def start(ctx: Ctx) -> None:
     bucket = await live_pages_bucket(ctx.js, replicas=ctx.settings.stream_replicas)
 
     async def replicate(tx: asyncpg.Connection, event: Event) -> None:
-        await live_replica.replicate(bucket, tx, event.tenant_id, ctx.settings.public_base_url)
+        await live_replica.replicate(bucket, tx, event.tenant_id, ctx.settings.public_base_url, nc=ctx.nc)
 
     for durable, events, handler in (
         ("cms-sites", [TenantCreatedV1, TenantUpdatedV1, DomainVerifiedV1, DomainRemovedV1],

@@ -1,6 +1,9 @@
 """The public site of a tenant: live pages as HTML (or JSON for headless frontends),
-draft previews through signed expiring links, sitemap.xml and robots.txt. Links are
-absolute from the tenant's canonical host, never from the request's Host.
+draft previews through signed expiring links, sitemap.xml, robots.txt and the favicons
+(favicons.py). Links are absolute from the tenant's canonical host, never from the
+request's Host. A page is rendered with the size of every image it shows, asked of assets
+(DescribeImages) so that no image shifts the layout; when assets does not answer in time
+the page goes out without them rather than not at all.
 
 A live page is rendered once after whatever it is made of changed (its version, the site's
 name, theme or domain, the catalogue its grids show) and stored (cms.rendered_pages): at
@@ -10,9 +13,12 @@ tenant's on the same events."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
+import logging
 import time
 import uuid
 from typing import Any
@@ -20,14 +26,18 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import msgspec
+from nats.aio.client import Client as NATS
 
 from shared.auth import Caller, Role
+from shared.contracts import CopyImage, DescribeImages, ImageInfo
 from shared.db import Database
-from shared.errors import NotFound, Unauthorized
+from shared.errors import AppError, NotFound, Unauthorized
+from shared.messaging import request
 
+from . import favicons
 from .context import Ctx
 from .gates import walk
-from .registry import migrate
+from .registry import asset_refs, migrate
 from .render import esc, render_page
 from .repo import delivery as rows
 from .repo import pages, projections
@@ -35,6 +45,9 @@ from .repo import pages, projections
 PREVIEW_TTL = 3600
 LIVE_CACHE = "public, max-age=60, stale-while-revalidate=300"
 MEDIA_TYPES = {"html": "text/html; charset=utf-8", "json": "application/json"}
+FAVICON_CACHE = "public, max-age=86400"
+ASSETS_TIMEOUT = 1.0  # a page renders without image sizes rather than wait longer (inside a transaction)
+log = logging.getLogger("cms.delivery")
 
 
 class Rendered(msgspec.Struct, frozen=True):
@@ -67,22 +80,58 @@ async def products_of(tx: asyncpg.Connection, tree: dict[str, Any]) -> dict[str,
     return await rows.products(tx, wanted) if wanted else {}
 
 
+def image_ids(tree: dict[str, Any], products: dict[str, dict[str, Any]] | None = None) -> list[str]:
+    """Every asset id the page shows, once each, in order: the props the registry types as
+    an AssetId (registry.asset_refs), and the images of the products its grids show."""
+    found: dict[str, None] = {}
+
+    def add(value: Any) -> None:
+        with contextlib.suppress(ValueError, TypeError):  # an empty slot, a malformed stored value
+            found[str(uuid.UUID(str(value)))] = None
+
+    for node, _ in walk(tree["root"]):
+        for ref in asset_refs(node["component"], node["props"]):
+            if ref.container.get(ref.key) is not None:
+                add(ref.container[ref.key])
+    for product in (products or {}).values():
+        for image in product.get("images") or []:
+            add(image)
+    return list(found)
+
+
+async def described_images(nc: NATS | None, tenant_id: uuid.UUID, ids: list[str]) -> dict[str, ImageInfo]:
+    """Size, delivered widths and formats of the tenant's images among `ids`, by id; empty
+    when assets does not answer (the page then renders without them)."""
+    if nc is None or not ids:
+        return {}
+    try:
+        reply = await request(nc, DescribeImages(tenant_id=tenant_id, asset_ids=[uuid.UUID(i) for i in ids]),
+                              timeout=ASSETS_TIMEOUT)
+    except (AppError, msgspec.ValidationError) as exc:
+        log.warning("rendering without image sizes: %s", exc)
+        return {}
+    return {str(image.id): image for image in reply.images}
+
+
 def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-async def live(db: Database, caller: Caller, public_base_url: str, path: str, *, as_json: bool) -> Rendered:
-    """The live page at `path` (or the sitemap, or robots.txt): its stored rendering when
-    that is current, else rendered now and stored."""
+async def live(db: Database, nc: NATS | None, caller: Caller, public_base_url: str, path: str, *,
+               as_json: bool) -> Rendered:
+    """The live page at `path` (or the sitemap, robots.txt, a favicon): its stored rendering
+    when that is current, else rendered now and stored."""
     tenant_id = caller.tenant_id
     if tenant_id is None:
         raise NotFound("no site here")
+    if path in favicons.FILES:
+        return await favicon(db, nc, tenant_id, path)
     kind = "json" if as_json else "html"
     slug = path.rstrip("/") or "/"
     async with db.tenant_tx(tenant_id) as tx:
         if path in ("/robots.txt", "/sitemap.xml"):
             return await _site_file(tx, public_base_url, path)
-        rendered = await current(tx, tenant_id, public_base_url, slug, (kind,))
+        rendered = await current(tx, tenant_id, public_base_url, slug, (kind,), nc=nc)
         if not rendered:
             site = await projections.site(tx)
             raise NotFound("this site is not set up yet" if site is None else "no published page at this address")
@@ -90,9 +139,10 @@ async def live(db: Database, caller: Caller, public_base_url: str, path: str, *,
 
 
 async def current(tx: asyncpg.Connection, tenant_id: uuid.UUID, public_base_url: str, slug: str,
-                  kinds: tuple[str, ...]) -> dict[str, Rendered]:
+                  kinds: tuple[str, ...], *, nc: NATS | None = None) -> dict[str, Rendered]:
     """The page live at `slug` in each of `kinds`: its stored rendering when that is current,
-    else rendered now and stored. Empty when no page is live there."""
+    else rendered now (its images described by assets over `nc`) and stored. Empty when no
+    page is live there."""
     made: dict[str, Rendered] = {}
     for kind in kinds:
         stored = await rows.stored_page(tx, slug, kind)
@@ -101,15 +151,16 @@ async def current(tx: asyncpg.Connection, tenant_id: uuid.UUID, public_base_url:
                                   cache=LIVE_CACHE)
     missing = tuple(kind for kind in kinds if kind not in made)
     if missing:
-        made.update(await store_live(tx, tenant_id, public_base_url, slug, kinds=missing) or {})
+        made.update(await store_live(tx, tenant_id, public_base_url, slug, kinds=missing, nc=nc) or {})
     return made
 
 
 async def store_live(tx: asyncpg.Connection, tenant_id: uuid.UUID, public_base_url: str, slug: str, *,
-                     kinds: tuple[str, ...] = ("html", "json")) -> dict[str, Rendered] | None:
+                     kinds: tuple[str, ...] = ("html", "json"), nc: NATS | None = None) -> dict[str, Rendered] | None:
     """Render the page live at `slug` in each of `kinds` and store it, in the caller's
     transaction (publish's, or a request's that found the stored bytes out of date). None
-    when no page is live there, or the site is not known yet."""
+    when no page is live there, or the site is not known yet. Its images are described by
+    assets over `nc` (without it, or without an answer, they render without sizes)."""
     source = await rows.live_source(tx, slug)
     if source is None:
         return None
@@ -123,11 +174,40 @@ async def store_live(tx: asyncpg.Connection, tenant_id: uuid.UUID, public_base_u
                                                  "structure": tree},
                                         "site": {"name": source["site_name"], "theme": source["theme"], "url": base}})
         else:
+            products = await products_of(tx, tree)
+            images = await described_images(nc, tenant_id, image_ids(tree, products))
             body = render_page(tree, site_name=source["site_name"], theme=source["theme"], canonical_base=base,
-                               path=source["slug"], products=await products_of(tx, tree)).encode()
+                               path=source["slug"], products=products, images=images).encode()
         made[kind] = Rendered(body=body, media_type=MEDIA_TYPES[kind], etag=_etag(body), cache=LIVE_CACHE)
         await rows.store_page(tx, tenant_id, source, kind, body, made[kind].etag)
     return made
+
+
+async def favicon(db: Database, nc: NATS | None, tenant_id: uuid.UUID, path: str) -> Rendered:
+    """One of the site's favicons (favicons.FILES): from its logo when the theme names one
+    and assets sends a copy, else from its name's initials and primary colour."""
+    async with db.tenant_tx(tenant_id) as tx:
+        site = await projections.site(tx)
+    if site is None:
+        raise NotFound("this site is not set up yet")
+    theme = site["theme"] or {}
+    logo = await logo_copy(nc, tenant_id, theme.get("logo_asset_id"))
+    body = await asyncio.to_thread(favicons.favicon, path, favicons.brand_of(site["name"], theme), logo)
+    return Rendered(body=body, media_type=favicons.FILES[path], etag=_etag(body), cache=FAVICON_CACHE)
+
+
+async def logo_copy(nc: NATS | None, tenant_id: uuid.UUID, logo_asset_id: Any) -> bytes | None:
+    """A small copy of the logo from assets; None without one (a deleted logo, assets down)."""
+    if nc is None or not logo_asset_id:
+        return None
+    try:
+        reply = await request(nc, CopyImage(tenant_id=tenant_id, asset_id=uuid.UUID(str(logo_asset_id))),
+                              timeout=ASSETS_TIMEOUT)
+    except (AppError, ValueError, msgspec.ValidationError) as exc:
+        log.warning("favicon from initials: the logo is not available: %s", exc)
+        return None
+    data: bytes = reply.data
+    return data
 
 
 async def _site_file(tx: asyncpg.Connection, public_base_url: str, path: str) -> Rendered:
@@ -162,7 +242,8 @@ async def preview_link(db: Database, caller: Caller, secret: str, public_base_ur
     return {"url": f"{base}/__preview/{token}", "expires_at": expires}
 
 
-async def preview(db: Database, caller: Caller, secret: str, public_base_url: str, token: str) -> Rendered:
+async def preview(db: Database, nc: NATS | None, caller: Caller, secret: str, public_base_url: str,
+                  token: str) -> Rendered:
     tenant_id = caller.tenant_id
     try:
         page_hex, expires, signature = token.split(".")
@@ -178,20 +259,23 @@ async def preview(db: Database, caller: Caller, secret: str, public_base_url: st
             raise NotFound("no such page")
         tree = migrate(row["structure"], row["registry_version"])
         products = await products_of(tx, tree)
+    images = await described_images(nc, tenant_id, image_ids(tree, products))
     body = render_page(tree, site_name=site["name"], theme=site["theme"],
                        canonical_base=canonical_base(public_base_url, site["slug"], site["custom_domain"]),
-                       path=row["slug"], products=products).encode()
+                       path=row["slug"], products=products, images=images).encode()
     return Rendered(body=body, media_type="text/html; charset=utf-8", etag=_etag(body), cache="no-store")
 
 
 async def answer_site(ctx: Ctx, caller: Caller, path: str, accept: str) -> SiteAnswer:
     """The answer to GET /site{path}: a draft preview, or a live page (HTML, or JSON when
-    `accept` asks for it), the sitemap or robots.txt. NotFound/Unauthorized as problems."""
+    `accept` asks for it), the sitemap, robots.txt or a favicon. NotFound/Unauthorized as
+    problems."""
     if path.startswith("/__preview/"):
-        rendered = await preview(ctx.db, caller, ctx.settings.internal_secret, ctx.settings.public_base_url,
-                                 path.removeprefix("/__preview/"))
+        rendered = await preview(ctx.db, ctx.nc, caller, ctx.settings.internal_secret,
+                                 ctx.settings.public_base_url, path.removeprefix("/__preview/"))
         return site_answer(rendered, {"x-robots-tag": "noindex"})
-    rendered = await live(ctx.db, caller, ctx.settings.public_base_url, path, as_json="application/json" in accept)
+    rendered = await live(ctx.db, ctx.nc, caller, ctx.settings.public_base_url, path,
+                          as_json="application/json" in accept)
     return live_answer(rendered)
 
 

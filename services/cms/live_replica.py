@@ -22,6 +22,7 @@ import uuid
 
 import asyncpg
 import msgspec
+from nats.aio.client import Client as NATS
 from nats.js.errors import APIError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
@@ -57,19 +58,22 @@ class Listed(msgspec.Struct, frozen=True):
     value: bytes | None  # None: deleted
 
 
-async def replicate(kv: KeyValue, tx: asyncpg.Connection, tenant_id: uuid.UUID, public_base_url: str) -> int:
-    """Make the tenant's keys match its live pages; the number of keys written or deleted."""
+async def replicate(kv: KeyValue, tx: asyncpg.Connection, tenant_id: uuid.UUID, public_base_url: str, *,
+                    nc: NATS | None = None) -> int:
+    """Make the tenant's keys match its live pages; the number of keys written or deleted.
+    `nc` reaches assets for the sizes of the images of pages rendered anew."""
     for _ in range(ATTEMPTS - 1):
         try:
-            return await _replicate_once(kv, tx, tenant_id, public_base_url)
+            return await _replicate_once(kv, tx, tenant_id, public_base_url, nc)
         except KeyWrongLastSequenceError:
             continue  # another replication wrote first; read again
-    return await _replicate_once(kv, tx, tenant_id, public_base_url)
+    return await _replicate_once(kv, tx, tenant_id, public_base_url, nc)
 
 
-async def _replicate_once(kv: KeyValue, tx: asyncpg.Connection, tenant_id: uuid.UUID, public_base_url: str) -> int:
+async def _replicate_once(kv: KeyValue, tx: asyncpg.Connection, tenant_id: uuid.UUID, public_base_url: str,
+                          nc: NATS | None) -> int:
     listed = await _listed(kv, tenant_id)  # before the rows: see the module's docstring
-    wanted = await _live_answers(tx, tenant_id, public_base_url)
+    wanted = await _live_answers(tx, tenant_id, public_base_url, nc)
     written = 0
     for key, value in wanted.items():
         held = listed.get(key)
@@ -84,12 +88,13 @@ async def _replicate_once(kv: KeyValue, tx: asyncpg.Connection, tenant_id: uuid.
     return written
 
 
-async def _live_answers(tx: asyncpg.Connection, tenant_id: uuid.UUID, public_base_url: str) -> dict[str, bytes]:
+async def _live_answers(tx: asyncpg.Connection, tenant_id: uuid.UUID, public_base_url: str,
+                        nc: NATS | None = None) -> dict[str, bytes]:
     """The encoded answer of every live page in each kind, by key."""
     answers: dict[str, bytes] = {}
     for page in await rows.live_pages(tx):
         slug = page["slug"]
-        made = await delivery.current(tx, tenant_id, public_base_url, slug, KINDS)
+        made = await delivery.current(tx, tenant_id, public_base_url, slug, KINDS, nc=nc)
         for kind, rendered in made.items():
             key = live_page_key(tenant_id, kind, slug)
             if key is None or len(rendered.body) > LIVE_PAGE_MAX_BYTES:

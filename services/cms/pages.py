@@ -143,7 +143,7 @@ async def publish_page(ctx: Ctx, caller: Caller, page_id: uuid.UUID, revision: i
         if row is None:
             raise await _stale_or_missing(tx, page_id)
         # Rendered once, here: until the site or the catalogue changes, serving it is one SELECT.
-        await delivery.store_live(tx, tenant_id, ctx.settings.public_base_url, row["slug"])
+        await delivery.store_live(tx, tenant_id, ctx.settings.public_base_url, row["slug"], nc=ctx.nc)
         await add_event(tx, PagePublishedV1(tenant_id=tenant_id, page_id=page_id, slug=row["slug"], version=number))
     return page_out(row)
 

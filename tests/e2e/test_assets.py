@@ -56,7 +56,9 @@ async def test_upload_dedupe_and_resized_copies(client: PlatformClient) -> None:
     cached = await client.call("GET", f"{asset['url']}?w=400", slug=tenant.slug,
                                headers={"if-none-match": small.headers["etag"]})
     assert cached.status_code == 304
-    assert (await client.call("GET", f"{asset['url']}?w=123", slug=tenant.slug)).status_code == 422
+    nearest = await client.call("GET", f"{asset['url']}?w=123", slug=tenant.slug)  # the nearest wider copy
+    assert nearest.status_code == 200 and Image.open(io.BytesIO(nearest.content)).size == (400, 267)
+    assert (await client.call("GET", f"{asset['url']}?w=0", slug=tenant.slug)).status_code == 422
 
     listed = (await client.call("GET", "/api/assets/assets", slug=tenant.slug, token=tenant.token)).json()
     assert [a["id"] for a in listed["assets"]] == [asset["id"]]

@@ -38,10 +38,15 @@ UPDATE assets.assets SET embedding = $2, embedding_model = $3 WHERE id = $1 AND 
 """
 DELETE_ASSETS = "DELETE FROM assets.assets WHERE id = ANY($1::uuid[]) RETURNING id, storage_key"
 SELECT_VARIANT_KEYS = "SELECT storage_key FROM assets.asset_variants WHERE asset_id = ANY($1::uuid[])"
-SELECT_VARIANT = "SELECT storage_key FROM assets.asset_variants WHERE asset_id = $1 AND width = $2"
+SELECT_VARIANT = "SELECT storage_key FROM assets.asset_variants WHERE asset_id = $1 AND width = $2 AND format = $3"
 INSERT_VARIANT = """
-INSERT INTO assets.asset_variants (tenant_id, asset_id, width, storage_key, bytes) VALUES ($1, $2, $3, $4, $5)
+INSERT INTO assets.asset_variants (tenant_id, asset_id, width, format, storage_key, bytes)
+VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT DO NOTHING
+"""
+SELECT_SIZES = """
+SELECT id, content_type, width, height FROM assets.assets
+WHERE id = ANY($1::uuid[]) AND storage_key IS NOT NULL AND width IS NOT NULL AND height IS NOT NULL
 """
 
 
@@ -84,9 +89,16 @@ async def delete_assets(tx: Tx, ids: list[uuid.UUID]) -> tuple[list[asyncpg.Reco
     return await tx.fetch(DELETE_ASSETS, ids), variant_keys
 
 
-async def variant_key(tx: Tx, asset_id: uuid.UUID, width: int) -> str | None:
-    return await tx.fetchval(SELECT_VARIANT, asset_id, width)
+async def variant_key(tx: Tx, asset_id: uuid.UUID, width: int, fm: str) -> str | None:
+    """Where the copy `width` pixels wide in format `fm` ('' for the original's) is stored."""
+    return await tx.fetchval(SELECT_VARIANT, asset_id, width, fm)
 
 
-async def insert_variant(tx: Tx, tenant_id: uuid.UUID, asset_id: uuid.UUID, width: int, key: str, size: int) -> None:
-    await tx.execute(INSERT_VARIANT, tenant_id, asset_id, width, key, size)
+async def insert_variant(tx: Tx, tenant_id: uuid.UUID, asset_id: uuid.UUID, width: int, fm: str, key: str,
+                         size: int) -> None:
+    await tx.execute(INSERT_VARIANT, tenant_id, asset_id, width, fm, key, size)
+
+
+async def sizes(tx: Tx, ids: list[uuid.UUID]) -> list[asyncpg.Record]:
+    """Size and type of the stored images among `ids` (the tenant's only: row-level security)."""
+    return await tx.fetch(SELECT_SIZES, ids)

@@ -22,7 +22,7 @@ class Rows:
     def __init__(self, *answers: dict[str, bytes], meanwhile: dict[int, Any] | None = None) -> None:
         self.answers, self.meanwhile, self.reads = list(answers), meanwhile or {}, 0
 
-    async def __call__(self, tx: Any, tenant_id: uuid.UUID, base: str) -> dict[str, bytes]:
+    async def __call__(self, tx: Any, tenant_id: uuid.UUID, base: str, nc: Any = None) -> dict[str, bytes]:
         read = self.reads
         self.reads += 1
         if read in self.meanwhile:
