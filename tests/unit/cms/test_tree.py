@@ -27,6 +27,10 @@ SAMPLE_PROPS: dict[str, dict[str, Any]] = {
     "ProductGrid": {"product_ids": ["0b8e7d2a-3f7e-4b8e-9a53-2d2b9f1b2c11"]},
     "Navbar": {"brand": "Acme"}, "Footer": {"text": "(c) Acme"},
     "Video": {"url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ"},
+    "MediaText": {"rows": [{"heading": "Row"}]}, "Stats": {"items": [{"value": "12", "label": "years"}]},
+    "LogoCloud": {"logos": [{"asset_id": "0b8e7d2a-3f7e-4b8e-9a53-2d2b9f1b2c11", "alt": "Acme"}]},
+    "Team": {"members": [{"name": "Ada"}]}, "CallToAction": {"heading": "Come by"},
+    "Testimonials": {"items": [{"quote": "Great."}]}, "ContactBlock": {"phone": "+33 1 23 45 67 89"},
 }
 
 
