@@ -1,11 +1,13 @@
 """Grounding a generated page in the tenant's own library.
 
 The model never chooses images: it writes the copy and alt text a section needs, and every
-image slot is then filled with the tenant's best-matching described asset, found by
-assets' search on that section's copy (`cmd.assets.search.v1`). Whatever id the model
-wrote, an invented one, a URL-shaped string or another tenant's asset, is overwritten, so
-a page can only ever point at the tenant's own images. A slot with nothing to fill it is
-emptied, and a block that cannot stand without an image is removed. Products are grounded
+image slot (every prop the registry types as an AssetId, found by `registry.asset_refs`: a
+hero's picture, a gallery's, a team member's photo, a logo...) is then filled with the
+tenant's best-matching described asset, found by assets' search on the alt text the slot
+asks for and the copy around it (`cmd.assets.search.v1`). Whatever id the model wrote, an
+invented one, a URL-shaped string or another tenant's asset, is overwritten, so a page can
+only ever point at the tenant's own images. A slot with nothing to fill it is emptied, and
+a block or list item that cannot stand without its image is removed. Products are grounded
 the same way: a product grid shows the tenant's own active products (cms's projection of its
 catalogue), never ids the model wrote; without a catalogue the grid is removed.
 
@@ -32,50 +34,52 @@ from shared.messaging import request
 
 from .gates import SEO_DESCRIPTION_MAX
 from .links import LinkRules, scrub_links, tree_anchors
+from .registry import AssetRef, asset_refs
 
 log = logging.getLogger("cms.grounding")
 
-# component -> (the prop holding an asset id, the prop holding its alt text or None)
-SINGLE_IMAGES = {"Page": ("social_image", None), "Hero": ("image", "image_alt"), "Image": ("asset_id", "alt"),
-                 "Testimonial": ("photo", None), "Navbar": ("logo", None)}
-NEEDS_IMAGE = frozenset({"Image"})  # removed when no image fits
-COPY_PROPS = ("title", "headline", "subheadline", "text", "heading", "markdown", "caption", "quote", "alt",
-              "image_alt", "description", "brand")
+COPY_PROPS = ("title", "headline", "subheadline", "eyebrow", "text", "heading", "markdown", "caption", "quote",
+              "alt", "image_alt", "description", "brand", "name", "role", "bio")
 
 
 @dataclass
 class Slot:
+    """A place where the page holds an image (registry.asset_refs), and what to search for it."""
+
     node: dict[str, Any]
-    key: str  # the prop, or "images/<i>" for a gallery image
+    ref: AssetRef
     query: str
 
 
-def copy_of(node: dict[str, Any]) -> str:
-    props = node["props"]
-    parts = [str(props[key]) for key in COPY_PROPS if props.get(key)]
-    parts += [str(image.get("alt", "")) for image in props.get("images", [])]
-    return " ".join(parts)
+def copy_of(props: dict[str, Any]) -> str:
+    return " ".join(str(props[key]) for key in COPY_PROPS if props.get(key))
+
+
+def node_copy(node: dict[str, Any]) -> str:
+    """A node's words: its own copy and the alt texts of its pictures (a gallery's)."""
+    alts = [str(ref.container.get(ref.alt) or "") for ref in asset_refs(node["component"], node["props"])
+            if ref.alt and ref.container is not node["props"]]
+    return " ".join(part for part in (copy_of(node["props"]), *alts) if part)
 
 
 def walk(node: dict[str, Any], context: str = "") -> Iterator[tuple[dict[str, Any], str]]:
     """Each node with the copy around it (its section's), for queries on bare image blocks."""
-    own = copy_of(node)
+    own = node_copy(node)
     yield node, f"{own} {context}".strip()
     for child in node["children"]:
         yield from walk(child, own or context)
 
 
 def image_slots(tree: dict[str, Any]) -> list[Slot]:
+    """Every image slot of the tree; each one's query is the alt text it asks for, then the
+    words of its list item (a member's name and role, a row's heading), then the node's."""
     slots = []
     for node, text in walk(tree["root"]):
-        name = node["component"]
-        if name in SINGLE_IMAGES:
-            key, alt_key = SINGLE_IMAGES[name]
-            wanted = node["props"].get(alt_key) if alt_key else None
-            slots.append(Slot(node, key, f"{wanted or ''} {text}".strip()[:200]))
-        elif name == "Gallery":
-            for i, image in enumerate(node["props"]["images"]):
-                slots.append(Slot(node, f"images/{i}", f"{image.get('alt', '')} {text}".strip()[:200]))
+        props = node["props"]
+        for ref in asset_refs(node["component"], props):
+            wanted = str(ref.container.get(ref.alt) or "") if ref.alt else ""
+            item = "" if ref.container is props else copy_of({k: v for k, v in ref.container.items() if k != ref.alt})
+            slots.append(Slot(node, ref, " ".join(part for part in (wanted, item, text) if part)[:200]))
     return slots
 
 
@@ -93,47 +97,67 @@ async def ground(nc: NATS, tenant_id: uuid.UUID, tree: dict[str, Any],
         except AppError as exc:  # no library today: the page goes out without images
             log.warning("asset search for grounding failed: %s", exc)
     used: list[uuid.UUID] = []
+    shown: dict[int, set[uuid.UUID]] = {}  # by node: a gallery or a team never shows a picture twice
     for slot, candidates in zip(slots, found, strict=True):
-        choice = next((c for c in candidates if c.id not in used), candidates[0] if candidates else None)
+        in_node = shown.setdefault(id(slot.node), set())
+        fresh = [c for c in candidates if c.id not in in_node]
+        choice = next((c for c in fresh if c.id not in used), fresh[0] if fresh else None)
         fill(slot, choice)
-        if choice is not None and choice.id not in used:
-            used.append(choice.id)
+        if choice is not None:
+            in_node.add(choice.id)
+            if choice.id not in used:
+                used.append(choice.id)
+    keeps_its_pictures(tree["root"])  # the page itself stays, whatever it lost
     prune(tree["root"], catalogue or [])
     return tree, used
 
 
 def fill(slot: Slot, asset: FoundAsset | None) -> None:
-    props = slot.node["props"]
-    if slot.key.startswith("images/"):
-        image = props["images"][int(slot.key.split("/")[1])]
-        image["asset_id"] = str(asset.id) if asset else None
-        if asset and asset.alt_text:
-            image["alt"] = asset.alt_text[:300]
-        return
-    props[slot.key] = str(asset.id) if asset else None
-    alt_key = SINGLE_IMAGES[slot.node["component"]][1]
-    if alt_key and asset is None:
-        props[alt_key] = ""
-    elif alt_key and asset is not None and asset.alt_text:
-        props[alt_key] = asset.alt_text[:300]  # true of the chosen picture, unlike the model's guess
+    container, key, alt, _ = slot.ref
+    container[key] = str(asset.id) if asset else None
+    if alt and asset is None:
+        container[alt] = ""
+    elif alt and asset is not None and asset.alt_text:
+        container[alt] = asset.alt_text[:300]  # true of the chosen picture, unlike the model's guess
+
+
+def keeps_its_pictures(node: dict[str, Any]) -> bool:
+    """Removes the list items that are nothing without their picture (a gallery's picture, a
+    logo) when it is missing; False when the node itself is nothing without one: an Image
+    block without its picture, a gallery left without any."""
+    props = node["props"]
+    lost = {id(ref.container) for ref in asset_refs(node["component"], props)
+            if ref.required and not ref.container.get(ref.key)}
+    return id(props) not in lost and not _emptied_by_dropping(props, lost)
+
+
+def _emptied_by_dropping(value: Any, lost: set[int]) -> bool:
+    """Drops the dicts whose id is in `lost` from every list under `value`; True when a
+    list that had items has none left."""
+    emptied = False
+    if isinstance(value, dict):
+        for item in value.values():
+            emptied |= _emptied_by_dropping(item, lost)
+    elif isinstance(value, list):
+        kept = [item for item in value if id(item) not in lost]
+        emptied = bool(value) and not kept
+        value[:] = kept
+        for item in kept:
+            emptied |= _emptied_by_dropping(item, lost)
+    return emptied
 
 
 def prune(node: dict[str, Any], catalogue: list[str]) -> None:
-    """Drop what has nothing to show: image blocks without an image, galleries without any,
+    """Drop what has nothing to show: blocks and list items without the picture they need,
     product grids of a tenant without products; a grid shows the catalogue's products."""
     kept = []
     for child in node["children"]:
-        props = child["props"]
-        if child["component"] in NEEDS_IMAGE and not props.get("asset_id"):
+        if not keeps_its_pictures(child):
             continue
-        if child["component"] == "Gallery":
-            props["images"] = [image for image in props["images"] if image.get("asset_id")]
-            if not props["images"]:
-                continue
         if child["component"] == "ProductGrid":
             if not catalogue:
                 continue
-            props["product_ids"] = catalogue[:12]
+            child["props"]["product_ids"] = catalogue[:12]
         prune(child, catalogue)
         kept.append(child)
     node["children"] = kept
