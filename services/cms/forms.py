@@ -1,6 +1,7 @@
 """Contact-form submissions: taken on the tenant's public host, checked against the form
 as published (only its fields, required ones present, e-mail shaped, size-limited), with
-a honeypot for bots and a per-address limit; editors list and export them."""
+a honeypot for bots and a per-address limit; editors list and export them. A visitor's
+browser gets pages in the site's design back (form_pages.py): what to fix, or thank you."""
 
 from __future__ import annotations
 
@@ -11,14 +12,17 @@ from typing import Any
 
 from shared.auth import Caller, Role
 from shared.contracts import FormSubmittedV1
-from shared.errors import Invalid, NotFound
+from shared.errors import AppError, Invalid, NotFound
 from shared.messaging import add_event
 from shared.spreadsheets import csv_text
 
+from . import form_pages
 from .context import Ctx
+from .delivery import Rendered, canonical_base, described_images, image_ids, respond_headers
 from .gates import walk
 from .registry import migrate
-from .repo import forms, versions
+from .render import render_page
+from .repo import forms, projections, versions
 
 MAX_FIELD = 2000
 HONEYPOT = "website"
@@ -38,11 +42,7 @@ async def submit_form(ctx: Ctx, caller: Caller, page_slug: str, form_id: str, va
         raise NotFound("no site here")
     async with ctx.db.tenant_tx(tenant_id) as tx:
         page = await versions.live_at(tx, page_slug.rstrip("/") or "/")
-        form = None
-        if page is not None:
-            tree = migrate(page["structure"], page["registry_version"])
-            form = next((node for node, _ in walk(tree["root"])
-                         if node["id"] == form_id and node["component"] == "ContactForm"), None)
+        form = form_in(page, form_id)
         if form is None:
             raise NotFound("no such form on a published page")
         if str(values.get(HONEYPOT, "")).strip():
@@ -58,25 +58,85 @@ async def submit_form(ctx: Ctx, caller: Caller, page_slug: str, form_id: str, va
     return "accepted"
 
 
+def form_in(page: Any, form_id: str) -> dict[str, Any] | None:
+    """The ContactForm `form_id` of a live page's version row, if it holds one."""
+    if page is None:
+        return None
+    tree = migrate(page["structure"], page["registry_version"])
+    return next((node for node, _ in walk(tree["root"])
+                 if node["id"] == form_id and node["component"] == "ContactForm"), None)
+
+
 def clean_fields(declared: list[dict[str, Any]], values: dict[str, Any]) -> dict[str, str]:
-    """Only the form's own fields, as text; required ones present; e-mails e-mail shaped."""
+    """Only the form's own fields, as text; required ones present; e-mails e-mail shaped.
+    Every field's problem is reported at once, so a visitor fixes them in one go."""
     unknown = set(values) - {field["name"] for field in declared} - {HONEYPOT}
     if unknown:
         raise Invalid(f"this form has no field {sorted(unknown)[0]!r}", errors=[{"field": sorted(unknown)[0]}])
     cleaned: dict[str, str] = {}
+    problems: list[dict[str, str]] = []
     for field in declared:
         value = values.get(field["name"])
         text = "" if value is None else str(value).strip()
         if field.get("kind") == "checkbox":
             text = "yes" if text.lower() in ("on", "true", "yes", "1") else ""
-        if field.get("required") and not text:
-            raise Invalid(f"{field['label']} is required", errors=[{"field": field["name"]}])
-        if len(text) > MAX_FIELD:
-            raise Invalid(f"{field['label']} is longer than {MAX_FIELD} characters", errors=[{"field": field["name"]}])
-        if text and field.get("kind") == "email" and not EMAIL.match(text):
-            raise Invalid(f"{field['label']} is not an e-mail address", errors=[{"field": field["name"]}])
+        problem = field_problem(field, text)
+        if problem:
+            problems.append({"field": field["name"], "detail": problem})
         cleaned[field["name"]] = text
+    if problems:
+        raise Invalid(problems[0]["detail"] if len(problems) == 1 else
+                      f"{problems[0]['detail']} (and {len(problems) - 1} more)", errors=problems)
     return cleaned
+
+
+def field_problem(field: dict[str, Any], text: str) -> str:
+    """What is wrong with one field's value, or "" when nothing is."""
+    if field.get("required") and not text:
+        return f"{field['label']} is required"
+    if len(text) > MAX_FIELD:
+        return f"{field['label']} is longer than {MAX_FIELD} characters"
+    if text and field.get("kind") == "email" and not EMAIL.match(text):
+        return f"{field['label']} is not an e-mail address"
+    return ""
+
+
+async def answer_page(ctx: Ctx, caller: Caller, page_slug: str, form_id: str, *, values: dict[str, Any],
+                      refusal: AppError | None) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers, HTML) for a visitor's browser: the refused form again with what to
+    fix, or (no refusal) the thank-you; a form no live page holds gets a 404 page. Rendered
+    in the site's design around the form page's navbar and footer."""
+    tenant_id = caller.tenant_id
+    if tenant_id is None:
+        raise NotFound("no site here")
+    slug = page_slug.rstrip("/") or "/"
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        site = await projections.site(tx)
+        page = await versions.live_at(tx, slug)
+        home = await versions.live_at(tx, "/") if page is None else page
+    if site is None:
+        raise NotFound("this site is not set up yet")
+    form = form_in(page, form_id)
+    state = None
+    if form is None:
+        status = 404
+        chrome = migrate(home["structure"], home["registry_version"]) if home is not None else None
+        tree = form_pages.gone_tree(chrome)
+    else:
+        chrome = migrate(page["structure"], page["registry_version"])
+        if refusal is None:
+            status, tree = 200, form_pages.thanks_tree(chrome, slug)
+        else:
+            status = refusal.status
+            tree, state = form_pages.refusal_tree(chrome, form, refusal, values)
+    images = await described_images(ctx.nc, tenant_id, image_ids(tree))
+    body = render_page(tree, site_name=site["name"], theme=site["theme"], path=slug, images=images, form_state=state,
+                       canonical_base=canonical_base(ctx.settings.public_base_url, site["slug"],
+                                                     site["custom_domain"])).encode()
+    rendered = Rendered(body=body, media_type="text/html; charset=utf-8", cache="no-store",
+                        etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+    headers = respond_headers(rendered, {"x-robots-tag": "noindex", "content-type": rendered.media_type})
+    return status, headers, body
 
 
 async def list_submissions(ctx: Ctx, caller: Caller, limit: int = 200) -> list[dict[str, Any]]:

@@ -100,8 +100,16 @@ async def visitor_post(request: Request[Any, Any, Any], ctx: Ctx, service: str, 
 
 @post("/__forms", include_in_schema=False)
 async def site_form(request: Request[Any, Any, Any], ctx: Ctx) -> Stream:
-    """A contact form, for cms to store."""
+    """A contact form, for cms to store. cms answers a browser with a page in the site's
+    design (what to fix, with status 422 or 429, or a redirect to the thank-you below) and
+    a JSON client with JSON."""
     return await visitor_post(request, ctx, "cms", "/site/__forms", 16_384)
+
+
+@get("/__forms", include_in_schema=False)
+async def site_form_sent(request: Request[Any, Any, Any], ctx: Ctx) -> Stream:
+    """The thank-you page a sent form redirects to (never cached: it is not a page of the site)."""
+    return await visitor_post(request, ctx, "cms", "/site/__forms", 0)
 
 
 @post("/__checkout", include_in_schema=False)
@@ -124,4 +132,4 @@ async def tls_ask(request: Request[Any, Any, Any], ctx: Ctx, domain: str = "") -
     return Response(b"", status_code=200 if known is not None else 404)
 
 
-ROUTES = [proxy_api, health, site_asset, site_form, site_checkout, tls_ask]
+ROUTES = [proxy_api, health, site_asset, site_form, site_form_sent, site_checkout, tls_ask]

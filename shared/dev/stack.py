@@ -311,7 +311,7 @@ def run() -> None:
         stack.start_mailbox()
         stack.start_services()
         demo = stack.ensure_demo_tenant()
-        print("demo site: making the home page with AI (first run only)...", flush=True)
+        print("demo site: building it with its photos (first run only)...", flush=True)
         site = seed_demo_site(stack.url("gateway"), f"{DEMO_SLUG}.{config.platform_domain}", DEMO_EMAIL,
                               DEMO_PASSWORD)
     except (InfraError, MigrationError, settings_loader.ConfigError) as exc:
@@ -326,6 +326,7 @@ The platform is running (data in {stack.data_dir}).
   platform      http://{domain}:{port}/
   demo site     http://{DEMO_SLUG}.{domain}:{port}/   (demo tenant {demo}; {site})
   demo owner    {DEMO_EMAIL} / {DEMO_PASSWORD}
+  showcase      http://{domain}:{port}/__showcase   (every component and variant, in every theme preset)
   log in        curl -s -H 'host: {DEMO_SLUG}.{domain}' -H 'content-type: application/json' \\
                   -d '{{"email":"{DEMO_EMAIL}","password":"{DEMO_PASSWORD}"}}' http://127.0.0.1:{port}/api/identity/login
   services      {", ".join(f"{name} {stack.url(name)}/schema" for name in SERVICES)}

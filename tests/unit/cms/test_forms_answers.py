@@ -1,0 +1,131 @@
+"""What a visitor's browser gets back from a contact form: every problem at once, the form
+again with what they typed and its fields in error marked, a thank-you, a gone form; all
+as page trees that validate and render in the site's design."""
+
+from html.parser import HTMLParser
+
+import pytest
+
+from services.cms import form_pages
+from services.cms.forms import TooManySubmissions, clean_fields
+from services.cms.render import FormState, render_page
+from services.cms.tree import validate
+from shared.errors import Invalid
+
+FIELDS = [{"name": "name", "label": "Your name", "kind": "text", "required": True},
+          {"name": "email", "label": "E-mail address", "kind": "email", "required": True},
+          {"name": "message", "label": "Message", "kind": "textarea"},
+          {"name": "news", "label": "Send me news", "kind": "checkbox"}]
+FORM = {"id": "booking-form", "component": "ContactForm", "children": [],
+        "props": {"heading": "Book a boat", "fields": FIELDS, "submit_label": "Send"}}
+NAVBAR = {"id": "navbar", "component": "Navbar", "children": [],
+          "props": {"brand": "Fellwater Boat Co.", "links": [{"label": "Prices", "href": "/prices"}]}}
+FOOTER = {"id": "footer", "component": "Footer", "children": [], "props": {"brand": "Fellwater Boat Co.",
+                                                                            "legal": "© 2026 Fellwater"}}
+PAGE = {"root": {"id": "page", "component": "Page", "props": {"title": "Visit & book", "description": "Find us."},
+                 "children": [NAVBAR, {"id": "s", "component": "Section", "props": {"anchor": "book"},
+                                       "children": [FORM]}, FOOTER]}}
+
+
+class Controls(HTMLParser):
+    """Each form control's attributes by id, the text of every element, and link targets."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.controls: dict[str, dict[str, str | None]] = {}
+        self.hrefs: list[str] = []
+        self.ids: set[str] = set()
+        self.textareas: dict[str, str] = {}
+        self.h1: list[str] = []
+        self._in: tuple[str, str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.add(str(found["id"]))
+        if tag in ("input", "textarea") and found.get("id"):
+            self.controls[str(found["id"])] = found
+        if tag == "a" and found.get("href"):
+            self.hrefs.append(str(found["href"]))
+        if tag == "textarea":
+            self._in = ("textarea", str(found.get("id")))
+        elif tag == "h1":
+            self._in = ("h1", "")
+
+    def handle_data(self, data: str) -> None:
+        if self._in and self._in[0] == "textarea":
+            self.textareas[self._in[1]] = self.textareas.get(self._in[1], "") + data
+        elif self._in and self._in[0] == "h1":
+            self.h1.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("textarea", "h1"):
+            self._in = None
+
+
+def rendered(tree: dict, state: FormState | None = None) -> tuple[str, Controls]:  # type: ignore[type-arg]
+    html = render_page(validate(tree), site_name="Fellwater Boat Co.", theme={"preset": "harbour"},
+                       canonical_base="https://fellwater.example", path="/visit", form_state=state)
+    parsed = Controls()
+    parsed.feed(html)
+    return html, parsed
+
+
+def refused(values: dict) -> Invalid:  # type: ignore[type-arg]
+    with pytest.raises(Invalid) as caught:
+        clean_fields(FIELDS, values)
+    return caught.value
+
+
+def test_every_problem_is_reported_at_once_and_a_good_message_passes() -> None:
+    problem = refused({"email": "not an address", "message": "x" * 2001})
+    assert [(e["field"], e["detail"]) for e in problem.errors or []] == [
+        ("name", "Your name is required"), ("email", "E-mail address is not an e-mail address"),
+        ("message", "Message is longer than 2000 characters")]
+    assert clean_fields(FIELDS, {"name": "Ana", "email": "ana@example.com", "news": "yes"}) == {
+        "name": "Ana", "email": "ana@example.com", "message": "", "news": "yes"}
+
+
+def test_the_refusal_page_lists_what_to_fix_and_keeps_what_the_visitor_typed() -> None:
+    values = {"name": "", "email": "ana@", "message": 'Two of us <script>alert(1)</script> "Heron"', "news": "yes",
+              "website": "spam.example"}
+    tree, state = form_pages.refusal_tree(PAGE, FORM, refused(values), values)
+    html, page = rendered(tree, state)
+    assert "".join(page.h1) == "Please check your message"
+    assert "#booking-form-name" in page.hrefs and "#booking-form-email" in page.hrefs  # the summary links each
+    assert {"booking-form-name", "booking-form-email"} <= page.ids
+    email, name, news = (page.controls[f"booking-form-{n}"] for n in ("email", "name", "news"))
+    assert email["value"] == "ana@" and email["aria-invalid"] == "true"
+    assert email["aria-describedby"] == "booking-form-email-error" and "booking-form-email-error" in page.ids
+    assert name["aria-invalid"] == "true" and "checked" in news
+    assert page.textareas["booking-form-message"] == values["message"]  # kept, as text
+    assert "aria-invalid" not in page.controls["booking-form-message"]  # only the fields in error are marked
+    assert "<script>" not in html and "spam.example" not in html  # escaped; the honeypot is never echoed
+    assert "Fellwater Boat Co." in html and "© 2026 Fellwater" in html  # the site's own navbar and footer
+    assert 'action="/__forms?page=/visit&amp;form=booking-form"' in html  # sent again to the same form
+
+
+def test_the_rate_limited_page_keeps_the_message_without_marking_fields() -> None:
+    values = {"name": "Ana", "email": "ana@example.com", "message": "Saturday at ten"}
+    tree, state = form_pages.refusal_tree(PAGE, FORM, TooManySubmissions("too many"), values)
+    _, page = rendered(tree, state)
+    assert "".join(page.h1) == "Please wait a few minutes"
+    assert page.textareas["booking-form-message"] == "Saturday at ten"
+    assert not any("aria-invalid" in control for control in page.controls.values())
+
+
+def test_labels_cannot_inject_links_into_the_summary() -> None:
+    evil = dict(FORM, props=dict(FORM["props"], fields=[{"name": "name", "label": "[win](https://evil.example)",
+                                                           "required": True}]))
+    tree, state = form_pages.refusal_tree(PAGE, evil, Invalid("x", errors=[
+        {"field": "name", "detail": "[win](https://evil.example) is required"}]), {})
+    _, page = rendered(tree, state)
+    assert "https://evil.example" not in page.hrefs and "#booking-form-name" in page.hrefs
+
+
+def test_the_thank_you_and_gone_pages_lead_back() -> None:
+    _, thanks = rendered(form_pages.thanks_tree(PAGE, "/visit"))
+    assert "Thank you" in "".join(thanks.h1) and "/visit" in thanks.hrefs and "/" in thanks.hrefs
+    assert "/prices" in thanks.hrefs  # the site's navbar came along
+    _, gone = rendered(form_pages.gone_tree(None))
+    assert "".join(gone.h1) == "This form is no longer here" and "/" in gone.hrefs
