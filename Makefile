@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: browser wrk setup run test test-random test-unit test-long bench lint migrate lock clean-data mailbox adjust admin
+.PHONY: browser fonts photos wrk setup run test test-random test-unit test-long bench lint migrate lock clean-data mailbox adjust admin
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.x")'
@@ -15,9 +15,17 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet -c requirements.lock -e ".[dev]"
 	@touch $(STAMP)
 
-setup: $(STAMP)
+# The sites' self-hosted fonts (@fontsource, pinned in shared/fonts.py) into build/fonts/, which
+# the gateway serves at /__fonts/; npm is installed when missing and possible (root with
+# apt-get). Offline, pages fall back to system fonts and the font-file tests say they skipped.
+fonts: $(STAMP)       ## fetch the fonts the gateway serves (once; a complete build/fonts/ is kept)
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		{ apt-get update -qq && apt-get install -y -qq npm >/dev/null; } ; } || true
+	@$(PY) -m shared.dev.vendor fonts || echo "the fonts were not fetched: pages use system fonts until make fonts succeeds"
 
-run: setup            ## the whole platform on embedded PostgreSQL and NATS, with a demo tenant
+setup: $(STAMP) fonts
+
+run: setup photos     ## the whole platform on embedded PostgreSQL and NATS, with a demo tenant
 	$(PY) -m shared.dev.stack run
 
 adjust: setup         ## an operator's ledger correction (billing's command of `make admin`), e.g. ARGS="--tenant … --amount 50 --reference T-1 --reason … --operator ana"
@@ -29,17 +37,37 @@ admin: setup          ## the operator's command line, e.g. ARGS="check", ARGS="d
 mailbox: setup        ## list the mail `make run` has sent (invitations, password resets)
 	$(PY) -m shared.dev.stack mailbox
 
-# Debian's Chromium for the rendered-page screenshot test; installed when missing and
-# possible (root with apt-get, as on CI), otherwise that one test says it was skipped.
-browser:
+# Debian's Chromium and the audit tools (axe-core and Lighthouse, npm packages pinned in
+# tests/browser/package-lock.json) for the tests that look at rendered pages; installed when
+# missing and possible (root with apt-get, as on CI), otherwise those tests say they were skipped.
+AUDIT_TOOLS := tests/browser/node_modules/.installed-stamp
+
+browser: $(AUDIT_TOOLS)
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 		{ apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } ; } || \
-		echo "chromium is not installed: the screenshot test will be skipped"
+		echo "chromium is not installed: the screenshot tests and browser audits will be skipped"
 
-test: setup browser   ## the whole suite: unit, contract, integration and end-to-end
+$(AUDIT_TOOLS): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		{ apt-get update -qq && apt-get install -y -qq npm >/dev/null; } ; } || true
+	@if command -v npm >/dev/null 2>&1; then \
+		cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed-stamp; \
+	else echo "npm is not installed: the browser audits will be skipped"; fi
+
+# Real, openly licensed photographs (Debian's Plasma and MATE wallpaper packages) for the
+# demo site and the screenshot tests, resized into build/photos/ with a manifest
+# photos.json; installed when missing and possible (root with apt-get), like `browser`.
+photos: setup
+	@{ [ -d /usr/share/wallpapers/EveningGlow ] && [ -d /usr/share/backgrounds/mate/nature ]; } || \
+		{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends plasma-workspace-wallpapers mate-backgrounds >/dev/null; } ; } || \
+		echo "the wallpaper packages are not installed: the demo site will have no photos"
+	@$(PY) -m shared.dev.photos
+
+test: setup browser photos  ## the whole suite: unit, contract, integration and end-to-end
 	$(PY) -m pytest
 
-test-random: setup browser  ## the whole suite in a shuffled order (the seed is printed: RANDOM_ORDER_SEED=… repeats it)
+test-random: setup browser photos  ## the whole suite in a shuffled order (the seed is printed: RANDOM_ORDER_SEED=… repeats it)
 	$(PY) -m pytest --random-order $(if $(RANDOM_ORDER_SEED),--random-order-seed=$(RANDOM_ORDER_SEED))
 
 test-unit: setup      ## only the pure tests (no sockets)
@@ -53,7 +81,7 @@ wrk:
 		{ apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } ; } || \
 		echo "wrk is not installed: the gateway benchmark will say so and stop"
 
-bench: setup wrk      ## benchmarks, each beside its reference; results in bench/results/
+bench: setup wrk browser photos  ## benchmarks, each beside its reference; results in bench/results/
 	$(PY) -m bench.run
 
 lint: setup

@@ -9,7 +9,8 @@ from typing import Any
 
 from shared.colour import contrast
 
-from .links import link_targets, page_of
+from .links import link_targets, page_of, tree_anchors
+from .registry import asset_refs
 from .schemas import Finding
 from .tree import TreeInvalid, validate
 
@@ -22,6 +23,28 @@ def walk(node: dict[str, Any], pointer: str = "/root") -> Iterator[tuple[dict[st
     yield node, pointer
     for index, child in enumerate(node.get("children", [])):
         yield from walk(child, f"{pointer}/children/{index}")
+
+
+def missing_alt_texts(component: str, props: dict[str, Any], pointer: str) -> list[Finding]:
+    """Every picture the node shows whose alt text the registry asks for and it lacks."""
+    refs = [ref for ref in asset_refs(component, props)
+            if ref.alt and ref.container.get(ref.key) and not str(ref.container.get(ref.alt) or "").strip()]
+    if not refs:
+        return []
+    places = dict(_dict_pointers(props, pointer))
+    return [Finding(severity="error", check="alt-text", pointer=f"{places[id(ref.container)]}/{ref.alt}",
+                    message="an image needs alt text: what it shows, for people who cannot see it")
+            for ref in refs]
+
+
+def _dict_pointers(value: Any, pointer: str) -> Iterator[tuple[int, str]]:
+    if isinstance(value, dict):
+        yield id(value), pointer
+        for key, item in value.items():
+            yield from _dict_pointers(item, f"{pointer}/{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _dict_pointers(item, f"{pointer}/{index}")
 
 
 def theme_warnings(theme: dict[str, Any]) -> list[Finding]:
@@ -55,20 +78,18 @@ def check_page(tree: dict[str, Any], existing_slugs: set[str], theme: dict[str, 
     if not description or len(description) > SEO_DESCRIPTION_MAX:
         findings.append(Finding(severity="error", check="seo", pointer="/root/props/description",
                                 message=f"a description of 1 to {SEO_DESCRIPTION_MAX} characters is needed"))
+    anchors = tree_anchors(tree["root"])
     for node, pointer in walk(tree["root"]):
         props, name = node["props"], node["component"]
-        if name == "Image" and not props.get("alt", "").strip():
-            findings.append(Finding(severity="error", check="alt-text", pointer=f"{pointer}/props/alt",
-                                    message="an image needs alt text"))
-        if name == "Hero" and props.get("image") and not props.get("image_alt", "").strip():
-            findings.append(Finding(severity="error", check="alt-text", pointer=f"{pointer}/props/image_alt",
-                                    message="the hero image needs alt text"))
+        findings += missing_alt_texts(name, props, f"{pointer}/props")
         if name == "Gallery":
+            shown: set[str] = set()
             for index, image in enumerate(props["images"]):
-                if not image.get("alt", "").strip():
-                    findings.append(Finding(severity="error", check="alt-text",
-                                            pointer=f"{pointer}/props/images/{index}/alt",
-                                            message="every gallery image needs alt text"))
+                if str(image["asset_id"]) in shown:
+                    findings.append(Finding(severity="error", check="gallery-repeat",
+                                            pointer=f"{pointer}/props/images/{index}/asset_id",
+                                            message="this picture is already in the gallery"))
+                shown.add(str(image["asset_id"]))
         if name == "ProductGrid" and products is not None:
             for index, product_id in enumerate(props["product_ids"]):
                 if str(product_id) not in products:
@@ -79,4 +100,7 @@ def check_page(tree: dict[str, Any], existing_slugs: set[str], theme: dict[str, 
             if href.startswith("/") and page_of(href) not in existing_slugs:
                 findings.append(Finding(severity="error", check="internal-link", pointer=where,
                                         message=f"{href} is not a page of this site"))
+            elif href.startswith("#") and len(href) > 1 and href[1:] not in anchors:
+                findings.append(Finding(severity="error", check="anchor", pointer=where,
+                                        message=f"{href}: no section of this page has the anchor {href[1:]!r}"))
     return findings

@@ -4,16 +4,17 @@ read (its ETag); every page answer carries its current ETag."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
-from litestar import Request, Response, delete, get, patch, post
+from litestar import MediaType, Request, Response, delete, get, patch, post
 from litestar.params import JSONBody, Parameter
 
 from shared import bodies
 from shared.auth import Caller
-from shared.errors import Invalid, PreconditionRequired
+from shared.errors import AppError, Invalid, PreconditionRequired
 
-from . import delivery, forms, pages, registry
+from . import delivery, forms, pages, registry, showcase_pages
 from .context import Ctx
 from .schemas import CheckOut, DiffOut, PageIn, PageList, PageOut, PagePatch, VersionOut
 
@@ -126,20 +127,69 @@ async def site(caller: Caller, ctx: Ctx, request: Request[Any, Any, Any], path: 
 @post("/site/__forms", status_code=303, summary="A visitor sends a contact form (public, on the tenant's host)")
 async def submit_form(caller: Caller, ctx: Ctx, request: Request[Any, Any, Any], page: str = "/",
                       form: str = "") -> Response[Any]:
-    if int(request.headers.get("content-length") or 0) > FORM_BYTES:
-        raise Invalid("the message is too large")
-    # The platform's body rule (shared/bodies.py): UTF-8, bounded in size, depth and fields.
-    if request.headers.get("content-type", "").startswith("application/json"):
-        body = await bodies.read_body(request, FORM_BYTES)
-        values = bodies.decode_json(body, dict[str, Any], max_bytes=FORM_BYTES)
-    else:
-        values = await bodies.read_form(request, max_bytes=FORM_BYTES)
-    forwarded = request.headers.get("x-forwarded-for", "")
-    client = forwarded.rsplit(",", 1)[-1].strip() or (request.client.host if request.client else "")
-    await forms.submit_form(ctx, caller, page, form, values, client)
-    if "application/json" in request.headers.get("accept", ""):
+    # A JSON client gets problem+json; a visitor's browser gets pages in the site's design.
+    json_client = "application/json" in request.headers.get("accept", "") or \
+        request.headers.get("content-type", "").startswith("application/json")
+    values: dict[str, Any] = {}
+    try:
+        if int(request.headers.get("content-length") or 0) > FORM_BYTES:
+            raise Invalid("the message is too large")
+        # The platform's body rule (shared/bodies.py): UTF-8, bounded in size, depth and fields.
+        if request.headers.get("content-type", "").startswith("application/json"):
+            body = await bodies.read_body(request, FORM_BYTES)
+            values = bodies.decode_json(body, dict[str, Any], max_bytes=FORM_BYTES)
+        else:
+            values = await bodies.read_form(request, max_bytes=FORM_BYTES)
+        forwarded = request.headers.get("x-forwarded-for", "")
+        client = forwarded.rsplit(",", 1)[-1].strip() or (request.client.host if request.client else "")
+        await forms.submit_form(ctx, caller, page, form, values, client)
+    except AppError as refused:
+        if json_client:
+            raise
+        return form_page(await forms.answer_page(ctx, caller, page, form, values=values, refusal=refused))
+    if json_client:
         return Response({"status": "accepted"}, status_code=201)
-    return Response(b"", status_code=303, headers={"location": f"{page}?sent=1#{form}"})
+    # Post/redirect/get: reloading the thank-you page does not send the message again.
+    return Response(b"", status_code=303, headers={"location": f"/__forms?page={quote(page)}&form={quote(form)}"})
+
+
+@get("/site/__forms", summary="The thank-you page after a visitor's form was sent (public, on the tenant's host)",
+     media_type=MediaType.HTML)
+async def form_sent(caller: Caller, ctx: Ctx, page: str = "/", form: str = "") -> Response[bytes]:
+    return form_page(await forms.answer_page(ctx, caller, page, form, values={}, refusal=None))
+
+
+def form_page(answer: tuple[int, dict[str, str], bytes]) -> Response[bytes]:
+    status, headers, body = answer
+    return Response(body, status_code=status, headers=headers)
+
+
+@get("/showcase", summary="The component showcase: every theme preset (public, on the platform's host)",
+     sync_to_thread=False, media_type=MediaType.HTML)
+def showcase_index(ctx: Ctx) -> Response[bytes]:
+    return answered(showcase_pages.show_index(ctx.settings.public_base_url))
+
+
+@get("/showcase/{preset:str}", summary="Every component and variant in one theme preset (public)",
+     sync_to_thread=False, media_type=MediaType.HTML)
+def showcase_preset(preset: str, ctx: Ctx) -> Response[bytes]:
+    return answered(showcase_pages.show_preset(ctx.settings.public_base_url, preset))
+
+
+@get("/showcase/images/{name:str}", summary="A showcase photo, at a delivered width and format (public)",
+     sync_to_thread=True)  # a first copy is encoded here (AVIF: about a second)
+def showcase_image(name: str, w: Annotated[int, Parameter(ge=1, le=10_000)] | None = None,
+                   fm: Literal["webp", "avif"] | None = None) -> Response[bytes]:
+    return answered(showcase_pages.show_image(name, w, fm))
+
+
+@get("/showcase/icons/{file:str}", summary="The platform host's favicons (public)", sync_to_thread=False)
+def showcase_icon(file: str) -> Response[bytes]:
+    return answered(showcase_pages.show_icon(file))
+
+
+def answered(answer: delivery.SiteAnswer) -> Response[bytes]:
+    return Response(answer.body, status_code=answer.status, headers=answer.headers)
 
 
 @get("/forms/submissions", summary="Contact-form submissions, newest first (EDITOR)")
@@ -153,6 +203,6 @@ async def submissions_csv(caller: Caller, ctx: Ctx) -> Response[str]:
                     headers={"content-disposition": 'attachment; filename="form-submissions.csv"'})
 
 
-ROUTES = [submit_form, list_submissions, submissions_csv, preview_link, site, get_registry, get_tree_schema,
+ROUTES = [submit_form, form_sent, list_submissions, submissions_csv, preview_link, site, get_registry, get_tree_schema,
           create_page, list_pages, get_page, update_page, delete_page, check_page, publish, unpublish, list_versions,
-          get_version, restore, compare]
+          get_version, restore, compare, showcase_index, showcase_preset, showcase_image, showcase_icon]

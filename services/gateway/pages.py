@@ -10,18 +10,23 @@ comes from the cache (page_cache.py) or from cms, and `answer` makes the one ans
 headers either way: security, request id, HSTS, `x-cache`). The Host and the path were
 checked before this (door.py). A query string passes the cache, as a signed preview link
 passes it: cms says `no-store` for drafts, which the cache never keeps. Pages are counted,
-not traced; the hop to cms of a page the cache did not have is a client span of its own."""
+not traced; the hop to cms of a page the cache did not have is a client span of its own.
+The sites' fonts (/__fonts/, fonts.py) take the same admission and are answered from disk."""
 
 from __future__ import annotations
+
+import uuid
 
 import msgspec
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from shared.auth import Caller
 from shared.errors import PROBLEM_JSON, AppError, Problem, problem_for_status, problem_type
+from shared.fonts import BUILD_DIR
 from shared.metrics import HTTP_REQUESTS, PAGE_CACHE
 from shared.telemetry import set_tenant
 
+from . import fonts
 from .context import Ctx, Opened
 from .edge import HSTS, SECURITY_HEADERS, Visitor, admit, request_id_of
 from .hosts import Tenant
@@ -33,6 +38,9 @@ ROUTED_PREFIXES = ("/api/", "/assets/")
 ROUTED_PATHS = frozenset({"/health", "/__forms", "/__checkout", "/__tls/ask"})
 PLATFORM_HOME = msgspec.json.encode({"service": "sitebuilder platform", "signup": "/api/identity/signup"})
 ROUTE = "/{path}"  # the metrics' route label of every page
+SHOWCASE = "/__showcase"  # the platform host's component showcase (cms's /showcase)
+PLATFORM = uuid.UUID(int=0)  # the page cache's owner of the platform host's own pages
+PLATFORM_ICONS = frozenset({"/favicon.ico", "/favicon.svg", "/apple-touch-icon.png"})
 
 
 def is_page(scope: Scope) -> bool:
@@ -42,18 +50,19 @@ def is_page(scope: Scope) -> bool:
 
 
 def pages_first(app: ASGIApp, opened: Opened) -> ASGIApp:
-    """`app` behind the page path: pages answered here, everything else passed on."""
+    """`app` behind the page path: pages (and the sites' fonts) answered here, everything else passed on."""
+    font_files = fonts.FontFiles(BUILD_DIR)
 
     async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
         if is_page(scope):
-            await serve_page(scope, send, opened.ctx())
+            await serve_page(scope, send, opened.ctx(), font_files)
         else:
             await app(scope, receive, send)
 
     return asgi
 
 
-async def serve_page(scope: Scope, send: Send, ctx: Ctx) -> None:
+async def serve_page(scope: Scope, send: Send, ctx: Ctx, font_files: fonts.FontFiles | None = None) -> None:
     visitor = Visitor(scope, ctx.proxies)
     headers = dict(scope["headers"])
     request_id = request_id_of(headers.get(b"x-request-id", b""))
@@ -66,8 +75,21 @@ async def serve_page(scope: Scope, send: Send, ctx: Ctx) -> None:
                           instance=scope["path"], errors=exc.errors, extensions=exc.extensions)
         await send_problem(send, scope, problem, [*extra, *encoded(getattr(exc, "headers", {}))])
         return
-    if not isinstance(site, Tenant):  # the platform's own host serves no pages
-        if scope["path"] == "/":
+    if fonts.is_font(scope["path"]):  # every host's, the platform's too: never a page of cms's
+        status, font_headers, body = fonts.answer(font_files, scope["path"],
+                                                  headers.get(b"if-none-match", b"").decode("latin-1"))
+        if status == 404:
+            await send_problem(send, scope, problem_for_status(404, "no such font", instance=scope["path"]), extra)
+        else:
+            await send_whole(send, scope, status, [*font_headers, *SECURITY_HEADERS, *extra], body, head)
+        return
+    if not isinstance(site, Tenant):  # the platform's own host: its home and the component showcase
+        if is_showcase(scope["path"]):
+            await serve_showcase(scope, send, ctx, headers, extra, request_id,
+                                 "/showcase" + scope["path"].removeprefix(SHOWCASE))
+        elif scope["path"] in PLATFORM_ICONS:  # the showcase's pages link them, as every site's do
+            await serve_showcase(scope, send, ctx, headers, extra, request_id, "/showcase/icons" + scope["path"])
+        elif scope["path"] == "/":
             await send_whole(send, scope, 200, [(b"content-type", b"application/json"),
                                                 (b"content-length", str(len(PLATFORM_HOME)).encode()),
                                                 *SECURITY_HEADERS, *extra], PLATFORM_HOME, head)
@@ -98,6 +120,39 @@ async def serve_page(scope: Scope, send: Send, ctx: Ctx) -> None:
                                 accept_encoding=headers.get(b"accept-encoding", b"").decode("latin-1"), source=source)
     await send_whole(send, scope, status, [*wire, *extra], body, head)
     PAGE_CACHE.labels(source).inc()
+
+
+def is_showcase(path: str) -> bool:
+    return path == SHOWCASE or path.startswith(SHOWCASE + "/")
+
+
+async def serve_showcase(scope: Scope, send: Send, ctx: Ctx, headers: dict[bytes, bytes],
+                         extra: list[tuple[bytes, bytes]], request_id: str, cms_path: str) -> None:
+    """The component showcase and the platform's icons (cms's `cms_path`, no tenant): cached
+    like a tenant's page under the platform's own key, where no event evicts it (it changes
+    only with a deploy; entries expire as every entry does). An image's width and format, in
+    the query, are in its key."""
+    cache: PageCache = ctx.pages
+    query = scope["query_string"].decode("latin-1")
+    key = (PLATFORM, scope["path"] + (f"?{query}" if query else ""), "html")
+    entry = cache.get(key)
+    source = "hit"
+    if entry is None:
+        epoch = cache.epoch(PLATFORM)
+        settings = ctx.settings
+        incoming = {name.decode("latin-1"): value.decode("latin-1") for name, value in headers.items()}
+        fetched = await fetch(ctx.http, incoming,
+                              client=scope["client"][0] if scope.get("client") else "", upstream=ctx.pools["cms"],
+                              path=cms_path, query=query,
+                              caller=Caller(request_id=request_id), secret=settings.internal_secret,
+                              timeout=settings.upstream_timeout)
+        if isinstance(fetched, Problem):
+            await send_problem(send, scope, fetched, extra)
+            return
+        source, entry = "miss", cache.put(key, *fetched, epoch)
+    status, wire, body = answer(cache, key, entry, etags=headers.get(b"if-none-match", b"").decode("latin-1"),
+                                accept_encoding=headers.get(b"accept-encoding", b"").decode("latin-1"), source=source)
+    await send_whole(send, scope, status, [*wire, *extra], body, scope["method"] == "HEAD")
 
 
 async def fetch_page(ctx: Ctx, scope: Scope, site: Tenant, kind: str,

@@ -16,8 +16,10 @@ HERO = {"id": "hero", "component": "Hero", "props": {
     "cta_href": "#visit"}, "children": []}
 FEATURES = {"id": "features", "component": "FeatureGrid", "props": {"heading": "Why us", "features": [
     {"title": "Slow dough", "body": "Forty-eight hours of rising"}]}, "children": []}
+VISIT = {"id": "visit", "component": "Section", "props": {"anchor": "visit"}, "children": [  # the hero's #visit
+    {"id": "visit-heading", "component": "Heading", "props": {"text": "Visit us"}, "children": []}]}
 TREE = {"root": {"id": "page", "component": "Page", "props": {"title": "Maison Levain", "description": "A bakery"},
-                 "children": [HERO, FEATURES]}}
+                 "children": [HERO, FEATURES, VISIT]}}
 
 
 def edited_hero(**props: Any) -> Reply:
@@ -63,10 +65,11 @@ async def test_a_proposal_accepted_in_part_changes_exactly_those_fields(client: 
     accepted = await decide(client, tenant, page_id, proposal, etag, take)
     assert accepted.status_code == 200, accepted.text
     page = accepted.json()
-    hero, features = page["structure"]["root"]["children"]
+    hero, features, _ = page["structure"]["root"]["children"]
     assert (hero["props"]["headline"], hero["props"]["subheadline"], hero["props"]["cta_label"]) == (
         "Sourdough worth crossing town for", "Sourdough from Lyon", "Find us")
-    assert features["props"] == {**FEATURES["props"], "features": [{**FEATURES["props"]["features"][0], "icon": ""}]}
+    untouched = {key: features["props"][key] for key in FEATURES["props"]}  # (the registry's defaults filled besides)
+    assert untouched == {**FEATURES["props"], "features": [{**FEATURES["props"]["features"][0], "icon": ""}]}
     assert page["ai_nodes"] == {"hero": proposal["id"]}  # the history knows which part AI wrote
     again = await decide(client, tenant, page_id, proposal, accepted.headers["etag"], None)
     assert again.status_code == 409  # decided once

@@ -32,7 +32,7 @@ async def test_a_published_page_is_served_themed_cached_and_linked_canonically(c
     assert await eventually(home_status, 200, within=15) == 200  # the site projection arrives by event
 
     async def themed_home() -> bool:
-        return "--color-primary:#0f766e" in (await client.call("GET", "/", slug=tenant.slug)).text
+        return "--c-primary:#0f766e" in (await client.call("GET", "/", slug=tenant.slug)).text
 
     assert await eventually(themed_home, True, within=15)
     page = await client.call("GET", "/", slug=tenant.slug, headers={"host": "evil.example"})

@@ -54,6 +54,11 @@ PUBLIC = frozenset({
     ("POST", "/api/cms/site/__forms"),  # a visitor's contact form
     ("GET", "/api/cms/registry"),  # component schemas: the same for every tenant
     ("GET", "/api/cms/registry/tree-schema"),
+    ("GET", "/api/cms/showcase"),  # every component in every preset: the same for everyone
+    ("GET", "/api/cms/showcase/{preset}"),
+    ("GET", "/api/cms/showcase/images/{name}"),
+    ("GET", "/api/cms/showcase/icons/{file}"),
+    ("GET", "/api/cms/site/__forms"),  # a visitor's thank-you page
     ("GET", "/api/assets/files/{asset_id}"),  # a site's images
     ("POST", "/api/billing/webhooks/stripe"),  # signature-verified
     ("GET", "/api/billing/storefront/products"),

@@ -63,3 +63,18 @@ def test_a_wrong_import_breaks_a_contract(tree: Path, module: str, wrong_import:
     assert result.returncode != 0
     verdicts = [line for line in result.stdout.splitlines() if line.startswith(contract)]
     assert verdicts and verdicts[0].rstrip().endswith("BROKEN"), result.stdout[-2000:]
+
+
+@pytest.mark.parametrize("service", ["gateway", "identity", "cms", "assets", "billing"])
+def test_every_module_of_a_service_sits_in_one_of_its_layers(service: str) -> None:
+    """A module no layer names escapes its service's contract: a new module must be placed."""
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    (layers,) = [c["layers"] for c in contracts if c["name"].startswith(f"{service}:")]
+    placed = {name.strip() for layer in layers for name in layer.split(":")}
+    package = ROOT / "services" / service
+    modules = {f"services.{service}.{path.stem}" for path in package.glob("*.py") if path.stem != "__init__"}
+    modules |= {f"services.{service}.{path.name}" for path in package.iterdir()
+                if path.is_dir() and (path / "__init__.py").exists()}
+    assert modules - placed == set(), f"modules of {service} in no layer of its contract"

@@ -244,7 +244,7 @@ def hrefs(tree: dict[str, Any]) -> set[str]:
 
 
 def test_link_props_are_every_prop_the_registry_types_as_a_link() -> None:
-    assert {"href", "cta_href"} == LINK_PROPS
+    assert {"href", "cta_href", "secondary_href", "link_href"} == LINK_PROPS
 
 
 @pytest.mark.parametrize("href", ["https://evil.example/b", "//evil.example", r"/\evil.example", "/%2F%2Fevil.example",
