@@ -22,7 +22,7 @@ import msgspec
 from bench.harness import Report, Row, RunOptions, verdict
 from bench.infra import UNLIMITED, bench_stack, stop_platform
 from bench.stats import percentile
-from services.cms.render import render_page
+from services.cms.render import render_page, rich_html
 from services.cms.tree import validate, validate_json
 from shared.auth import Caller, sign_caller
 from shared.dev.embedded import free_port, wait_for_port
@@ -118,14 +118,18 @@ async def main(options: RunOptions) -> Report:
     decoded, from_bytes, as_the_api = side_by_side([lambda: msgspec.json.decode(raw), lambda: validate_json(raw),
                                                     lambda: validate(msgspec.json.decode(raw))], seconds)
     page = validate(typical_page())
-    rendered = per_second(lambda: render_page(page, site_name="Acme", theme={}, canonical_base="https://a.example",
-                                              path="/"), seconds)
+    # Each render starts with the rich-text memo empty, as a page's first render does: the
+    # figure is a page's rendering, not a lookup. The theme's CSS is made once per theme.
+    rendered = per_second(lambda: (rich_html.cache_clear(),
+                                   render_page(page, site_name="Acme", theme={}, canonical_base="https://a.example",
+                                               path="/")), seconds)
     rows = [Row(metric=f"validate a 1,000-node tree from its {len(raw):,} bytes (vs JSON decode alone)",
                 unit="/s", platform=from_bytes, reference=decoded, target=">= 0.50x",
                 verdict=verdict(from_bytes / decoded >= 0.5)),
             Row(metric="  as the API does: decode, then validate the document", unit="/s", platform=as_the_api,
                 reference=decoded),
-            Row(metric="render a 40-node page to HTML", unit="pages/s", platform=rendered)]
+            Row(metric="render a 40-node page to HTML (its rich text not memoized)", unit="pages/s",
+                platform=rendered, target=">= 2,000/s", verdict=verdict(rendered >= 2000))]
     rows += await serving(seconds)
     notes = ["validate: tree.validate_json(bytes) -> the stored tree (one msgspec decode into the registry's "
              "node types, one pass for ids, depth and count, one to_builtins) vs msgspec.json.decode(bytes) -> "

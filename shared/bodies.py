@@ -22,6 +22,7 @@ a signature first, a contact form) call `decode_json` / `read_form` here.
 from __future__ import annotations
 
 import codecs
+import contextlib
 from array import array
 from collections.abc import AsyncIterator
 from itertools import accumulate
@@ -173,10 +174,8 @@ async def _read_before_refusing(request: Request[Any, Any, Any], max_bytes: int)
     the body is in must close the connection, and a proxy still sending it on a kept-alive
     connection sees a reset instead of the answer (the gateway's 502). A body past the limit
     is not read on: the refusal closes the connection then, as it must."""
-    try:
+    with contextlib.suppress(PayloadTooLarge):
         await read_body(request, max_bytes)
-    except PayloadTooLarge:
-        pass
 
 
 async def _multipart(request: Request[Any, Any, Any], boundary: str, max_bytes: int,

@@ -4,6 +4,7 @@ The five services start once, lazily, for the tests that go through the gateway.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -92,6 +93,19 @@ async def stripe_server() -> AsyncIterator[FakeStripe]:
     await fake.stop()
 
 
+def uuids_allowed(schema: Any) -> Iterator[str]:
+    """The ids a schema's enums allow (an edit schema limits image and product ids to the block's)."""
+    if isinstance(schema, dict):
+        for value in schema.get("enum", []) if schema.get("type") == "string" else []:
+            with contextlib.suppress(ValueError, TypeError):
+                yield str(uuid.UUID(value))
+        for value in schema.values():
+            yield from uuids_allowed(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            yield from uuids_allowed(item)
+
+
 def schema_model(body: dict[str, Any]) -> Reply:
     """The stand-in model behind the platform's tests: a value written for the request's last
     message by the offline generator, valid against the platform's own schema for it (the
@@ -102,7 +116,10 @@ def schema_model(body: dict[str, Any]) -> Reply:
     if response_format["name"] == "page_tree":
         schema = tree_schema()
     elif response_format["name"].startswith("page_node_"):
-        schema = edit_schema(response_format["name"].removeprefix("page_node_"))
+        # The request's own schema pins the node's id and its known ids; the full one keeps every check.
+        node_id = schema["properties"]["node"]["properties"]["id"]["const"]
+        known = set(uuids_allowed(schema))
+        schema = edit_schema(response_format["name"].removeprefix("page_node_"), node_id, known)
     prompt = body["messages"][-1]["content"]
     text = prompt if isinstance(prompt, str) else " ".join(p.get("text", "") for p in prompt)
     return Reply(content=generate_instance(schema, text))

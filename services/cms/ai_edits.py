@@ -21,7 +21,7 @@ from shared.errors import Invalid, NotFound
 
 from . import tree as trees
 from .links import LinkRules, scrub_links, subtree_targets, tree_anchors
-from .registry import COMPONENTS, tree_schema
+from .registry import COMPONENTS, asset_refs, tree_schema
 
 ACTIONS = ("rewrite", "shorten", "translate", "tone", "regenerate")
 MAX_INSTRUCTION = 2000
@@ -60,12 +60,29 @@ def node_schema(component: str) -> dict[str, Any]:
     return {"$ref": f"#/$defs/{component}Node", "$defs": {name: definitions[name] for name in sorted(keep)}}
 
 
-def edit_schema(component: str) -> dict[str, Any]:
+def edit_schema(component: str, node_id: str, known_ids: Collection[str] = ()) -> dict[str, Any]:
     """What the model answers with: `{"node": <the edited node>}` (structured output wants an
-    object at the top)."""
+    object at the top). What the prompt's rules say is also said by the schema, so any writer
+    that follows it (a model, the offline provider) keeps to them: the node's own id is a
+    constant, and every id of an image or product is one the block already holds."""
     inner = node_schema(component)
-    return {"type": "object", "properties": {"node": {"$ref": inner["$ref"]}}, "required": ["node"],
-            "additionalProperties": False, "$defs": inner["$defs"]}
+    definitions = _ids_among(inner["$defs"], sorted(known_ids))
+    edited = copy.deepcopy(definitions[f"{component}Node"])
+    edited["properties"]["id"] = {"type": "string", "const": node_id}
+    return {"type": "object", "properties": {"node": edited}, "required": ["node"],
+            "additionalProperties": False, "$defs": definitions}
+
+
+def _ids_among(schema: Any, known: list[str]) -> Any:
+    """`schema` with every uuid-valued string limited to the `known` ids (none known: null,
+    which an optional picture takes and a required one cannot, so no writer invents one)."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "string" and schema.get("format") == "uuid":
+            return {"type": "string", "enum": known} if known else {"type": "null"}
+        return {key: _ids_among(value, known) for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [_ids_among(item, known) for item in schema]
+    return schema
 
 
 def edit_prompt(action: str, node: dict[str, Any], *, instruction: str = "", language: str = "", tone: str = "",
@@ -77,7 +94,7 @@ def edit_prompt(action: str, node: dict[str, Any], *, instruction: str = "", lan
         raise Invalid(f"the {action} action needs a {'language' if action == 'translate' else 'tone'}")
     if len(instruction) > MAX_INSTRUCTION:
         raise Invalid(f"the instruction is longer than {MAX_INSTRUCTION} characters")
-    assets = sorted(_known_ids(node))
+    assets = sorted(known_ids(node))
     system = "\n".join([
         "You edit one block of a web page. You are given the block as JSON: a node with an id, a component,"
         " props and children. Answer with {\"node\": <the edited node>}, as JSON valid against the schema.",
@@ -119,7 +136,7 @@ def edit_patch(tree: dict[str, Any], node_id: str, new_node: Any,
         raise Invalid(f"the edited node must stay a {old_node['component']}")
     if new_node.get("id") != node_id:
         raise Invalid(f"the edited node must keep the id {node_id!r}")
-    cleaned = _drop_unknown_ids(copy.deepcopy(new_node), _known_ids(old_node), trees.nodes({"root": old_node}))
+    cleaned = _drop_unknown_ids(copy.deepcopy(new_node), known_ids(old_node), trees.nodes({"root": old_node}))
     stored = trees.validate(jsonpatch.apply_patch(tree, [{"op": "replace", "path": pointer, "value": cleaned}]))
     # Only the edited subtree is taken from the validated tree, so nothing outside it can differ.
     edited = JsonPointer(pointer).resolve(stored)
@@ -229,7 +246,7 @@ def _values(value: Any, path: tuple[str, ...]) -> list[Any]:
     return _values(value.get(path[0]), path[1:]) if isinstance(value, dict) else []
 
 
-def _known_ids(node: dict[str, Any]) -> set[str]:
+def known_ids(node: dict[str, Any]) -> set[str]:
     """Every uuid the node and its subtree already refer to."""
     return {_norm(value) for each in trees.nodes({"root": node}).values()
             for path in ID_PATHS.get(each.get("component"), []) for value in _values(each.get("props"), path)} - {None}
@@ -249,11 +266,22 @@ def _scrub(value: Any, path: tuple[str, ...], known: set[str]) -> Any:
     return _DROP if inner is _DROP else {**value, path[0]: inner}
 
 
+def _lacks_a_picture(node: dict[str, Any], known: set[str]) -> bool:
+    """Whether a picture the node cannot do without (registry.asset_refs) is not one of `known`."""
+    try:
+        refs = asset_refs(str(node.get("component")), node["props"])
+    except (TypeError, AttributeError, KeyError):
+        return False  # malformed props: validation reports them
+    return any(ref.required and _norm(ref.container.get(ref.key)) not in known for ref in refs)
+
+
 def _drop_unknown_ids(node: Any, known: set[str], old: dict[str, dict[str, Any]]) -> Any:
     """The model may not invent assets: an unknown id is put back as it was in the same node, else cleared
     (its list item removed); a new node that cannot do without one (an Image) is left out."""
     if not isinstance(node, dict) or not isinstance(node.get("props"), dict):
         return node  # malformed: validation reports it
+    if node.get("id") not in old and _lacks_a_picture(node, known):
+        return None  # a block the model added with a picture it could not have
     for path in ID_PATHS.get(node.get("component"), []):
         props = _scrub(node["props"], path, known)
         if props is _DROP:

@@ -23,7 +23,16 @@ from shared.contracts import PageGeneratedV1, PageGenerationFailedV1, ReserveCre
 from shared.errors import Conflict, Invalid, NotFound, PreconditionFailed, Unavailable
 from shared.messaging import add_event
 
-from .ai_edits import apply_selected, changed_node_ids, edit_patch, edit_prompt, edit_schema, locate, readable
+from .ai_edits import (
+    apply_selected,
+    changed_node_ids,
+    edit_patch,
+    edit_prompt,
+    edit_schema,
+    known_ids,
+    locate,
+    readable,
+)
 from .context import Ctx
 from .generation import Cost, failure_reason
 from .pages import page_at, page_out
@@ -49,7 +58,7 @@ async def propose_edit(ctx: Ctx, caller: Caller, page_id: uuid.UUID, revision: i
         pages = await page_rows.slugs(tx)  # where the model may link
         system, prompt = edit_prompt(data.action, node, instruction=data.instruction, language=data.language,
                                      tone=data.tone, theme_notes=theme_notes(site))
-        schema = edit_schema(node["component"])
+        schema = edit_schema(node["component"], node["id"], known_ids(node))
         cost = Cost(ctx.settings)
         max_credits = cost.bound(estimate_tokens(system + prompt + msgspec.json.encode(schema).decode()),
                                  EDIT_OUTPUT_TOKENS)

@@ -151,7 +151,7 @@ def test_the_editor_sees_the_marker_and_the_model_a_strict_schema_without_it() -
     model = registry.tree_schema()
     assert ASSET_MARKER not in msgspec.json.encode(model).decode()
     assert strict_schema_problem(to_strict(model)) is None
-    assert strict_schema_problem(to_strict(edit_schema("Gallery"))) is None
+    assert strict_schema_problem(to_strict(edit_schema("Gallery", "gallery"))) is None
     assert strict_schema_problem(to_strict({"type": "object", "properties": {
         "image": {"type": "string", ASSET_MARKER: True}}})) is not None  # the marker would be refused
 
