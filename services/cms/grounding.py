@@ -32,9 +32,8 @@ from shared.contracts import FoundAsset, SearchAssets
 from shared.errors import AppError
 from shared.messaging import request
 
-from .gates import SEO_DESCRIPTION_MAX
 from .links import LinkRules, scrub_links, tree_anchors
-from .registry import AssetRef, asset_refs
+from .registry import SEO_DESCRIPTION_MAX, AssetRef, asset_refs
 
 log = logging.getLogger("cms.grounding")
 

@@ -44,9 +44,15 @@ class Props(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     """What every component's props share: strict, so a typo is an error, not ignored."""
 
 
+# What search engines show, and what the publish gates hold a page to (gates.py): one number
+# each, so a page written to the registry's schema (by a person or a model) passes its gates.
+SEO_TITLE_MAX = 60
+SEO_DESCRIPTION_MAX = 160
+
+
 class PageProps(Props, frozen=True, kw_only=True):
-    title: Title
-    description: Annotated[str, msgspec.Meta(max_length=300)] = ""  # SEO description
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=SEO_TITLE_MAX)]
+    description: Annotated[str, msgspec.Meta(max_length=SEO_DESCRIPTION_MAX)] = ""  # SEO description
     social_image: AssetId | None = None
 
 
