@@ -27,11 +27,15 @@ def section(anchor: str, background: str, *children: dict[str, Any]) -> dict[str
 Picture = str | tuple[str, str]  # an asset id, or (asset id, what the picture shows)
 
 
-def showcase_tree(images: Sequence[Picture], *, video: bool = True) -> dict[str, Any]:
+PARTNERS = ("Saimaa Rowing Club", "Puumala Smokehouse", "Lakeland Trails", "Nordic Slow Travel")
+
+
+def showcase_tree(images: Sequence[Picture], *, video: bool = True, logos: Sequence[str] = ()) -> dict[str, Any]:
     """Every component and variant on one page, illustrated with `images` (at least one).
     A picture appears in several components when there are few, never twice in one gallery.
     Given with its description, a picture's alt text is that description; else the
-    sample's own words."""
+    sample's own words. `logos`: the ids of PARTNERS' logos, in order, for the logo cloud
+    (without them it shows pictures)."""
     if not images:
         raise ValueError("the showcase needs at least one image")
     described = dict(image if isinstance(image, tuple) else (str(image), "") for image in images)
@@ -108,10 +112,9 @@ def showcase_tree(images: Sequence[Picture], *, video: bool = True) -> dict[str,
          "eyebrow": "Walking", "heading": "Trails from the door",
          "text": "Three marked loops of 3, 7 and 12 km through old spruce forest, with blueberries from July.",
          "link_label": "Download the trail map", "link_href": "/"}]))
-    press = section("press", "default", node("logos", "LogoCloud", heading="As seen in", logos=[
+    press = section("press", "default", node("logos", "LogoCloud", heading="Our neighbours and partners", logos=[
         {"asset_id": image, "alt": name} for image, name in zip(
-            (pick(), pick(), pick(), pick()), ("Helsingin Sanomat", "Visit Finland", "Monocle", "The Guardian"),
-            strict=True)]))
+            logos or (pick(), pick(), pick(), pick()), PARTNERS, strict=True)]))
     gallery_images = distinct[:5]
     gallery = section("gallery", "default", node(
         "gallery", "Gallery", heading="A season at the shore", images=[

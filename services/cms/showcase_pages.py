@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import io
 import uuid
 from pathlib import Path
@@ -103,7 +104,13 @@ def show_preset(base_url: str, preset: str) -> SiteAnswer:
 
 def show_image(name: str, width: int | None, fm: str | None) -> SiteAnswer:
     """A showcase photo at a delivered width (the narrowest at least `width`, else the
-    original's) in `fm` or JPEG; 404 for a name the manifest does not hold."""
+    original's) in `fm` or JPEG, or a partner's logo; 404 for a name it does not hold."""
+    logo = LOGO_FILES.get(name)
+    if logo is not None:
+        return SiteAnswer(status=200, body=logo, headers={
+            "content-type": "image/svg+xml", "cache-control": CACHE, "etag": etag(logo),
+            "x-content-type-options": "nosniff", "x-robots-tag": "noindex",
+            "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox"})
     photo = next((p for p in photos() if p.file == name), None)
     if photo is None or (fm is not None and fm not in FORMATS):
         raise NotFound("no such showcase image")
@@ -147,8 +154,43 @@ def photo_copy(file: str, width: int, fm: str | None) -> tuple[bytes, str]:
     return out.getvalue(), content_type
 
 
+def logo_svg(name: str, index: int) -> bytes:
+    """A partner's wordmark for the logo cloud: a small mark and the name on one or two lines,
+    in one ink (the logo cloud shows logos greyed, as a band of partners usually is)."""
+    marks = ('<circle cx="16" cy="24" r="11"/>', '<rect x="5" y="13" width="22" height="22" rx="5"/>',
+             '<path d="M5 35 16 12l11 23z"/>', '<path d="M5 24a11 11 0 0 1 22 0v11H5z"/>')
+    family = "Georgia, 'Times New Roman', serif" if index % 2 else "'Helvetica Neue', Arial, sans-serif"
+    words = name.split()
+    lines = [" ".join(words[:2]), " ".join(words[2:])] if len(words) > 2 else [name]
+    width = 40 + round(10.5 * max(len(line) for line in lines))
+    text = "".join(f'<tspan x="36" y="{22 + 18 * i if len(lines) > 1 else 30}">{html.escape(line)}</tspan>'
+                   for i, line in enumerate(lines))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="48" viewBox="0 0 {width} 48">'
+            f'<title>{html.escape(name)}</title><g fill="#1f2937">{marks[index % len(marks)]}'
+            f'<text font-family="{family}" font-size="17" font-weight="700">{text}</text></g></svg>').encode()
+
+
+def _logo_file(name: str) -> str:
+    return "logo-" + "-".join(name.lower().split()) + ".svg"
+
+
+LOGO_FILES = {_logo_file(name): logo_svg(name, i) for i, name in enumerate(showcase.PARTNERS)}
+LOGO_IDS = {str(uuid.uuid5(PHOTO_IDS, file)): file for file in LOGO_FILES}
+
+
+def logo_infos() -> dict[str, ImageInfo]:
+    """The logos' sizes, as the renderer lays out any image: no other widths or formats (a vector)."""
+    found = {}
+    for asset_id, file in LOGO_IDS.items():
+        width = int(LOGO_FILES[file].split(b'width="', 1)[1].split(b'"', 1)[0])
+        found[asset_id] = ImageInfo(id=uuid.UUID(asset_id), width=width, height=48, widths=[], formats=[])
+    return found
+
+
 def asset_url(asset_id: str) -> str:
-    """Where the page finds a showcase photo: here, not under a tenant's /assets/."""
+    """Where the page finds a showcase photo or logo: here, not under a tenant's /assets/."""
+    if asset_id in LOGO_IDS:
+        return f"{PREFIX}/images/{LOGO_IDS[asset_id]}"
     photo = next((p for p in photos() if str(p.id) == asset_id), None)
     return f"{PREFIX}/images/{photo.file if photo else asset_id}"
 
@@ -158,10 +200,10 @@ def preset_html(base_url: str, preset: str) -> str:
     listed = photos()
     ids = [str(photo.id) for photo in listed]
     # No video: its player is YouTube's page, not ours, and needs the internet the tests lack.
-    document = tree.validate(showcase.showcase_tree(ids, video=False))
+    document = tree.validate(showcase.showcase_tree(ids, video=False, logos=list(LOGO_IDS)))
     return render_page(document, site_name=f"Showcase · {PRESETS[preset].label}", theme={"preset": preset},
                        canonical_base=base_url, path=f"{PREFIX}/{preset}", products=showcase.showcase_products(ids),
-                       images=image_infos(listed), asset_url=asset_url)
+                       images={**image_infos(listed), **logo_infos()}, asset_url=asset_url)
 
 
 @functools.lru_cache(maxsize=4)

@@ -2,11 +2,12 @@
 
 import io
 import re
+from xml.etree import ElementTree
 
 import pytest
 from PIL import Image
 
-from services.cms import showcase_pages
+from services.cms import showcase, showcase_pages
 from shared.errors import NotFound
 from shared.theme import PRESETS
 
@@ -38,8 +39,21 @@ def test_every_preset_has_a_page_with_the_showcase_photos_sized(preset: str) -> 
     assert answer.status == 200 and answer.headers["x-robots-tag"] == "noindex"
     assert "script-src 'none'" in answer.headers["content-security-policy"] and "<script" not in page
     shown = set(re.findall(r'src="/__showcase/images/([\w.-]+)', page))
-    assert shown and shown <= {photo.file for photo in showcase_pages.photos()}
+    assert shown and shown <= {photo.file for photo in showcase_pages.photos()} | set(showcase_pages.LOGO_FILES)
+    assert set(showcase_pages.LOGO_FILES) <= shown  # the logo cloud shows logos, not photos
     assert "/assets/" not in page  # the showcase's pictures are its own, not a tenant's
+
+
+def test_partners_logos_are_wordmarks_sized_for_the_page() -> None:
+    for file, svg in showcase_pages.LOGO_FILES.items():
+        answer = showcase_pages.show_image(file, None, None)
+        assert answer.headers["content-type"] == "image/svg+xml" and answer.body == svg
+        drawing = ElementTree.fromstring(svg)  # well-formed, with the partner's name as its title and text
+        name = drawing.findtext("{http://www.w3.org/2000/svg}title")
+        assert name in showcase.PARTNERS and file == "logo-" + "-".join(name.lower().split()) + ".svg"
+    for asset_id, info in showcase_pages.logo_infos().items():
+        assert info.width > 0 and info.height == 48 and info.widths == []
+        assert showcase_pages.asset_url(asset_id).endswith(showcase_pages.LOGO_IDS[asset_id])
 
 
 @needs_photos
