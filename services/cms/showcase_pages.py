@@ -200,7 +200,8 @@ def preset_html(base_url: str, preset: str) -> str:
     listed = photos()
     ids = [str(photo.id) for photo in listed]
     # No video: its player is YouTube's page, not ours, and needs the internet the tests lack.
-    document = tree.validate(showcase.showcase_tree(ids, video=False, logos=list(LOGO_IDS)))
+    described = [(str(photo.id), photo.alt) for photo in listed]  # alt text true of the photo shown
+    document = tree.validate(showcase.showcase_tree(described, video=False, logos=list(LOGO_IDS)))
     return render_page(document, site_name=f"Showcase · {PRESETS[preset].label}", theme={"preset": preset},
                        canonical_base=base_url, path=f"{PREFIX}/{preset}", products=showcase.showcase_products(ids),
                        images={**image_infos(listed), **logo_infos()}, asset_url=asset_url)

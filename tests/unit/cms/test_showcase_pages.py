@@ -1,5 +1,6 @@
 """The showcase's pages and photos, as cms answers them (no sockets)."""
 
+import html
 import io
 import re
 from xml.etree import ElementTree
@@ -41,6 +42,11 @@ def test_every_preset_has_a_page_with_the_showcase_photos_sized(preset: str) -> 
     shown = set(re.findall(r'src="/__showcase/images/([\w.-]+)', page))
     assert shown and shown <= {photo.file for photo in showcase_pages.photos()} | set(showcase_pages.LOGO_FILES)
     assert set(showcase_pages.LOGO_FILES) <= shown  # the logo cloud shows logos, not photos
+    # A photo is described as what it shows; beside a person's name, not at all; on a product card, as the product.
+    products = {html.escape(product["name"], quote=True) for product in showcase.showcase_products(["x"]).values()}
+    for photo in showcase_pages.photos():
+        for alt in re.findall(rf'<img src="/__showcase/images/{re.escape(photo.file)}[^>]* alt="([^"]*)"', page):
+            assert alt in {"", html.escape(photo.alt, quote=True), *products}, (photo.file, alt)
     assert "/assets/" not in page  # the showcase's pictures are its own, not a tenant's
 
 
