@@ -53,8 +53,8 @@ async def generation_events(job_id: uuid.UUID, caller: Caller, ctx: Ctx) -> Serv
         while True:
             # Every step from the job's history, so a fast job's stages are not skipped between polls.
             for number, entry in enumerate(job.history[sent:], start=sent + 1):
-                yield ServerSentEventMessage(event=entry["status"], id=number,
-                                             data=msgspec.json.encode(job).decode())
+                yield ServerSentEventMessage(event=entry["status"], id=number,  # the job as it was then
+                                             data=msgspec.json.encode(generation.as_at(job, number)).decode())
             sent = len(job.history)
             if job.status in generation.FINAL or asyncio.get_running_loop().time() > deadline:
                 return

@@ -120,6 +120,18 @@ async def start_generation(ctx: Ctx, caller: Caller, data: GenerationIn) -> Gene
     return job_out(row)
 
 
+def as_at(job: GenerationOut, step: int) -> GenerationOut:
+    """The job as it was at its `step`-th transition (1-based), for the event that names it:
+    that status, the history up to it, and no outcome (page, tokens, credits, reason) before
+    the transition that has one, the latest."""
+    entry = job.history[step - 1]
+    if step == len(job.history):
+        return msgspec.structs.replace(job, status=entry["status"])
+    return msgspec.structs.replace(
+        job, status=entry["status"], history=job.history[:step], page_id=None, credits=None, model=None,
+        input_tokens=0, output_tokens=0, repaired=False, assets_used=[], reason=None, charged_credits=None)
+
+
 async def get_generation(ctx: Ctx, caller: Caller, job_id: uuid.UUID) -> GenerationOut:
     """A job's state; a job its process left behind is failed here."""
     tenant_id = caller.require(Role.VIEWER)

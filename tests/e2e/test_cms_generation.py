@@ -69,6 +69,9 @@ async def generate(client: PlatformClient, tenant: SignedUp, **body: Any) -> dic
                                 json={"prompt": BRIEF, **body})
     assert started.status_code == 202, started.text
     events = await events_of(client, tenant, started.json()["events_url"])
+    for step, (name, job) in enumerate(events, start=1):  # each event's data is the job at that transition
+        assert job["status"] == name and len(job["history"]) == step, (name, job)
+        assert step == len(events) or (job["page_id"] is None and job["reason"] is None), (name, job)
     return {**events[-1][1], "events": [name for name, _ in events]}
 
 
