@@ -331,7 +331,9 @@ def live_page_key(tenant_id: uuid.UUID, kind: str, path: str) -> str | None:
     return f"{tenant_id.hex}.{kind}.{digest}"
 
 
-SITE_FILES = frozenset({"/robots.txt", "/sitemap.xml", "/favicon.ico", "/favicon.svg", "/apple-touch-icon.png"})
+# Every site's icons (cms makes them per tenant; the gateway answers the platform host's own).
+FAVICONS = frozenset({"/favicon.ico", "/favicon.svg", "/apple-touch-icon.png"})
+SITE_FILES = frozenset({"/robots.txt", "/sitemap.xml"}) | FAVICONS
 live_page_encoder = msgspec.msgpack.Encoder()
 live_page_decoder = msgspec.msgpack.Decoder(LivePage)
 

@@ -21,6 +21,7 @@ import msgspec
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from shared.auth import Caller
+from shared.contracts import FAVICONS
 from shared.errors import PROBLEM_JSON, AppError, Problem, problem_for_status, problem_type
 from shared.fonts import BUILD_DIR
 from shared.metrics import HTTP_REQUESTS, PAGE_CACHE
@@ -40,7 +41,6 @@ PLATFORM_HOME = msgspec.json.encode({"service": "sitebuilder platform", "signup"
 ROUTE = "/{path}"  # the metrics' route label of every page
 SHOWCASE = "/__showcase"  # the platform host's component showcase (cms's /showcase)
 PLATFORM = uuid.UUID(int=0)  # the page cache's owner of the platform host's own pages
-PLATFORM_ICONS = frozenset({"/favicon.ico", "/favicon.svg", "/apple-touch-icon.png"})
 
 
 def is_page(scope: Scope) -> bool:
@@ -87,7 +87,7 @@ async def serve_page(scope: Scope, send: Send, ctx: Ctx, font_files: fonts.FontF
         if is_showcase(scope["path"]):
             await serve_showcase(scope, send, ctx, headers, extra, request_id,
                                  "/showcase" + scope["path"].removeprefix(SHOWCASE))
-        elif scope["path"] in PLATFORM_ICONS:  # the showcase's pages link them, as every site's do
+        elif scope["path"] in FAVICONS:  # the showcase's pages link them, as every site's do
             await serve_showcase(scope, send, ctx, headers, extra, request_id, "/showcase/icons" + scope["path"])
         elif scope["path"] == "/":
             await send_whole(send, scope, 200, [(b"content-type", b"application/json"),

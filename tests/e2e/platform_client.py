@@ -29,6 +29,15 @@ async def eventually(probe: Callable[[], Awaitable[T]], expected: T, *, within: 
         await asyncio.sleep(0.05)
 
 
+async def home_replicated(client: PlatformClient, slug: str) -> bool:
+    """Whether cms's live replica holds the site's home page in both representations: after a
+    publish, once it does, no more of the replica's writes (each evicts the gateway's cached
+    pages of the tenant) are to come. A query passes the gateway's cache, not the replica."""
+    answers = [await client.call("GET", "/?probe", slug=slug, headers={"accept": accept})
+               for accept in ("text/html", "application/json")]
+    return all(answer.headers.get("x-cache") == "replica" for answer in answers)
+
+
 class SignedUp(msgspec.Struct, frozen=True):
     slug: str
     tenant_id: str

@@ -11,7 +11,7 @@ from typing import Any
 
 import brotli
 
-from tests.e2e.platform_client import PlatformClient, eventually
+from tests.e2e.platform_client import PlatformClient, eventually, home_replicated
 from tests.e2e.test_cms_site import publish
 
 
@@ -87,13 +87,8 @@ async def test_a_published_page_is_cached_compressed_and_evicted_by_the_next_pub
         return (await client.call("GET", "/", slug=tenant.slug, headers={"accept-encoding": "identity"})).headers[
             "x-cache"]
 
-    async def replicated() -> bool:  # both representations written: no more evictions for this publish
-        answers = [await client.call("GET", "/?probe", slug=tenant.slug, headers={"accept": accept})
-                   for accept in ("text/html", "application/json")]
-        return all(answer.headers.get("x-cache") == "replica" for answer in answers)
-
     # The replica's writes after the publish evict the page too: a few seconds on a busy machine.
-    assert first.status_code == 200 and await eventually(replicated, True, within=15)
+    assert first.status_code == 200 and await eventually(lambda: home_replicated(client, tenant.slug), True, within=15)
     assert await eventually(cached, "hit", within=5) == "hit"
     again = await client.call("GET", "/", slug=tenant.slug, headers={"accept-encoding": "identity"})
     assert again.content == first.content and "First headline" in again.text

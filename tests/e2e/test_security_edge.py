@@ -18,7 +18,7 @@ import msgspec
 import pytest
 
 from shared.auth import Caller, sign_caller
-from tests.e2e.platform_client import PlatformClient, SignedUp, eventually
+from tests.e2e.platform_client import PlatformClient, SignedUp, eventually, home_replicated
 from tests.e2e.test_billing_top_ups import ready
 from tests.e2e.test_cms_site import publish
 from tests.e2e.test_commerce import onboarded, product
@@ -138,12 +138,7 @@ async def test_the_cache_fast_path_parses_the_host_by_the_same_rule(client: Plat
     async def hit() -> str:
         return (await get(client, "/", host)).headers.get("x-cache", "")
 
-    async def replicated() -> bool:  # both representations in the live replica: no more evictions to come
-        answers = [await client.call("GET", "/?probe", slug=owner.slug, headers={"accept": accept})
-                   for accept in ("text/html", "application/json")]
-        return all(answer.headers.get("x-cache") == "replica" for answer in answers)
-
-    assert await eventually(replicated, True, within=15)
+    assert await eventually(lambda: home_replicated(client, owner.slug), True, within=15)
     for _ in range(100):  # warm: the page is cached once a fetch overlapped no eviction
         if await hit() == "hit":
             break
