@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, Protocol
 
 import msgspec
@@ -27,6 +27,11 @@ class AISettings(msgspec.Struct, frozen=True, kw_only=True):
     ai_breaker_reset: float = 30.0  # seconds the circuit stays open before a trial call
     ai_trace_prompts: bool = False  # put prompt text on spans (off: prompts can hold personal data)
     offline_embedding: Literal["hashing", "minilm"] = "hashing"
+    # How JSON answers are asked of an OpenAI-compatible server: strict JSON Schema
+    # ("json_schema"), JSON mode with the schema in the system message and validation on our
+    # side ("json_object", for servers without strict schemas), or the first, falling back to
+    # the second when the server refuses it ("auto").
+    ai_structured_output: Literal["auto", "json_schema", "json_object"] = "auto"
 
     def __repr__(self) -> str:  # never print the key
         shown = {**msgspec.structs.asdict(self), "openai_api_key": "***" if self.openai_api_key else ""}
@@ -38,10 +43,13 @@ class AISettings(msgspec.Struct, frozen=True, kw_only=True):
 class Usage(msgspec.Struct, frozen=True, kw_only=True):
     input_tokens: int = 0
     output_tokens: int = 0
+    # The part of input_tokens the provider served from its prompt cache (priced lower).
+    cached_input_tokens: int = 0
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(input_tokens=self.input_tokens + other.input_tokens,
-                     output_tokens=self.output_tokens + other.output_tokens)
+                     output_tokens=self.output_tokens + other.output_tokens,
+                     cached_input_tokens=self.cached_input_tokens + other.cached_input_tokens)
 
 
 class Generated(msgspec.Struct, frozen=True, kw_only=True):
@@ -81,8 +89,10 @@ class AIProvider(Protocol):
         ...
 
     async def generate_json(self, *, system: str, prompt: str, schema: dict[str, Any], schema_name: str,
-                            max_output_tokens: int = 4096) -> Generated:
-        """A JSON value valid against `schema`, written for `prompt`."""
+                            max_output_tokens: int = 4096,
+                            on_text: Callable[[str], None] | None = None) -> Generated:
+        """A JSON value valid against `schema`, written for `prompt`; `on_text` gets the
+        answer's text as it streams in (pieces of the JSON, in order)."""
         ...
 
     async def describe_image(self, image: bytes, *, filename: str | None = None) -> ImageDescription:

@@ -97,6 +97,7 @@ class Spent:
     output_tokens: int
     credits: int  # what billing captures from the hold; 0 when it is released
     repaired: bool
+    cached_input_tokens: int = 0  # of input_tokens, those the provider had cached
 
 
 def repair_problems(exc: BaseException) -> list[str] | None:
@@ -144,7 +145,8 @@ class MeteredCall:
 
     def spent(self, credits: int = 0) -> Spent:
         return Spent(hold_id=self.hold.hold_id, model=self.model, input_tokens=self.usage.input_tokens,
-                     output_tokens=self.usage.output_tokens, credits=credits, repaired=self.repaired)
+                     output_tokens=self.usage.output_tokens, credits=credits, repaired=self.repaired,
+                     cached_input_tokens=self.usage.cached_input_tokens)
 
     async def run(self, attempt: Attempt[T], *, settle: Settle[T, R], release: Release, repair: bool = True) -> R:
         """`attempt([])`, and once more with its problems if the model's answer was invalid

@@ -1,19 +1,25 @@
 """The OpenAI provider: the official async client, our own retry policy and circuit
-breaker, strict structured outputs, and usage returned to the caller.
+breaker, strict structured outputs (streamed), and usage returned to the caller.
 
 The client's built-in retries are off (`max_retries=0`): it would retry an
 `insufficient_quota` 429, which is final, and its attempts would escape both the call's
 time budget and the circuit breaker. `OPENAI_BASE_URL` points the same code at Azure,
-vLLM, LiteLLM, Ollama or any other compatible server.
+vLLM, LiteLLM, Ollama, llama.cpp's server or any other compatible server; one that lacks
+strict JSON Schema output gets JSON mode, the schema in the system message and our own
+validation instead (AI_STRUCTURED_OUTPUT).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
+import httpx2  # the official client's transport: its errors surface while a stream is read
+import msgspec
 import numpy as np
 import openai
 from opentelemetry import trace
@@ -59,6 +65,26 @@ DESCRIPTION_SCHEMA: dict[str, Any] = {
     "required": ["alt_text", "description", "tags"],
     "additionalProperties": False,
 }
+JSON_MODE_INSTRUCTION = "Answer with one JSON object valid against this JSON Schema: "
+# Words in the error of a server that cannot do strict JSON Schema output (llama.cpp:
+# 'response_format type must be one of "text" or "json_object"', others "not supported").
+JSON_SCHEMA_REFUSAL_WORDS = ("json_schema", "response_format")
+
+
+class JsonSchemaUnsupported(AIRequestRejected):
+    """The server refused `response_format: json_schema` itself (not our schema)."""
+
+
+class Streamed(msgspec.Struct, frozen=True, kw_only=True):
+    """A chat answer read from its stream."""
+
+    text: str
+    refusal: str
+    finish_reason: str | None
+    usage: Usage
+    model: str | None
+
+
 DESCRIBE_PROMPT = ("Describe this image for a website's media library: alt text a screen reader would read, "
                    "a one-paragraph description, and a few tags someone searching for it would type.")
 
@@ -75,6 +101,7 @@ class OpenAIProvider:
         self.breaker = CircuitBreaker(failures=settings.ai_breaker_failures, reset_after=settings.ai_breaker_reset)
         self.retry = RetryPolicy(max_retries=settings.ai_max_retries, budget=settings.ai_timeout)
         self.retries = 0  # attempts beyond the first, for metrics and tests
+        self._json_schema_refused = False  # learnt from the server (AI_STRUCTURED_OUTPUT=auto)
 
     @property
     def embedding_model(self) -> str:
@@ -86,20 +113,103 @@ class OpenAIProvider:
     # the three operations ---------------------------------------------------------
 
     async def generate_json(self, *, system: str, prompt: str, schema: dict[str, Any], schema_name: str,
-                            max_output_tokens: int = 4096) -> Generated:
+                            max_output_tokens: int = 4096,
+                            on_text: Callable[[str], None] | None = None) -> Generated:
         model = self.settings.ai_text_model
-        strict = to_strict(schema)
         with self._span("generate_json", model, prompt) as span:
-            response = await self._call(lambda timeout: self.client.chat.completions.create(
-                model=model, timeout=timeout, max_completion_tokens=max_output_tokens,
-                messages=[{"role": "system", "content": system}, {"role": "user", "content": prompt}],
-                response_format={"type": "json_schema",
-                                 "json_schema": {"name": schema_name, "schema": strict, "strict": True}},
-            ))
-            usage = _usage(response)
-            _record_usage(span, usage)
-            data = validated(schema, from_strict(parse_json(_content(response)), schema))
-        return Generated(data=data, usage=usage, model=response.model or model, provider="openai")
+            if self._json_mode:
+                answer = await self._stream_json_mode(system, prompt, schema, max_output_tokens, on_text)
+            else:
+                try:
+                    answer = await self._stream(
+                        [{"role": "system", "content": system}, {"role": "user", "content": prompt}],
+                        {"type": "json_schema",
+                         "json_schema": {"name": schema_name, "schema": to_strict(schema), "strict": True}},
+                        max_output_tokens, on_text)
+                except JsonSchemaUnsupported as refused:
+                    if self.settings.ai_structured_output == "json_schema":
+                        raise
+                    self._learn_json_mode(refused)
+                    answer = await self._stream_json_mode(system, prompt, schema, max_output_tokens, on_text)
+            _record_usage(span, answer.usage)
+            data = validated(schema, from_strict(parse_json(_answer_text(answer, max_output_tokens)), schema))
+        return Generated(data=data, usage=answer.usage, model=answer.model or model, provider="openai")
+
+    @property
+    def _json_mode(self) -> bool:
+        return self.settings.ai_structured_output == "json_object" or self._json_schema_refused
+
+    def _learn_json_mode(self, refused: AIError) -> None:
+        if not self._json_schema_refused:  # no await between test and set: logged once
+            log.warning("the AI server refused strict JSON Schema output (%s); using JSON mode with the schema in "
+                        "the system message and validating answers here (set AI_STRUCTURED_OUTPUT=json_object to "
+                        "skip the first try)", refused)
+        self._json_schema_refused = True
+
+    async def _stream_json_mode(self, system: str, prompt: str, schema: dict[str, Any], max_output_tokens: int,
+                                on_text: Callable[[str], None] | None) -> Streamed:
+        # The schema goes right after the system prompt: both are the static prefix that
+        # the server's prompt cache can reuse between calls.
+        instructed = f"{system}\n\n{JSON_MODE_INSTRUCTION}{json.dumps(schema, separators=(',', ':'))}"
+        return await self._stream([{"role": "system", "content": instructed}, {"role": "user", "content": prompt}],
+                                  {"type": "json_object"}, max_output_tokens, on_text)
+
+    async def _stream(self, messages: list[dict[str, Any]], response_format: dict[str, Any], max_output_tokens: int,
+                      on_text: Callable[[str], None] | None) -> Streamed:
+        """One streamed chat completion, retried like any call until the first piece of the
+        answer was passed to `on_text`; after that a failure is final (a retry would start
+        the caller's text over)."""
+        passed_on = False
+        model = self.settings.ai_text_model
+
+        async def read(timeout: float) -> Streamed:
+            nonlocal passed_on
+            text: list[str] = []
+            refusal: list[str] = []
+            finish_reason: str | None = None
+            usage = Usage()
+            answered_model: str | None = None
+            try:
+                # The client's timeout bounds each read; this one bounds the whole stream,
+                # so an answer trickling in slower than the budget still ends in time.
+                async with asyncio.timeout(timeout):
+                    stream = await self.client.chat.completions.create(
+                        model=model, timeout=timeout, max_completion_tokens=max_output_tokens, messages=messages,
+                        response_format=response_format, stream=True, stream_options={"include_usage": True})
+                    async with stream:
+                        async for chunk in stream:
+                            answered_model = chunk.model or answered_model
+                            if chunk.usage is not None:
+                                usage = _usage_of(chunk.usage)
+                            for choice in chunk.choices:
+                                delta = choice.delta
+                                finish_reason = choice.finish_reason or finish_reason
+                                if getattr(delta, "refusal", None):
+                                    refusal.append(delta.refusal)
+                                if delta.content:
+                                    text.append(delta.content)
+                                    if on_text is not None:
+                                        passed_on = True
+                                        on_text(delta.content)
+            except (openai.APIError, ValueError) as exc:  # ValueError: a chunk that is not JSON
+                if not passed_on:
+                    raise  # translated (and retried) like any call's failure
+                error = translate(exc) if isinstance(exc, openai.APIError) else AIUnavailable(
+                    f"unreadable part of the answer: {exc}")
+                raise _final(error) from None
+            except (TimeoutError, httpx2.TimeoutException):
+                error = AITimeout("the AI provider did not finish its answer in time")
+                raise _final(error) if passed_on else error from None
+            except httpx2.TransportError as exc:
+                error = AIUnavailable(f"the AI provider's answer broke off: {type(exc).__name__}")
+                raise _final(error) if passed_on else error from None
+            if finish_reason is None:  # the stream broke off (a dropped connection), or was no stream at all
+                error = AIUnavailable("the AI provider's answer ended before it was finished")
+                raise _final(error) if passed_on else error
+            return Streamed(text="".join(text), refusal="".join(refusal), finish_reason=finish_reason, usage=usage,
+                            model=answered_model)
+
+        return await self._call(read)
 
     async def describe_image(self, image: bytes, *, filename: str | None = None) -> ImageDescription:
         model = self.settings.ai_vision_model
@@ -147,6 +257,11 @@ class OpenAIProvider:
         async def attempt(remaining: float) -> T:
             try:
                 return await request(remaining)
+            except openai.APIStatusError as exc:
+                if _refuses_json_schema(exc):
+                    raise JsonSchemaUnsupported(f"the AI server cannot do strict JSON Schema output: "
+                                                f"{_error_field(exc.body, 'message') or exc.message}") from None
+                raise translate(exc) from None
             except openai.APIError as exc:
                 raise translate(exc) from None
             except ValueError as exc:  # a body that is not JSON, from a broken proxy
@@ -184,6 +299,34 @@ def translate(exc: openai.APIError) -> AIError:
     return AIUnavailable(f"unexpected response from the AI provider: {type(exc).__name__}")
 
 
+def _refuses_json_schema(exc: openai.APIStatusError) -> bool:
+    """Whether the server refused strict JSON Schema output as such. OpenAI's own refusal of
+    one schema ("Invalid schema for response_format ...") is a bug of ours, not this."""
+    message = (_error_field(exc.body, "message") or exc.message or "").lower()
+    if exc.status_code not in (400, 422, 500, 501) or message.startswith("invalid schema for response_format"):
+        return False
+    return any(word in message for word in JSON_SCHEMA_REFUSAL_WORDS)
+
+
+def _final(error: AIError) -> AIError:
+    """`error`, not to be retried: part of the answer has already been passed on."""
+    error.retryable = False  # shadows the class's value for this one failure
+    return error
+
+
+def _answer_text(answer: Streamed, max_output_tokens: int) -> str | None:
+    if answer.refusal:
+        raise AIInvalidOutput(f"the model refused: {answer.refusal}", problems=[f"the model refused: {answer.refusal}"])
+    if answer.finish_reason == "length":
+        raise AIInvalidOutput("the answer was cut at max_output_tokens", problems=[
+            f"the answer was cut off at the limit of {max_output_tokens} output tokens: write a shorter answer "
+            "(fewer items, shorter texts) that is complete JSON"])
+    if answer.finish_reason == "content_filter":
+        raise AIInvalidOutput("the answer was stopped by the provider's content filter",
+                              problems=["the answer was stopped by the content filter: keep to the brief"])
+    return answer.text
+
+
 def _error_field(body: object, field: str) -> str | None:
     if isinstance(body, dict):
         inner = body.get("error", body)
@@ -211,15 +354,20 @@ def _content(response: Any) -> str | None:
 
 
 def _usage(response: Any) -> Usage:
-    usage = response.usage
-    if usage is None:
-        return Usage()
-    return Usage(input_tokens=usage.prompt_tokens or 0, output_tokens=usage.completion_tokens or 0)
+    return Usage() if response.usage is None else _usage_of(response.usage)
+
+
+def _usage_of(usage: Any) -> Usage:
+    details = getattr(usage, "prompt_tokens_details", None)
+    cached = getattr(details, "cached_tokens", None) if details is not None else None
+    return Usage(input_tokens=usage.prompt_tokens or 0, output_tokens=usage.completion_tokens or 0,
+                 cached_input_tokens=cached or 0)
 
 
 def _record_usage(span: trace.Span, usage: Usage) -> None:
     span.set_attribute("gen_ai.usage.input_tokens", usage.input_tokens)
     span.set_attribute("gen_ai.usage.output_tokens", usage.output_tokens)
+    span.set_attribute("gen_ai.usage.cached_input_tokens", usage.cached_input_tokens)
 
 
 def _clip(text: str) -> str:

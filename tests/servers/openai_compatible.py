@@ -10,6 +10,12 @@ one shared FIFO queue. With the queue empty, chat answers with `default_reply(bo
 one is set (a stand-in model for a whole platform under test), else fails with a 500 (a
 test must say what the model answers); embeddings answer with deterministic unit vectors.
 
+A chat request with `stream: true` gets the same answer as server-sent
+`chat.completion.chunk` events, as OpenAI streams it. Usage reports cached prompt tokens
+the way OpenAI's prompt caching does (`FakeOpenAI._cached_tokens`). `FakeOpenAI(json_schema=
+False)` stands in for a server without strict JSON Schema output (llama.cpp's server, older
+Ollama): it refuses `response_format` `json_schema` and answers `json_object` requests.
+
 The server refuses what the real API refuses before it reaches a model (wrong key, a
 schema outside the strict subset, a broken image, embedding inputs over the limits), and
 such a refusal does not take a step: the step stays queued for the next valid request.
@@ -40,8 +46,11 @@ from tests.servers.openai_strict_subset import strict_schema_problem
 
 class Reply(msgspec.Struct, frozen=True):
     """A successful answer. Chat: `content` (dict/list JSON-encoded, str as is) becomes
-    choices[0].message.content. Embeddings: `content` is ignored, the default vectors are
-    sent with the usage numbers given. Usage numbers left out are estimated (~len/4)."""
+    choices[0].message.content (streamed: several deltas, `chunk_delay` seconds apart).
+    Embeddings: `content` is ignored, the default vectors are sent with the usage numbers
+    given. Usage numbers left out are estimated (~len/4); `cached_tokens` left out is what
+    the server's prompt cache says. Streamed, `cut_after` ends the stream after that many
+    chunks, unfinished (no finish reason, no [DONE]), as a dropped connection would."""
 
     content: Any = None
     input_tokens: int | None = None
@@ -49,6 +58,9 @@ class Reply(msgspec.Struct, frozen=True):
     delay: float = 0.0
     refusal: str | None = None
     finish_reason: str = "stop"
+    chunk_delay: float = 0.0
+    cached_tokens: int | None = None
+    cut_after: int | None = None
 
 
 class Fail(msgspec.Struct, frozen=True):
@@ -121,17 +133,25 @@ MAX_EMBEDDING_INPUTS = 2048
 MAX_TOKENS_PER_INPUT = 8192
 MAX_TOKENS_PER_REQUEST = 300_000
 IMAGE_TOKENS = 85  # what a low-detail image costs; only used to estimate usage
+# OpenAI's prompt caching: prompts of 1024 tokens or more, cached in steps of 128 tokens.
+CACHE_MIN_TOKENS = 1024
+CACHE_STEP_TOKENS = 128
+CACHE_MAX_PREFIXES = 512  # per key; the oldest are forgotten, as a real cache evicts
+STREAM_MAX_DELTAS = 32
 
 
 class FakeOpenAI:
-    def __init__(self, api_key: str = "sk-test") -> None:
+    def __init__(self, api_key: str = "sk-test", *, json_schema: bool = True) -> None:
         self.api_key = api_key
+        self.json_schema = json_schema  # False: refuse response_format json_schema, as llama.cpp's server does
         self.base_url = ""
         self.requests: list[Recorded] = []
         self._steps: deque[Step] = deque()
         self.default_reply: Callable[[dict[str, Any]], Reply] | None = None
         self._runner: web.AppRunner | None = None
-        self._routes: dict[tuple[str, str], Callable[[dict[str, Any]], Awaitable[web.Response]]] = {
+        self._prefixes: dict[str, deque[str]] = {}  # per API key: the prompts seen, for cached_tokens
+        self._routes: dict[tuple[str, str],
+                           Callable[[web.Request, dict[str, Any]], Awaitable[web.StreamResponse]]] = {
             ("POST", "/v1/chat/completions"): self._chat,
             ("POST", "/v1/embeddings"): self._embeddings,
         }
@@ -159,8 +179,10 @@ class FakeOpenAI:
         self._steps.extend(steps)
 
     def reset(self) -> None:
+        """Forget the queue, the recorded requests and the prompt cache."""
         self._steps.clear()
         self.requests.clear()
+        self._prefixes.clear()
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         raw = await request.read()
@@ -175,7 +197,7 @@ class FakeOpenAI:
             if body is None:
                 raise Refused(400, "We could not parse the JSON body of your request. (HINT: This likely means you "
                                    "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload.)")
-            return await handler(body)
+            return await handler(request, body)
         except Refused as refused:
             return _error(refused.status, refused.message, type=refused.type, param=refused.param, code=refused.code)
 
@@ -198,18 +220,36 @@ class FakeOpenAI:
             await asyncio.sleep(step.delay)
         return step
 
-    async def _chat(self, body: dict[str, Any]) -> web.Response:
+    async def _chat(self, request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
         check_chat_request(body)
+        if not self.json_schema:
+            _refuse_json_schema(body.get("response_format"))
         step = await self._take_step()
         if step is None and self.default_reply is not None:
             step = self.default_reply(body)
         if step is None:
             return _error(500, "no scripted response", type="server_error")
-        if isinstance(step, Reply):
-            return _json_response(chat_completion(body, step))
-        return _failure(step)
+        if not isinstance(step, Reply):
+            return _failure(step)
+        cached = self._cached_tokens(request, body)
+        if step.cached_tokens is not None:
+            cached = step.cached_tokens
+        if body.get("stream") is True:
+            return await _stream(request, body, step, cached)
+        return _json_response(chat_completion(body, step, cached_tokens=cached))
 
-    async def _embeddings(self, body: dict[str, Any]) -> web.Response:
+    def _cached_tokens(self, request: web.Request, body: dict[str, Any]) -> int:
+        """What OpenAI's prompt cache would serve: the longest prefix this key's earlier
+        requests share with this one, in tokens, in whole steps, nothing under the minimum."""
+        key = request.headers.get("Authorization", "").partition(" ")[2]
+        seen = self._prefixes.setdefault(key, deque(maxlen=CACHE_MAX_PREFIXES))
+        text = cacheable_text(body)
+        shared = max((common_prefix_length(text, earlier) for earlier in seen), default=0)
+        seen.append(text)
+        tokens = estimate_tokens(text[:shared]) // CACHE_STEP_TOKENS * CACHE_STEP_TOKENS
+        return tokens if tokens >= CACHE_MIN_TOKENS else 0
+
+    async def _embeddings(self, request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
         texts = check_embedding_request(body)
         step = await self._take_step()
         if isinstance(step, Fail | Malformed):
@@ -333,14 +373,55 @@ def _check_response_format(response_format: Any, messages: list[Any]) -> None:
             raise Refused(400, f"Invalid schema for response_format '{name}': {problem}", param="response_format")
 
 
-def chat_completion(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
-    content = reply.content
-    if isinstance(content, dict | list):
-        content = msgspec.json.encode(content).decode()
-    prompt_tokens = reply.input_tokens if reply.input_tokens is not None else _prompt_tokens(body["messages"])
+def _refuse_json_schema(response_format: Any) -> None:
+    if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
+        raise Refused(400, "Unsupported value: 'response_format.type' json_schema is not supported by this server; "
+                           "use 'text' or 'json_object'.", param="response_format", code="unsupported_value")
+
+
+def cacheable_text(body: dict[str, Any]) -> str:
+    """The prompt in the order OpenAI caches it: the response_format schema, then the
+    messages' texts (counted as `_prompt_tokens` counts them; an image ends the prefix
+    that can match, which is stricter than OpenAI)."""
+    text = _schema_text(body)
+    for part in _message_parts(body):
+        if part is None:
+            return text + "\x00"
+        text += part
+    return text
+
+
+def common_prefix_length(a: str, b: str) -> int:
+    """The length of the longest common prefix of `a` and `b` (a binary search over slices,
+    which compare at C speed)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _usage(body: dict[str, Any], reply: Reply, content: str | None, cached_tokens: int) -> dict[str, Any]:
+    prompt_tokens = reply.input_tokens if reply.input_tokens is not None else _prompt_tokens(body)
     completion_tokens = reply.output_tokens
     if completion_tokens is None:
         completion_tokens = estimate_tokens(content or reply.refusal or "")
+    return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+            "prompt_tokens_details": {"cached_tokens": min(cached_tokens, prompt_tokens), "audio_tokens": 0},
+            "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
+                                          "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}}
+
+
+def _text(content: Any) -> str | None:
+    return msgspec.json.encode(content).decode() if isinstance(content, dict | list) else content
+
+
+def chat_completion(body: dict[str, Any], reply: Reply, *, cached_tokens: int = 0) -> dict[str, Any]:
+    content = _text(reply.content)
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
         "object": "chat.completion",
@@ -352,21 +433,78 @@ def chat_completion(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
             "finish_reason": reply.finish_reason,
             "logprobs": None,
         }],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
+        "usage": _usage(body, reply, content, cached_tokens),
         "system_fingerprint": "fp_fake",
     }
 
 
-def _prompt_tokens(messages: list[Any]) -> int:
-    tokens = 0
-    for message in messages:
-        content = message.get("content") if isinstance(message, dict) else None
-        parts = content if isinstance(content, list) else [{"type": "text", "text": content or ""}]
-        for part in parts:
-            is_text = part.get("type") == "text" and isinstance(part.get("text"), str)
-            tokens += estimate_tokens(part["text"]) if is_text else IMAGE_TOKENS
+def completion_chunks(body: dict[str, Any], reply: Reply, *, cached_tokens: int = 0) -> list[dict[str, Any]]:
+    """The answer as OpenAI streams it: a first chunk with the role, the content (or the
+    refusal) in several deltas, a chunk with the finish reason, then, when the request
+    asked with `stream_options.include_usage`, a last chunk with no choices and the usage."""
+    content = _text(reply.content)
+    options = body.get("stream_options")
+    with_usage = isinstance(options, dict) and options.get("include_usage") is True
+    common = {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "object": "chat.completion.chunk",
+              "created": int(time.time()), "model": body["model"], "system_fingerprint": "fp_fake"}
+
+    def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+        return {**common, "choices": [choice], **({"usage": None} if with_usage else {})}
+
+    field, text = ("refusal", reply.refusal) if reply.refusal else ("content", content or "")
+    chunks = [chunk({"role": "assistant", "content": "", "refusal": None})]
+    chunks += [chunk({field: piece}) for piece in _pieces(text)]
+    chunks.append(chunk({}, reply.finish_reason))
+    if with_usage:
+        chunks.append({**common, "choices": [], "usage": _usage(body, reply, content, cached_tokens)})
+    return chunks
+
+
+def _pieces(text: str) -> list[str]:
+    size = max(8, math.ceil(len(text) / STREAM_MAX_DELTAS))
+    return [text[start:start + size] for start in range(0, len(text), size)]
+
+
+async def _stream(request: web.Request, body: dict[str, Any], reply: Reply, cached_tokens: int) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream; charset=utf-8",
+                                           "Cache-Control": "no-cache", "x-request-id": f"req_{uuid.uuid4().hex}"})
+    await response.prepare(request)
+    chunks = completion_chunks(body, reply, cached_tokens=cached_tokens)
+    for index, chunk in enumerate(chunks[:reply.cut_after]):
+        if index and reply.chunk_delay:
+            await asyncio.sleep(reply.chunk_delay)
+        await response.write(b"data: " + msgspec.json.encode(chunk) + b"\n\n")
+    if reply.cut_after is None:
+        await response.write(b"data: [DONE]\n\n")
+    await response.write_eof()
+    return response
+
+
+def _prompt_tokens(body: dict[str, Any]) -> int:
+    """The input as OpenAI counts it: a response_format schema is part of it."""
+    schema = _schema_text(body)
+    tokens = estimate_tokens(schema) if schema else 0
+    for part in _message_parts(body):
+        tokens += estimate_tokens(part) if isinstance(part, str) else IMAGE_TOKENS
     return max(tokens, 1)
+
+
+def _schema_text(body: dict[str, Any]) -> str:
+    response_format = body.get("response_format")
+    spec = response_format.get("json_schema") if isinstance(response_format, dict) else None
+    return msgspec.json.encode(spec).decode() if spec is not None else ""
+
+
+def _message_parts(body: dict[str, Any]) -> list[str | None]:
+    """Every message's parts in order: texts as they are, anything else (an image) None."""
+    parts: list[str | None] = []
+    for message in body.get("messages") or []:
+        content = message.get("content") if isinstance(message, dict) else None
+        for part in content if isinstance(content, list) else [{"type": "text", "text": content or ""}]:
+            is_text = isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str)
+            parts.append(part["text"] if is_text else None)
+    return parts
 
 
 # --- embeddings ------------------------------------------------------------------------

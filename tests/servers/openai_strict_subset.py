@@ -3,6 +3,7 @@ with `strict: true`, so that tests refuse it too and cannot pass where productio
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -20,9 +21,14 @@ ALLOWED_KEYWORDS = frozenset({
 })
 # OpenAI's documented limits today (at launch they were 100 properties and 5 levels; the
 # page-tree schema of the component registry needs the current ones). The root object is
-# level 1.
+# level 1. Definitions count once, wherever they are referenced.
 MAX_OBJECT_PROPERTIES = 5000
 MAX_NESTING_DEPTH = 10
+MAX_ENUM_VALUES = 1000  # across the whole schema
+LARGE_ENUM_VALUES = 250  # one string enum with more values than this...
+MAX_LARGE_ENUM_LENGTH = 15_000  # ...may hold at most this many characters in all
+# Property names, definition names, enum values and const values, all together.
+MAX_STRING_LENGTH = 120_000
 TOP_LEVEL_FORBIDDEN = ("oneOf", "anyOf", "allOf", "enum", "not")
 JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", "null"})
 
@@ -122,23 +128,66 @@ def _children(node: dict[str, Any], path: tuple[str, ...]) -> list[tuple[tuple[s
     return children
 
 
-def _limits_problem(schema: dict[str, Any], definitions: dict[str, Any]) -> str | None:
-    total = sum(_count_properties(node) for node in [schema, *definitions.values()])
-    if total > MAX_OBJECT_PROPERTIES:
-        return (f"The schema has {total} object properties in total, more than the limit of "
-                f"{MAX_OBJECT_PROPERTIES}.")
-    depth = _object_depth(schema, definitions, following=())
-    if depth > MAX_NESTING_DEPTH:
-        return f"The schema nests objects {depth} levels deep, more than the limit of {MAX_NESTING_DEPTH}."
-    return None
+@dataclass(frozen=True)
+class SchemaSize:
+    """What OpenAI's size limits count in one schema."""
+
+    properties: int  # object properties, all objects together
+    depth: int  # objects nested in objects, through $refs (the root is 1)
+    enum_values: int  # values of every enum together
+    string_length: int  # characters of property names, definition names, enum and const values
+    largest_enum: tuple[int, int]  # (values, characters) of the string enum with the most values
 
 
-def _count_properties(node: Any) -> int:
-    """Properties of every object in `node`, not following $refs (definitions count once)."""
+def schema_size(schema: dict[str, Any]) -> SchemaSize:
+    definitions = {**schema.get("definitions", {}), **schema.get("$defs", {})}
+    nodes = [node for root in [schema, *definitions.values()] for node in _nodes(root)]
+    enums = [node["enum"] for node in nodes if isinstance(node.get("enum"), list)]
+    string_enums = [[value for value in enum if isinstance(value, str)] for enum in enums]
+    consts = [node["const"] for node in nodes if isinstance(node.get("const"), str)]
+    names = [name for node in nodes for name in (node.get("properties") or {})]
+    return SchemaSize(
+        properties=len(names),
+        depth=_object_depth(schema, definitions, following=()),
+        enum_values=sum(len(enum) for enum in enums),
+        string_length=(sum(map(len, names)) + sum(map(len, definitions)) + sum(map(len, consts))
+                       + sum(len(value) for enum in string_enums for value in enum)),
+        largest_enum=max(((len(enum), sum(map(len, enum))) for enum in string_enums), default=(0, 0)),
+    )
+
+
+def _nodes(node: Any) -> list[dict[str, Any]]:
+    """`node` and every schema below it, not following $refs."""
     if not isinstance(node, dict):
-        return 0
-    own = len(node.get("properties") or {})
-    return own + sum(_count_properties(child) for _, child in _children(node, ()))
+        return []
+    return [node, *(found for _, child in _children(node, ()) for found in _nodes(child))]
+
+
+def _limits_problem(schema: dict[str, Any], definitions: dict[str, Any]) -> str | None:
+    size = schema_size(schema)
+    if size.properties > MAX_OBJECT_PROPERTIES:
+        return (f"The schema has {size.properties} object properties in total, more than the limit of "
+                f"{MAX_OBJECT_PROPERTIES}.")
+    if size.depth > MAX_NESTING_DEPTH:
+        return f"The schema nests objects {size.depth} levels deep, more than the limit of {MAX_NESTING_DEPTH}."
+    if size.enum_values > MAX_ENUM_VALUES:
+        return (f"Expected at most {MAX_ENUM_VALUES} enum values in total within a single schema when using "
+                f"structured outputs, but received {size.enum_values}. Consider reducing the number of enums, or "
+                "use 'strict: false' to opt out of structured outputs.")
+    for enum in (node["enum"] for root in [schema, *definitions.values()] for node in _nodes(root)
+                 if isinstance(node.get("enum"), list)):
+        length = sum(len(value) for value in enum if isinstance(value, str))
+        if len(enum) > LARGE_ENUM_VALUES and length > MAX_LARGE_ENUM_LENGTH:
+            return (f"Expected at most {MAX_LARGE_ENUM_LENGTH} characters in total for the values of a single enum "
+                    f"with more than {LARGE_ENUM_VALUES} values when using structured outputs, but received {length} "
+                    f"characters in an enum of {len(enum)} values. Consider reducing the number of enum values, or "
+                    "use 'strict: false' to opt out of structured outputs.")
+    if size.string_length > MAX_STRING_LENGTH:
+        return (f"Expected the total string length of property names, definition names, enum values and const "
+                f"values to be at most {MAX_STRING_LENGTH} characters when using structured outputs, but received "
+                f"{size.string_length}. Consider shortening the schema, or use 'strict: false' to opt out of "
+                "structured outputs.")
+    return None
 
 
 def _object_depth(node: Any, definitions: dict[str, Any], following: tuple[str, ...]) -> int:

@@ -18,6 +18,8 @@ import pytest
 from PIL import Image
 
 from tests.servers.openai_compatible import (
+    CACHE_MIN_TOKENS,
+    CACHE_STEP_TOKENS,
     EMBEDDING_DIMENSIONS,
     Fail,
     FakeOpenAI,
@@ -29,7 +31,13 @@ from tests.servers.openai_compatible import (
     rate_limited,
     server_error,
 )
-from tests.servers.openai_strict_subset import strict_schema_problem
+from tests.servers.openai_strict_subset import (
+    LARGE_ENUM_VALUES,
+    MAX_ENUM_VALUES,
+    MAX_LARGE_ENUM_LENGTH,
+    MAX_STRING_LENGTH,
+    strict_schema_problem,
+)
 
 KEY = "sk-test-key-123456"
 USER = [{"role": "user", "content": "Write a landing page for a yoga studio."}]
@@ -68,8 +76,9 @@ def strict_format(schema: dict[str, Any], name: str = "landing") -> dict[str, An
 
 
 async def ask(client: openai.AsyncOpenAI, schema: dict[str, Any] = LANDING, **options: Any):  # type: ignore[no-untyped-def]
-    return await client.chat.completions.create(model="gpt-4o-mini", messages=USER,
-                                                response_format=strict_format(schema), **options)
+    options.setdefault("messages", USER)
+    return await client.chat.completions.create(model="gpt-4o-mini", response_format=strict_format(schema),
+                                                **options)
 
 
 def changed(schema: dict[str, Any], edit) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -229,6 +238,124 @@ async def test_an_unknown_path_is_a_404_in_openai_shape(client) -> None:  # type
         await client.post("/no-such-thing", cast_to=object, body={})
 
 
+# --- streaming -------------------------------------------------------------------------
+
+ANSWER = {"headline": "Breathe in, breathe out", "features": [{"title": "Small classes of ten"},
+                                                             {"title": "Mats provided"}], "icon": None}
+
+
+async def test_a_streamed_answer_carries_the_same_content_and_usage_in_several_chunks(server, client) -> None:  # type: ignore[no-untyped-def]
+    server.script(Reply(content=ANSWER, input_tokens=321, output_tokens=54),
+                  Reply(content=ANSWER, input_tokens=321, output_tokens=54))
+    whole = await ask(client)
+    stream = await ask(client, stream=True, stream_options={"include_usage": True})
+    chunks = [chunk async for chunk in stream]
+    deltas = [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content]
+    assert len(deltas) > 3
+    assert "".join(deltas) == whole.choices[0].message.content
+    assert chunks[0].choices[0].delta.role == "assistant"
+    assert [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason] == ["stop"]
+    assert chunks[-1].choices == [] and chunks[-1].usage == whole.usage  # usage comes last, alone
+    assert all(c.usage is None for c in chunks[:-1]) and {c.id for c in chunks} == {chunks[0].id}
+
+
+async def test_without_include_usage_no_usage_chunk_is_sent(server, client) -> None:  # type: ignore[no-untyped-def]
+    server.script(Reply(content=ANSWER))
+    chunks = [chunk async for chunk in await ask(client, stream=True)]
+    assert chunks[-1].choices[0].finish_reason == "stop" and all(c.usage is None for c in chunks)
+
+
+async def test_a_refusal_and_a_cut_answer_stream_as_openai_streams_them(server, client) -> None:  # type: ignore[no-untyped-def]
+    server.script(Reply(refusal="I can't help with that."), Reply(content='{"headline": "Bre', finish_reason="length"))
+    refused = [chunk async for chunk in await ask(client, stream=True)]
+    assert "".join(c.choices[0].delta.refusal or "" for c in refused) == "I can't help with that."
+    assert not any(c.choices[0].delta.content for c in refused)
+    cut = [chunk async for chunk in await ask(client, stream=True)]
+    assert cut[-1].choices[0].finish_reason == "length"
+    assert "".join(c.choices[0].delta.content or "" for c in cut) == '{"headline": "Bre'
+
+
+async def test_a_cut_stream_ends_without_a_finish_reason(server) -> None:  # type: ignore[no-untyped-def]
+    server.reset()
+    server.script(Reply(content=ANSWER, cut_after=3))
+    async with aiohttp.ClientSession() as session:
+        body = {"model": "gpt-4o-mini", "messages": USER, "stream": True}
+        async with session.post(f"{server.base_url}/chat/completions", json=body,
+                                headers={"Authorization": f"Bearer {KEY}"}) as response:
+            assert response.headers["content-type"].startswith("text/event-stream")
+            events = [line for line in (await response.text()).split("\n\n") if line]
+    assert len(events) == 3 and "[DONE]" not in events[-1]
+    assert all(json.loads(event.removeprefix("data: "))["choices"][0]["finish_reason"] is None for event in events)
+
+
+# --- prompt caching --------------------------------------------------------------------
+
+LONG_SYSTEM = {"role": "system", "content": "You write landing pages for small businesses. " * 200}  # ~2,300 tokens
+
+
+def with_system(system: dict[str, str], user: str) -> list[dict[str, str]]:
+    return [system, {"role": "user", "content": user}]
+
+
+async def test_a_shared_long_prefix_is_reported_as_cached_tokens_in_whole_steps(server, client) -> None:  # type: ignore[no-untyped-def]
+    server.script(*[Reply(content=ANSWER) for _ in range(4)])
+    first = await ask(client, messages=with_system(LONG_SYSTEM, "A yoga studio"))
+    second = await ask(client, messages=with_system(LONG_SYSTEM, "A bakery"))
+    stream = await ask(client, messages=with_system(LONG_SYSTEM, "A florist"), stream=True,
+                       stream_options={"include_usage": True})
+    streamed = [chunk async for chunk in stream][-1].usage
+    assert first.usage.prompt_tokens_details.cached_tokens == 0
+    cached = second.usage.prompt_tokens_details.cached_tokens
+    assert CACHE_MIN_TOKENS <= cached <= second.usage.prompt_tokens and cached % CACHE_STEP_TOKENS == 0
+    # the schema and system prompt are the same; only the user message differs
+    assert second.usage.prompt_tokens - cached < CACHE_STEP_TOKENS + 10
+    assert streamed.prompt_tokens_details.cached_tokens == cached
+    # another schema comes first in the prefix, so nothing matches
+    other = changed(LANDING, lambda schema: schema["properties"]["headline"].update(description="x"))
+    assert (await ask(client, other, messages=with_system(LONG_SYSTEM, "A yoga studio"))
+            ).usage.prompt_tokens_details.cached_tokens == 0
+
+
+async def test_a_short_shared_prefix_is_not_cached_and_a_script_can_say_otherwise(server, client) -> None:  # type: ignore[no-untyped-def]
+    short = {"role": "system", "content": "You write landing pages. " * 20}
+    server.script(Reply(content=ANSWER), Reply(content=ANSWER),
+                  Reply(content=ANSWER, input_tokens=2000, cached_tokens=1152))
+    await ask(client, messages=with_system(short, "A yoga studio"))
+    assert (await ask(client, messages=with_system(short, "A yoga studio"))).usage.prompt_tokens_details \
+        .cached_tokens == 0  # the whole prompt repeated, but under 1024 tokens
+    assert (await ask(client)).usage.prompt_tokens_details.cached_tokens == 1152
+
+
+async def test_reset_forgets_the_prompt_cache(server, client) -> None:  # type: ignore[no-untyped-def]
+    server.script(Reply(content=ANSWER), Reply(content=ANSWER))
+    await ask(client, messages=with_system(LONG_SYSTEM, "A"))
+    server.reset()
+    server.script(Reply(content=ANSWER))
+    assert (await ask(client, messages=with_system(LONG_SYSTEM, "A"))).usage.prompt_tokens_details.cached_tokens == 0
+
+
+# --- a server without strict JSON Schema output ----------------------------------------
+
+
+async def test_a_server_without_json_schema_refuses_it_and_answers_json_mode() -> None:
+    fake = FakeOpenAI(api_key=KEY, json_schema=False)
+    await fake.start()
+    try:
+        async with openai.AsyncOpenAI(base_url=fake.base_url, api_key=KEY, max_retries=0) as client:
+            fake.script(Reply(content="not even JSON"))
+            with pytest.raises(openai.BadRequestError) as caught:
+                await ask(client)
+            assert caught.value.param == "response_format"
+            assert "json_schema is not supported" in caught.value.body["message"]
+            # the refusal took no step: JSON mode gets it, whatever it is (no schema to hold it to)
+            json_mode = await client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "Answer in JSON."}],
+                response_format={"type": "json_object"})
+            assert json_mode.choices[0].message.content == "not even JSON"
+    finally:
+        await fake.stop()
+
+
 # --- vision ----------------------------------------------------------------------------
 
 
@@ -318,6 +445,11 @@ def obj(**properties: Any) -> dict[str, Any]:
 STRING = {"type": "string"}
 
 
+def enum(count: int, prefix: str, width: int = 0) -> dict[str, Any]:
+    """A string enum of `count` distinct values, each `width` characters when given."""
+    return {"type": "string", "enum": [f"{prefix}{n}".ljust(width, "x") for n in range(count)]}
+
+
 def nested(levels: int) -> dict:  # type: ignore[type-arg]
     """An object schema `levels` objects deep."""
     schema = obj(leaf=STRING)
@@ -346,6 +478,21 @@ def nested(levels: int) -> dict:  # type: ignore[type-arg]
     (obj(**{f"p{n}": STRING for n in range(5001)}), obj(**{f"p{n}": STRING for n in range(5000)}),
      "more than the limit of 5000"),
     (nested(11), nested(10), "nests objects 11 levels deep"),
+    # 1,000 enum values in all, however they are spread
+    (obj(**{f"e{n}": enum(200, f"e{n}") for n in range(5)}, last=enum(1, "z")),
+     obj(**{f"e{n}": enum(200, f"e{n}") for n in range(5)}),
+     f"Expected at most {MAX_ENUM_VALUES} enum values in total within a single schema"),
+    # one string enum of more than 250 values holds at most 15,000 characters
+    (obj(big=enum(LARGE_ENUM_VALUES + 1, "v", width=60)), obj(big=enum(LARGE_ENUM_VALUES + 1, "v", width=59)),
+     f"Expected at most {MAX_LARGE_ENUM_LENGTH} characters in total for the values of a single enum"),
+    (obj(big=enum(LARGE_ENUM_VALUES + 1, "v", width=60)), obj(big=enum(LARGE_ENUM_VALUES, "v", width=100)),
+     "with more than 250 values"),
+    # names, enum and const values: 120,000 characters in all
+    (obj(**{f"{n:04d}".ljust(1201, "p"): STRING for n in range(100)}),
+     obj(**{f"{n:04d}".ljust(1200, "p"): STRING for n in range(100)}),
+     f"at most {MAX_STRING_LENGTH} characters when using structured outputs, but received 120100"),
+    (obj(a={"type": "string", "const": "c" * MAX_STRING_LENGTH}),
+     obj(a={"type": "string", "const": "c" * (MAX_STRING_LENGTH - 1)}), "but received 120001"),
 ])
 def test_strict_schema_problem_names_the_first_problem(refused, allowed, problem) -> None:  # type: ignore[no-untyped-def]
     found = strict_schema_problem(refused)

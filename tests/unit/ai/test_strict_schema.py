@@ -103,3 +103,26 @@ def test_formats_are_really_checked_on_our_side() -> None:
     for bad in ({"link": "not a uri"}, {"at": "yesterday"}):
         with pytest.raises(AIInvalidOutput):
             validated(schema, bad)
+
+
+def test_the_size_counts_are_what_openais_limits_count() -> None:
+    from tests.servers.openai_strict_subset import schema_size
+
+    schema = {
+        "type": "object",
+        "properties": {"kind": {"type": "string", "enum": ["a", "bb"]}, "tag": {"type": "string", "const": "ccc"},
+                       "items": {"type": "array", "items": {"$ref": "#/$defs/Item"}},
+                       "again": {"$ref": "#/$defs/Item"}},
+        "required": ["kind", "tag", "items", "again"], "additionalProperties": False,
+        "$defs": {"Item": {"type": "object", "properties": {"size": {"type": "string", "enum": ["s", "m", "l"]},
+                                                            "inner": {"type": "object", "properties": {},
+                                                                      "required": [], "additionalProperties": False}},
+                           "required": ["size", "inner"], "additionalProperties": False}},
+    }
+    size = schema_size(schema)
+    assert size.properties == 4 + 2  # a definition counts once, however often it is referenced
+    assert size.depth == 3  # root -> Item -> inner
+    assert size.enum_values == 2 + 3
+    # names: kind tag items again size inner (4+3+5+5+4+5), definition: Item (4), enums: a bb s m l (6), const: ccc (3)
+    assert size.string_length == 26 + 4 + 6 + 3
+    assert size.largest_enum == (3, 3)
