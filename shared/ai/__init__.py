@@ -4,6 +4,8 @@ is configured and the offline provider otherwise (and says so)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from shared.ai.base import (
     EMBEDDING_DIMENSIONS,
@@ -31,7 +33,8 @@ __all__ = [
 ]
 
 
-def create_provider(settings: AISettings) -> AIProvider:
+def create_provider(settings: AISettings, *, offline_skills: Mapping[str, Any] | None = None) -> AIProvider:
+    """`offline_skills`: the service's own offline writers by schema name (used without a key)."""
     if settings.openai_api_key:
         from shared.ai.openai_provider import OpenAIProvider
 
@@ -42,4 +45,4 @@ def create_provider(settings: AISettings) -> AIProvider:
     log.warning("AI provider: offline. No OPENAI_API_KEY is set, so generation, image descriptions and "
                 "embeddings are computed locally (lexical embeddings, schema-driven copy); results say "
                 "provider=offline.")
-    return OfflineProvider(settings)
+    return OfflineProvider(settings, skills=offline_skills)

@@ -6,16 +6,20 @@ embeddings are lexical (see embeddings.py). Usage figures are estimates."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import msgspec
 
-from shared.ai.base import AISettings, Embeddings, Generated, ImageDescription, Usage
+from shared.ai.base import AIInvalidOutput, AISettings, Embeddings, Generated, ImageDescription, Usage
 from shared.ai.embeddings import HashingEmbedder, MiniLMEmbedder
 from shared.ai.observe import observed
 from shared.ai.output import estimate_tokens, validated
 from shared.ai.vision import describe
+
+STREAM_CHUNK = 64  # characters of a streamed piece
+# A writer for one kind of structured output (by schema name): (system, prompt, schema) -> a value.
+Skill = Callable[[str, str, dict[str, Any]], Any]
 
 
 class OfflineProvider:
@@ -23,7 +27,10 @@ class OfflineProvider:
     text_model = "offline-generator-v1"
     vision_model = "offline-vision-v1"
 
-    def __init__(self, settings: AISettings) -> None:
+    def __init__(self, settings: AISettings, *, skills: Mapping[str, Skill] | None = None) -> None:
+        # A service's own writers for the outputs it asks for by name (a site plan, a page
+        # section): offline copy that knows the domain; any other schema gets the generic writer.
+        self.skills = dict(skills or {})
         self.embedder = MiniLMEmbedder() if settings.offline_embedding == "minilm" else HashingEmbedder()
 
     @property
@@ -34,13 +41,24 @@ class OfflineProvider:
         return None
 
     async def generate_json(self, *, system: str, prompt: str, schema: dict[str, Any], schema_name: str,
-                            max_output_tokens: int = 4096) -> Generated:
+                            max_output_tokens: int = 4096,
+                            on_text: Callable[[str], None] | None = None) -> Generated:
         from shared.ai.offline_generation import generate_instance
 
+        skill = self.skills.get(schema_name)
         with observed("generate_json", self.text_model, "offline"):
-            data = validated(schema, generate_instance(schema, prompt))
-        usage = Usage(input_tokens=estimate_tokens(system + prompt),
-                      output_tokens=estimate_tokens(msgspec.json.encode(data).decode()))
+            written = skill(system, prompt, schema) if skill else generate_instance(schema, prompt)
+            data = validated(schema, written)
+        text = msgspec.json.encode(data).decode()
+        # Like a model: the schema is part of what it reads, and an answer longer than its cap is cut.
+        usage = Usage(input_tokens=estimate_tokens(system + prompt + msgspec.json.encode(schema).decode()),
+                      output_tokens=estimate_tokens(text))
+        if usage.output_tokens > max_output_tokens:
+            raise AIInvalidOutput(f"the answer was cut at max_output_tokens ({max_output_tokens})",
+                                  problems=[f"the answer must fit in {max_output_tokens} tokens: write less"])
+        if on_text is not None:  # streamed as a model streams: the answer's text in pieces
+            for start in range(0, len(text), STREAM_CHUNK):
+                on_text(text[start:start + STREAM_CHUNK])
         return Generated(data=data, usage=usage, model=self.text_model, provider="offline")
 
     async def describe_image(self, image: bytes, *, filename: str | None = None) -> ImageDescription:
