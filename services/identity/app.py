@@ -6,7 +6,7 @@ from litestar import Litestar
 
 from shared import settings as settings_loader
 from shared.auth import SigningKey
-from shared.contracts import ResolveHost, VerifyApiKey
+from shared.contracts import DescribeTenant, ResolveHost, VerifyApiKey
 from shared.messaging import serve_command
 from shared.web import Runtime, ServiceContext, create_service_app
 
@@ -32,6 +32,7 @@ def create_app(settings: Settings) -> Litestar:
     async def serve(ctx: Ctx) -> None:
         await serve_command(ctx.nc, ResolveHost, lambda query: tenants.resolve_host(ctx, query))
         await serve_command(ctx.nc, VerifyApiKey, lambda query: keys.verify_api_key(ctx, query))
+        await serve_command(ctx.nc, DescribeTenant, lambda query: tenants.describe_tenant(ctx, query))
 
     async def workers(ctx: Ctx) -> None:
         if settings.smtp_url:

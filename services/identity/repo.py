@@ -18,6 +18,12 @@ SELECT_SLUG_TAKEN = "SELECT EXISTS (SELECT 1 FROM identity.tenants WHERE slug = 
 SELECT_TENANT = """
 SELECT id, slug, name, custom_domain, theme_config, deleted_at, purge_after FROM identity.tenants WHERE id = $1
 """
+# Shared-locked, so a change in flight commits (and stamps its event) before the read, or
+# waits for the reading transaction to end and stamps its event after it.
+SELECT_LIVE_TENANT_LOCKED = """
+SELECT id, slug, name, custom_domain, theme_config FROM identity.tenants
+WHERE id = $1 AND deleted_at IS NULL FOR SHARE
+"""
 SELECT_LIVE_TENANT_BY_SLUG = "SELECT id, slug FROM identity.tenants WHERE slug = $1 AND deleted_at IS NULL"
 SELECT_LIVE_TENANT_BY_DOMAIN = """
 SELECT id, slug FROM identity.tenants WHERE custom_domain = $1 AND deleted_at IS NULL
@@ -77,6 +83,10 @@ async def slug_taken(tx: Tx, slug: str) -> bool:
 
 async def tenant(tx: Tx, tenant_id: uuid.UUID) -> asyncpg.Record | None:
     return await tx.fetchrow(SELECT_TENANT, tenant_id)
+
+
+async def live_tenant_locked(tx: Tx, tenant_id: uuid.UUID) -> asyncpg.Record | None:
+    return await tx.fetchrow(SELECT_LIVE_TENANT_LOCKED, tenant_id)
 
 
 async def live_tenant_by_slug(tx: Tx, slug: str) -> asyncpg.Record | None:

@@ -1,4 +1,5 @@
-"""The tenant itself: read, rename, theme, delete; and host resolution for the gateway."""
+"""The tenant itself: read, rename, theme, delete; host resolution for the gateway and the
+tenant's current state for cms."""
 
 from __future__ import annotations
 
@@ -10,7 +11,16 @@ import asyncpg
 import msgspec
 
 from shared.auth import Caller, Role
-from shared.contracts import ResolvedHost, ResolveHost, TenantDeletedV1, TenantPurgedV1, TenantUpdatedV1
+from shared.contracts import (
+    DescribedTenant,
+    DescribeTenant,
+    ResolvedHost,
+    ResolveHost,
+    TenantDeletedV1,
+    TenantPurgedV1,
+    TenantUpdatedV1,
+    now,
+)
 from shared.errors import Conflict, NotFound
 from shared.messaging import add_event
 
@@ -104,6 +114,18 @@ async def resolve_host(ctx: Ctx, query: ResolveHost) -> ResolvedHost:
         else:
             row = None
     return ResolvedHost(tenant_id=row["id"], slug=row["slug"]) if row else ResolvedHost()
+
+
+async def describe_tenant(ctx: Ctx, query: DescribeTenant) -> DescribedTenant:
+    """A live tenant's current state, stamped while no change of it can be in flight (the row
+    is share-locked): an event stamped before `as_of` describes this state or an older one."""
+    async with ctx.db.tenant_tx(query.tenant_id) as tx:
+        row = await repo.live_tenant_locked(tx, query.tenant_id)
+        as_of = now()
+    if row is None:
+        return DescribedTenant(as_of=as_of)
+    return DescribedTenant(tenant_id=row["id"], slug=row["slug"], name=row["name"], theme=row["theme_config"],
+                           custom_domain=row["custom_domain"], as_of=as_of)
 
 
 async def audit_entries(ctx: Ctx, caller: Caller, limit: int) -> list[AuditEntryOut]:
