@@ -196,10 +196,36 @@ class PageGeneratedV1(Event, tag="cms.page.generated.v1"):
     input_tokens: int
     output_tokens: int
     credits: int
+    cached_input_tokens: int = 0  # of input_tokens, those the provider had cached (priced lower)
+
+
+class GeneratedPage(msgspec.Struct, frozen=True, kw_only=True):
+    """One page of a site generation and what writing it used."""
+
+    page_id: uuid.UUID
+    slug: str
+    input_tokens: int
+    output_tokens: int
+    credits: int
+    cached_input_tokens: int = 0
+
+
+class SiteGeneratedV1(Event, tag="cms.site.generated.v1"):
+    """An AI site generation saved its pages as drafts; billing captures `credits` from the
+    job's one hold (the site plan's call included), `pages` says what each page used."""
+
+    generation_id: uuid.UUID
+    hold_id: uuid.UUID
+    model: str
+    input_tokens: int
+    output_tokens: int
+    credits: int
+    pages: list[GeneratedPage]
+    cached_input_tokens: int = 0
 
 
 class PageGenerationFailedV1(Event, tag="cms.page.generation_failed.v1"):
-    """An AI page generation failed; billing releases the hold."""
+    """AI work on pages (a page, a site, an edit) failed; billing releases the hold."""
 
     generation_id: uuid.UUID
     hold_id: uuid.UUID
@@ -371,6 +397,28 @@ class ResolveHost(Command, frozen=True, kw_only=True):
     domain: str | None = None
 
 
+class DescribedTenant(msgspec.Struct, frozen=True, kw_only=True):
+    """A live tenant's whole current state, as its TenantUpdatedV1 would carry it, `as_of`
+    the moment identity read it (comparable with its events' `occurred_at`: an event older
+    than it describes an older state); `tenant_id` None when there is no live tenant."""
+
+    tenant_id: uuid.UUID | None = None
+    slug: str = ""
+    name: str = ""
+    theme: dict[str, Any] | None = None
+    custom_domain: str | None = None
+    as_of: datetime = msgspec.field(default_factory=now)
+
+
+class DescribeTenant(Command, frozen=True, kw_only=True):
+    """Ask identity for a tenant's current state (cms, when its projection of the site
+    lacks a tenant it is asked about: identity's event may not have arrived yet)."""
+
+    SUBJECT: ClassVar[str] = "cmd.identity.tenant.describe.v1"
+    Reply: ClassVar[type[msgspec.Struct]] = DescribedTenant
+    tenant_id: uuid.UUID
+
+
 class VerifiedApiKey(msgspec.Struct, frozen=True, kw_only=True):
     """The key's id and role when it is a live key of the tenant; `key_id` None otherwise."""
 
@@ -425,6 +473,18 @@ class ReserveCredits(Command, frozen=True, kw_only=True):
     reference: str
     ledger_type: str  # what the capture will be booked as, e.g. AI_PAGE_GENERATION
     ttl_seconds: int = 900
+
+
+class AvailableCredits(msgspec.Struct, frozen=True, kw_only=True):
+    available: int  # balance less what running work holds; 0 without an account
+
+
+class CountAvailableCredits(Command, frozen=True, kw_only=True):
+    """Ask billing what a tenant can spend now (a price is fitted to it before reserving)."""
+
+    SUBJECT: ClassVar[str] = "cmd.billing.credits.available.v1"
+    Reply: ClassVar[type[msgspec.Struct]] = AvailableCredits
+    tenant_id: uuid.UUID
 
 
 class FoundAsset(msgspec.Struct, frozen=True, kw_only=True):

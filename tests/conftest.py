@@ -14,8 +14,10 @@ from typing import Any
 import msgspec
 import pytest
 
-from services.cms.ai_edits import edit_schema
-from services.cms.registry import tree_schema
+from services.cms.ai_edits import edit_schema, node_schema
+from services.cms.offline_writers import skills
+from services.cms.prompts import read_context
+from services.cms.schemas import SitePlan
 from shared.ai.offline_generation import generate_instance
 from shared.db import Database
 from shared.dev.embedded import free_port
@@ -106,23 +108,35 @@ def uuids_allowed(schema: Any) -> Iterator[str]:
             yield from uuids_allowed(item)
 
 
+OFFLINE_WRITERS = skills()
+# The schemas cms asks for by name, as cms builds them (a request carries their strict form).
+CMS_SCHEMAS = {"site_plan": lambda: msgspec.json.schema(SitePlan), "page_plan": lambda: msgspec.json.schema(SitePlan)}
+
+
 def schema_model(body: dict[str, Any]) -> Reply:
-    """The stand-in model behind the platform's tests: a value written for the request's last
-    message by the offline generator, valid against the platform's own schema for it (the
-    strict form a request carries leaves out formats and patterns, which a real model
-    mostly follows anyway); tests script what a model gets wrong."""
+    """The stand-in model behind the platform's tests: cms's own offline writers for the
+    outputs it asks for by name (plans, sections, node edits: the embedded default's copy),
+    the offline generator for any other schema; valid against the platform's own schema
+    for the request (the strict form a request carries leaves out formats and patterns,
+    which a real model mostly follows anyway). Tests script what a model gets wrong."""
     response_format = body["response_format"]["json_schema"]
-    schema = response_format["schema"]
-    if response_format["name"] == "page_tree":
-        schema = tree_schema()
-    elif response_format["name"].startswith("page_node_"):
-        # The request's own schema pins the node's id and its known ids; the full one keeps every check.
-        node_id = schema["properties"]["node"]["properties"]["id"]["const"]
-        known = set(uuids_allowed(schema))
-        schema = edit_schema(response_format["name"].removeprefix("page_node_"), node_id, known)
+    name, schema = response_format["name"], response_format["schema"]
+    system = next((m["content"] for m in body["messages"] if m["role"] == "system"), "")
     prompt = body["messages"][-1]["content"]
     text = prompt if isinstance(prompt, str) else " ".join(p.get("text", "") for p in prompt)
-    return Reply(content=generate_instance(schema, text))
+    if name == "node_edit":
+        # The request's own schema pins the node's id and its known ids; the full one keeps every check.
+        node = schema["properties"]["node"]
+        component = node["properties"]["component"]["const"] if "const" in node["properties"]["component"] \
+            else node["properties"]["component"]["enum"][0]
+        schema = edit_schema(component, node["properties"]["id"]["const"], set(uuids_allowed(schema)))
+    elif name == "page_section":
+        component = read_context(text)["section"]["component"]
+        schema = node_schema(component)
+    elif name in CMS_SCHEMAS:
+        schema = CMS_SCHEMAS[name]()
+    writer = OFFLINE_WRITERS.get(name)
+    return Reply(content=writer(system, text, schema) if writer else generate_instance(schema, text))
 
 
 @pytest.fixture(scope="session")

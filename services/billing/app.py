@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from litestar import Litestar
 
 from shared import settings as settings_loader
-from shared.contracts import ReserveCredits
+from shared.contracts import CountAvailableCredits, ReserveCredits
 from shared.messaging import serve_command
 from shared.tenancy import serve_tenant_export, start_tenant_purge
 from shared.web import Runtime, ServiceContext, create_service_app
@@ -31,6 +31,7 @@ def create_app(settings: Settings) -> Litestar:
     async def serve(ctx: Ctx) -> None:
         await serve_tenant_export(ctx.runtime, EXPORT_QUERIES)
         await serve_command(ctx.nc, ReserveCredits, lambda command: service.reserve_credits(ctx, command))
+        await serve_command(ctx.nc, CountAvailableCredits, lambda command: service.available_credits(ctx, command))
 
     async def workers(ctx: Ctx) -> None:
         consumers.subscribe(ctx)

@@ -9,6 +9,7 @@ from shared.contracts import (
     AssetDescriptionFailedV1,
     PageGeneratedV1,
     PageGenerationFailedV1,
+    SiteGeneratedV1,
     TenantCreatedV1,
 )
 from shared.messaging import EventConsumer
@@ -23,8 +24,8 @@ def subscribe(ctx: Ctx) -> None:
     pullers = ctx.settings.settlement_pullers
     for durable, events, use_case, count in (
         ("billing-accounts", [TenantCreatedV1], service.open_account, 1),
-        ("billing-page-generations", [PageGeneratedV1, PageGenerationFailedV1], service.settle_page_generation,
-         pullers),
+        ("billing-page-generations", [PageGeneratedV1, SiteGeneratedV1, PageGenerationFailedV1],
+         service.settle_page_generation, pullers),
         ("billing-asset-descriptions", [AssetDescribedV1, AssetDescriptionFailedV1],
          service.settle_asset_description, pullers),
     ):

@@ -15,18 +15,22 @@ from shared.contracts import (
     AccountOpenedV1,
     AssetDescribedV1,
     AssetDescriptionFailedV1,
+    AvailableCredits,
+    CountAvailableCredits,
     CreditsAddedV1,
     CreditsDebitedV1,
     CreditsLowV1,
     CreditsReservation,
+    DescribeTenant,
     PageGeneratedV1,
     PageGenerationFailedV1,
     ReserveCredits,
+    SiteGeneratedV1,
     TenantCreatedV1,
 )
 from shared.db import Database
 from shared.errors import AppError, Conflict, Invalid, NotFound
-from shared.messaging import add_event
+from shared.messaging import add_event, request
 from shared.metrics import CREDITS_LOW, CREDITS_SPENT
 from shared.pagination import decode_cursor, encode_cursor
 from shared.spreadsheets import csv_stream
@@ -62,20 +66,43 @@ async def apply_entry(tx: asyncpg.Connection, tenant_id: uuid.UUID, amount: int,
 # events: the consumer's transaction holds the inbox entry, so these write in it ---------------
 
 
+DESCRIBE_TIMEOUT = 2.0  # seconds identity has to say whether a tenant without a wallet exists
+
+
 async def open_account(ctx: Ctx, tx: asyncpg.Connection, event: TenantCreatedV1) -> None:
     """Open the new tenant's wallet with its sign-up grant, recorded in the ledger."""
-    if not await wallets.insert_account(tx, event.tenant_id):
+    await open_wallet(ctx, tx, event.tenant_id)
+
+
+async def open_wallet(ctx: Ctx, tx: asyncpg.Connection, tenant_id: uuid.UUID) -> None:
+    """The wallet and its sign-up grant, once: whichever comes first, identity's event or the
+    tenant's first spending (`opened_on_demand`), opens it; the other finds it open."""
+    if not await wallets.insert_account(tx, tenant_id):
         return
     grant = ctx.settings.signup_grant_credits
-    await apply_entry(tx, event.tenant_id, grant, SIGNUP_GRANT, str(event.event_id),
+    await apply_entry(tx, tenant_id, grant, SIGNUP_GRANT, f"sign-up:{tenant_id}",
                       note="credits granted at sign-up", created_by="system")
-    await add_event(tx, AccountOpenedV1(tenant_id=event.tenant_id, balance=grant))
+    await add_event(tx, AccountOpenedV1(tenant_id=tenant_id, balance=grant))
+
+
+async def opened_on_demand(ctx: Ctx, tenant_id: uuid.UUID) -> bool:
+    """A tenant that spends before its sign-up event reached billing: its wallet opens now if
+    identity says the tenant exists, so the first generation after sign-up is never refused."""
+    try:
+        described = await request(ctx.nc, DescribeTenant(tenant_id=tenant_id), timeout=DESCRIBE_TIMEOUT)
+    except AppError:
+        return False
+    if described.tenant_id != tenant_id:
+        return False
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        await open_wallet(ctx, tx, tenant_id)
+    return True
 
 
 async def settle_page_generation(ctx: Ctx, tx: asyncpg.Connection,
-                                 event: PageGeneratedV1 | PageGenerationFailedV1) -> None:
-    """A generated page pays what it cost from its hold; a failed one returns the hold."""
-    if isinstance(event, PageGeneratedV1):
+                                 event: PageGeneratedV1 | SiteGeneratedV1 | PageGenerationFailedV1) -> None:
+    """A generated page or site pays what it cost from its hold; a failed one returns the hold."""
+    if isinstance(event, PageGeneratedV1 | SiteGeneratedV1):
         await capture(tx, event.tenant_id, event.hold_id, event.credits)
     else:
         await release(tx, event.hold_id)
@@ -127,16 +154,29 @@ async def release(tx: asyncpg.Connection, hold_id: uuid.UUID, final: str = "rele
 async def reserve_credits(ctx: Ctx, command: ReserveCredits) -> CreditsReservation:
     """A hold if the available balance covers it, else a refusal saying what is available."""
     domain.check_hold(command.ledger_type, command.ttl_seconds)
-    try:
-        async with ctx.db.tenant_tx(command.tenant_id) as tx:
-            row = await holds.reserve(tx, command.tenant_id, command.reference, command.amount,
-                                      command.ttl_seconds, command.ledger_type)
-    except asyncpg.PostgresError as exc:
-        raise ledger_error(exc) from None
-    if row is None:  # no account yet
+    for first in (True, False):
+        try:
+            async with ctx.db.tenant_tx(command.tenant_id) as tx:
+                row = await holds.reserve(tx, command.tenant_id, command.reference, command.amount,
+                                          command.ttl_seconds, command.ledger_type)
+        except asyncpg.PostgresError as exc:
+            raise ledger_error(exc) from None
+        if row is not None or not first or not await opened_on_demand(ctx, command.tenant_id):
+            break
+    if row is None:  # no account, and identity knows no such tenant
         return CreditsReservation(status="refused", amount=command.amount, available=0)
     return CreditsReservation(hold_id=row["hold_id"], status=row["status"], amount=row["amount"],
                               available=row["available"])
+
+
+async def available_credits(ctx: Ctx, command: CountAvailableCredits) -> AvailableCredits:
+    """What the tenant can reserve now: 0 before its account opens."""
+    async with ctx.db.tenant_tx(command.tenant_id) as tx:
+        row = await wallets.balance(tx)
+    if row is None and await opened_on_demand(ctx, command.tenant_id):
+        async with ctx.db.tenant_tx(command.tenant_id) as tx:
+            row = await wallets.balance(tx)
+    return AvailableCredits(available=row["available"] if row else 0)
 
 
 async def expire_holds(ctx: Ctx, batch: int = 500) -> int:

@@ -16,10 +16,21 @@ from litestar.response.sse import ServerSentEventMessage
 
 from shared.auth import Caller
 
-from . import ai_history, generation, proposals
+from . import ai_history, generation, proposals, site_plans
 from .context import Ctx
 from .http import expected_revision, with_etag
-from .schemas import DecisionIn, EditIn, EstimateOut, GenerationIn, GenerationOut, PageOut, ProposalOut
+from .schemas import (
+    BriefIn,
+    DecisionIn,
+    EditIn,
+    EstimateOut,
+    GenerationIn,
+    GenerationOut,
+    PageOut,
+    PlanOut,
+    ProposalOut,
+    SiteGenerationIn,
+)
 
 POLL_SECONDS = 0.2
 STREAM_LIMIT_SECONDS = 900
@@ -37,29 +48,54 @@ async def start_generation(data: JSONBody[GenerationIn], caller: Caller, ctx: Ct
     return Response(job, status_code=202, headers={"location": job.status_url})
 
 
+@post("/site-plans", status_code=200,
+      summary="Plan a site from a brief (EDITOR): its pages, their sections and the facts it gives; not charged")
+async def plan_site(data: JSONBody[BriefIn], caller: Caller, ctx: Ctx) -> PlanOut:
+    return await site_plans.plan_site(ctx, caller, data)
+
+
+@post("/site-generations/estimate", status_code=200,
+      summary="What writing a site plan will reserve (fitted to the wallet) and is expected to cost (EDITOR)")
+async def estimate_site(data: JSONBody[SiteGenerationIn], caller: Caller, ctx: Ctx) -> EstimateOut:
+    return await generation.estimate_site(ctx, caller, data)
+
+
+@post("/site-generations", status_code=202,
+      summary="Write every page of a site plan as drafts, with a shared header and footer (EDITOR): 202")
+async def start_site(data: JSONBody[SiteGenerationIn], caller: Caller, ctx: Ctx) -> Response[GenerationOut]:
+    job = await generation.start_site(ctx, caller, data)
+    return Response(job, status_code=202, headers={"location": job.status_url})
+
+
 @get("/generations/{job_id:uuid}", summary="A generation's state: queued, reserved, generating, validating, saved "
                                            "or failed with a reason")
 async def get_generation(job_id: uuid.UUID, caller: Caller, ctx: Ctx) -> GenerationOut:
     return await generation.get_generation(ctx, caller, job_id)
 
 
-@get("/generations/{job_id:uuid}/events", summary="A generation's progress as server-sent events, until it ends")
+@get("/generations/{job_id:uuid}/events",
+     summary="A generation's progress as server-sent events until it ends: each status, each section as it is "
+             "written (event `section`, its node in the last history entry), each page done (`page`)")
 async def generation_events(job_id: uuid.UUID, caller: Caller, ctx: Ctx) -> ServerSentEvent:
-    first = await generation.get_generation(ctx, caller, job_id)  # 404 before the stream starts
+    first = await generation.get_generation(ctx, caller, job_id, nodes_from=1)  # 404 before the stream starts
 
     async def progress() -> AsyncIterator[ServerSentEventMessage]:
         job, sent = first, 0
         deadline = asyncio.get_running_loop().time() + STREAM_LIMIT_SECONDS
         while True:
-            # Every step from the job's history, so a fast job's stages are not skipped between polls.
+            # Every step from the job's history, so a fast job's stages are not skipped between polls;
+            # each written section's node travels once, in its own event.
             for number, entry in enumerate(job.history[sent:], start=sent + 1):
-                yield ServerSentEventMessage(event=entry["status"], id=number,  # the job as it was then
-                                             data=msgspec.json.encode(generation.as_at(job, number)).decode())
+                at = generation.as_at(job, number)  # the job as it was then
+                at = msgspec.structs.replace(at, history=[*generation.without_nodes(at.history[:-1]),
+                                                          at.history[-1]])
+                yield ServerSentEventMessage(event=generation.event_name(entry), id=number,
+                                             data=msgspec.json.encode(at).decode())
             sent = len(job.history)
             if job.status in generation.FINAL or asyncio.get_running_loop().time() > deadline:
                 return
             await asyncio.sleep(POLL_SECONDS)
-            job = await generation.get_generation(ctx, caller, job_id)
+            job = await generation.get_generation(ctx, caller, job_id, nodes_from=sent + 1)
 
     return ServerSentEvent(progress(), headers={"cache-control": "no-store", "x-accel-buffering": "no"})
 
@@ -85,4 +121,5 @@ async def decide_edit(page_id: uuid.UUID, proposal_id: uuid.UUID, data: JSONBody
                                                      data.accept))
 
 
-AI_ROUTES = [propose_edit, decide_edit, estimate, start_generation, get_generation, generation_events, page_generations]
+AI_ROUTES = [propose_edit, decide_edit, estimate, start_generation, plan_site, estimate_site, start_site,
+             get_generation, generation_events, page_generations]

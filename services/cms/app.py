@@ -8,7 +8,7 @@ from shared import settings as settings_loader
 from shared.ai import AISettings, create_provider
 from shared.web import Runtime, ServiceContext, create_service_app
 
-from . import consumers
+from . import consumers, offline_writers
 from .ai_http import AI_ROUTES
 from .context import Ctx
 from .generation import Generator
@@ -18,7 +18,7 @@ from .site_fast_path import site_fast_path
 
 
 def create_app(settings: Settings, ai: AISettings | None = None) -> Litestar:
-    provider = create_provider(ai or AISettings())
+    provider = create_provider(ai or AISettings(), offline_skills=offline_writers.skills())
 
     def context(runtime: Runtime) -> Ctx:
         # Jobs run where they were accepted, started by the request (not a background worker).

@@ -34,13 +34,14 @@ from shared.db import Database
 from shared.errors import AppError, NotFound, Unauthorized
 from shared.messaging import request
 
-from . import favicons
+from . import favicons, sites
 from .context import Ctx
 from .gates import walk
+from .layout import with_layout
 from .registry import asset_refs, migrate
 from .render import esc, render_page
 from .repo import delivery as rows
-from .repo import pages, projections
+from .repo import layouts, pages, projections
 
 PREVIEW_TTL = 3600
 LIVE_CACHE = "public, max-age=60, stale-while-revalidate=300"
@@ -130,11 +131,14 @@ async def live(db: Database, nc: NATS | None, caller: Caller, public_base_url: s
     slug = path.rstrip("/") or "/"
     async with db.tenant_tx(tenant_id) as tx:
         if path in ("/robots.txt", "/sitemap.xml"):
-            return await _site_file(tx, public_base_url, path)
+            return await _site_file(tx, nc, tenant_id, public_base_url, path)
         rendered = await current(tx, tenant_id, public_base_url, slug, (kind,), nc=nc)
+        if not rendered and await projections.site(tx) is None:  # identity's event may not have arrived yet
+            if await sites.current_site(tx, nc, tenant_id) is None:
+                raise NotFound("this site is not set up yet")
+            rendered = await current(tx, tenant_id, public_base_url, slug, (kind,), nc=nc)
         if not rendered:
-            site = await projections.site(tx)
-            raise NotFound("this site is not set up yet" if site is None else "no published page at this address")
+            raise NotFound("no published page at this address")
     return rendered[kind]
 
 
@@ -164,7 +168,8 @@ async def store_live(tx: asyncpg.Connection, tenant_id: uuid.UUID, public_base_u
     source = await rows.live_source(tx, slug)
     if source is None:
         return None
-    tree = migrate(source["structure"], source["registry_version"])
+    tree = with_layout(migrate(source["structure"], source["registry_version"]), source["live_header"],
+                       source["live_footer"])
     base = canonical_base(public_base_url, source["site_slug"], source["custom_domain"])
     made = {}
     for kind in kinds:
@@ -187,7 +192,7 @@ async def favicon(db: Database, nc: NATS | None, tenant_id: uuid.UUID, path: str
     """One of the site's favicons (favicons.FILES): from its logo when the theme names one
     and assets sends a copy, else from its name's initials and primary colour."""
     async with db.tenant_tx(tenant_id) as tx:
-        site = await projections.site(tx)
+        site = await sites.current_site(tx, nc, tenant_id)
     if site is None:
         raise NotFound("this site is not set up yet")
     theme = site["theme"] or {}
@@ -210,8 +215,9 @@ async def logo_copy(nc: NATS | None, tenant_id: uuid.UUID, logo_asset_id: Any) -
     return data
 
 
-async def _site_file(tx: asyncpg.Connection, public_base_url: str, path: str) -> Rendered:
-    site = await projections.site(tx)
+async def _site_file(tx: asyncpg.Connection, nc: NATS | None, tenant_id: uuid.UUID, public_base_url: str,
+                     path: str) -> Rendered:
+    site = await sites.current_site(tx, nc, tenant_id)
     if site is None:
         raise NotFound("this site is not set up yet")
     base = canonical_base(public_base_url, site["slug"], site["custom_domain"])
@@ -229,13 +235,14 @@ def _sign(secret: str, message: str) -> str:
     return base64.urlsafe_b64encode(hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest()[:18]).decode()
 
 
-async def preview_link(db: Database, caller: Caller, secret: str, public_base_url: str, page_id: uuid.UUID) -> dict:
+async def preview_link(db: Database, nc: NATS | None, caller: Caller, secret: str, public_base_url: str,
+                       page_id: uuid.UUID) -> dict:
     """A link that shows the draft to anyone holding it, for an hour."""
     tenant_id = caller.require(Role.EDITOR)
     async with db.tenant_tx(tenant_id) as tx:
         if await pages.page(tx, page_id) is None:
             raise NotFound("no such page")
-        site = await projections.site(tx)
+        site = await sites.current_site(tx, nc, tenant_id)
     expires = int(time.time()) + PREVIEW_TTL
     token = f"{page_id.hex}.{expires}.{_sign(secret, f'{tenant_id}:{page_id}:{expires}')}"
     base = canonical_base(public_base_url, site["slug"] if site else "", site["custom_domain"] if site else None)
@@ -254,10 +261,13 @@ async def preview(db: Database, nc: NATS | None, caller: Caller, secret: str, pu
     if tenant_id is None or not hmac.compare_digest(good, signature) or int(expires) < time.time():
         raise Unauthorized("this preview link is not valid (or has expired)")
     async with db.tenant_tx(tenant_id) as tx:
-        row, site = await pages.page(tx, page_id), await projections.site(tx)
+        row, site = await pages.page(tx, page_id), await sites.current_site(tx, nc, tenant_id)
+        layout = await layouts.layout(tx)
         if row is None or site is None:
             raise NotFound("no such page")
         tree = migrate(row["structure"], row["registry_version"])
+        if layout is not None:  # the draft as it will look: with the draft header and footer
+            tree = with_layout(tree, layout["header"], layout["footer"])
         products = await products_of(tx, tree)
     images = await described_images(nc, tenant_id, image_ids(tree, products))
     body = render_page(tree, site_name=site["name"], theme=site["theme"],

@@ -16,13 +16,13 @@ from shared.errors import AppError, Invalid, NotFound
 from shared.messaging import add_event
 from shared.spreadsheets import csv_text
 
-from . import form_pages
+from . import form_pages, sites
 from .context import Ctx
 from .delivery import Rendered, canonical_base, described_images, image_ids, respond_headers
 from .gates import walk
 from .registry import migrate
 from .render import render_page
-from .repo import forms, projections, versions
+from .repo import forms, versions
 
 MAX_FIELD = 2000
 HONEYPOT = "website"
@@ -111,7 +111,7 @@ async def answer_page(ctx: Ctx, caller: Caller, page_slug: str, form_id: str, *,
         raise NotFound("no site here")
     slug = page_slug.rstrip("/") or "/"
     async with ctx.db.tenant_tx(tenant_id) as tx:
-        site = await projections.site(tx)
+        site = await sites.current_site(tx, ctx.nc, tenant_id)
         page = await versions.live_at(tx, slug)
         home = await versions.live_at(tx, "/") if page is None else page
     if site is None:

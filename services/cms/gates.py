@@ -9,6 +9,7 @@ from typing import Any
 
 from shared.colour import contrast
 
+from . import lints
 from .links import link_targets, page_of, tree_anchors
 from .registry import SEO_DESCRIPTION_MAX, asset_refs
 from .schemas import Finding
@@ -58,6 +59,14 @@ def theme_warnings(theme: dict[str, Any]) -> list[Finding]:
                                         message=f"theme colours {fore} on {back} have contrast {ratio:.2f}:1, "
                                                 f"below WCAG AA ({needed}:1)"))
     return findings
+
+
+def with_lints(tree: dict[str, Any], findings: list[Finding], context: lints.LintContext) -> list[Finding]:
+    """The gates' findings and the site lints' (warnings), each problem once: the gates
+    already hold a page's links to account, as errors."""
+    if any(f.check == "valid" for f in findings):
+        return findings
+    return findings + [f for f in lints.lint_page(tree, context) if f.check not in ("site-link", "anchor")]
 
 
 def check_page(tree: dict[str, Any], existing_slugs: set[str], theme: dict[str, Any] | None = None,

@@ -7,16 +7,28 @@ import uuid
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from litestar import MediaType, Request, Response, delete, get, patch, post
+from litestar import MediaType, Request, Response, delete, get, patch, post, put
 from litestar.params import JSONBody, Parameter
 
 from shared import bodies
 from shared.auth import Caller
 from shared.errors import AppError, Invalid, PreconditionRequired
 
-from . import delivery, forms, pages, registry, showcase_pages
+from . import delivery, forms, layout, pages, registry, showcase_pages
 from .context import Ctx
-from .schemas import CheckOut, DiffOut, PageIn, PageList, PageOut, PagePatch, VersionOut
+from .schemas import (
+    CheckOut,
+    DiffOut,
+    LayoutIn,
+    LayoutOut,
+    PageIn,
+    PageList,
+    PageOut,
+    PagePatch,
+    PublicationIn,
+    PublicationOut,
+    VersionOut,
+)
 
 FORM_BYTES = 16_384  # a visitor's message
 VersionNumber = Annotated[int, Parameter(ge=1, le=2**31 - 1, description="a published version, from 1")]
@@ -89,6 +101,32 @@ async def unpublish(page_id: uuid.UUID, caller: Caller, ctx: Ctx,
     return with_etag(await pages.unpublish_page(ctx, caller, page_id, expected_revision(request)))
 
 
+@post("/site-publications", status_code=200,
+      summary="Publish several drafts and the layout together: all or none (EDITOR)")
+async def publish_together(data: JSONBody[PublicationIn], caller: Caller, ctx: Ctx) -> PublicationOut:
+    return await pages.publish_site(ctx, caller, data)
+
+
+@get("/layout", summary="The header and footer every page shows: draft and live revision")
+async def get_layout(caller: Caller, ctx: Ctx) -> Response[LayoutOut]:
+    return layout_etag(await layout.get_layout(ctx, caller))
+
+
+@put("/layout", summary='Change the draft header and footer (EDITOR, If-Match; "0" before the first)')
+async def save_layout(data: JSONBody[LayoutIn], caller: Caller, ctx: Ctx,
+                      request: Request[Any, Any, Any]) -> Response[LayoutOut]:
+    return layout_etag(await layout.save_layout(ctx, caller, expected_revision(request), data))
+
+
+@post("/layout/publish", status_code=200, summary="Show the draft header and footer on every page (EDITOR, If-Match)")
+async def publish_layout(caller: Caller, ctx: Ctx, request: Request[Any, Any, Any]) -> Response[LayoutOut]:
+    return layout_etag(await layout.publish_layout(ctx, caller, expected_revision(request)))
+
+
+def layout_etag(out: LayoutOut) -> Response[LayoutOut]:
+    return Response(out, headers={"etag": f'"{out.revision}"'})
+
+
 @get("/pages/{page_id:uuid}/versions", summary="Published versions, newest first, with author and time")
 async def list_versions(page_id: uuid.UUID, caller: Caller, ctx: Ctx) -> list[VersionOut]:
     return await pages.list_versions(ctx, caller, page_id)
@@ -113,7 +151,8 @@ async def compare(page_id: uuid.UUID, caller: Caller, ctx: Ctx, base: str, targe
 
 @post("/pages/{page_id:uuid}/preview-link", status_code=201, summary="A signed link to the draft, for an hour")
 async def preview_link(page_id: uuid.UUID, caller: Caller, ctx: Ctx) -> dict[str, Any]:
-    return await delivery.preview_link(ctx.db, caller, ctx.settings.internal_secret, ctx.settings.public_base_url,
+    return await delivery.preview_link(ctx.db, ctx.nc, caller, ctx.settings.internal_secret,
+                                       ctx.settings.public_base_url,
                                        page_id)
 
 
@@ -205,4 +244,5 @@ async def submissions_csv(caller: Caller, ctx: Ctx) -> Response[str]:
 
 ROUTES = [submit_form, form_sent, list_submissions, submissions_csv, preview_link, site, get_registry, get_tree_schema,
           create_page, list_pages, get_page, update_page, delete_page, check_page, publish, unpublish, list_versions,
-          get_version, restore, compare, showcase_index, showcase_preset, showcase_image, showcase_icon]
+          get_version, restore, compare, publish_together, get_layout, save_layout, publish_layout, showcase_index,
+          showcase_preset, showcase_image, showcase_icon]

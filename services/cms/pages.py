@@ -16,11 +16,22 @@ from shared.errors import Conflict, Invalid, NotFound, PreconditionFailed
 from shared.messaging import add_event
 from shared.pagination import decode_cursor, encode_cursor
 
-from . import delivery, gates
+from . import delivery, gates, layout, lints, sites
 from .context import Ctx
 from .registry import REGISTRY_VERSION, migrate
-from .repo import pages, projections, versions
-from .schemas import CheckOut, DiffOut, PageIn, PageList, PageOut, PagePatch, PageSummary, VersionOut
+from .repo import layouts, pages, projections, versions
+from .schemas import (
+    CheckOut,
+    DiffOut,
+    PageIn,
+    PageList,
+    PageOut,
+    PagePatch,
+    PageSummary,
+    PublicationIn,
+    PublicationOut,
+    VersionOut,
+)
 from .tree import diff, starter, validate
 
 SEGMENT = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -118,34 +129,76 @@ async def check_page(ctx: Ctx, caller: Caller, page_id: uuid.UUID) -> CheckOut:
     tenant_id = caller.require(Role.VIEWER)
     async with ctx.db.tenant_tx(tenant_id) as tx:
         row = await existing_page(tx, page_id)
-        site = await projections.site(tx)
-        findings = gates.check_page(migrate(row["structure"], row["registry_version"]), await pages.slugs(tx),
-                                    site["theme"] if site else None, products=await projections.product_ids(tx))
+        site = await sites.current_site(tx, ctx.nc, tenant_id)
+        tree, slugs = migrate(row["structure"], row["registry_version"]), await pages.slugs(tx)
+        findings = gates.with_lints(tree, gates.check_page(tree, slugs, site["theme"] if site else None,
+                                                           products=await projections.product_ids(tx)),
+                                    await lint_context(tx, slugs))
     return CheckOut(publishable=not any(f.severity == "error" for f in findings), findings=findings)
+
+
+async def lint_context(tx: asyncpg.Connection, slugs: set[str]) -> lints.LintContext:
+    """What the lints of a person's page know of its site: its pages, whether it shows prices,
+    and the contacts its owner gave (a site generation keeps them in the site's profile)."""
+    layout_row = await layouts.layout(tx)
+    facts = ((layout_row["profile"] if layout_row else None) or {}).get("facts") or {}
+    given = frozenset(filter(None, (facts.get("phone"), facts.get("email"))))
+    return lints.LintContext(site_slugs=frozenset(slugs), has_pricing=await pages.any_priced(tx),
+                             known_contacts=given)
 
 
 async def publish_page(ctx: Ctx, caller: Caller, page_id: uuid.UUID, revision: int) -> PageOut:
     """Snapshot the draft as a new immutable version and make it live, if the gates pass."""
     tenant_id = caller.require(Role.EDITOR)
     async with ctx.db.tenant_tx(tenant_id) as tx:
-        current = await page_at(tx, page_id, revision)
-        tree = migrate(current["structure"], current["registry_version"])
-        site = await projections.site(tx)
-        findings = gates.check_page(tree, await pages.slugs(tx), site["theme"] if site else None,
-                                    products=await projections.product_ids(tx))
-        errors = [f for f in findings if f.severity == "error"]
-        if errors:
-            raise Invalid(f"the page cannot be published: {len(errors)} checks failed",
-                          errors=[msgspec.to_builtins(f) for f in findings])
-        number = await versions.insert_version(tx, tenant_id, page_id, current["slug"], tree, REGISTRY_VERSION,
-                                           caller.account_id, current["ai_nodes"])
-        row = await pages.set_live(tx, page_id, revision, number, caller.account_id)
-        if row is None:
-            raise await _stale_or_missing(tx, page_id)
-        # Rendered once, here: until the site or the catalogue changes, serving it is one SELECT.
-        await delivery.store_live(tx, tenant_id, ctx.settings.public_base_url, row["slug"], nc=ctx.nc)
-        await add_event(tx, PagePublishedV1(tenant_id=tenant_id, page_id=page_id, slug=row["slug"], version=number))
+        row = await _publish(ctx, tx, tenant_id, caller, page_id, revision, await pages.slugs(tx))
     return page_out(row)
+
+
+async def publish_site(ctx: Ctx, caller: Caller, data: PublicationIn) -> PublicationOut:
+    """Publish several drafts (and the layout's draft) together: all of them, or, when one
+    fails its gates or moved on, none, with every page's findings."""
+    tenant_id = caller.require(Role.EDITOR)
+    if len({ref.id for ref in data.pages}) != len(data.pages):
+        raise Invalid("each page once", errors=[{"field": "pages"}])
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        slugs = await pages.slugs(tx)
+        layout_row = None
+        if data.layout_revision is not None:
+            layout_row = await layout.publish_draft(tx, tenant_id, data.layout_revision, slugs)
+        published, refused = [], []
+        for ref in data.pages:
+            try:
+                published.append(page_out(await _publish(ctx, tx, tenant_id, caller, ref.id, ref.revision, slugs)))
+            except Invalid as exc:
+                refused.append({"page_id": str(ref.id), "problem": str(exc), "findings": exc.errors or []})
+        if refused:  # the transaction rolls back: nothing went live
+            raise Invalid(f"{len(refused)} of {len(data.pages)} pages cannot be published; nothing was published",
+                          errors=refused)
+    return PublicationOut(pages=published, layout_revision=layout_row["live_revision"] if layout_row else None)
+
+
+async def _publish(ctx: Ctx, tx: asyncpg.Connection, tenant_id: uuid.UUID, caller: Caller, page_id: uuid.UUID,
+                   revision: int, slugs: set[str]) -> asyncpg.Record:
+    current = await page_at(tx, page_id, revision)
+    tree = migrate(current["structure"], current["registry_version"])
+    site = await sites.current_site(tx, ctx.nc, tenant_id)
+    findings = gates.with_lints(tree, gates.check_page(tree, slugs, site["theme"] if site else None,
+                                                       products=await projections.product_ids(tx)),
+                                await lint_context(tx, slugs))
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise Invalid(f"the page cannot be published: {len(errors)} checks failed",
+                      errors=[msgspec.to_builtins(f) for f in findings])
+    number = await versions.insert_version(tx, tenant_id, page_id, current["slug"], tree, REGISTRY_VERSION,
+                                           caller.account_id, current["ai_nodes"])
+    row = await pages.set_live(tx, page_id, revision, number, caller.account_id)
+    if row is None:
+        raise await _stale_or_missing(tx, page_id)
+    # Rendered once, here: until the site or the catalogue changes, serving it is one SELECT.
+    await delivery.store_live(tx, tenant_id, ctx.settings.public_base_url, row["slug"], nc=ctx.nc)
+    await add_event(tx, PagePublishedV1(tenant_id=tenant_id, page_id=page_id, slug=row["slug"], version=number))
+    return row
 
 
 async def unpublish_page(ctx: Ctx, caller: Caller, page_id: uuid.UUID, revision: int) -> PageOut:

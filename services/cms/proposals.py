@@ -18,11 +18,13 @@ import msgspec
 from shared.ai import AIError
 from shared.ai.metered import MeteredCall, NotReserved, Spent, reserve
 from shared.ai.output import estimate_tokens
+from shared.ai.strict_schema import to_strict
 from shared.auth import Caller, Role
 from shared.contracts import PageGeneratedV1, PageGenerationFailedV1, ReserveCredits
 from shared.errors import Conflict, Invalid, NotFound, PreconditionFailed, Unavailable
 from shared.messaging import add_event
 
+from . import pricing, sites
 from .ai_edits import (
     apply_selected,
     changed_node_ids,
@@ -34,17 +36,24 @@ from .ai_edits import (
     readable,
 )
 from .context import Ctx
-from .generation import Cost, failure_reason
+from .generation import failure_reason, prices, site_of
 from .pages import page_at, page_out
 from .prompts import repair_prompt, theme_notes
 from .registry import REGISTRY_VERSION, migrate
 from .repo import generations as jobs
 from .repo import pages as page_rows
-from .repo import projections
 from .schemas import EditIn, PageOut, ProposalOut
 from .tree import nodes
 
-EDIT_OUTPUT_TOKENS = 4000  # one node and its children
+EDIT_OUTPUT_TOKENS = 4000  # one node and its children, at most
+
+
+def edit_cap(node: dict[str, Any]) -> int:
+    """The longest edited node the model may answer: room for the section it is, or twice
+    the node as it is (a regenerated block may grow), within EDIT_OUTPUT_TOKENS."""
+    current = estimate_tokens(msgspec.json.encode(node).decode())
+    return min(EDIT_OUTPUT_TOKENS, max(pricing.SECTION_OUTPUT.get(node["component"], pricing.DEFAULT_OUTPUT),
+                                       2 * current + 100))
 
 
 async def propose_edit(ctx: Ctx, caller: Caller, page_id: uuid.UUID, revision: int, data: EditIn) -> ProposalOut:
@@ -54,14 +63,17 @@ async def propose_edit(ctx: Ctx, caller: Caller, page_id: uuid.UUID, revision: i
         page = await page_at(tx, page_id, revision)
         tree = migrate(page["structure"], page["registry_version"])
         node, _ = locate(tree, data.node_id)
-        site = await projections.site(tx)
+        site = await sites.current_site(tx, ctx.nc, tenant_id)
         pages = await page_rows.slugs(tx)  # where the model may link
+        described = await site_of(tx, ctx.nc, tenant_id, pages)
         system, prompt = edit_prompt(data.action, node, instruction=data.instruction, language=data.language,
-                                     tone=data.tone, theme_notes=theme_notes(site))
+                                     tone=data.tone, theme_notes=theme_notes(site), site=described)
         schema = edit_schema(node["component"], node["id"], known_ids(node))
-        cost = Cost(ctx.settings)
-        max_credits = cost.bound(estimate_tokens(system + prompt + msgspec.json.encode(schema).decode()),
-                                 EDIT_OUTPUT_TOKENS)
+        cost = prices(ctx.settings)
+        cap = edit_cap(node)
+        max_credits = cost.bound(pricing.Job((pricing.Call(
+            input_tokens=estimate_tokens(system + prompt + msgspec.json.encode(to_strict(schema)).decode()),
+            max_output=cap),), repairs=1))
         job = await jobs.insert_edit(tx, tenant_id, uuid.uuid4(), page_id, msgspec.to_builtins(data), max_credits,
                                      caller.account_id, revision)
     job_id = job["id"]
@@ -77,8 +89,7 @@ async def propose_edit(ctx: Ctx, caller: Caller, page_id: uuid.UUID, revision: i
 
     async def attempt(problems: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
         answer = await call.generate_json(system=system, prompt=repair_prompt(prompt, problems) if problems else prompt,
-                                          schema=schema, schema_name=f"page_node_{node['component']}",
-                                          max_output_tokens=EDIT_OUTPUT_TOKENS)
+                                          schema=schema, schema_name="node_edit", max_output_tokens=cap)
         return edit_patch(tree, data.node_id, answer.data.get("node"), pages)
 
     async def save(edit: tuple[list[dict[str, Any]], list[str]], spent: Spent) -> ProposalOut:

@@ -95,10 +95,137 @@ class GenerationIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     language: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en"
 
 
+Language = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+Short = Annotated[str, msgspec.Meta(max_length=80)]
+PLAN_COMPONENTS = ("Hero", "FeatureGrid", "MediaText", "CallToAction", "PricingTable", "FAQ", "ContactBlock",
+                   "ContactForm", "Gallery", "RichText", "ProductGrid")
+PlanComponent = Literal[PLAN_COMPONENTS]
+
+
+class BriefIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A business described by its owner: what a site (or one page) is written from."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    business: Annotated[str, msgspec.Meta(min_length=3, max_length=3000)]  # what it does, prices, hours, contacts
+    location: Annotated[str, msgspec.Meta(max_length=160)] = ""
+    audience: Annotated[str, msgspec.Meta(max_length=300)] = ""
+    tone: Annotated[str, msgspec.Meta(max_length=60)] = ""
+    language: Language = "en"
+    pages: Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]],
+                     msgspec.Meta(max_length=7)] = []  # the pages wanted; none: the plan chooses
+    sections: Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]],
+                        msgspec.Meta(max_length=12)] = []  # one page's sections, in order
+    brand_notes: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+class PriceFact(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    item: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    price: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]  # as the brief writes it: "45 €"
+
+
+class HoursFact(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    days: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    hours: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+
+
+class PlanFacts(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What the brief says that a visitor could act on, as it says it; nothing else."""
+
+    business_name: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    city: Annotated[str, msgspec.Meta(max_length=80)] = ""
+    address: Annotated[str, msgspec.Meta(max_length=300)] = ""
+    phone: Annotated[str, msgspec.Meta(pattern=r"^[+0-9 ()./-]{0,30}$")] = ""
+    email: Annotated[str, msgspec.Meta(pattern=r"^([^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)?$", max_length=254)] = ""
+    hours: Annotated[list[HoursFact], msgspec.Meta(max_length=10)] = []
+    prices: Annotated[list[PriceFact], msgspec.Meta(max_length=24)] = []
+    services: Annotated[list[Short], msgspec.Meta(max_length=12)] = []
+
+
+class PlannedSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    component: PlanComponent
+    anchor: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9-]{1,40}$")]
+    purpose: Annotated[str, msgspec.Meta(max_length=200)] = ""
+
+
+class PlannedPage(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    slug: Annotated[str, msgspec.Meta(pattern=r"^/([a-z0-9]+(-[a-z0-9]+)*)?$", max_length=60)]
+    nav_label: Annotated[str, msgspec.Meta(min_length=1, max_length=24)]
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]  # registry.SEO_TITLE_MAX
+    description: Annotated[str, msgspec.Meta(min_length=50, max_length=160)]  # registry.SEO_DESCRIPTION_MAX
+    sections: Annotated[list[PlannedSection], msgspec.Meta(min_length=1, max_length=8)]
+    purpose: Annotated[str, msgspec.Meta(max_length=300)] = ""
+
+
+class SitePlan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The pages a brief needs and what each says; shown to the user, who may edit it."""
+
+    language: Language
+    facts: PlanFacts
+    pages: Annotated[list[PlannedPage], msgspec.Meta(min_length=1, max_length=7)]
+    tagline: Annotated[str, msgspec.Meta(max_length=160)] = ""
+
+
+class PageRef(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    id: uuid.UUID
+    revision: int  # the draft revision you read
+
+
+class PublicationIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Drafts to publish together, with the layout's draft revision when it goes live too."""
+
+    pages: Annotated[list[PageRef], msgspec.Meta(max_length=100)] = []
+    layout_revision: int | None = None
+
+
+class PublicationOut(msgspec.Struct, frozen=True):
+    pages: list[PageOut]
+    layout_revision: int | None
+
+
+class LayoutIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The header (a Navbar node) and footer (a Footer node) every page shows; null: none."""
+
+    header: dict[str, Any] | None = None
+    footer: dict[str, Any] | None = None
+
+
+class LayoutOut(msgspec.Struct, frozen=True):
+    header: dict[str, Any] | None
+    footer: dict[str, Any] | None
+    revision: int  # the draft's; send it as If-Match (0: no layout yet)
+    live_revision: int | None  # the draft revision visitors see; None: never published
+    updated_at: datetime | None = None
+
+
 class EstimateOut(msgspec.Struct, frozen=True):
+    """What a job will reserve, fitted to the wallet, and what it is expected to be charged."""
+
     max_credits: int  # what is reserved; the charge is the actual use, never more
+    input_tokens: int  # of every call it will make
+    max_output_tokens: int  # the largest cap sent with a call
+    expected_credits: int = 0  # the usual charge: every call, answers of a typical length, no repair
+    available: int = 0  # what the wallet can spend now
+    fits: bool = True  # False: not even the smallest job fits (a start answers 402)
+    smallest_credits: int = 0  # the smallest job this can shrink to: what a wallet must at least hold
+    calls: int = 0  # model calls it will make
+    dropped: list[list[Any]] = []  # [slug, section index] of sections left out to fit the wallet
+
+
+class SiteGenerationIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A brief and the plan to write (as /site-plans gave it, or edited)."""
+
+    brief: BriefIn
+    plan: SitePlan
+
+
+class PlanOut(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    plan: SitePlan  # held to the brief: facts it does not give are not here
+    estimate: EstimateOut  # what writing this plan will reserve and is expected to cost
+    model: str
     input_tokens: int
-    max_output_tokens: int
+    output_tokens: int
+    credits: int = 0  # plans are not charged
 
 
 class GenerationOut(msgspec.Struct, frozen=True):
@@ -119,6 +246,9 @@ class GenerationOut(msgspec.Struct, frozen=True):
     charged_credits: int | None  # what billing captured, once it has (None before)
     created_at: datetime
     updated_at: datetime
+    cached_input_tokens: int = 0  # of input_tokens, those the provider had cached (priced lower)
+    plan: dict[str, Any] | None = None  # a site's (or page's) plan as written
+    pages: list[dict[str, Any]] = []  # a site job's pages: page_id, slug, tokens and credits each
     status_url: str = ""
     events_url: str = ""
 

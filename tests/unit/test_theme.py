@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.cms.prompts import page_prompts, theme_notes
-from services.cms.schemas import GenerationIn
+from services.cms.prompts import brand_words, read_context, section_prompt, theme_notes
 from shared import fonts
 from shared.colour import contrast
 from shared.errors import Invalid
@@ -186,10 +185,13 @@ def test_the_options_list_every_preset_and_font() -> None:
 def test_the_brand_kit_reaches_the_model_as_quoted_content() -> None:
     site = {"name": "Crumb & Co", "theme": {"preset": "hearth", "brand": {
         "voice": "warm, a little wry", "audience": "families on Elm Street", "notes": "never say 'artisanal'"}}}
-    system, user = page_prompts(msgspec.convert({"prompt": "a bakery home page"}, GenerationIn), site)
-    assert "hearth" in system and "Fraunces" in system and PRESETS["hearth"].palette.primary in system
+    kit = brand_words(site)
+    assert kit == {"voice": "warm, a little wry", "audience": "families on Elm Street",
+                   "notes": "never say 'artisanal'"}
+    context = {"section": {"component": "Hero", "anchor": "top"}, "page": {"slug": "/"},
+               "site": {"language": "en", "brand": kit}}
+    system, user = section_prompt(context)
     assert "families on Elm Street" in user and "families on Elm Street" not in system  # owner's words: content
-    assert '"never say \'artisanal\'"' in user
+    assert read_context(user)["site"]["brand"]["notes"] == "never say 'artisanal'"  # quoted, whole
     assert "a little wry" in theme_notes(site)  # and AI edits get it too
-    _, plain = page_prompts(msgspec.convert({"prompt": "a page"}, GenerationIn), {"name": "A", "theme": {}})
-    assert "Brand kit" not in plain
+    assert brand_words({"name": "A", "theme": {}}) == {} and brand_words(None) == {}

@@ -14,12 +14,15 @@ Tx = asyncpg.Connection
 # change moves its synced_at, a deletion the count.
 CATALOGUE_STAMP = "(SELECT coalesce(max(synced_at)::text, '') || '/' || count(*) FROM cms.products)"
 
+LAYOUT_STAMP = "coalesce((SELECT live_revision FROM cms.site_layouts), 0)"
+
 # A page the gateway has not cached, in one statement: the stored bytes, and whether they are
-# still what a render would give (same live version and address, same site, same catalogue).
+# still what a render would give (same live version and address, same site, same live layout,
+# same catalogue).
 SELECT_STORED_PAGE = f"""
 SELECT r.body, r.etag,
        r.version = p.live_version AND r.slug = p.slug AND r.site_synced_at = s.synced_at
-       AND r.catalogue = {CATALOGUE_STAMP} AS fresh
+       AND r.layout = {LAYOUT_STAMP} AND r.catalogue = {CATALOGUE_STAMP} AS fresh
 FROM cms.pages p
 JOIN cms.rendered_pages r ON r.page_id = p.id AND r.format = $2
 CROSS JOIN cms.sites s
@@ -31,17 +34,20 @@ WHERE p.slug = $1 AND p.live_version IS NOT NULL
 SELECT_LIVE_SOURCE = f"""
 SELECT p.id, p.slug, v.version, v.structure, v.registry_version, v.created_at,
        s.slug AS site_slug, s.name AS site_name, s.theme, s.custom_domain, s.synced_at AS site_synced_at,
-       {CATALOGUE_STAMP} AS catalogue
+       l.live_header, l.live_footer, coalesce(l.live_revision, 0) AS layout, {CATALOGUE_STAMP} AS catalogue
 FROM cms.pages p
 JOIN cms.page_versions v ON v.page_id = p.id AND v.version = p.live_version
 CROSS JOIN cms.sites s
+LEFT JOIN cms.site_layouts l ON true
 WHERE p.slug = $1
 """
 UPSERT_RENDERED_PAGE = """
-INSERT INTO cms.rendered_pages (tenant_id, page_id, format, version, slug, site_synced_at, catalogue, body, etag)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+INSERT INTO cms.rendered_pages (tenant_id, page_id, format, version, slug, site_synced_at, catalogue, body, etag,
+                                layout)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (tenant_id, page_id, format) DO UPDATE SET version = excluded.version, slug = excluded.slug,
-  site_synced_at = excluded.site_synced_at, catalogue = excluded.catalogue, body = excluded.body,
+  site_synced_at = excluded.site_synced_at, catalogue = excluded.catalogue, layout = excluded.layout,
+  body = excluded.body,
   etag = excluded.etag, rendered_at = now()
 """
 SELECT_PRODUCTS = """
@@ -63,7 +69,7 @@ async def live_source(tx: Tx, slug: str) -> asyncpg.Record | None:
 async def store_page(tx: Tx, tenant_id: uuid.UUID, source: asyncpg.Record, kind: str, body: bytes,
                      etag: str) -> None:
     await tx.execute(UPSERT_RENDERED_PAGE, tenant_id, source["id"], kind, source["version"], source["slug"],
-                     source["site_synced_at"], source["catalogue"], body, etag)
+                     source["site_synced_at"], source["catalogue"], body, etag, source["layout"])
 
 
 async def products(tx: Tx, product_ids: list[str]) -> dict[str, dict[str, Any]]:

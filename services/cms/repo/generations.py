@@ -10,8 +10,9 @@ import asyncpg
 
 Tx = asyncpg.Connection
 
-JOB_COLUMNS = ("id, kind, status, page_id, max_credits, credits, model, input_tokens, output_tokens, repaired, "
-               "assets_used, reason, request, history, charged_credits, created_at, updated_at")
+JOB_COLUMNS = ("id, kind, status, page_id, max_credits, credits, model, input_tokens, cached_input_tokens, "
+               "output_tokens, repaired, assets_used, reason, request, history, charged_credits, plan, pages, "
+               "created_at, updated_at")
 
 
 def step(status: str) -> str:
@@ -62,6 +63,27 @@ UPDATE cms.generations SET {step('saved')}, page_id = $2, credits = $3, model = 
        output_tokens = $6, repaired = $7, assets_used = $8
 WHERE id = $1
 """
+# Progress within a status (a section written, a page done): streamed, the status unchanged.
+ADD_PROGRESS = """
+UPDATE cms.generations SET history = history || ($2::jsonb || jsonb_build_object('status', status, 'at', now())),
+       updated_at = now()
+WHERE id = $1
+"""
+SAVE_SITE_JOB = f"""
+UPDATE cms.generations SET {step('saved')}, pages = $2, credits = $3, model = $4, input_tokens = $5,
+       cached_input_tokens = $6, output_tokens = $7, repaired = $8, assets_used = $9
+WHERE id = $1
+"""
+INSERT_PLAN = f"""
+INSERT INTO cms.generations (tenant_id, id, kind, status, request, plan, max_credits, credits, model, input_tokens,
+                             cached_input_tokens, output_tokens, created_by, history)
+VALUES ($1, $2, 'plan', 'saved', $3, $4, 0, 0, $5, $6, $7, $8, $9,
+        jsonb_build_array(jsonb_build_object('status', 'saved', 'at', now())))
+RETURNING {JOB_COLUMNS}
+"""
+RECENT_PLANS = "SELECT count(*) FROM cms.generations WHERE kind = 'plan' AND created_at > now() - interval '1 hour'"
+SET_PLAN = "UPDATE cms.generations SET plan = $2 WHERE id = $1"
+PAGE_AT = "SELECT id, revision FROM cms.pages WHERE slug = $1"
 ACTIVE_PRODUCTS = "SELECT product_id FROM cms.products WHERE active ORDER BY slug"
 SLUGS_LIKE = "SELECT slug FROM cms.pages WHERE slug = $1 OR slug LIKE $1 || '-%'"
 INSERT_PAGE = """
@@ -128,6 +150,39 @@ async def save_job(tx: Tx, job_id: uuid.UUID, page_id: uuid.UUID, credits: int, 
 async def save_proposal(tx: Tx, job_id: uuid.UUID, operations: list[dict[str, Any]], credits: int, model: str,
                         input_tokens: int, output_tokens: int) -> None:
     await tx.execute(SAVE_PROPOSAL, job_id, operations, credits, model, input_tokens, output_tokens)
+
+
+async def add_progress(tx: Tx, job_id: uuid.UUID, entry: dict[str, Any]) -> None:
+    """Append a progress entry (`event` names it) to the job's history, at its current status."""
+    await tx.execute(ADD_PROGRESS, job_id, entry)
+
+
+async def set_plan(tx: Tx, job_id: uuid.UUID, plan: dict[str, Any]) -> None:
+    await tx.execute(SET_PLAN, job_id, plan)
+
+
+async def save_site_job(tx: Tx, job_id: uuid.UUID, pages: list[dict[str, Any]], credits: int, model: str,
+                        input_tokens: int, cached_input_tokens: int, output_tokens: int, repaired: bool,
+                        assets: list[uuid.UUID]) -> None:
+    await tx.execute(SAVE_SITE_JOB, job_id, pages, credits, model, input_tokens, cached_input_tokens, output_tokens,
+                     repaired, assets)
+
+
+async def insert_plan(tx: Tx, tenant_id: uuid.UUID, job_id: uuid.UUID, brief: dict[str, Any], plan: dict[str, Any],
+                      model: str, input_tokens: int, cached_input_tokens: int, output_tokens: int,
+                      author: uuid.UUID | None) -> asyncpg.Record:
+    return await tx.fetchrow(INSERT_PLAN, tenant_id, job_id, brief, plan, model, input_tokens, cached_input_tokens,
+                             output_tokens, author)
+
+
+async def recent_plans(tx: Tx) -> int:
+    """Site plans the tenant asked for in the last hour (they are not charged; this bounds them)."""
+    return int(await tx.fetchval(RECENT_PLANS))
+
+
+async def page_at(tx: Tx, slug: str) -> asyncpg.Record | None:
+    """(id, revision) of the page at `slug`, if there is one."""
+    return await tx.fetchrow(PAGE_AT, slug)
 
 
 async def active_product_ids(tx: Tx) -> list[str]:

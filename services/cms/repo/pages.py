@@ -76,3 +76,15 @@ async def page_list(tx: Tx, *, before: tuple[datetime, uuid.UUID] | None, publis
 async def slugs(tx: Tx) -> set[str]:
     """Every page's address: where links may point."""
     return {row["slug"] for row in await tx.fetch(SELECT_SLUGS)}
+
+
+# A page that shows prices (a pricing table or a product grid) anywhere in its draft.
+ANY_PRICED = """
+SELECT EXISTS (SELECT 1 FROM cms.pages WHERE jsonb_path_exists(
+  structure, 'strict $.**.component ? (@ == "PricingTable" || @ == "ProductGrid")'))
+"""
+
+
+async def any_priced(tx: Tx) -> bool:
+    """Whether some page of the site shows prices: copy elsewhere may then mention them."""
+    return bool(await tx.fetchval(ANY_PRICED))

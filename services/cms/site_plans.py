@@ -1,0 +1,51 @@
+"""Site plans: a brief becomes the pages a site needs and what each says, for the user to
+accept or edit before anything is written. A plan is one small model call and is not
+charged (the site job that writes it is); a tenant may ask for `site_plans_per_hour` of
+them. The plan comes back held to the brief (plans.grounded_plan) with what writing it will
+reserve, fitted to the wallet, and is expected to cost."""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+
+from shared.ai import AIError
+from shared.auth import Caller, Role
+from shared.errors import Invalid, TooManyRequests, Unavailable
+
+from . import generation, pricing
+from .context import Ctx
+from .prompts import plan_prompt
+from .repo import generations as repo
+from .schemas import BriefIn, PlanOut, SitePlan
+
+
+async def plan_site(ctx: Ctx, caller: Caller, brief: BriefIn) -> PlanOut:
+    tenant_id = caller.require(Role.EDITOR)
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        if await repo.recent_plans(tx) >= ctx.settings.site_plans_per_hour:
+            raise TooManyRequests(f"at most {ctx.settings.site_plans_per_hour} site plans an hour; edit the last "
+                                  "one, or try again later", retry_after=600)
+    system, prompt = plan_prompt("site_plan", msgspec.to_builtins(brief))
+    try:
+        answer = await ctx.provider.generate_json(system=system, prompt=prompt, schema=generation.plan_schema(),
+                                                  schema_name="site_plan",
+                                                  max_output_tokens=pricing.PLAN_OUTPUT["site_plan"])
+        plan = msgspec.convert(answer.data, SitePlan)
+    except AIError as exc:
+        if exc.reason == "invalid-output":
+            raise Invalid(f"the model's plan was not valid ({exc}); try again or shorten the brief") from None
+        raise Unavailable(generation.failure_reason(exc, "plan")) from None
+    except msgspec.ValidationError as exc:
+        raise Invalid(f"the model's plan was not valid ({exc}); try again") from None
+    plan, images = await generation.held_to_site(ctx, tenant_id, plan, brief)
+    usage = answer.usage
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        row = await repo.insert_plan(tx, tenant_id, uuid.uuid4(), msgspec.to_builtins(brief),
+                                     msgspec.to_builtins(plan), answer.model, usage.input_tokens,
+                                     usage.cached_input_tokens, usage.output_tokens, caller.account_id)
+    job = generation.site_job(brief, plan, images, strict=generation.strict_schemas(ctx))
+    fit, available = await generation.fitted(ctx, tenant_id, job)
+    return PlanOut(id=row["id"], plan=plan, estimate=generation.estimate_of(ctx, job, fit, available),
+                   model=answer.model, input_tokens=usage.input_tokens, output_tokens=usage.output_tokens)
