@@ -37,6 +37,7 @@ from .registry import SEO_DESCRIPTION_MAX, AssetRef, asset_refs
 
 log = logging.getLogger("cms.grounding")
 
+CANDIDATES = 12  # pictures asked of the library per slot: enough that a page need not repeat one
 COPY_PROPS = ("title", "headline", "subheadline", "eyebrow", "text", "heading", "markdown", "caption", "quote",
               "alt", "image_alt", "description", "brand", "name", "role", "bio")
 
@@ -91,21 +92,21 @@ async def ground(nc: NATS, tenant_id: uuid.UUID, tree: dict[str, Any],
     if slots:
         try:
             reply = await request(nc, SearchAssets(tenant_id=tenant_id, queries=[s.query or "image" for s in slots],
-                                                   k=5), timeout=5)
+                                                   k=CANDIDATES), timeout=5)
             found = reply.results
         except AppError as exc:  # no library today: the page goes out without images
             log.warning("asset search for grounding failed: %s", exc)
     used: list[uuid.UUID] = []
-    shown: dict[int, set[uuid.UUID]] = {}  # by node: a gallery or a team never shows a picture twice
+    shown: set[uuid.UUID] = set()  # a page never shows a picture twice: a slot with no fresh one is emptied
     for slot, candidates in zip(slots, found, strict=True):
-        in_node = shown.setdefault(id(slot.node), set())
-        fresh = [c for c in candidates if c.id not in in_node]
-        choice = next((c for c in fresh if c.id not in used), fresh[0] if fresh else None)
+        if slot.node["component"] == "Page":  # the social image is not shown on the page: any will do
+            choice = candidates[0] if candidates else None
+        else:
+            choice = next((c for c in candidates if c.id not in shown), None)
+            shown |= {choice.id} if choice else set()
         fill(slot, choice)
-        if choice is not None:
-            in_node.add(choice.id)
-            if choice.id not in used:
-                used.append(choice.id)
+        if choice is not None and choice.id not in used:
+            used.append(choice.id)
     keeps_its_pictures(tree["root"])  # the page itself stays, whatever it lost
     prune(tree["root"], catalogue or [])
     return tree, used

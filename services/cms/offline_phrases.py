@@ -332,7 +332,7 @@ PHRASES: dict[str, dict[str, list[Variant]]] = {
     "fr": {
         "head_home": ["{name} : {service_lc} {in_city}", "Bienvenue chez {name}", "{service} {in_city}",
                       "{name}, {service_lc} avec soin",
-                      ("Entrez, {name} vous accueille {in_city}", "warm"), ("Dites bonjour à {name}", "playful warm"),
+                      ("{name} vous accueille {in_city}", "warm"), ("Dites bonjour à {name}", "playful warm"),
                       ("{name}. {service}. {city}.", "bold"), ("{service}, fait dans les règles", "bold"),
                       ("{name} : {service_lc}, en toute sérénité", "calm"),
                       ("{name} – {service_lc} {in_city}", "formal")],

@@ -36,6 +36,7 @@ from PIL import Image
 
 from shared.dev.demo_site import seed_demo_site
 from shared.dev.embedded import free_port
+from shared.dev.stack import ROOT
 from shared.theme import PRESETS
 from tests.e2e.browser_audits import DESKTOP, PHONE, SHOTS, Scores, Seen, lighthouse_all, look, missing_tools
 from tests.e2e.headless_chromium import Chromium
@@ -66,7 +67,7 @@ class Audited:
 @pytest.fixture(scope="module")
 async def audited(client: PlatformClient) -> AsyncIterator[dict[str, Audited]]:
     """Every audited page by name, with what each audit found."""
-    pages = {**showcase_pages(client), **await demo_pages(client)}
+    pages = {**showcase_pages(client), **await demo_pages(client), **await generated_pages(client)}
     async with broken_page() as broken:
         pages[BROKEN] = broken
         skip = {name: ["is-crawlable"] for name in pages if name.startswith("showcase")}
@@ -114,6 +115,56 @@ async def demo_pages(client: PlatformClient) -> dict[str, str]:
         assert await eventually(live, 200, within=15) == 200, page["slug"]
     site = f"http://{client.host(tenant.slug)}"
     return {"demo-" + (page["slug"].strip("/").replace("/", "-") or "home"): site + page["slug"] for page in listed}
+
+
+# A business in French, for the audits of a site the AI wrote as it is published: a plan, every
+# page section by section, the shared header and footer, published together; its pictures are
+# the tenant's own (the demo's photos), described by the offline vision.
+GENERATED_BRIEF = {
+    "name": "Les Barques du Lac", "location": "Annecy", "tone": "chaleureux", "language": "fr",
+    "business": "Location de barques et de canoës sur le lac d'Annecy, balades au coucher du soleil et "
+                "pique-niques sur l'eau. Barque 35 € l'heure, canoë 25 € l'heure. Ouvert tous les jours "
+                "de 9h à 20h d'avril à octobre. Téléphone 04 50 00 00 00.",
+    "pages": [],
+}
+
+
+async def generated_pages(client: PlatformClient) -> dict[str, str]:
+    """A site the AI wrote from GENERATED_BRIEF, published as generated, by page."""
+    tenant = await client.sign_up("generated")
+    photos = sorted((ROOT / "build" / "photos").glob("*.jpg"))[:8]
+    for photo in photos:
+        asset = await client.call("POST", "/api/assets/assets", slug=tenant.slug, token=tenant.token,
+                                  files={"file": (photo.name, photo.read_bytes(), "image/jpeg")})
+        assert asset.status_code == 201, asset.text
+
+        async def described(asset_id: str = asset.json()["id"]) -> str:
+            return (await client.call("GET", f"/api/assets/assets/{asset_id}", slug=tenant.slug,
+                                      token=tenant.token)).json()["status"]
+
+        assert await eventually(described, "described", within=30) == "described", photo.name
+    plan = (await client.call("POST", "/api/cms/site-plans", slug=tenant.slug, token=tenant.token,
+                              json=GENERATED_BRIEF)).json()["plan"]
+    started = await client.call("POST", "/api/cms/site-generations", slug=tenant.slug, token=tenant.token,
+                                json={"brief": GENERATED_BRIEF, "plan": plan})
+    assert started.status_code == 202, started.text
+
+    async def finished() -> str:
+        return (await client.call("GET", started.json()["status_url"], slug=tenant.slug,
+                                  token=tenant.token)).json()["status"]
+
+    await eventually(finished, "saved", within=60)
+    job = (await client.call("GET", started.json()["status_url"], slug=tenant.slug, token=tenant.token)).json()
+    assert job["status"] == "saved", job["reason"]
+    refs = [{"id": page["page_id"], "revision": (await client.call(
+        "GET", f"/api/cms/pages/{page['page_id']}", slug=tenant.slug, token=tenant.token)).json()["revision"]}
+        for page in job["pages"]]
+    layout = (await client.call("GET", "/api/cms/layout", slug=tenant.slug, token=tenant.token)).json()
+    published = await client.call("POST", "/api/cms/site-publications", slug=tenant.slug, token=tenant.token,
+                                  json={"pages": refs, "layout_revision": layout["revision"]})
+    assert published.status_code == 200, published.text
+    site = f"http://{client.host(tenant.slug)}"
+    return {"generated-" + (page["slug"].strip("/") or "home"): site + page["slug"] for page in job["pages"]}
 
 
 @asynccontextmanager
