@@ -574,7 +574,7 @@ def failure_reason(error: BaseException, what: str = "page") -> str:
     if isinstance(error, PageRefused):
         return f"the model's {what} did not pass its checks after a repair round ({error}); nothing was charged"
     if isinstance(error, Invalid) or (isinstance(error, AIError) and error.reason == "invalid-output"):
-        return f"the model's {what} was still invalid after a repair round ({error}); nothing was charged"
+        return f"the model's {what} was not valid ({error}); nothing was charged"
     if isinstance(error, AIError):
         return {
             "timeout": "the model did not answer in time; nothing was charged, try again",

@@ -114,18 +114,25 @@ class PageWriter:
         schema = node_schema(section.component)
         for attempt in range(2):
             system, prompt = section_prompt(context, problems)
-            async with self.slots:
-                generated = await self.call.generate_json(system=system, prompt=prompt, schema=schema,
-                                                          schema_name="page_section",
-                                                          max_output_tokens=self.caps[(page.slug, index)])
-            written.usage = written.usage + generated.usage
             try:
+                async with self.slots:
+                    generated = await self.call.generate_json(system=system, prompt=prompt, schema=schema,
+                                                              schema_name="page_section",
+                                                              max_output_tokens=self.caps[(page.slug, index)])
+                written.usage = written.usage + generated.usage
                 block = _placed(generated.data, page, index)
                 break
-            except (TreeInvalid, KeyError, TypeError) as exc:
+            except (AIError, TreeInvalid, KeyError, TypeError) as exc:
+                # The schema (the provider's check) or the registry refused its shape: once more,
+                # with the problems, while the job's repair allowance lasts.
+                if isinstance(exc, AIError) and exc.reason != "invalid-output":
+                    raise
                 if attempt or not self.repairs.take(1):
                     raise PageRefused(f"{page.slug}: section {section.anchor!r} is not valid ({exc})") from None
-                written.repaired, problems = True, [str(exc)]
+                if isinstance(exc, AIError):
+                    written.usage = written.usage + exc.usage
+                problems = (exc.problems if isinstance(exc, AIError) else []) or [str(exc)]
+                written.repaired = True
         await self.on_section(page.slug, index, block)
         return block
 
@@ -198,4 +205,3 @@ def _summary(page: PlannedPage, findings: list[Finding]) -> str:
         _problem(f) for f in findings[:3])
 
 
-__all__ = ["AIError", "PageRefused", "PageWriter", "Repairs", "WrittenPage"]

@@ -117,6 +117,7 @@ class AIError(Exception):
         super().__init__(message)
         self.retry_after = retry_after  # seconds the provider asked us to wait
         self.problems = problems or []  # what was wrong with an output, for a repair round
+        self.usage = Usage()  # what a call that answered (wrongly) used: it is paid for too
 
 
 class AITimeout(AIError):

@@ -130,9 +130,13 @@ class MeteredCall:
 
     async def generate_json(self, *, system: str, prompt: str, schema: dict[str, Any], schema_name: str,
                             max_output_tokens: int = 4096) -> Generated:
-        return self._count(await self.provider.generate_json(system=system, prompt=prompt, schema=schema,
-                                                             schema_name=schema_name,
-                                                             max_output_tokens=max_output_tokens))
+        try:
+            return self._count(await self.provider.generate_json(system=system, prompt=prompt, schema=schema,
+                                                                 schema_name=schema_name,
+                                                                 max_output_tokens=max_output_tokens))
+        except AIError as error:  # an answer that was invalid still used what it used
+            self.usage = self.usage + error.usage
+            raise
 
     async def describe_image(self, image: bytes, *, filename: str | None = None) -> ImageDescription:
         return self._count(await self.provider.describe_image(image, filename=filename))

@@ -54,8 +54,10 @@ class OfflineProvider:
         usage = Usage(input_tokens=estimate_tokens(system + prompt + msgspec.json.encode(schema).decode()),
                       output_tokens=estimate_tokens(text))
         if usage.output_tokens > max_output_tokens:
-            raise AIInvalidOutput(f"the answer was cut at max_output_tokens ({max_output_tokens})",
+            cut = AIInvalidOutput(f"the answer was cut at max_output_tokens ({max_output_tokens})",
                                   problems=[f"the answer must fit in {max_output_tokens} tokens: write less"])
+            cut.usage = msgspec.structs.replace(usage, output_tokens=max_output_tokens)
+            raise cut
         if on_text is not None:  # streamed as a model streams: the answer's text in pieces
             for start in range(0, len(text), STREAM_CHUNK):
                 on_text(text[start:start + STREAM_CHUNK])

@@ -132,7 +132,11 @@ class OpenAIProvider:
                     self._learn_json_mode(refused)
                     answer = await self._stream_json_mode(system, prompt, schema, max_output_tokens, on_text)
             _record_usage(span, answer.usage)
-            data = validated(schema, from_strict(parse_json(_answer_text(answer, max_output_tokens)), schema))
+            try:
+                data = validated(schema, from_strict(parse_json(_answer_text(answer, max_output_tokens)), schema))
+            except AIInvalidOutput as invalid:  # the provider charged for it all the same
+                invalid.usage = answer.usage
+                raise
         return Generated(data=data, usage=answer.usage, model=answer.model or model, provider="openai")
 
     @property

@@ -96,15 +96,19 @@ async def look(browser: Chromium, url: str, width: int, height: int = 900) -> tu
 
 
 async def generated_home(client: PlatformClient) -> tuple[SignedUp, dict[str, Any], set[str]]:
-    """A tenant with two described photos and the home page the default model wrote, published."""
+    """A tenant with three described photos and the home page the default model wrote, section
+    by section, published."""
     tenant = await ready(client)
     own = set()
+    # A gallery is planned only when the library has at least three pictures to fill it.
     for name, data in (photo("sourdough-loaves-on-a-wooden-board.png", (214, 170, 110), (120, 72, 40)),
-                       photo("croissants-on-a-bakery-counter.png", (250, 226, 180), (196, 120, 50))):
+                       photo("croissants-on-a-bakery-counter.png", (250, 226, 180), (196, 120, 50)),
+                       photo("fruit-tarts-in-a-shop-window.png", (236, 120, 110), (120, 40, 60))):
         asset = (await upload(client, tenant, data, name)).json()
         own.add((await described(client, tenant, asset["id"]))["id"])
     job = await generate(client, tenant, prompt=BRIEF, slug="/", tone="warm and down to earth", sections=SECTIONS)
-    assert job["status"] == "saved", job
+    assert job["status"] == "saved", job["reason"]
+    assert job["events"].count("section") == len(job["sections"]) >= 4, job["events"]
     page = await client.call("GET", f"/api/cms/pages/{job['page_id']}", slug=tenant.slug, token=tenant.token)
     done = await client.call("POST", f"/api/cms/pages/{job['page_id']}/publish", slug=tenant.slug,
                              token=tenant.token, headers={"if-match": page.headers["etag"]})
@@ -115,9 +119,12 @@ async def generated_home(client: PlatformClient) -> tuple[SignedUp, dict[str, An
 @pytest.mark.skipif(chromium_path() is None, reason="needs Debian's chromium (make setup installs it)")
 async def test_a_generated_page_with_the_tenants_photos_renders_on_desktop_and_phone(client: PlatformClient) -> None:
     tenant, tree, own = await generated_home(client)
-    blocks = {node["component"]: node["props"] for node in tree["root"]["children"]}
+    # cms wraps every section but an opening Hero in a Section with its anchor.
+    blocks = {block["component"]: block["props"] for node in tree["root"]["children"]
+              for block in (node["children"] if node["component"] == "Section" else [node])}
     assert blocks["Hero"]["image"] in own and blocks["Hero"]["image_alt"]  # grounded in the tenant's photos
-    assert {image["asset_id"] for image in blocks["Gallery"]["images"]} <= own
+    tiles = [image["asset_id"] for image in blocks["Gallery"]["images"]]
+    assert set(tiles) <= own and len(set(tiles)) == len(tiles)  # the tenant's photos, none twice
     url = await live_site(client, tenant)
     with Chromium() as browser:
         for name, width in (("desktop", 1280), ("phone", 375)):
