@@ -8,7 +8,7 @@ import secrets
 
 from tests.e2e.platform_client import PlatformClient, eventually
 from tests.e2e.test_billing_top_ups import ready
-from tests.e2e.test_cms_generation import BRIEF, events_of, page_reply
+from tests.e2e.test_cms_generation import BRIEF, events_of, hero_reply, plan_reply
 from tests.servers.openai_compatible import FakeOpenAI
 from tests.servers.otlp_receiver import OtlpReceiver, ReceivedSpan
 
@@ -26,7 +26,7 @@ async def test_one_ai_generation_is_one_trace_parent_by_parent(client: PlatformC
                                                                otlp_receiver: OtlpReceiver) -> None:
     tenant = await ready(client)
     trace_id, browser_span = secrets.token_hex(16), secrets.token_hex(8)
-    ai_server.script(page_reply("Traced from end to end"))
+    ai_server.script(plan_reply(("Hero", "top")), hero_reply("Traced from end to end", input_tokens=5000))
     started = await client.call("POST", "/api/cms/generations", slug=tenant.slug, token=tenant.token,
                                 json={"prompt": BRIEF, "slug": "/traced"},
                                 headers={"traceparent": f"00-{trace_id}-{browser_span}-01"})
@@ -62,8 +62,10 @@ async def test_one_ai_generation_is_one_trace_parent_by_parent(client: PlatformC
     assert any(s.parent_span_id == reserve.span_id and s.name == "SELECT" for s in spans)  # billing's SQL
     job = only(spans, service="cms", name="generate page", parent=served)
     assert job.attributes["generation.id"] == job_id and job.attributes["credits"] >= 1
-    model = only(spans, service="cms", name="ai generate_json", parent=job)
-    assert model.attributes["gen_ai.request.model"] and model.attributes["gen_ai.usage.input_tokens"] == 5000
+    calls = [s for s in spans
+             if s.service == "cms" and s.name == "ai generate_json" and s.parent_span_id == job.span_id]
+    assert sorted(c.attributes["gen_ai.usage.input_tokens"] for c in calls) == [900, 5000]  # the plan, its section
+    assert all(c.attributes["gen_ai.request.model"] for c in calls)
     writes = [s for s in spans if s.parent_span_id == job.span_id and s.name == "INSERT"]
     assert any("outbox" in s.attributes["db.query.text"] for s in writes)  # the outbox write, statement only
     assert all("Traced from end to end" not in s.attributes["db.query.text"] for s in writes)  # never values
