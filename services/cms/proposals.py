@@ -6,10 +6,11 @@ some or none of its operations, and only those touch the draft.
 Paid like a generation: the most it can cost is reserved first (402 when short), and the
 outcome event settles the hold. A proposal is paid once made, whatever the editor then
 accepts: the model ran. It answers in the request (one node is quick), so an editor sees
-the proposal at once."""
+the proposal at once. A proposal that changes nothing is not charged."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any
 
@@ -94,6 +95,8 @@ async def propose_edit(ctx: Ctx, caller: Caller, page_id: uuid.UUID, revision: i
 
     async def save(edit: tuple[list[dict[str, Any]], list[str]], spent: Spent) -> ProposalOut:
         operations, scrubbed = edit
+        if not operations:  # the model changed nothing: nothing to accept, nothing to pay
+            spent = dataclasses.replace(spent, credits=0)
         async with ctx.db.tenant_tx(tenant_id) as tx:
             await jobs.save_proposal(tx, job_id, operations, spent.credits, spent.model, spent.input_tokens,
                                      spent.output_tokens)
