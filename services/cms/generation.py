@@ -500,11 +500,27 @@ class Generator:
                                        job["created_by"], ai_nodes)
             await repo.save_job(tx, job_id, page_id, spent.credits, spent.model, spent.input_tokens,
                                 spent.output_tokens, spent.repaired or written.repaired, written.assets)
+            await self._first_layout(tx, tenant_id, job)
             await add_event(tx, PageGeneratedV1(tenant_id=tenant_id, page_id=page_id, generation_id=job_id,
                                                 hold_id=spent.hold_id, model=spent.model,
                                                 input_tokens=spent.input_tokens, output_tokens=spent.output_tokens,
                                                 credits=spent.credits,
                                                 cached_input_tokens=spent.cached_input_tokens))
+
+    async def _first_layout(self, tx: asyncpg.Connection, tenant_id: uuid.UUID, job: asyncpg.Record) -> None:
+        """A site without a header and footer gets them drafted from its first generated page's
+        plan, linking every page it has (an editor changes them once, for every page)."""
+        if await layouts.layout(tx) is not None:
+            return
+        row = await repo.job(tx, job["id"])
+        plan = msgspec.convert(row["plan"], SitePlan)
+        own = plan.pages[0]
+        others = [PlannedPage(slug=slug, nav_label=(slug.strip("/").replace("-", " ").capitalize() or "Home")[:24],
+                              title=slug, description=own.description, sections=own.sections)
+                  for slug in sorted(await pages.slugs(tx)) if slug != own.slug]
+        header, footer = plans.layout_from(msgspec.structs.replace(plan, pages=sorted(
+            [own, *others], key=lambda page: (page.slug != "/", page.slug))))
+        await layouts.save_draft(tx, tenant_id, header, footer, 0, job["created_by"])
 
     async def _save_site(self, tenant_id: uuid.UUID, job: asyncpg.Record, brief: BriefIn, plan: SitePlan,
                          written: list[WrittenPage], spent: Spent) -> None:

@@ -107,6 +107,17 @@ async def publish_draft(tx: asyncpg.Connection, tenant_id: uuid.UUID, revision: 
     return row
 
 
+async def publish_first(tx: asyncpg.Connection, tenant_id: uuid.UUID, slugs: set[str]) -> None:
+    """A layout that was never published goes live with the site's first published page (when
+    its gates pass): a site is not published without its header and footer. Later changes to
+    it are published on purpose."""
+    current = await layouts.layout(tx)
+    if current is None or current["live_revision"] is not None:
+        return
+    if not any(f.severity == "error" for f in layout_findings(current["header"], current["footer"], slugs)):
+        await publish_draft(tx, tenant_id, current["revision"], slugs)
+
+
 async def _moved_on(tx: asyncpg.Connection) -> Exception:
     current = await layouts.layout(tx)
     revision = current["revision"] if current else 0

@@ -194,7 +194,7 @@ PHRASES: dict[str, dict[str, list[Variant]]] = {
         # Openings, by what the page is
         "head_home": ["{name}: {service_lc} {in_city}", "Welcome to {name}", "{service} {in_city}",
                       "{name}, {service_lc} done with care",
-                      ("Come on in: {name} {in_city}", "warm"), ("Say hello to {name}", "playful warm"),
+                      ("Come on in: {name} {in_city}", "warm"), ("Meet {name}", "playful warm"),
                       ("{name}. {service}. {city}.", "bold"), ("{service}, done properly", "bold"),
                       ("{name}: {service_lc}, without the rush", "calm"),
                       ("{name} – {service_lc} {in_city}", "formal")],

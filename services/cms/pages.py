@@ -151,7 +151,9 @@ async def publish_page(ctx: Ctx, caller: Caller, page_id: uuid.UUID, revision: i
     """Snapshot the draft as a new immutable version and make it live, if the gates pass."""
     tenant_id = caller.require(Role.EDITOR)
     async with ctx.db.tenant_tx(tenant_id) as tx:
-        row = await _publish(ctx, tx, tenant_id, caller, page_id, revision, await pages.slugs(tx))
+        slugs = await pages.slugs(tx)
+        row = await _publish(ctx, tx, tenant_id, caller, page_id, revision, slugs)
+        await layout.publish_first(tx, tenant_id, slugs)
     return page_out(row)
 
 
