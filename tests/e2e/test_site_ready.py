@@ -65,3 +65,35 @@ async def test_a_page_published_right_after_sign_up_is_served_at_once(
     # with that event (at least) waiting.
     info = await cms_not_consuming_identity.consumer_info(IDENTITY_STREAM, SITES_CONSUMER)
     assert info.paused and (info.num_pending or 0) >= 1
+
+
+WALLETS_CONSUMER = "billing-accounts"  # services/billing/consumers.py
+
+
+@pytest.fixture
+async def billing_not_consuming_identity(client: PlatformClient) -> AsyncIterator[JetStreamContext]:
+    """billing's consumer of sign-ups (it opens wallets) paused for the test, resumed after."""
+    nc = await connect_nats(client.stack.nats_url, name="tests-wallet-ready")
+    js = nc.jetstream()
+    until = (datetime.now(UTC) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        assert (await js.pause_consumer(IDENTITY_STREAM, WALLETS_CONSUMER, until)).paused
+        yield js
+    finally:
+        await js.resume_consumer(IDENTITY_STREAM, WALLETS_CONSUMER)
+        await nc.drain()
+
+
+async def test_the_first_generation_right_after_sign_up_finds_the_sign_up_credits(
+        client: PlatformClient, billing_not_consuming_identity: JetStreamContext) -> None:
+    tenant = await client.sign_up("wallet")
+    prompt = {"prompt": "A surf school in Biarritz: lessons for beginners", "slug": "/"}
+    estimate = await client.call("POST", "/api/cms/generations/estimate", slug=tenant.slug, token=tenant.token,
+                                 json=prompt)
+    assert estimate.status_code == 200 and estimate.json()["available"] == 100, estimate.text  # opened on demand
+    started = await client.call("POST", "/api/cms/generations", slug=tenant.slug, token=tenant.token, json=prompt)
+    assert started.status_code == 202, started.text
+    balance = await client.call("GET", "/api/billing/balance", slug=tenant.slug, token=tenant.token)
+    assert balance.status_code == 200 and balance.json()["balance"] == 100  # one grant, not two
+    info = await billing_not_consuming_identity.consumer_info(IDENTITY_STREAM, WALLETS_CONSUMER)
+    assert info.paused and (info.num_pending or 0) >= 1  # the sign-up event had not been consumed
