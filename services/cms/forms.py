@@ -20,9 +20,10 @@ from . import form_pages, sites
 from .context import Ctx
 from .delivery import Rendered, canonical_base, described_images, image_ids, respond_headers
 from .gates import walk
+from .layout import with_layout
 from .registry import migrate
 from .render import render_page
-from .repo import forms, versions
+from .repo import forms, layouts, versions
 
 MAX_FIELD = 2000
 HONEYPOT = "website"
@@ -114,6 +115,7 @@ async def answer_page(ctx: Ctx, caller: Caller, page_slug: str, form_id: str, *,
         site = await sites.current_site(tx, ctx.nc, tenant_id)
         page = await versions.live_at(tx, slug)
         home = await versions.live_at(tx, "/") if page is None else page
+        layout_row = await layouts.layout(tx)
     if site is None:
         raise NotFound("this site is not set up yet")
     form = form_in(page, form_id)
@@ -129,6 +131,8 @@ async def answer_page(ctx: Ctx, caller: Caller, page_slug: str, form_id: str, *,
         else:
             status = refusal.status
             tree, state = form_pages.refusal_tree(chrome, form, refusal, values)
+    if layout_row is not None:  # the site's live header and footer, where the page has none of its own
+        tree = with_layout(tree, layout_row["live_header"], layout_row["live_footer"])
     images = await described_images(ctx.nc, tenant_id, image_ids(tree))
     body = render_page(tree, site_name=site["name"], theme=site["theme"], path=slug, images=images, form_state=state,
                        canonical_base=canonical_base(ctx.settings.public_base_url, site["slug"],

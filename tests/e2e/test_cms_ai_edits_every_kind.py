@@ -33,6 +33,8 @@ WORDS = {
     "Footer": {"text": "Maison Levain, a family bakery in Lyon since 1998"},
     "ContactBlock": {"heading": "Come and find us on the hill", "intro": "We are open from seven every morning, "
                      "Tuesday to Sunday, and we are always happy to see you."},
+    "ContactForm": {"heading": "Write to the bakery about an order or a question", "intro": "Tell us what you "
+                    "would like and when, and we answer within a day, usually the same morning."},
     "LogoCloud": {"heading": "The restaurants and cafés of Lyon that serve our bread every day"},
     "Navbar": {"brand": "Maison Levain", "cta_label": "Order a loaf for pick-up",
                "links": [{"label": "Our breads and pastries", "href": "/"}]},

@@ -336,7 +336,7 @@ async def test_no_form_of_link_in_a_generated_page_leads_off_the_site(
     assert_safe(html, tree, set())
     assert "evil.example" not in html.lower()
     assert all(twin in html for twin in LINKED_TWINS)  # the allowed twins are links on the live page
-    body = html.split("<body>", 1)[1]
+    body = html.split("<main", 1)[1].split("</main>", 1)[0]  # the page's own, not the site's header and footer
     # Each twin where the model put it: the text and the call to action link to /contact, the
     # text and the hero's second button to the section, the text and a plan's button mail.
     assert body.count('href="/contact"') == 2 and body.count('href="#story-section"') == 2

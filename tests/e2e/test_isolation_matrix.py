@@ -187,6 +187,12 @@ def request_for(op: Operation, ids: dict[str, str], etag: str) -> tuple[str, dic
     return url, kwargs
 
 
+SITE_BRIEF = {"name": "Matrix Bakery", "business": "A bakery in Lyon", "location": "Lyon"}
+SITE_PLAN = {"language": "en", "facts": {"business_name": "Matrix Bakery"}, "pages": [{
+    "slug": "/", "nav_label": "Home", "title": "Matrix Bakery", "description": "A bakery in Lyon, with bread and "
+    "pastries baked every morning.", "sections": [{"component": "Hero", "anchor": "top"}]}]}
+
+
 def body_for(op: Operation, ids: dict[str, str]) -> Any:
     if op.public:
         return {}  # the ways in, with nothing in hand
@@ -200,6 +206,10 @@ def body_for(op: Operation, ids: dict[str, str]) -> Any:
         ("POST", "/api/cms/pages/{page_id}/ai-edits/{proposal_id}/decision"): {"accept": [0]},
         ("POST", "/api/cms/generations/estimate"): {"prompt": "A bakery"},
         ("POST", "/api/cms/generations"): {"prompt": "A bakery", "page_id": ids["page_id"], "revision": 1},
+        ("POST", "/api/cms/site-plans"): SITE_BRIEF,
+        ("POST", "/api/cms/site-generations/estimate"): {"brief": SITE_BRIEF, "plan": SITE_PLAN},
+        ("POST", "/api/cms/site-generations"): {"brief": SITE_BRIEF, "plan": SITE_PLAN},
+        ("POST", "/api/cms/site-publications"): {"pages": [{"id": ids["page_id"], "revision": 1}]},
         ("PATCH", "/api/assets/assets/{asset_id}"): {"alt_text": "renamed"},
         ("POST", "/api/assets/assets/bulk-delete"): {"ids": [ids["asset_id"]]},
         ("POST", "/api/billing/top-ups"): {"pack": "100"},
