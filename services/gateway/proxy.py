@@ -4,11 +4,13 @@ both ways, identity headers stripped from the client and re-signed by the gatewa
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 from litestar import Request, Response
+from litestar.datastructures import Cookie
 from litestar.response import Stream
 from opentelemetry import trace
 
@@ -25,12 +27,23 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy
 # What a client may not tell a service: identity (re-signed below), and the site's origin
 # (the gateway's to give, from the host record). x-site-host was its earlier name.
 _STRIPPED = HOP_BY_HOP | frozenset(IDENTITY_HEADERS) | {"authorization", "x-forwarded-host", "x-site-host",
-                                                        SITE_ORIGIN_HEADER}
+                                                        SITE_ORIGIN_HEADER, "x-forwarded-proto"}
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # RFC 3986 pchar and "/": what a path may carry unescaped. The routes hand over the
 # normalised path decoded; it goes on the wire escaped again, so a decoded '?', '#' or '%'
 # stays part of the path, and the signature covers exactly what the service receives.
 PATH_SAFE = "/!$&'()*+,;=:@-._~"
+
+
+@dataclass
+class PassedCookie(Cookie):
+    """A service's Set-Cookie, passed on as it was written: answers keep their headers in a
+    dict, which would keep only the last of several (identity sets two for a browser session)."""
+
+    header: str = ""
+
+    def to_encoded_header(self) -> tuple[bytes, bytes]:
+        return b"set-cookie", self.header.encode("latin-1")
 
 
 def wire_path(path: str) -> str:
@@ -162,6 +175,9 @@ async def _forward(session: aiohttp.ClientSession, request: Request, *, upstream
     origin = request.scope.get("state", {}).get("site_origin")
     if origin:
         headers[SITE_ORIGIN_HEADER] = origin
+    proto = request.scope.get("state", {}).get("forwarded_proto")
+    if proto:  # the scheme the door decided (http.resolve_tenant), never the client's say-so
+        headers["x-forwarded-proto"] = proto
     has_body = request.method not in ("GET", "HEAD", "OPTIONS", "DELETE") or "content-length" in request.headers
     attempts = 2 if request.method in IDEMPOTENT and not has_body else 1
     for attempt in range(attempts):
@@ -186,8 +202,10 @@ async def _forward(session: aiohttp.ClientSession, request: Request, *, upstream
         except TimeoutError:
             return problem_response(problem_for_status(504, "upstream did not answer in time"))  # type: ignore[return-value]
 
-    response_headers = {name: value for name, value in answer.headers.items() if name.lower() not in HOP_BY_HOP}
+    response_headers = {name: value for name, value in answer.headers.items()
+                        if name.lower() not in HOP_BY_HOP and name.lower() != "set-cookie"}
     response_headers.update(extra_headers or {})
+    cookies = [PassedCookie(key="", header=value) for value in answer.headers.getall("set-cookie", [])]
     length = answer.content_length
     if length is not None and length <= BUFFER_UP_TO:
         # A small answer read whole is cheaper to pass on than a stream (a task less per request).
@@ -197,7 +215,8 @@ async def _forward(session: aiohttp.ClientSession, request: Request, *, upstream
             return problem_response(problem_for_status(502, "upstream broke off its answer"))  # type: ignore[return-value]
         finally:
             answer.release()
-        return Response(whole, status_code=answer.status, headers=response_headers)  # type: ignore[return-value]
+        return Response(whole, status_code=answer.status, headers=response_headers,  # type: ignore[return-value]
+                        cookies=cookies)
 
     async def body() -> AsyncIterator[bytes]:
         try:
@@ -208,4 +227,4 @@ async def _forward(session: aiohttp.ClientSession, request: Request, *, upstream
         finally:
             answer.release()
 
-    return Stream(body(), status_code=answer.status, headers=response_headers)
+    return Stream(body(), status_code=answer.status, headers=response_headers, cookies=cookies)

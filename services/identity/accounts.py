@@ -7,6 +7,7 @@ import asyncio
 import math
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import NamedTuple
 
 import asyncpg
 import msgspec
@@ -17,6 +18,7 @@ from shared.errors import Conflict, Forbidden, Invalid, TooManyRequests, Unautho
 from shared.messaging import add_event
 
 from . import domain, repo
+from .browser_sessions import CsrfRefused
 from .context import Ctx
 from .schemas import (
     LoginIn,
@@ -24,15 +26,15 @@ from .schemas import (
     PasswordResetIn,
     PasswordResetRequestIn,
     SessionOut,
+    SessionsRevokedOut,
     SignupConfirmIn,
     SignupIn,
     SignupOut,
     SignupRequestedOut,
-    TenantTokenIn,
     TokenOut,
 )
 from .theme import parse_theme
-from .tokens import digest, new_secret
+from .tokens import csrf_matches, csrf_token, digest, new_secret
 
 WRONG_CREDENTIALS = "wrong e-mail or password"
 
@@ -135,14 +137,14 @@ async def create_tenant(ctx: Ctx, claim: Callable[[asyncpg.Connection], Awaitabl
             await repo.audit(tx, tenant_id, account_id, "tenant.created", slug=slug)
             await add_event(tx, TenantCreatedV1(tenant_id=tenant_id, slug=slug, name=name, theme=theme,
                                                 owner_account_id=account_id, owner_email=email))
-            refresh_token = await open_session(ctx, tx, account_id)
+            session = await open_session(ctx, tx, account_id)
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name == "tenants_slug_key":
             raise Conflict(f"the slug '{slug}' is taken; sign up again with another",
                            suggestion=await free_slug(ctx, slug)) from None
         raise Conflict("sign-up clashed with a concurrent one; try again") from None
     return SignupOut(tenant_id=tenant_id, slug=slug, name=name, email=email,
-                     token=ctx.tokens.issue(account_id, tenant_id, Role.OWNER.name, refresh_token))
+                     token=ctx.tokens.issue(account_id, tenant_id, Role.OWNER.name, *session))
 
 
 async def free_slug(ctx: Ctx, slug: str) -> str:
@@ -205,10 +207,10 @@ async def log_in(ctx: Ctx, data: LoginIn, client: str) -> SessionOut:
     """A platform log-in: a session (refresh token) and the tenants the account belongs to."""
     account_id = await authenticate(ctx, data.email, data.password, client)
     async with ctx.db.system_tx() as tx:
-        refresh_token = await open_session(ctx, tx, account_id)
+        session = await open_session(ctx, tx, account_id)
         tenants = await repo.memberships_of(tx, account_id)
-    return SessionOut(refresh_token=refresh_token, account_id=account_id,
-                      tenants=[MembershipOut(**dict(row)) for row in tenants])
+    return SessionOut(account_id=account_id, tenants=[MembershipOut(**dict(row)) for row in tenants],
+                      refresh_token=session.refresh_token, csrf_token=session.csrf_token)
 
 
 async def log_in_to_tenant(ctx: Ctx, tenant_id: uuid.UUID, data: LoginIn, client: str) -> TokenOut:
@@ -219,23 +221,43 @@ async def log_in_to_tenant(ctx: Ctx, tenant_id: uuid.UUID, data: LoginIn, client
         if role is None:
             raise Unauthorized(WRONG_CREDENTIALS)  # not revealing that the account exists elsewhere
         await repo.audit(tx, tenant_id, account_id, "member.signed_in")
-        refresh_token = await open_session(ctx, tx, account_id)
-    return ctx.tokens.issue(account_id, tenant_id, role, refresh_token)
+        session = await open_session(ctx, tx, account_id)
+    return ctx.tokens.issue(account_id, tenant_id, role, *session)
 
 
-async def open_session(ctx: Ctx, tx: asyncpg.Connection, account_id: uuid.UUID) -> str:
+class NewSession(NamedTuple):
+    """A session's refresh token, and its CSRF token (which only a browser's session uses:
+    http.py moves both to cookies, or leaves the CSRF token out of a JSON answer)."""
+
+    refresh_token: str
+    csrf_token: str
+
+
+async def open_session(ctx: Ctx, tx: asyncpg.Connection, account_id: uuid.UUID) -> NewSession:
     session_id = uuid.uuid4()
     await repo.insert_session(tx, session_id, account_id)
     token, token_hash = new_secret("sbr")
     await repo.insert_refresh_token(tx, token_hash, session_id, ctx.settings.refresh_token_ttl)
-    return token
+    return NewSession(token, csrf_token(ctx.settings.internal_secret, session_id))
 
 
-async def rotate(ctx: Ctx, tx: asyncpg.Connection, refresh_token: str) -> tuple[uuid.UUID, str]:
+async def session_of(ctx: Ctx, tx: asyncpg.Connection, refresh_token: str, csrf: str | None) -> asyncpg.Record | None:
+    """The refresh token's row (locked), once a browser's CSRF token (`csrf`, None for a token
+    sent in a JSON body) proved to be its session's; before anything else, so a refused
+    request changes nothing."""
+    row = await repo.refresh_token_for_update(tx, digest(refresh_token))
+    if csrf is not None and row is not None and not csrf_matches(ctx.settings.internal_secret,
+                                                                 row["session_id"], csrf):
+        raise CsrfRefused("the X-CSRF-Token belongs to another session", missing="X-CSRF-Token")
+    return row
+
+
+async def rotate(ctx: Ctx, tx: asyncpg.Connection, refresh_token: str,
+                 csrf: str | None = None) -> tuple[uuid.UUID, NewSession]:
     """Spend `refresh_token` and issue its successor in the same session. A token spent
     before comes back only if someone copied it: the whole session is revoked."""
     token_hash = digest(refresh_token)
-    row = await repo.refresh_token_for_update(tx, token_hash)
+    row = await session_of(ctx, tx, refresh_token, csrf)
     if row is None or row["revoked_at"] is not None:
         raise Unauthorized("this session has ended; log in again")
     if row["used_at"] is not None:
@@ -245,7 +267,7 @@ async def rotate(ctx: Ctx, tx: asyncpg.Connection, refresh_token: str) -> tuple[
     await repo.mark_refresh_token_used(tx, token_hash)
     successor, successor_hash = new_secret("sbr")
     await repo.insert_refresh_token(tx, successor_hash, row["session_id"], ctx.settings.refresh_token_ttl)
-    return row["account_id"], successor
+    return row["account_id"], NewSession(successor, csrf_token(ctx.settings.internal_secret, row["session_id"]))
 
 
 class ReusedRefreshToken(Unauthorized):
@@ -256,11 +278,11 @@ class ReusedRefreshToken(Unauthorized):
         self.session_id = session_id
 
 
-async def tenant_token(ctx: Ctx, data: TenantTokenIn) -> TokenOut:
+async def tenant_token(ctx: Ctx, tenant_id: uuid.UUID, refresh_token: str, csrf: str | None = None) -> TokenOut:
     """An access token for one of the session's tenants (and the rotated refresh token)."""
     try:
-        async with ctx.db.tenant_tx(data.tenant_id) as tx:
-            account_id, successor = await rotate(ctx, tx, data.refresh_token)
+        async with ctx.db.tenant_tx(tenant_id) as tx:
+            account_id, successor = await rotate(ctx, tx, refresh_token, csrf)
             role = await repo.role_of(tx, account_id)
             if role is None:
                 raise Forbidden("you are not a member of this tenant")
@@ -269,22 +291,36 @@ async def tenant_token(ctx: Ctx, data: TenantTokenIn) -> TokenOut:
         async with ctx.db.system_tx() as tx:
             await repo.revoke_session(tx, reuse.session_id, "refresh token reused")
         raise
-    return ctx.tokens.issue(account_id, data.tenant_id, role, successor)
+    return ctx.tokens.issue(account_id, tenant_id, role, *successor)
 
 
-async def session_tenants(ctx: Ctx, refresh_token: str) -> list[MembershipOut]:
+def live(row: asyncpg.Record | None) -> asyncpg.Record:
+    """The row of a refresh token that can still be spent, or 401."""
+    if row is None or row["revoked_at"] is not None or row["used_at"] is not None:
+        raise Unauthorized("this session has ended; log in again")
+    return row
+
+
+async def session_tenants(ctx: Ctx, refresh_token: str, csrf: str | None = None) -> list[MembershipOut]:
     async with ctx.db.system_tx() as tx:
-        row = await repo.refresh_token_for_update(tx, digest(refresh_token))
-        if row is None or row["revoked_at"] is not None or row["used_at"] is not None:
-            raise Unauthorized("this session has ended; log in again")
+        row = live(await session_of(ctx, tx, refresh_token, csrf))
         return [MembershipOut(**dict(r)) for r in await repo.memberships_of(tx, row["account_id"])]
 
 
-async def log_out(ctx: Ctx, refresh_token: str) -> None:
+async def log_out(ctx: Ctx, refresh_token: str, csrf: str | None = None) -> None:
     async with ctx.db.system_tx() as tx:
-        row = await repo.refresh_token_for_update(tx, digest(refresh_token))
+        row = await session_of(ctx, tx, refresh_token, csrf)
         if row is not None:
             await repo.revoke_session(tx, row["session_id"], "logged out")
+
+
+async def log_out_everywhere(ctx: Ctx, refresh_token: str, csrf: str | None = None) -> SessionsRevokedOut:
+    """End every session of the account this live refresh token belongs to (every browser and
+    API client it logged in; access tokens already issued run out within their 15 minutes)."""
+    async with ctx.db.system_tx() as tx:
+        row = live(await session_of(ctx, tx, refresh_token, csrf))
+        revoked = await repo.revoke_account_sessions(tx, row["account_id"], "logged out everywhere")
+    return SessionsRevokedOut(revoked=revoked)
 
 
 async def request_password_reset(ctx: Ctx, data: PasswordResetRequestIn, client: str) -> None:

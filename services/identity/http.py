@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
+import msgspec
 from litestar import Request, Response, delete, get, patch, post, put
 from litestar.params import JSONBody
 
 from shared.auth import Caller, NotTenantHost, Role
-from shared.errors import Forbidden
+from shared.errors import Forbidden, Unauthorized
+from shared.hostnames import SITE_ORIGIN_HEADER
 
-from . import accounts, domains, exports, keys, members, tenants, theme
+from . import accounts, browser_sessions, domains, exports, keys, members, tenants, theme
 from .context import Ctx
 from .schemas import (
     AcceptIn,
@@ -31,6 +33,7 @@ from .schemas import (
     RefreshIn,
     RoleIn,
     SessionOut,
+    SessionsRevokedOut,
     SignupConfirmIn,
     SignupIn,
     SignupOut,
@@ -59,6 +62,72 @@ def tenant_host(caller: Caller) -> uuid.UUID:
     return caller.tenant_id
 
 
+# browser sessions (README: Browser sessions) -------------------------------------------
+
+Answer = TypeVar("Answer", TokenOut, SessionOut, SignupOut)
+
+
+def own_origin(request: Request[Any, Any, Any], caller: Caller, ctx: Ctx) -> str:
+    """The origin of the host the request came to: the tenant's, as the gateway resolved it,
+    or the platform's own."""
+    if caller.tenant_id is not None:
+        return request.headers.get(SITE_ORIGIN_HEADER, "")
+    return ctx.settings.public_base_url
+
+
+def session_token(data_token: str | None, request: Request[Any, Any, Any], caller: Caller,
+                  ctx: Ctx) -> tuple[str, str | None]:
+    """(refresh token, CSRF token) of a call: the token from a JSON body (no CSRF token: a
+    page cannot make another site's page send it), or the browser session's cookie once the
+    request passed the CSRF defences."""
+    if data_token is not None:
+        return data_token, None
+    refresh, csrf = browser_sessions.cookie_call(request.headers, request.cookies, own_origin(request, caller, ctx))
+    if not refresh:
+        raise Unauthorized("no refresh_token in the body and no session cookie; log in")
+    return refresh, csrf
+
+
+def opens_cookie_session(request: Request[Any, Any, Any], caller: Caller, ctx: Ctx) -> bool:
+    """Whether a call that opens a session asked for a browser's (`X-Session: cookie`); if so,
+    from a page of this very host, checked before anything happens (nobody logs a visitor of
+    another site into their own account)."""
+    if not browser_sessions.wants_cookie(request.headers):
+        return False
+    browser_sessions.check_same_origin(request.headers, own_origin(request, caller, ctx))
+    return True
+
+
+def with_session(answer: Answer, request: Request[Any, Any, Any], caller: Caller, ctx: Ctx,
+                 *, cookie: bool) -> Answer | Response[Answer]:
+    """The session an answer carries, as the client takes it: in the JSON body (API clients),
+    or in cookies, with the access token and the CSRF token in the body for the page to keep
+    in memory (`cookie`: it asked with `X-Session: cookie`, or it refreshed by the cookie)."""
+    token = answer.token if isinstance(answer, SignupOut) else answer
+    if token.refresh_token is None or token.csrf_token is None:
+        return answer
+    if not cookie:
+        return replace_token(answer, csrf_token=None)
+    origin = own_origin(request, caller, ctx)
+    cookies = browser_sessions.session_cookies(token.refresh_token, token.csrf_token,
+                                               max_age=ctx.settings.refresh_token_ttl,
+                                               secure=browser_sessions.cookies_secure(request.headers, origin))
+    return Response(replace_token(answer, refresh_token=None), cookies=cookies)
+
+
+def replace_token(answer: Answer, **changes: Any) -> Answer:
+    if isinstance(answer, SignupOut):
+        return msgspec.structs.replace(answer, token=msgspec.structs.replace(answer.token, **changes))
+    return msgspec.structs.replace(answer, **changes)
+
+
+def session_ended(request: Request[Any, Any, Any], caller: Caller, ctx: Ctx, answer: Any = None) -> Response[Any]:
+    """An answer that also makes the browser forget its session cookies (harmless to a JSON client)."""
+    secure = browser_sessions.cookies_secure(request.headers, own_origin(request, caller, ctx))
+    return Response(answer, status_code=200 if answer is not None else 204,
+                    cookies=browser_sessions.cleared_cookies(secure=secure))
+
+
 # sign-up, log-in, sessions -------------------------------------------------------------
 
 
@@ -71,32 +140,51 @@ async def sign_up(data: JSONBody[SignupIn], caller: Caller, ctx: Ctx,
 
 
 @post("/signup/confirm", status_code=201, summary="Open a mailed sign-up link: the tenant, its first owner, a session")
-async def confirm_sign_up(data: JSONBody[SignupConfirmIn], caller: Caller, ctx: Ctx) -> SignupOut:
+async def confirm_sign_up(data: JSONBody[SignupConfirmIn], caller: Caller, ctx: Ctx,
+                          request: Request[Any, Any, Any]) -> SignupOut:
     platform_only(caller)
-    return await accounts.confirm_sign_up(ctx, data)
+    cookie = opens_cookie_session(request, caller, ctx)
+    return with_session(await accounts.confirm_sign_up(ctx, data), request, caller, ctx,  # type: ignore[return-value]
+                        cookie=cookie)
 
 
 @post("/login", status_code=200, summary="Log in: on the platform host a session, on a tenant host a token")
 async def log_in(data: JSONBody[LoginIn], caller: Caller, ctx: Ctx,
                  request: Request[Any, Any, Any]) -> SessionOut | TokenOut:
+    cookie = opens_cookie_session(request, caller, ctx)
     if caller.tenant_id is None:
-        return await accounts.log_in(ctx, data, client_address(request))
-    return await accounts.log_in_to_tenant(ctx, caller.tenant_id, data, client_address(request))
+        session = await accounts.log_in(ctx, data, client_address(request))
+        return with_session(session, request, caller, ctx, cookie=cookie)  # type: ignore[return-value]
+    token = await accounts.log_in_to_tenant(ctx, caller.tenant_id, data, client_address(request))
+    return with_session(token, request, caller, ctx, cookie=cookie)  # type: ignore[return-value]
 
 
 @post("/sessions/tenants", status_code=200, summary="The tenants this session may get tokens for")
-async def session_tenants(data: JSONBody[RefreshIn], ctx: Ctx) -> list[MembershipOut]:
-    return await accounts.session_tenants(ctx, data.refresh_token)
+async def session_tenants(data: JSONBody[RefreshIn], caller: Caller, ctx: Ctx,
+                          request: Request[Any, Any, Any]) -> list[MembershipOut]:
+    return await accounts.session_tenants(ctx, *session_token(data.refresh_token, request, caller, ctx))
 
 
 @post("/token", status_code=200, summary="An access token for one tenant; rotates the refresh token")
-async def tenant_token(data: JSONBody[TenantTokenIn], ctx: Ctx) -> TokenOut:
-    return await accounts.tenant_token(ctx, data)
+async def tenant_token(data: JSONBody[TenantTokenIn], caller: Caller, ctx: Ctx,
+                       request: Request[Any, Any, Any]) -> TokenOut:
+    refresh, csrf = session_token(data.refresh_token, request, caller, ctx)
+    token = await accounts.tenant_token(ctx, data.tenant_id, refresh, csrf)
+    return with_session(token, request, caller, ctx, cookie=csrf is not None)  # type: ignore[return-value]
 
 
-@post("/logout", status_code=204, summary="End the session of this refresh token")
-async def log_out(data: JSONBody[RefreshIn], ctx: Ctx) -> None:
-    await accounts.log_out(ctx, data.refresh_token)
+@post("/logout", status_code=204, summary="End the session of this refresh token (or of the browser's cookie)")
+async def log_out(data: JSONBody[RefreshIn], caller: Caller, ctx: Ctx, request: Request[Any, Any, Any]) -> None:
+    await accounts.log_out(ctx, *session_token(data.refresh_token, request, caller, ctx))
+    return session_ended(request, caller, ctx)  # type: ignore[return-value]
+
+
+@post("/sessions/revoke-all", status_code=200,
+      summary="Log out everywhere: end every session of this refresh token's account (or the browser cookie's)")
+async def log_out_everywhere(data: JSONBody[RefreshIn], caller: Caller, ctx: Ctx,
+                             request: Request[Any, Any, Any]) -> SessionsRevokedOut:
+    revoked = await accounts.log_out_everywhere(ctx, *session_token(data.refresh_token, request, caller, ctx))
+    return session_ended(request, caller, ctx, revoked)  # type: ignore[return-value]
 
 
 @post("/password-reset", status_code=202, summary="Mail a reset link (the answer never says if the e-mail exists)")
@@ -199,8 +287,11 @@ async def revoke_invitation(invitation_id: uuid.UUID, caller: Caller, ctx: Ctx) 
 
 
 @post("/invitations/accept", status_code=200, summary="Accept an invitation on the tenant's host")
-async def accept_invitation(data: JSONBody[AcceptIn], caller: Caller, ctx: Ctx) -> TokenOut:
-    return await members.accept_invitation(ctx, tenant_host(caller), data)
+async def accept_invitation(data: JSONBody[AcceptIn], caller: Caller, ctx: Ctx,
+                            request: Request[Any, Any, Any]) -> TokenOut:
+    cookie = opens_cookie_session(request, caller, ctx)
+    token = await members.accept_invitation(ctx, tenant_host(caller), data)
+    return with_session(token, request, caller, ctx, cookie=cookie)  # type: ignore[return-value]
 
 
 # API keys and domains ---------------------------------------------------------------------------
@@ -241,7 +332,8 @@ async def remove_domain(caller: Caller, ctx: Ctx) -> None:
     await domains.remove_domain(ctx, caller)
 
 
-ROUTES = [sign_up, confirm_sign_up, log_in, session_tenants, tenant_token, log_out, request_password_reset,
+ROUTES = [sign_up, confirm_sign_up, log_in, session_tenants, tenant_token, log_out, log_out_everywhere,
+          request_password_reset,
           reset_password, me, jwks,
           get_tenant, update_tenant, update_theme, theme_options, delete_tenant, audit_log, export_tenant, list_members,
           change_role,

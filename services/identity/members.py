@@ -13,6 +13,7 @@ from shared.errors import Conflict, Invalid, NotFound
 from shared.messaging import add_event
 
 from . import domain, repo
+from .accounts import open_session
 from .context import Ctx
 from .schemas import AcceptIn, InvitationOut, InviteIn, MemberOut, RoleIn, TokenOut
 from .tokens import digest, new_secret
@@ -75,7 +76,8 @@ async def invite(ctx: Ctx, caller: Caller, data: InviteIn) -> InvitationOut:
             raise Conflict(f"{email} is already a member")
         row = await repo.insert_invitation(tx, tenant_id, email, data.role, token_hash, caller.account_id,
                                            ctx.settings.invitation_ttl)
-        link = ctx.site_url(tenant["slug"], f"/accept-invitation?token={token}")
+        # The studio's page on the tenant's host: same origin as the API it accepts with.
+        link = ctx.site_url(tenant["slug"], f"/studio/accept-invitation?token={token}")
         await repo.queue_mail(tx, email, f"You are invited to {tenant['name']}",
                               f"You have been invited to {tenant['name']} as {data.role}.\n\nAccept: {link}\n\n"
                               f"The link works once and expires in {ctx.settings.invitation_ttl // 86400} days.")
@@ -98,7 +100,8 @@ async def revoke_invitation(ctx: Ctx, caller: Caller, invitation_id: uuid.UUID) 
 
 
 async def accept_invitation(ctx: Ctx, tenant_id: uuid.UUID, data: AcceptIn) -> TokenOut:
-    """Join the tenant of the host; the credential is created if the e-mail has none."""
+    """Join the tenant of the host; the credential is created if the e-mail has none. With a
+    password (a new account's, or the existing one's, checked) the answer opens a session too."""
     new_hash = None
     if data.password is not None:
         domain.check_password(data.password)
@@ -129,4 +132,5 @@ async def accept_invitation(ctx: Ctx, tenant_id: uuid.UUID, data: AcceptIn) -> T
         await repo.insert_membership(tx, tenant_id, account_id, invitation["role"])
         await repo.audit(tx, tenant_id, account_id, "member.joined", role=invitation["role"])
         await add_event(tx, MemberAddedV1(tenant_id=tenant_id, account_id=account_id, role=invitation["role"]))
-    return ctx.tokens.issue(account_id, tenant_id, invitation["role"])
+        session = await open_session(ctx, tx, account_id) if data.password is not None else None
+    return ctx.tokens.issue(account_id, tenant_id, invitation["role"], *(session or ()))

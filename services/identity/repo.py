@@ -248,8 +248,10 @@ async def revoke_session(tx: Tx, session_id: uuid.UUID, reason: str) -> None:
     await tx.execute(REVOKE_SESSION, session_id, reason)
 
 
-async def revoke_account_sessions(tx: Tx, account_id: uuid.UUID, reason: str) -> None:
-    await tx.execute(REVOKE_ACCOUNT_SESSIONS, account_id, reason)
+async def revoke_account_sessions(tx: Tx, account_id: uuid.UUID, reason: str) -> int:
+    """How many sessions were still open."""
+    status = await tx.execute(REVOKE_ACCOUNT_SESSIONS, account_id, reason)
+    return int(status.rsplit(" ", 1)[-1])
 
 
 # throttling ----------------------------------------------------------------------------------

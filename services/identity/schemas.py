@@ -46,12 +46,12 @@ class LoginIn(Body, frozen=True):
 
 
 class RefreshIn(Body, frozen=True):
-    refresh_token: Secret
+    refresh_token: Secret | None = None  # absent: the browser session's cookie (README: Browser sessions)
 
 
 class TenantTokenIn(Body, frozen=True):
-    refresh_token: Secret
     tenant_id: uuid.UUID
+    refresh_token: Secret | None = None  # absent: the browser session's cookie
 
 
 class TokenOut(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -60,8 +60,9 @@ class TokenOut(msgspec.Struct, frozen=True, omit_defaults=True):
     account_id: uuid.UUID
     role: str
     expires_in: int
-    refresh_token: str | None = None
+    refresh_token: str | None = None  # JSON sessions only; a browser session's is in its cookie
     token_type: str = "Bearer"
+    csrf_token: str | None = None  # browser sessions: the value the sb_csrf cookie holds
 
 
 class MembershipOut(msgspec.Struct, frozen=True):
@@ -71,12 +72,18 @@ class MembershipOut(msgspec.Struct, frozen=True):
     role: str
 
 
-class SessionOut(msgspec.Struct, frozen=True):
-    """A platform log-in: a refresh token and the tenants it can get access tokens for."""
+class SessionOut(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A platform log-in: a refresh token (or, for a browser, its cookie) and the tenants it
+    can get access tokens for."""
 
-    refresh_token: str
     account_id: uuid.UUID
     tenants: list[MembershipOut]
+    refresh_token: str | None = None
+    csrf_token: str | None = None
+
+
+class SessionsRevokedOut(msgspec.Struct, frozen=True):
+    revoked: int  # sessions of the account ended by this call, this one included
 
 
 class SignupOut(msgspec.Struct, frozen=True):

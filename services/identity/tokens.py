@@ -3,7 +3,9 @@ one-time secrets, of which only SHA-256 hashes are stored."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 import uuid
 
@@ -36,7 +38,20 @@ class Tokens:
         return {"keys": [key.jwk() for key in (self.key, self.previous) if key is not None]}
 
     def issue(self, account_id: uuid.UUID, tenant_id: uuid.UUID, role: str,
-              refresh_token: str | None = None) -> TokenOut:
+              refresh_token: str | None = None, csrf_token: str | None = None) -> TokenOut:
         token = self.key.issue(account_id=account_id, tenant_id=tenant_id, role=role, ttl=self.ttl)
         return TokenOut(access_token=token, tenant_id=tenant_id, account_id=account_id, role=role,
-                        expires_in=self.ttl, refresh_token=refresh_token)
+                        expires_in=self.ttl, refresh_token=refresh_token, csrf_token=csrf_token)
+
+
+def csrf_token(secret: str, session_id: uuid.UUID) -> str:
+    """The CSRF token of one browser session: the same for its whole life (refresh tokens
+    rotate, this does not, so tabs never race over it), useless for any other session, and
+    unforgeable without identity's secret. A key of its own is derived from `secret`."""
+    key = hmac.new(secret.encode(), b"identity.csrf.v1", hashlib.sha256).digest()
+    mac = hmac.new(key, session_id.bytes, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def csrf_matches(secret: str, session_id: uuid.UUID, presented: str) -> bool:
+    return hmac.compare_digest(csrf_token(secret, session_id).encode(), presented.encode())

@@ -21,7 +21,7 @@ SOME_ID = "00000000-0000-4000-8000-000000000000"
 # Routes anyone may call (they authenticate by what they carry, or are the way in).
 PUBLIC = {
     ("POST", "/signup"), ("POST", "/signup/confirm"), ("POST", "/login"), ("POST", "/sessions/tenants"),
-    ("POST", "/token"), ("POST", "/logout"),
+    ("POST", "/token"), ("POST", "/logout"), ("POST", "/sessions/revoke-all"),
     ("POST", "/password-reset"), ("POST", "/password-reset/confirm"), ("POST", "/invitations/accept"),
     ("GET", "/.well-known/jwks.json"),
 }
