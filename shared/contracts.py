@@ -173,6 +173,15 @@ class ProductDeletedV1(Event, tag="billing.product.deleted.v1"):
     product_id: uuid.UUID
 
 
+class ShopChangedV1(Event, tag="billing.shop.changed.v1"):
+    """What the tenant's shop may do now: its Stripe Connect account's whole current state
+    (for projections such as cms's Buy buttons, shown only where a charge can be taken)."""
+
+    charges_enabled: bool
+    payouts_enabled: bool = False
+    details_submitted: bool = False
+
+
 class OrderPaidV1(Event, tag="billing.order.paid.v1"):
     """A storefront order was paid: the tenant's share goes to its connected account."""
 
@@ -257,8 +266,9 @@ class CatalogueSyncedV1(Event, tag="cms.catalogue.synced.v1"):
 
 
 class SiteChangedV1(Event, tag="cms.site.changed.v1"):
-    """cms applied a change of the tenant's name, theme or domain to its projection of the
-    site: every rendered page changes from now on (identity's event can overtake it)."""
+    """Something every rendered page of the tenant is made of changed in cms: the site's name,
+    theme or domain (identity's event can overtake cms's projection of it), its published
+    header and footer, or whether its shop can take payments."""
 
 
 class PagePublishedV1(Event, tag="cms.page.published.v1"):

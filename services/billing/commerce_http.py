@@ -12,10 +12,10 @@ from litestar.params import JSONBody
 
 from shared import bodies
 from shared.auth import Caller
-from shared.errors import Invalid, NotFound
+from shared.errors import AppError, Invalid, NotFound
 from shared.hostnames import SITE_ORIGIN_HEADER
 
-from . import catalogue, connect, storefront
+from . import catalogue, connect, domain, storefront
 from .context import Ctx
 from .schemas import (
     CartItem,
@@ -88,14 +88,24 @@ async def storefront_checkout(data: JSONBody[CheckoutIn], request: Request[Any, 
 
 @post("/storefront/checkout-form", status_code=303, include_in_schema=False)
 async def storefront_checkout_form(request: Request[Any, Any, Any], caller: Caller, ctx: Ctx) -> Response[bytes]:
-    """A site's Buy button (a plain form, no script): straight on to Stripe's Checkout page."""
-    form = await bodies.read_form(request)  # the platform's body rule: UTF-8, bounded
+    """A site's Buy button (a plain form, no script): straight on to Stripe's Checkout page.
+    A visitor's browser that cannot go there is sent to the site's page saying why (cms's,
+    in the site's design: GET /__checkout); a JSON client gets the problem."""
+    product_id: uuid.UUID | None = None
     try:
-        item = CartItem(product_id=uuid.UUID(str(form.get("product_id", ""))),
-                        quantity=max(1, min(int(str(form.get("quantity", "1"))), 99)))
-    except ValueError:
-        raise Invalid("choose a product to buy", errors=[{"field": "product_id"}]) from None
-    order = await storefront.checkout_cart(ctx, caller, CheckoutIn(items=[item]), site_origin(request))
+        form = await bodies.read_form(request)  # the platform's body rule: UTF-8, bounded
+        try:
+            product_id = uuid.UUID(str(form.get("product_id", "")))
+            item = CartItem(product_id=product_id, quantity=max(1, min(int(str(form.get("quantity", "1"))), 99)))
+        except ValueError:
+            raise Invalid("choose a product to buy", errors=[{"field": "product_id"}]) from None
+        order = await storefront.checkout_cart(ctx, caller, CheckoutIn(items=[item]), site_origin(request))
+    except AppError as refused:
+        if "application/json" in request.headers.get("accept", "") or caller.tenant_id is None:
+            raise
+        about = f"&product={product_id}" if product_id else ""
+        return Response(b"", status_code=303, headers={
+            "location": f"/__checkout?refused={domain.checkout_refusal(refused)}{about}", "cache-control": "no-store"})
     return Response(b"", status_code=303, headers={"location": order.checkout_url})
 
 

@@ -2,7 +2,8 @@
 created once (an idempotency key per tenant makes a retry return the same account) and
 stored once: the id is written only where none is, and is unique across tenants, so no
 tenant can take over another's account. Stripe's account.updated keeps what it may do
-(charges, payouts, what Stripe still needs) current."""
+(charges, payouts, what Stripe still needs) current, and announces it (ShopChangedV1): the
+tenant's site shows Buy buttons only while its shop can take charges."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.auth import Caller, Role
+from shared.contracts import ShopChangedV1
 from shared.errors import Conflict, NotFound
+from shared.messaging import add_event
 
 from . import domain
 from .context import Ctx
@@ -70,8 +73,14 @@ async def apply_account_updated(ctx: Ctx, account: dict[str, Any], created: int)
         return "not ours"
     requirements = (account.get("requirements") or {}).get("currently_due") or []
     async with ctx.db.tenant_tx(tenant_id) as tx:
-        changed = await connect.apply_account(tx, account["id"], bool(account.get("charges_enabled")),
-                                              bool(account.get("payouts_enabled")),
-                                              bool(account.get("details_submitted")), list(requirements),
-                                              datetime.fromtimestamp(created, UTC))
-    return "account updated" if changed else "stale or unknown account"
+        stored = await connect.apply_account(tx, account["id"], bool(account.get("charges_enabled")),
+                                             bool(account.get("payouts_enabled")),
+                                             bool(account.get("details_submitted")), list(requirements),
+                                             datetime.fromtimestamp(created, UTC))
+        if stored is not None:
+            # The whole state as stored, written under the row's lock: of two racing updates,
+            # the later event carries the later state (cms shows a Buy button by it).
+            await add_event(tx, ShopChangedV1(tenant_id=tenant_id, charges_enabled=stored["connect_charges_enabled"],
+                                              payouts_enabled=stored["connect_payouts_enabled"],
+                                              details_submitted=stored["connect_details_submitted"]))
+    return "account updated" if stored is not None else "stale or unknown account"

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from shared.contracts import ProductChangedV1, ProductCreatedV1
-from shared.errors import Conflict, Invalid
+from shared.errors import AppError, Conflict, Invalid
 
 # holds ---------------------------------------------------------------------------------------
 
@@ -102,17 +102,43 @@ def merge_cart(items: Iterable[tuple[uuid.UUID, int]]) -> dict[uuid.UUID, int]:
     return wanted
 
 
+class ShopClosed(Conflict):
+    """The tenant's connected account cannot take charges (yet, or any more)."""
+
+
+class NotForSale(Invalid):
+    """A product the cart names is gone, inactive or another tenant's (or never was)."""
+
+
+class SoldOut(Conflict):
+    """Fewer left than the cart wants."""
+
+
+# A visitor's browser is sent to a page that says which of these stopped the purchase
+# (cms renders it in the site's design); API clients get the problem itself.
+CHECKOUT_REFUSALS: tuple[tuple[type[AppError], str], ...] = (
+    (ShopClosed, "closed"), (NotForSale, "unavailable"), (SoldOut, "sold-out"))
+
+
+def checkout_refusal(error: AppError) -> str:
+    """Why a Buy button did not lead to Stripe, as one word the site's refusal page knows."""
+    for kind, reason in CHECKOUT_REFUSALS:
+        if isinstance(error, kind):
+            return reason
+    return "payments-down" if error.status >= 500 else "invalid"
+
+
 def price_cart(wanted: Mapping[uuid.UUID, int], products: Mapping[uuid.UUID, Mapping[str, Any]],
                percent: float) -> PricedCart:
     """The order for a cart, priced from the catalogue's `products` (active ones, by id) only."""
     missing = [str(product_id) for product_id in wanted if product_id not in products]
     if missing:
-        raise Invalid("some products are not for sale here", errors=[{"product_id": p} for p in missing])
+        raise NotForSale("some products are not for sale here", errors=[{"product_id": p} for p in missing])
     for product_id, quantity in wanted.items():
         left = products[product_id]["inventory"]
         if left is not None and left < quantity:
-            raise Conflict(f"only {left} of {products[product_id]['name']!r} left", product_id=str(product_id),
-                           available=left)
+            raise SoldOut(f"only {left} of {products[product_id]['name']!r} left", product_id=str(product_id),
+                          available=left)
     currencies = {products[product_id]["currency"] for product_id in wanted}
     if len(currencies) > 1:
         raise Invalid("a cart is paid in one currency; these products are priced in several")

@@ -18,7 +18,7 @@ import asyncpg
 
 from shared.auth import Caller, Role
 from shared.contracts import OrderPaidV1
-from shared.errors import Conflict, NotFound
+from shared.errors import NotFound
 from shared.messaging import add_event
 from shared.pagination import decode_cursor, encode_cursor
 
@@ -39,7 +39,7 @@ async def checkout_cart(ctx: Ctx, caller: Caller, data: CheckoutIn, site_origin:
     async with ctx.db.tenant_tx(tenant_id) as tx:
         account = await connect.connect_account(tx)
         if account is None or account["stripe_connect_id"] is None or not account["connect_charges_enabled"]:
-            raise Conflict("this shop cannot take payments yet: its owner has not finished setting up payouts")
+            raise domain.ShopClosed("this shop cannot take payments yet: its owner has not finished setting up payouts")
         destination = account["stripe_connect_id"]
         products = await catalogue.products_for_sale(tx, list(wanted))
         cart = domain.price_cart(wanted, products, domain.fee_percent(ctx.settings.commerce_fee_percent,

@@ -16,6 +16,7 @@ from shared.contracts import (
     ProductChangedV1,
     ProductCreatedV1,
     ProductDeletedV1,
+    ShopChangedV1,
     TenantCreatedV1,
     TenantUpdatedV1,
 )
@@ -42,6 +43,7 @@ async def start(ctx: Ctx) -> None:
         ("cms-sites", [TenantCreatedV1, TenantUpdatedV1, DomainVerifiedV1, DomainRemovedV1],
          sites.apply_identity_event),
         ("cms-products", [ProductCreatedV1, ProductChangedV1, ProductDeletedV1], catalogue.apply_product_event),
+        ("cms-shop", [ShopChangedV1], catalogue.apply_shop_event),
         ("cms-ai-charges", [CreditsDebitedV1], ai_history.record_charge),
         ("cms-live-replica", live_replica.CHANGES, replicate),
         ("cms-live-replica-gone", live_replica.GONE, replicate),

@@ -69,9 +69,14 @@ def with_lints(tree: dict[str, Any], findings: list[Finding], context: lints.Lin
     return findings + [f for f in lints.lint_page(tree, context) if f.check not in ("site-link", "anchor")]
 
 
+SHOP_CLOSED = ("this shop cannot take payments yet: finish Stripe onboarding in Settings → Shop; "
+               "visitors see the products without a Buy button")
+
+
 def check_page(tree: dict[str, Any], existing_slugs: set[str], theme: dict[str, Any] | None = None,
-               products: set[str] | None = None) -> list[Finding]:
-    """The publish gates; `products` (cms's projection of the catalogue) checks product grids."""
+               products: set[str] | None = None, takes_charges: bool | None = None) -> list[Finding]:
+    """The publish gates; `products` (cms's projection of the catalogue) checks product grids,
+    `takes_charges` (whether the shop can; None: not asked) warns of grids without Buy buttons."""
     findings: list[Finding] = theme_warnings(theme or {})
     try:
         validate(tree)
@@ -94,6 +99,9 @@ def check_page(tree: dict[str, Any], existing_slugs: set[str], theme: dict[str, 
                                             pointer=f"{pointer}/props/images/{index}/asset_id",
                                             message="this picture is already in the gallery"))
                 shown.add(str(image["asset_id"]))
+        if name == "ProductGrid" and takes_charges is False:
+            findings.append(Finding(severity="warning", check="shop", pointer=pointer,
+                                    message=SHOP_CLOSED))
         if name == "ProductGrid" and products is not None:
             for index, product_id in enumerate(props["product_ids"]):
                 if str(product_id) not in products:

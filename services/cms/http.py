@@ -14,7 +14,7 @@ from shared import bodies
 from shared.auth import Caller
 from shared.errors import AppError, Invalid, PreconditionRequired
 
-from . import delivery, forms, layout, pages, registry, showcase_pages
+from . import delivery, forms, layout, pages, registry, showcase_pages, storefront
 from .context import Ctx
 from .schemas import (
     CheckOut,
@@ -198,6 +198,15 @@ async def form_sent(caller: Caller, ctx: Ctx, page: str = "/", form: str = "") -
     return form_page(await forms.answer_page(ctx, caller, page, form, values={}, refusal=None))
 
 
+@get("/checkout-refused", include_in_schema=False, media_type=MediaType.HTML)
+async def checkout_refused(caller: Caller, ctx: Ctx, request: Request[Any, Any, Any], refused: str = "",
+                           product: str = "") -> Response[bytes]:
+    """The page a visitor's browser gets when billing refused a Buy button (GET /__checkout
+    on the tenant's host), with the refusal's status."""
+    return form_page(await storefront.refused_checkout_page(ctx, caller, refused, product,
+                                                            request.headers.get("referer", "")))
+
+
 def form_page(answer: tuple[int, dict[str, str], bytes]) -> Response[bytes]:
     status, headers, body = answer
     return Response(body, status_code=status, headers=headers)
@@ -242,7 +251,7 @@ async def submissions_csv(caller: Caller, ctx: Ctx) -> Response[str]:
                     headers={"content-disposition": 'attachment; filename="form-submissions.csv"'})
 
 
-ROUTES = [submit_form, form_sent, list_submissions, submissions_csv, preview_link, site, get_registry, get_tree_schema,
-          create_page, list_pages, get_page, update_page, delete_page, check_page, publish, unpublish, list_versions,
-          get_version, restore, compare, publish_together, get_layout, save_layout, publish_layout, showcase_index,
-          showcase_preset, showcase_image, showcase_icon]
+ROUTES = [submit_form, form_sent, checkout_refused, list_submissions, submissions_csv, preview_link, site, get_registry,
+          get_tree_schema, create_page, list_pages, get_page, update_page, delete_page, check_page, publish, unpublish,
+          list_versions, get_version, restore, compare, publish_together, get_layout, save_layout, publish_layout,
+          showcase_index, showcase_preset, showcase_image, showcase_icon]

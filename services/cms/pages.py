@@ -132,7 +132,8 @@ async def check_page(ctx: Ctx, caller: Caller, page_id: uuid.UUID) -> CheckOut:
         site = await sites.current_site(tx, ctx.nc, tenant_id)
         tree, slugs = migrate(row["structure"], row["registry_version"]), await pages.slugs(tx)
         findings = gates.with_lints(tree, gates.check_page(tree, slugs, site["theme"] if site else None,
-                                                           products=await projections.product_ids(tx)),
+                                                           products=await projections.product_ids(tx),
+                                                           takes_charges=await projections.takes_charges(tx)),
                                     await lint_context(tx, slugs))
     return CheckOut(publishable=not any(f.severity == "error" for f in findings), findings=findings)
 
@@ -186,7 +187,8 @@ async def _publish(ctx: Ctx, tx: asyncpg.Connection, tenant_id: uuid.UUID, calle
     tree = migrate(current["structure"], current["registry_version"])
     site = await sites.current_site(tx, ctx.nc, tenant_id)
     findings = gates.with_lints(tree, gates.check_page(tree, slugs, site["theme"] if site else None,
-                                                       products=await projections.product_ids(tx)),
+                                                       products=await projections.product_ids(tx),
+                                                       takes_charges=await projections.takes_charges(tx)),
                                 await lint_context(tx, slugs))
     errors = [f for f in findings if f.severity == "error"]
     if errors:

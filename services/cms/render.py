@@ -516,7 +516,8 @@ class Renderer:
 
     def product_grid(self, props: dict[str, Any], children: list[dict[str, Any]]) -> str:
         """The catalogue's active products (cms's projection of billing's), each with a Buy
-        button: a plain form to the site's own /__checkout, no script."""
+        button (a plain form to the site's own /__checkout, no script) while the shop can
+        take charges; until then, the price and a quiet line instead of a dead button."""
         head = self.head(props)
         cards = []
         for product_id in props["product_ids"]:
@@ -528,10 +529,14 @@ class Renderer:
                 picture = self.img(product["images"][0], product["name"], "(max-width: 40rem) 100vw, 24rem",
                                    ratio="1/1")
                 image = f'<div class="product-media">{picture}</div>'
-            buy = ('<form method="post" action="/__checkout"><input type="hidden" name="product_id" '
-                   f'value="{esc(str(product_id))}"><button class="btn btn-primary">Buy '
-                   f'<span class="visually-hidden">{esc(product["name"])}</span></button></form>'
-                   if product["in_stock"] else '<p class="sold-out">Sold out</p>')
+            if not product["in_stock"]:
+                buy = '<p class="sold-out">Sold out</p>'
+            elif not product.get("takes_charges"):
+                buy = '<p class="sold-out">Available in the shop soon</p>'
+            else:
+                buy = ('<form method="post" action="/__checkout"><input type="hidden" name="product_id" '
+                       f'value="{esc(str(product_id))}"><button class="btn btn-primary">Buy '
+                       f'<span class="visually-hidden">{esc(product["name"])}</span></button></form>')
             title = self.h(3, product["name"], "item-title")
             cards.append(f'<li class="card product">{image}<div class="product-body">{title}'
                          f'<p class="price">{esc(price_label(product["price_amount"], product["currency"]))}</p>'

@@ -250,5 +250,5 @@ def showcase_products(images: list[str]) -> dict[str, dict[str, Any]]:
     names = (("Smoke sauna soap", 1450), ("Saimaa map, hand-drawn", 2400), ("Gift card, one night", 14000))
     return {product_id: {"id": product_id, "name": name, "price_amount": amount, "currency": "eur",
                          "images": [distinct[-1 - index % len(distinct)]], "active": True,
-                         "in_stock": index != 1}
+                         "in_stock": index != 1, "takes_charges": True}
             for index, (product_id, (name, amount)) in enumerate(zip(PRODUCT_IDS, names, strict=True))}

@@ -27,7 +27,11 @@ ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 async def resolve_tenant(request: Request[Any, Any, Any], ctx: Ctx) -> Tenant | str:
     """The tenant (or the platform) the request's host names, once admitted (edge.admit)."""
-    site = await admit(Visitor(request.scope, ctx.proxies), ctx.limits, ctx.hosts)
+    visitor = Visitor(request.scope, ctx.proxies)
+    site = await admit(visitor, ctx.limits, ctx.hosts)
+    # The scheme as the door decided it (a client's own X-Forwarded-Proto never passes):
+    # identity marks its session cookies Secure by it.
+    request.scope["state"]["forwarded_proto"] = "https" if visitor.tls else "http"
     if isinstance(site, Tenant):
         request.scope["state"]["site_origin"] = site.origin
         set_tenant(site.id)
@@ -114,8 +118,15 @@ async def site_form_sent(request: Request[Any, Any, Any], ctx: Ctx) -> Stream:
 
 @post("/__checkout", include_in_schema=False)
 async def site_checkout(request: Request[Any, Any, Any], ctx: Ctx) -> Stream:
-    """A Buy button, for billing to turn into a Checkout page."""
+    """A Buy button, for billing to turn into a Checkout page (or, refused, into a redirect
+    to the page below; a JSON client gets the problem)."""
     return await visitor_post(request, ctx, "billing", "/storefront/checkout-form", 4096)
+
+
+@get("/__checkout", include_in_schema=False)
+async def site_checkout_refused(request: Request[Any, Any, Any], ctx: Ctx) -> Stream:
+    """Why a Buy button did not lead to Stripe: cms's page in the site's design (never cached)."""
+    return await visitor_post(request, ctx, "cms", "/checkout-refused", 0)
 
 
 @get("/__tls/ask", include_in_schema=False)
@@ -132,4 +143,4 @@ async def tls_ask(request: Request[Any, Any, Any], ctx: Ctx, domain: str = "") -
     return Response(b"", status_code=200 if known is not None else 404)
 
 
-ROUTES = [proxy_api, health, site_asset, site_form, site_form_sent, site_checkout, tls_ask]
+ROUTES = [proxy_api, health, site_asset, site_form, site_form_sent, site_checkout, site_checkout_refused, tls_ask]

@@ -21,6 +21,7 @@ APPLY_ACCOUNT = """
 UPDATE billing.accounts SET connect_charges_enabled = $2, connect_payouts_enabled = $3,
        connect_details_submitted = $4, connect_requirements = $5, connect_updated_at = $6
 WHERE stripe_connect_id = $1 AND (connect_updated_at IS NULL OR connect_updated_at <= $6)
+RETURNING connect_charges_enabled, connect_payouts_enabled, connect_details_submitted
 """
 
 
@@ -33,9 +34,9 @@ async def claim_connect_id(tx: Tx, account_id: str) -> str | None:
     return await tx.fetchval(CLAIM_CONNECT_ID, account_id)
 
 
-async def apply_account(tx: Tx, account_id: str, charges_enabled: bool, payouts_enabled: bool,
-                        details_submitted: bool, requirements: list[str], updated_at: datetime) -> bool:
-    """False when the account is not this tenant's, or Stripe's verdict is older than ours."""
-    changed = await tx.execute(APPLY_ACCOUNT, account_id, charges_enabled, payouts_enabled, details_submitted,
-                               requirements, updated_at)
-    return changed == "UPDATE 1"
+async def apply_account(tx: Tx, account_id: str, charges_enabled: bool, payouts_enabled: bool, details_submitted: bool,
+                        requirements: list[str], updated_at: datetime) -> asyncpg.Record | None:
+    """The account's state as now stored; None when the account is not this tenant's, or
+    Stripe's verdict is older than ours."""
+    return await tx.fetchrow(APPLY_ACCOUNT, account_id, charges_enabled, payouts_enabled, details_submitted,
+                             requirements, updated_at)

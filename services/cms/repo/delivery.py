@@ -11,8 +11,10 @@ import asyncpg
 Tx = asyncpg.Connection
 
 # What the catalogue projection looks like right now, in one comparable value: a product's
-# change moves its synced_at, a deletion the count.
-CATALOGUE_STAMP = "(SELECT coalesce(max(synced_at)::text, '') || '/' || count(*) FROM cms.products)"
+# change moves its synced_at, a deletion the count, the shop's ability to take charges (its
+# grids' Buy buttons) the last part.
+CATALOGUE_STAMP = ("(SELECT coalesce(max(synced_at)::text, '') || '/' || count(*) FROM cms.products) || '/' || "
+                   "coalesce((SELECT charges_enabled::text FROM cms.shops), 'none')")
 
 LAYOUT_STAMP = "coalesce((SELECT live_revision FROM cms.site_layouts), 0)"
 
@@ -51,8 +53,9 @@ ON CONFLICT (tenant_id, page_id, format) DO UPDATE SET version = excluded.versio
   etag = excluded.etag, rendered_at = now()
 """
 SELECT_PRODUCTS = """
-SELECT product_id, name, price_amount, currency, images, active, in_stock FROM cms.products
-WHERE product_id = ANY($1::uuid[])
+SELECT product_id, name, price_amount, currency, images, active, in_stock,
+       coalesce((SELECT charges_enabled FROM cms.shops), false) AS takes_charges
+FROM cms.products WHERE product_id = ANY($1::uuid[])
 """
 SELECT_LIVE_PAGES = "SELECT slug, updated_at FROM cms.pages WHERE live_version IS NOT NULL ORDER BY slug"
 

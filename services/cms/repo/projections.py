@@ -1,6 +1,7 @@
 """SQL of what cms keeps from other services' events: the tenant's site (identity), its
-catalogue (billing) and what billing charged for an AI job. Events carry the whole current
-state and may arrive out of order, so a write older than the one last applied is skipped.
+catalogue, whether its shop can take charges and what billing charged for an AI job
+(billing). Events carry the whole current state and may arrive out of order, so a write
+older than the one last applied is skipped.
 Row-level security scopes every statement to the transaction's tenant."""
 
 from __future__ import annotations
@@ -72,6 +73,26 @@ async def delete_product(tx: Tx, product_id: uuid.UUID) -> None:
 async def product_ids(tx: Tx) -> set[str]:
     """The catalogue as cms knows it (its projection of billing's products)."""
     return {str(row["product_id"]) for row in await tx.fetch(SELECT_PRODUCT_IDS)}
+
+
+# the shop ----------------------------------------------------------------------------------
+
+UPSERT_SHOP = """
+INSERT INTO cms.shops AS s (tenant_id, charges_enabled, synced_at) VALUES ($1, $2, $3)
+ON CONFLICT (tenant_id) DO UPDATE SET charges_enabled = excluded.charges_enabled, synced_at = excluded.synced_at
+WHERE s.synced_at <= excluded.synced_at
+"""
+SELECT_TAKES_CHARGES = "SELECT coalesce((SELECT charges_enabled FROM cms.shops), false)"
+
+
+async def upsert_shop(tx: Tx, tenant_id: uuid.UUID, charges_enabled: bool, at: datetime) -> bool:
+    """Whether the shop can take charges as of `at`; False when a later state was applied."""
+    return await tx.execute(UPSERT_SHOP, tenant_id, charges_enabled, at) == "INSERT 0 1"
+
+
+async def takes_charges(tx: Tx) -> bool:
+    """Whether the tenant's shop can take charges now (no word from billing yet: it cannot)."""
+    return bool(await tx.fetchval(SELECT_TAKES_CHARGES))
 
 
 # charges of AI jobs ------------------------------------------------------------------------

@@ -14,5 +14,6 @@ EXPORT_QUERIES = {
     "ai_generations": "SELECT id, kind, page_id, status, request, model, input_tokens, output_tokens, credits, "
                       "assets_used, reason, created_at FROM cms.generations ORDER BY created_at",
 }
-PURGE_TENANT = ["DELETE FROM cms.products", "DELETE FROM cms.generations", "DELETE FROM cms.form_submissions",
-                "DELETE FROM cms.pages", "DELETE FROM cms.site_layouts", "DELETE FROM cms.sites"]
+PURGE_TENANT = ["DELETE FROM cms.products", "DELETE FROM cms.shops", "DELETE FROM cms.generations",
+                "DELETE FROM cms.form_submissions", "DELETE FROM cms.pages", "DELETE FROM cms.site_layouts",
+                "DELETE FROM cms.sites"]

@@ -1,0 +1,63 @@
+"""The visitor's side of the site's shop that cms answers: the page a refused Buy button
+leads to (billing refuses and redirects to GET /__checkout?refused=<why>), in the site's
+design, around the layout and chrome of the page the visitor came from."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from urllib.parse import urlsplit
+
+from shared.auth import Caller
+from shared.errors import NotFound
+
+from . import checkout_pages, sites
+from .context import Ctx
+from .delivery import Rendered, canonical_base, described_images, image_ids, respond_headers
+from .layout import with_layout
+from .registry import migrate
+from .render import render_page
+from .repo import delivery as rows
+from .repo import layouts, versions
+
+
+async def refused_checkout_page(ctx: Ctx, caller: Caller, reason: str, product: str,
+                                referer: str) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers, HTML) of the page saying why a purchase did not start. The way back
+    is the live page the visitor came from (its Referer's path), else the home page; the
+    product is named when cms's projection knows it."""
+    tenant_id = caller.tenant_id
+    if tenant_id is None:
+        raise NotFound("no site here")
+    came_from = (urlsplit(referer).path.rstrip("/") or "/") if referer else "/"
+    product_id = _canonical_id(product)
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        site = await sites.current_site(tx, ctx.nc, tenant_id)
+        page = await versions.live_at(tx, came_from) if came_from != "/" else None
+        page = page or await versions.live_at(tx, "/")
+        layout = await layouts.layout(tx)
+        named = await rows.products(tx, [product_id]) if product_id else {}
+    if site is None:
+        raise NotFound("this site is not set up yet")
+    chrome = None
+    if page is not None:
+        chrome = with_layout(migrate(page["structure"], page["registry_version"]),
+                             layout["live_header"] if layout else None, layout["live_footer"] if layout else None)
+    back_title = chrome["root"]["props"]["title"] if chrome else site["name"]
+    tree = checkout_pages.refused_tree(chrome, reason, named[product_id]["name"] if product_id in named else None,
+                                       page["slug"] if page else "/", back_title)
+    images = await described_images(ctx.nc, tenant_id, image_ids(tree))
+    body = render_page(tree, site_name=site["name"], theme=site["theme"], path="/__checkout", images=images,
+                       canonical_base=canonical_base(ctx.settings.public_base_url, site["slug"],
+                                                     site["custom_domain"])).encode()
+    rendered = Rendered(body=body, media_type="text/html; charset=utf-8", cache="no-store",
+                        etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+    headers = respond_headers(rendered, {"x-robots-tag": "noindex", "content-type": rendered.media_type})
+    return checkout_pages.refusal_of(reason).status, headers, body
+
+
+def _canonical_id(value: str) -> str | None:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
