@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: browser fonts photos wrk setup run test test-random test-unit test-long bench lint migrate lock clean-data mailbox adjust admin
+.PHONY: browser fonts photos studio wrk setup run test test-random test-unit test-long bench lint migrate lock clean-data mailbox adjust admin api-docs api-docs-renderer
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.x")'
@@ -23,7 +23,46 @@ fonts: $(STAMP)       ## fetch the fonts the gateway serves (once; a complete bu
 		{ apt-get update -qq && apt-get install -y -qq npm >/dev/null; } ; } || true
 	@$(PY) -m shared.dev.vendor fonts || echo "the fonts were not fetched: pages use system fonts until make fonts succeeds"
 
-setup: $(STAMP) fonts
+# The studio (services/studio: TypeScript, React and Vite; its npm packages pinned in
+# package-lock.json) built into services/studio/dist/, which the gateway serves at /studio/.
+# Its API types are generated from the platform's OpenAPI document (services/gateway/api/
+# openapi.json), then it is type-checked against them and built, when the build is missing or
+# older than any of its sources or that document. npm is installed when missing and possible
+# (root with apt-get); without it the studio is not built and the gateway's /studio/ says to
+# run this. A type error or a failed build stops make.
+STUDIO_DIR     := services/studio
+STUDIO_BUILD   := $(STUDIO_DIR)/dist/index.html
+STUDIO_MODULES := $(STUDIO_DIR)/node_modules/.installed-stamp
+STUDIO_SOURCES := $(shell find $(STUDIO_DIR)/src $(STUDIO_DIR)/public -type f 2>/dev/null) \
+                  $(addprefix $(STUDIO_DIR)/,index.html package.json package-lock.json vite.config.ts tsconfig.json) \
+                  services/gateway/api/openapi.json
+
+studio: $(STUDIO_BUILD)  ## type-check and build the studio (once; again when a source changes)
+
+$(STUDIO_MODULES): $(STUDIO_DIR)/package.json $(STUDIO_DIR)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		{ apt-get update -qq && apt-get install -y -qq npm >/dev/null; } ; } || true
+	@if command -v npm >/dev/null 2>&1; then \
+		cd $(STUDIO_DIR) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed-stamp; \
+	else echo "npm is not installed: the studio is not built (Node 20+ and npm are needed)"; fi
+
+$(STUDIO_BUILD): $(STUDIO_MODULES) $(STUDIO_SOURCES)
+	@if [ -f $(STUDIO_MODULES) ]; then \
+		cd $(STUDIO_DIR) && npm run --silent api-types >/dev/null && npm run --silent typecheck && \
+		npm run --silent build -- --logLevel error; \
+	else echo "the studio is not built: /studio/ says to run make studio"; fi
+
+setup: $(STAMP) fonts studio api-docs-renderer
+
+# The public API's documents, served by the gateway at /api/openapi.json and /api/asyncapi.json:
+# generated from the services' routes and shared/contracts.py into services/gateway/api/ and
+# committed (a unit test fails when they are stale). The page at /api/docs renders them with
+# Swagger UI (npm swagger-ui-dist, pinned in shared/dev/api_docs.py) from build/api-docs/.
+api-docs: $(STAMP)    ## regenerate the OpenAPI and AsyncAPI documents after changing an API or a contract
+	$(PY) -m shared.dev.api_docs write
+
+api-docs-renderer: $(STAMP)
+	@$(PY) -m shared.dev.api_docs renderer || echo "Swagger UI was not fetched: /api/docs shows links to the documents only"
 
 run: setup photos     ## the whole platform on embedded PostgreSQL and NATS, with a demo tenant
 	$(PY) -m shared.dev.stack run

@@ -24,6 +24,7 @@ from shared.messaging import connect_nats
 from shared.metrics import red_metrics
 from shared.telemetry import setup_logging, setup_tracing, traced_http
 
+from .api_docs import API_DOC_ROUTES
 from .context import Ctx, Opened
 from .door import front_door
 from .edge import Proxies, RateLimits, request_id_of, security_headers
@@ -34,6 +35,7 @@ from .live_pages import LiveReplica
 from .page_cache import PageCache
 from .pages import pages_first
 from .settings import Settings
+from .studio import studio_first
 from .upstreams import check_health, pools
 
 
@@ -97,7 +99,7 @@ def create_app(settings: Settings, opened: Opened | None = None) -> Litestar:
     def secured(app: ASGIApp) -> ASGIApp:
         return security_headers(app, trusted=proxies)
 
-    return Litestar(route_handlers=ROUTES, lifespan=[lifespan],
+    return Litestar(route_handlers=[*API_DOC_ROUTES, *ROUTES], lifespan=[lifespan],
                     middleware=[secured, request_ids, red_metrics("gateway")], plugins=[traced_http()],
                     dependencies={"ctx": Provide(opened.ctx, sync_to_thread=False)},
                     request_max_body_size=None,
@@ -107,9 +109,9 @@ def create_app(settings: Settings, opened: Opened | None = None) -> Litestar:
 
 def create_app_with_pages(settings: Settings) -> ASGIApp:
     """The gateway as served: the Host header and the path checked first (door.py), then
-    pages answered before the app (pages.py)."""
+    the studio (studio.py) and pages answered before the app (pages.py)."""
     opened = Opened()
-    return front_door(pages_first(create_app(settings, opened), opened))
+    return front_door(studio_first(pages_first(create_app(settings, opened), opened), opened))
 
 
 def create_app_from_env() -> ASGIApp:

@@ -1,0 +1,52 @@
+// The studio's screens by address, under /studio/. The platform's host has the screens
+// before a site (log in, sign up, the mailed links, choosing a site); a tenant's host has
+// that site's studio, behind its log-in.
+
+import type { ReactNode } from "react";
+import { Navigate, createBrowserRouter, useLocation, type RouteObject } from "react-router-dom";
+
+import { useSession } from "./api/session";
+import { host } from "./host";
+import { ConfirmSignUp, ForgotPassword, LogIn, ResetPassword, SignUp } from "./screens/Auth";
+import { ChooseSite } from "./screens/ChooseSite";
+import { Frame } from "./screens/Frame";
+import { NewSite } from "./screens/NewSite";
+import { Pages } from "./screens/Pages";
+import { NotFound, Placeholder } from "./screens/Placeholder";
+import { Shell } from "./screens/Shell";
+
+function SignedIn({ as, children }: { as: "platform" | "tenant"; children: ReactNode }) {
+  const state = useSession();
+  const location = useLocation();
+  if (state.kind === as) return <>{children}</>;
+  const next = location.pathname === "/" ? "" : `?next=${encodeURIComponent(location.pathname + location.search)}`;
+  return <Navigate to={`/login${next}`} replace />;
+}
+
+const platformRoutes: RouteObject[] = [
+  { path: "/", element: <SignedIn as="platform"><ChooseSite /></SignedIn> },
+  { path: "/login", element: <LogIn /> },
+  { path: "/signup", element: <SignUp /> },
+  { path: "/confirm-signup", element: <ConfirmSignUp /> },
+  { path: "/forgot-password", element: <ForgotPassword /> },
+  { path: "/reset-password", element: <ResetPassword /> },
+  { path: "*", element: <Frame><NotFound /></Frame> },
+];
+
+const tenantRoutes: RouteObject[] = [
+  { path: "/login", element: <LogIn /> },
+  {
+    path: "/",
+    element: <SignedIn as="tenant"><Shell /></SignedIn>,
+    children: [
+      { index: true, element: <Pages /> },
+      { path: "new-site", element: <NewSite /> },
+      { path: "media", element: <Placeholder name="Media" /> },
+      { path: "site", element: <Placeholder name="Site" /> },
+      { path: "settings", element: <Placeholder name="Settings" /> },
+      { path: "*", element: <NotFound /> },
+    ],
+  },
+];
+
+export const router = createBrowserRouter(host.kind === "tenant" ? tenantRoutes : platformRoutes, { basename: "/studio" });

@@ -1,0 +1,56 @@
+// The site's pages: title, address, whether visitors see it, when it last changed.
+
+import { useQuery } from "@tanstack/react-query";
+import { Link } from "react-router-dom";
+
+import { api } from "../api/client";
+import type { PageList } from "../api/types";
+import { ErrorNotice, Loading, ScreenTitle, When } from "../ui";
+
+export function Pages() {
+  const pages = useQuery({ queryKey: ["pages"], queryFn: ({ signal }) => api.get<PageList>("/api/cms/pages?limit=100", signal) });
+  const list = pages.data?.pages ?? [];
+  return (
+    <>
+      <div className="screen-head">
+        <ScreenTitle title="Pages" lead="Every page of the site, the most recently changed first.">Pages</ScreenTitle>
+        <Link className="btn btn-primary" to="/new-site">New site from a brief</Link>
+      </div>
+      {pages.isPending ? <Loading label="Loading the pages…" /> : null}
+      <ErrorNotice error={pages.error} title="The pages could not be loaded" />
+      {pages.isSuccess && list.length === 0 ? (
+        <section className="empty" aria-labelledby="empty-title">
+          <h2 id="empty-title">No pages yet</h2>
+          <p>Describe your business in a few sentences: the studio plans the pages, writes them section by section, and you publish when they read right.</p>
+          <Link className="btn btn-primary" to="/new-site">Write my site from a brief</Link>
+        </section>
+      ) : null}
+      {list.length ? (
+        <div className="table-wrap">
+          <table className="pages-table">
+            <caption className="visually-hidden">Pages of the site</caption>
+            <thead>
+              <tr><th scope="col">Title</th><th scope="col">Address</th><th scope="col">State</th><th scope="col">Updated</th></tr>
+            </thead>
+            <tbody>
+              {list.map((page) => (
+                <tr key={page.id}>
+                  <th scope="row" className="page-title">{page.title || "Untitled"}</th>
+                  <td className="mono">
+                    {page.is_published ? <a href={page.slug} target="_blank" rel="noopener">{page.slug}<span className="visually-hidden"> (live page, opens in a new tab)</span></a> : page.slug}
+                  </td>
+                  <td>
+                    {page.is_published
+                      ? <span className="state state-live">Published{page.live_version ? ` · v${page.live_version}` : ""}</span>
+                      : <span className="state state-draft">Draft</span>}
+                  </td>
+                  <td><When at={page.updated_at} /></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </>
+  );
+}
