@@ -42,6 +42,7 @@ from .registry import asset_refs, migrate
 from .render import esc, render_page
 from .repo import delivery as rows
 from .repo import layouts, pages, projections
+from .tree import validate
 
 PREVIEW_TTL = 3600
 LIVE_CACHE = "public, max-age=60, stale-while-revalidate=300"
@@ -260,20 +261,40 @@ async def preview(db: Database, nc: NATS | None, caller: Caller, secret: str, pu
     good = _sign(secret, f"{tenant_id}:{page_id}:{expires}")
     if tenant_id is None or not hmac.compare_digest(good, signature) or int(expires) < time.time():
         raise Unauthorized("this preview link is not valid (or has expired)")
+    body = await draft_document(db, nc, tenant_id, public_base_url, page_id)
+    return Rendered(body=body, media_type="text/html; charset=utf-8", etag=_etag(body), cache="no-store")
+
+
+async def draft_document(db: Database, nc: NATS | None, tenant_id: uuid.UUID, public_base_url: str,
+                         page_id: uuid.UUID, *, structure: dict[str, Any] | None = None,
+                         mark_nodes: bool = False) -> bytes:
+    """The draft as it will look once published (with the draft header and footer), by the
+    one renderer visitors get; `structure` an unsaved tree of this page, already validated."""
     async with db.tenant_tx(tenant_id) as tx:
         row, site = await pages.page(tx, page_id), await sites.current_site(tx, nc, tenant_id)
         layout = await layouts.layout(tx)
         if row is None or site is None:
             raise NotFound("no such page")
-        tree = migrate(row["structure"], row["registry_version"])
-        if layout is not None:  # the draft as it will look: with the draft header and footer
+        tree = structure if structure is not None else migrate(row["structure"], row["registry_version"])
+        if layout is not None:
             tree = with_layout(tree, layout["header"], layout["footer"])
         products = await products_of(tx, tree)
     images = await described_images(nc, tenant_id, image_ids(tree, products))
-    body = render_page(tree, site_name=site["name"], theme=site["theme"],
+    return render_page(tree, site_name=site["name"], theme=site["theme"],
                        canonical_base=canonical_base(public_base_url, site["slug"], site["custom_domain"]),
-                       path=row["slug"], products=products, images=images).encode()
-    return Rendered(body=body, media_type="text/html; charset=utf-8", etag=_etag(body), cache="no-store")
+                       path=row["slug"], products=products, images=images, mark_nodes=mark_nodes).encode()
+
+
+async def render_draft(ctx: Ctx, caller: Caller, page_id: uuid.UUID, structure: dict[str, Any] | None) -> SiteAnswer:
+    """The studio's canvas: the draft, or the tree the editor holds (validated like a save),
+    exactly as visitors will get it, with each node's outermost element naming the node.
+    Never cached: it changes with every keystroke."""
+    tenant_id = caller.require(Role.EDITOR)
+    tree = validate(structure) if structure is not None else None
+    body = await draft_document(ctx.db, ctx.nc, tenant_id, ctx.settings.public_base_url, page_id, structure=tree,
+                                mark_nodes=True)
+    rendered = Rendered(body=body, media_type=MEDIA_TYPES["html"], etag=_etag(body), cache="no-store")
+    return site_answer(rendered, {"x-robots-tag": "noindex"})
 
 
 async def answer_site(ctx: Ctx, caller: Caller, path: str, accept: str) -> SiteAnswer:

@@ -27,6 +27,7 @@ from .schemas import (
     PagePatch,
     PublicationIn,
     PublicationOut,
+    RenderIn,
     VersionOut,
 )
 
@@ -156,6 +157,14 @@ async def preview_link(page_id: uuid.UUID, caller: Caller, ctx: Ctx) -> dict[str
                                        page_id)
 
 
+@post("/pages/{page_id:uuid}/render", status_code=200, media_type=MediaType.HTML,
+      summary="The draft, or the tree sent, as visitors will see it, each node marked for the canvas (EDITOR)")
+async def render_draft(page_id: uuid.UUID, caller: Caller, ctx: Ctx,
+                       data: JSONBody[RenderIn | None] = None) -> Response[bytes]:
+    answer = await delivery.render_draft(ctx, caller, page_id, data.structure if data else None)
+    return Response(answer.body, status_code=answer.status, headers=answer.headers)
+
+
 @get(["/site", "/site/{path:path}"], summary="The public site: a live page as HTML (or JSON), sitemap.xml, robots.txt")
 async def site(caller: Caller, ctx: Ctx, request: Request[Any, Any, Any], path: str = "/") -> Response[bytes]:
     # The same use case answers site_fast_path.py, which serves most of these before Litestar.
@@ -251,7 +260,8 @@ async def submissions_csv(caller: Caller, ctx: Ctx) -> Response[str]:
                     headers={"content-disposition": 'attachment; filename="form-submissions.csv"'})
 
 
-ROUTES = [submit_form, form_sent, checkout_refused, list_submissions, submissions_csv, preview_link, site, get_registry,
-          get_tree_schema, create_page, list_pages, get_page, update_page, delete_page, check_page, publish, unpublish,
+ROUTES = [submit_form, form_sent, checkout_refused, list_submissions, submissions_csv, preview_link, render_draft,
+          site, get_registry, get_tree_schema, create_page, list_pages, get_page, update_page, delete_page, check_page,
+          publish, unpublish,
           list_versions, get_version, restore, compare, publish_together, get_layout, save_layout, publish_layout,
           showcase_index, showcase_preset, showcase_image, showcase_icon]

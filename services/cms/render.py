@@ -47,6 +47,7 @@ AUTOCOMPLETE_BY_NAME = {"name": "name", "full_name": "name", "your_name": "name"
                         "zip": "postal-code", "city": "address-level2"}
 
 esc = html.escape
+OPENING_TAG = re.compile(r"^<[a-zA-Z][a-zA-Z0-9]*")
 
 
 class FormState(msgspec.Struct, frozen=True):
@@ -145,13 +146,14 @@ def phone_and_email(props: dict[str, Any], *, icons: bool) -> str:
 class Renderer:
     def __init__(self, canonical_base: str, path: str = "/", products: dict[str, dict[str, Any]] | None = None,
                  images: dict[str, ImageInfo] | None = None, asset_url: Callable[[str], str] = assets_url,
-                 form_state: FormState | None = None) -> None:
+                 form_state: FormState | None = None, mark_nodes: bool = False) -> None:
         self.canonical_base = canonical_base.rstrip("/")
         self.path = path
         self.products = products or {}
         self.images = images or {}
         self.asset_url = asset_url
         self.form_state = form_state
+        self.mark_nodes = mark_nodes  # the studio's canvas only: visitors never get these attributes
         self.node_id = ""
         self.last_level = 1  # the level of the last heading written, so none skips a level
         self.above_fold = False  # while the first band renders: its images load at once
@@ -168,7 +170,14 @@ class Renderer:
 
     def node(self, node: dict[str, Any]) -> str:
         self.node_id = node["id"]
-        return self.components[node["component"]](node["props"], node.get("children") or [])
+        return self.marked(node, self.components[node["component"]](node["props"], node.get("children") or []))
+
+    def marked(self, node: dict[str, Any], markup: str) -> str:
+        """`markup` with `data-node="<id>"` on its outermost element when the canvas asked for
+        it, so a click in the studio finds the node it landed in."""
+        if not self.mark_nodes:
+            return markup
+        return OPENING_TAG.sub(lambda tag: f'{tag.group(0)} data-node="{esc(node["id"])}"', markup, count=1)
 
     def render_children(self, children: list[dict[str, Any]]) -> str:
         """Children in order; buttons side by side share one row."""
@@ -176,7 +185,7 @@ class Renderer:
         row: list[str] = []
         for child in children:
             if child["component"] == "Button":
-                row.append(self.button_link(child["props"]))
+                row.append(self.marked(child, self.button_link(child["props"])))
                 continue
             if row:
                 out.append(f'<div class="btn-row">{"".join(row)}</div>')
@@ -637,12 +646,14 @@ class Renderer:
 def render_page(tree: dict[str, Any], *, site_name: str, theme: dict[str, Any] | None, canonical_base: str,
                 path: str, products: dict[str, dict[str, Any]] | None = None,
                 images: dict[str, ImageInfo] | None = None, lang: str = "en",
-                asset_url: Callable[[str], str] = assets_url, form_state: FormState | None = None) -> str:
+                asset_url: Callable[[str], str] = assets_url, form_state: FormState | None = None,
+                mark_nodes: bool = False) -> str:
     """The whole document of a page whose tree passed validation; `products` by id, for its
     product grids; `images` by asset id, as the assets service described them; `asset_url`
     the address of an image's original (?w= and &fm= are appended); `form_state` a
-    visitor's refused submission to show again in its form."""
-    renderer = Renderer(canonical_base, path, products, images, asset_url, form_state)
+    visitor's refused submission to show again in its form; `mark_nodes` the studio's
+    canvas: each node's outermost element names it (`data-node`), the page's own on <body>."""
+    renderer = Renderer(canonical_base, path, products, images, asset_url, form_state, mark_nodes)
     root = tree["root"]["props"]
     url = f"{renderer.canonical_base}{path}"
     title = f"{root['title']} | {site_name}" if site_name and site_name != root["title"] else root["title"]
@@ -667,6 +678,7 @@ def render_page(tree: dict[str, Any], *, site_name: str, theme: dict[str, Any] |
         '<link rel="icon" href="/favicon.svg" type="image/svg+xml"><link rel="icon" href="/favicon.ico" sizes="32x32">'
         '<link rel="apple-touch-icon" href="/apple-touch-icon.png">'
         f"{preload}<style>{css}</style></head>"
-        f'<body><a class="skip-link" href="#main">Skip to content</a>{header}<main id="main">{content}</main>'
+        f'{renderer.marked(tree["root"], "<body>")}<a class="skip-link" href="#main">Skip to content</a>{header}'
+        f'<main id="main">{content}</main>'
         f"{footer}</body></html>"
     )

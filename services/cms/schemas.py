@@ -22,6 +22,12 @@ class PagePatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     structure: dict[str, Any] | None = None
 
 
+class RenderIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The tree the studio's canvas shows: the editor's unsaved draft, or absent for the stored one."""
+
+    structure: dict[str, Any] | None = None
+
+
 class PageOut(msgspec.Struct, frozen=True):
     id: uuid.UUID
     slug: str

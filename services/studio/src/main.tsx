@@ -4,6 +4,7 @@ import { createRoot } from "react-dom/client";
 import { RouterProvider } from "react-router-dom";
 
 import { ApiError } from "./api/problem";
+import { session } from "./api/session";
 import { router } from "./routes";
 import "./studio.css";
 
@@ -18,10 +19,12 @@ const queries = new QueryClient({
   },
 });
 
-createRoot(document.getElementById("root")!).render(
+// A reload on a site's host finds its session again in the cookie before any screen decides
+// whether to ask for a log-in.
+void session.restore().finally(() => createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <QueryClientProvider client={queries}>
       <RouterProvider router={router} />
     </QueryClientProvider>
   </StrictMode>,
-);
+));

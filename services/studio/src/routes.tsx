@@ -2,11 +2,13 @@
 // before a site (log in, sign up, the mailed links, choosing a site); a tenant's host has
 // that site's studio, behind its log-in.
 
-import type { ReactNode } from "react";
+import { lazy, Suspense, type ReactNode } from "react";
 import { Navigate, createBrowserRouter, useLocation, type RouteObject } from "react-router-dom";
 
 import { useSession } from "./api/session";
+import { CanvasScreen } from "./canvas/CanvasScreen";
 import { host } from "./host";
+import { MediaLibrary } from "./media/MediaLibrary";
 import { ConfirmSignUp, ForgotPassword, LogIn, ResetPassword, SignUp } from "./screens/Auth";
 import { ChooseSite } from "./screens/ChooseSite";
 import { Frame } from "./screens/Frame";
@@ -14,6 +16,8 @@ import { NewSite } from "./screens/NewSite";
 import { Pages } from "./screens/Pages";
 import { NotFound, Placeholder } from "./screens/Placeholder";
 import { Shell } from "./screens/Shell";
+import { Loading } from "./ui";
+import { Settings } from "./settings/Settings";
 
 function SignedIn({ as, children }: { as: "platform" | "tenant"; children: ReactNode }) {
   const state = useSession();
@@ -22,6 +26,9 @@ function SignedIn({ as, children }: { as: "platform" | "tenant"; children: React
   const next = location.pathname === "/" ? "" : `?next=${encodeURIComponent(location.pathname + location.search)}`;
   return <Navigate to={`/login${next}`} replace />;
 }
+
+// The editor is its own chunk: the shell's first load stays small.
+const Editor = lazy(() => import("./editor/Editor"));
 
 const platformRoutes: RouteObject[] = [
   { path: "/", element: <SignedIn as="platform"><ChooseSite /></SignedIn> },
@@ -41,9 +48,11 @@ const tenantRoutes: RouteObject[] = [
     children: [
       { index: true, element: <Pages /> },
       { path: "new-site", element: <NewSite /> },
-      { path: "media", element: <Placeholder name="Media" /> },
+      { path: "pages/:pageId", element: <Suspense fallback={<Loading label="Opening the editor…" />}><Editor /></Suspense> },
+      { path: "pages/:pageId/canvas", element: <CanvasScreen /> },
+      { path: "media", element: <MediaLibrary /> },
       { path: "site", element: <Placeholder name="Site" /> },
-      { path: "settings", element: <Placeholder name="Settings" /> },
+      { path: "settings/*", element: <Settings /> },
       { path: "*", element: <NotFound /> },
     ],
   },

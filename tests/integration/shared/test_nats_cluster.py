@@ -109,7 +109,7 @@ async def test_a_killed_node_loses_no_acknowledged_event_and_consumers_go_on(
         while True:
             try:
                 batch = await reader.fetch(500, timeout=3)
-            except (nats.errors.TimeoutError, asyncio.TimeoutError):  # nothing left (the client raises either)
+            except (TimeoutError, nats.errors.TimeoutError):  # nothing left (the client raises either)
                 break
             for msg in batch:
                 body = msgspec.json.decode(msg.data)

@@ -503,6 +503,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cms/pages/{page_id}/render": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The draft, or the tree sent, as visitors will see it, each node marked for the canvas (EDITOR) */
+        post: operations["PagesPageIdRenderRenderDraft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cms/registry": {
         parameters: {
             query?: never;
@@ -2240,6 +2257,12 @@ export interface components {
         RefundIn: {
             amount?: number | null;
         };
+        /** RenderIn */
+        RenderIn: {
+            structure?: {
+                [key: string]: unknown;
+            } | null;
+        };
         /** RoleIn */
         RoleIn: {
             /** @enum {string} */
@@ -3518,6 +3541,49 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                        errors?: Record<string, never>[];
+                        extensions?: Record<string, never>;
+                    };
+                };
+            };
+        };
+    };
+    PagesPageIdRenderRenderDraft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                page_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenderIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             /** @description Bad request syntax or unsupported method */

@@ -1,29 +1,36 @@
-// Who is signed in, kept in memory only: a reload or a new tab logs in again, and nothing a
-// script could read later is left in storage. How the session is renewed and ended is the
-// one replaceable part (`Renewal`): today identity's JSON flow, the refresh token held in this
-// module's memory; when identity keeps it in an HttpOnly cookie (with the `sb_csrf`
-// double-submit cookie echoed as X-CSRF-Token on its calls), a cookie Renewal replaces
-// `jsonRenewal()` where `session` is made, at the bottom, and nothing else changes.
+// Who is signed in: the access token in memory only, nothing a script could read later is
+// left in storage. How the session is renewed and ended is the one replaceable part
+// (`Renewal`): the studio uses identity's browser sessions (`cookieRenewal`): the refresh
+// token lives in an HttpOnly cookie script never sees, and each call that spends it echoes
+// the `sb_csrf` cookie as X-CSRF-Token (identity's README, "Browser sessions"). A reload
+// brings the session back from that cookie (`session.restore()`, before the first render).
+// `jsonRenewal` is the API clients' flow, kept for a host that cannot set cookies.
 
 import { useSyncExternalStore } from "react";
 
+import { host } from "../host";
 import { send } from "./transport";
 import type { Membership, Role, SessionOut, TokenOut } from "./types";
 
 export interface Renewal {
+  /** Headers of the calls that open a session (log in, confirm a sign-up, accept an invitation). */
+  readonly opening: Record<string, string>;
   /** What a log-in or sign-up answered: the JSON flow keeps its refresh token. */
-  keep(answer: { refresh_token?: string }): void;
+  keep(answer: { refresh_token?: string | null }): void;
   /** A new access token for `tenantId` (the refresh token rotates), or null when the session ended. */
   renew(tenantId: string): Promise<TokenOut | null>;
   /** The tenants this session may get tokens for (platform host). */
   tenants(): Promise<Membership[] | null>;
   /** End the session on the server (best effort: the memory is cleared regardless). */
   end(): Promise<void>;
+  /** End every session of the account, on every device; how many ended. */
+  endEverywhere(): Promise<number>;
 }
 
 export function jsonRenewal(): Renewal {
   let refreshToken: string | null = null;
   return {
+    opening: {},
     keep(answer) {
       refreshToken = answer.refresh_token ?? refreshToken;
     },
@@ -51,7 +58,62 @@ export function jsonRenewal(): Renewal {
       refreshToken = null;
       if (ending) await send("POST", "/api/identity/logout", { json: { refresh_token: ending } }).catch(() => undefined);
     },
+    async endEverywhere() {
+      const ending = refreshToken;
+      refreshToken = null;
+      if (!ending) return 0;
+      return (await send<{ revoked: number }>("POST", "/api/identity/sessions/revoke-all", { json: { refresh_token: ending } })).revoked;
+    },
   };
+}
+
+/** The `sb_csrf` cookie: the session's CSRF token (readable by script on purpose), or null. */
+function csrfCookie(): string | null {
+  const found = document.cookie.match(/(?:^|; )sb_csrf=([^;]*)/)?.[1];
+  return found ? decodeURIComponent(found) : null;
+}
+
+/** Refresh tokens rotate and a replayed one ends the session, so two tabs must never spend
+ * the same cookie at once: every renewal runs under one lock shared by this origin's tabs. */
+function exclusive<T>(work: () => Promise<T>): Promise<T> {
+  return navigator.locks ? (navigator.locks.request("sb-refresh", work) as Promise<T>) : work();
+}
+
+export function cookieRenewal(): Renewal {
+  const spend = <T>(path: string, json: Record<string, unknown>): Promise<T | null> => {
+    const csrf = csrfCookie();
+    if (csrf === null) return Promise.resolve(null); // no session on this host: nothing to ask
+    return send<T>("POST", path, { json, headers: { "x-csrf-token": csrf } }).catch(() => null);
+  };
+  return {
+    opening: { "x-session": "cookie" },
+    keep() {
+      // the refresh token is in the HttpOnly cookie, where no script can read it
+    },
+    renew: (tenantId) => exclusive(() => spend<TokenOut>("/api/identity/token", { tenant_id: tenantId })),
+    tenants: () => spend<Membership[]>("/api/identity/sessions/tenants", {}),
+    async end() {
+      await spend("/api/identity/logout", {});
+    },
+    async endEverywhere() {
+      const csrf = csrfCookie();
+      if (csrf === null) return 0;
+      const answer = await send<{ revoked: number }>("POST", "/api/identity/sessions/revoke-all",
+        { json: {}, headers: { "x-csrf-token": csrf } });
+      return answer.revoked;
+    },
+  };
+}
+
+const REMEMBERED_TENANT = "sb-tenant";
+
+/** Which of the session's tenants this host serves: the one last opened here (a tenant's id
+ * is no secret; each host is its own origin, so its storage names only its own tenant), or the
+ * one whose slug is the host's first label. */
+function tenantOfThisHost(tenants: Membership[]): Membership | undefined {
+  const remembered = window.localStorage.getItem(REMEMBERED_TENANT);
+  const label = window.location.hostname.split(".")[0];
+  return tenants.find((t) => t.tenant_id === remembered) ?? tenants.find((t) => t.slug === label);
 }
 
 export type SessionState =
@@ -93,6 +155,7 @@ class Session {
   /** A log-in on a tenant's host, or a confirmed sign-up: an access token for that tenant. */
   openTenant(token: TokenOut, email: string): void {
     this.renewal.keep(token);
+    window.localStorage.setItem(REMEMBERED_TENANT, token.tenant_id);
     this.set({ kind: "tenant", accountId: token.account_id, email, tenantId: token.tenant_id, role: token.role,
       accessToken: token.access_token });
   }
@@ -126,13 +189,43 @@ class Session {
     else this.set({ ...state, tenants });
   }
 
+  /** Headers of the calls that open a session, so the answer sets the browser's cookies. */
+  get opening(): Record<string, string> {
+    return this.renewal.opening;
+  }
+
+  /** After a reload on a site's host: the session the cookie still holds, if any. Called once
+   * before the first render, so a signed-in person is not sent to the log-in screen. */
+  async restore(): Promise<void> {
+    if (host.kind !== "tenant" || this.state.kind !== "anonymous") return;
+    const tenants = await this.renewal.tenants();
+    const here = tenants ? tenantOfThisHost(tenants) : undefined;
+    if (!here) return;
+    const token = await this.renewal.renew(here.tenant_id);
+    if (token === null) return;
+    // The access token carries no e-mail; the member list (any role may read it) does.
+    const members = await send<{ account_id: string; email: string }[]>("GET", "/api/identity/members",
+      { headers: { authorization: `Bearer ${token.access_token}` } }).catch(() => []);
+    const email = members.find((m) => m.account_id === token.account_id)?.email ?? "";
+    this.openTenant(token, email);
+  }
+
   async logOut(): Promise<void> {
     await this.renewal.end();
     this.set({ kind: "anonymous", ended: "logged-out" });
   }
+
+  /** End every session of this account (other browsers, other devices) and this one. */
+  async logOutEverywhere(): Promise<number> {
+    try {
+      return await this.renewal.endEverywhere();
+    } finally {
+      this.set({ kind: "anonymous", ended: "logged-out" });
+    }
+  }
 }
 
-export const session = new Session(jsonRenewal());
+export const session = new Session(cookieRenewal());
 
 export function useSession(): SessionState {
   return useSyncExternalStore(session.subscribe, session.snapshot);

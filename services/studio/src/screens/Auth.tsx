@@ -29,7 +29,7 @@ export function LogIn() {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const logIn = useMutation({
-    mutationFn: () => send<SessionOut | TokenOut>("POST", "/api/identity/login", { json: { email, password } }),
+    mutationFn: () => send<SessionOut | TokenOut>("POST", "/api/identity/login", { json: { email, password }, headers: session.opening }),
     onSuccess: (answer) => {
       if ("access_token" in answer) session.openTenant(answer, email);
       else session.openPlatform(answer, email);
@@ -126,7 +126,7 @@ export function ConfirmSignUp() {
   const token = params.get("token") ?? "";
   // Opened by a click, not on load: mail scanners open links, and creating a site is a choice.
   const confirm = useMutation({
-    mutationFn: () => send<SignupOut>("POST", "/api/identity/signup/confirm", { json: { token } }),
+    mutationFn: () => send<SignupOut>("POST", "/api/identity/signup/confirm", { json: { token }, headers: session.opening }),
     onSuccess: (made) => {
       session.openPlatform({ refresh_token: made.token.refresh_token ?? "", account_id: made.token.account_id,
         tenants: [{ tenant_id: made.tenant_id, slug: made.slug, name: made.name, role: made.token.role }] }, made.email);

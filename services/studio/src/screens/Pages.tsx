@@ -5,6 +5,7 @@ import { Link } from "react-router-dom";
 
 import { api } from "../api/client";
 import type { PageList } from "../api/types";
+import { NewPageButton, PageActions } from "../editor/PageActions";
 import { ErrorNotice, Loading, ScreenTitle, When } from "../ui";
 
 export function Pages() {
@@ -14,7 +15,7 @@ export function Pages() {
     <>
       <div className="screen-head">
         <ScreenTitle title="Pages" lead="Every page of the site, the most recently changed first.">Pages</ScreenTitle>
-        <Link className="btn btn-primary" to="/new-site">New site from a brief</Link>
+        <div className="actions"><NewPageButton /><Link className="btn btn-primary" to="/new-site">New site from a brief</Link></div>
       </div>
       {pages.isPending ? <Loading label="Loading the pages…" /> : null}
       <ErrorNotice error={pages.error} title="The pages could not be loaded" />
@@ -30,7 +31,7 @@ export function Pages() {
           <table className="pages-table">
             <caption className="visually-hidden">Pages of the site</caption>
             <thead>
-              <tr><th scope="col">Title</th><th scope="col">Address</th><th scope="col">State</th><th scope="col">Updated</th></tr>
+              <tr><th scope="col">Title</th><th scope="col">Address</th><th scope="col">State</th><th scope="col">Updated</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
             </thead>
             <tbody>
               {list.map((page) => (
@@ -45,6 +46,7 @@ export function Pages() {
                       : <span className="state state-draft">Draft</span>}
                   </td>
                   <td><When at={page.updated_at} /></td>
+                  <td><PageActions page={page} pages={list} /></td>
                 </tr>
               ))}
             </tbody>

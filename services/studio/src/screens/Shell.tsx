@@ -25,6 +25,8 @@ function AccountMenu({ email, role }: { email: string; role: string }) {
   const button = useRef<HTMLButtonElement>(null);
   const box = useRef<HTMLDivElement>(null);
   const logOut = useMutation({ mutationFn: () => session.logOut(), onSettled: () => navigate("/login", { replace: true }) });
+  const logOutEverywhere = useMutation({ mutationFn: () => session.logOutEverywhere(),
+    onSettled: () => navigate("/login", { replace: true }) });
   useEffect(() => {
     if (!open) return;
     const close = (event: MouseEvent | KeyboardEvent) => {
@@ -53,6 +55,7 @@ function AccountMenu({ email, role }: { email: string; role: string }) {
         <ul>
           <li><a href={platformStudio()}>All your sites</a></li>
           <li><button type="button" onClick={() => logOut.mutate()} disabled={logOut.isPending}>Log out</button></li>
+          <li><button type="button" onClick={() => logOutEverywhere.mutate()} disabled={logOutEverywhere.isPending}>Log out everywhere</button></li>
         </ul>
       </div>
     </div>
