@@ -30,20 +30,21 @@ def missing_alt_texts(component: str, props: dict[str, Any], pointer: str) -> li
             if ref.alt and ref.container.get(ref.key) and not str(ref.container.get(ref.alt) or "").strip()]
     if not refs:
         return []
-    places = dict(_dict_pointers(props, pointer))
+    places = dict(dict_pointers(props, pointer))
     return [Finding(severity="error", check="alt-text", pointer=f"{places[id(ref.container)]}/{ref.alt}",
                     message="an image needs alt text: what it shows, for people who cannot see it")
             for ref in refs]
 
 
-def _dict_pointers(value: Any, pointer: str) -> Iterator[tuple[int, str]]:
+def dict_pointers(value: Any, pointer: str) -> Iterator[tuple[int, str]]:
+    """id() of every dict under `value` with its JSON pointer: where an asset ref sits."""
     if isinstance(value, dict):
         yield id(value), pointer
         for key, item in value.items():
-            yield from _dict_pointers(item, f"{pointer}/{key}")
+            yield from dict_pointers(item, f"{pointer}/{key}")
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _dict_pointers(item, f"{pointer}/{index}")
+            yield from dict_pointers(item, f"{pointer}/{index}")
 
 
 def theme_warnings(theme: dict[str, Any]) -> list[Finding]:

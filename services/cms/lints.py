@@ -79,7 +79,7 @@ def asset_repeat(root: dict[str, Any], context: LintContext) -> Iterator[Finding
     slots: list[tuple[str, str]] = []  # (asset id, pointer), the page's social image aside
     for node, pointer in gates.walk(root):
         if node["component"] != "Page":
-            places = dict(_containers(node["props"], f"{pointer}/props"))
+            places = dict(gates.dict_pointers(node["props"], f"{pointer}/props"))
             slots += [(str(ref.container[ref.key]), f"{places[id(ref.container)]}/{ref.key}")
                       for ref in asset_refs(node["component"], node["props"]) if ref.container.get(ref.key)]
     few = context.library_images is not None and context.library_images < len(slots)
@@ -281,13 +281,3 @@ def lint_page(tree: dict[str, Any], context: LintContext) -> list[Finding]:
     """Every lint finding of a page, as warnings, each with the JSON pointer of what to fix."""
     return [finding for check in CHECKS for finding in check(tree["root"], context)]
 
-
-def _containers(value: Any, pointer: str) -> Iterator[tuple[int, str]]:
-    """id() of every dict inside a node's props with its pointer: where an asset ref sits."""
-    if isinstance(value, dict):
-        yield id(value), pointer
-        for key, item in value.items():
-            yield from _containers(item, f"{pointer}/{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _containers(item, f"{pointer}/{index}")
