@@ -35,7 +35,7 @@ OPENING_HOURS = re.compile(rf"(?<!\w)(?P<days>{_DAYS})\s*[:,]?\s*(?P<hours>{_HOU
 _LEADING_PREPOSITION = re.compile(r"^(?:from|on|the|du|le|les|von|am|de|del|desde|el|los)\s+", re.IGNORECASE)
 
 # Prices: an amount with its currency, a range of them, and what it is charged per.
-_NUMBER = r"\d{1,3}(?:[,.'’\u00a0\u202f]\d{3})+(?:[.,]\d{1,2})?(?!\d)|\d+(?:[.,]\d{1,2})?(?:[.,]-)?(?!\d)"
+_NUMBER = r"\d{1,3}(?:[,.'’ \u00a0\u202f]\d{3})+(?:[.,]\d{1,2})?(?!\d)|\d+(?:[.,]\d{1,2})?(?:[.,]-)?(?!\d)"
 _CURRENCY_BEFORE = r"(?:US\$|[$£€]|CHF|EUR|USD|GBP|Fr\.)"
 _CURRENCY_AFTER = r"(?:€|\$|£|CHF|EUR|USD|GBP|MXN|euros?|dollars?|francs?|Fr\.)"
 _AMOUNT = (rf"(?:{_CURRENCY_BEFORE}{_WS}?(?:{_NUMBER})(?:{_WS}?(?:MXN|USD|CAD|AUD))?|"

@@ -377,3 +377,16 @@ def test_fit_words_cuts_between_words(text: str, limit: int, expected: str) -> N
 ])
 def test_slugs_are_ascii_words(text: str, slug: str) -> None:
     assert slugify(text) == slug
+
+
+@pytest.mark.parametrize(("text", "price"), [
+    ("reportage mariage à partir de 1 900 €", "1 900 €"),  # a French thousands space, typed as a space
+    ("reportage mariage à partir de 1\u202f900 €", "1\u202f900 €"),
+    ("Hochzeitsreportage ab 1.900 €", "1.900 €"),
+    ("wedding coverage from $1,900", "$1,900"),
+])
+def test_a_price_with_a_thousands_separator_is_read_whole(text: str, price: str) -> None:
+    facts = extract_facts({"name": "Atelier Lumen", "business": f"Portraits 180 €; {text}.", "language": "fr"})
+    spaced = " ".join(price.split())  # a narrow no-break space is kept as a space
+    assert spaced in [" ".join(entry["price"].split()) for entry in facts["prices"]]
+    assert not any(entry["price"].startswith("900") for entry in facts["prices"])  # never the tail alone
