@@ -99,6 +99,7 @@ async def test_a_killed_node_loses_no_acknowledged_event_and_consumers_go_on(
         for n, event in enumerate(events):
             if n == KILL_AFTER:
                 await asyncio.to_thread(cluster.kill, victim)
+                handled_at_kill = len(set(handled))
             retried_but_stored += await publish_until_acknowledged(js, event)
         handled_before_restart = len(set(handled))
 
@@ -136,7 +137,9 @@ async def test_a_killed_node_loses_no_acknowledged_event_and_consumers_go_on(
             await asyncio.sleep(0.1)
         consuming.cancel()
         await asyncio.gather(consuming, return_exceptions=True)
-        assert handled_before_restart > KILL_AFTER  # it did not wait for the node to come back
+        # It did not wait for the node to come back: it handled events while the node was down
+        # (how many it had handled by the kill depends on the machine's speed, not on the rule).
+        assert handled_before_restart > handled_at_kill
         assert set(handled) == {event.event_id for event in events}
         async with billing_db.system_tx() as tx:
             recorded = await tx.fetchval("SELECT count(*) FROM inbox WHERE consumer = $1", durable)
