@@ -1,12 +1,14 @@
-"""The canvas in Debian's Chromium, through the gateway: the draft as cms renders it for
-visitors, in a frame where a click selects the node it lands in; an AI rewrite of the hero,
-accepted in part (the draft changes in those fields only, and the canvas shows it); the
-page's versions, the node diff against the draft and a restore; a preview link that opens
-the draft. Every state is held to axe-core on the studio's document (no violation) at 1280
-and 375 px and kept as .data/screenshots/studio-canvas-*.png."""
+"""The editor's canvas and side panel in Debian's Chromium, through the gateway: the draft as
+cms renders it for visitors, in a frame where a click selects the node it lands in; an AI
+rewrite of the hero, accepted in part (the draft changes in those fields only, the canvas
+shows it, and Undo takes it back like any edit); the page's versions, the node diff against
+the draft and a restore; a preview link that opens the draft. Every state is held to
+axe-core on the studio's document (no violation) at 1280 and 375 px and kept as
+.data/screenshots/studio-canvas-*.png."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
@@ -38,8 +40,11 @@ async def click_in_frame(tab: Tab, selector: str) -> None:
     await tab.evaluate(f"{in_frame(selector)}.click()")
 
 
+SELECTED = "document.querySelector('.outline-row.selected')?.dataset.node"
+
+
 async def selected(tab: Tab) -> str:
-    return str(await tab.evaluate("document.querySelector('.canvas-side select').value"))
+    return str(await tab.evaluate(SELECTED))
 
 
 async def test_an_editor_selects_in_the_canvas_accepts_part_of_an_ai_rewrite_and_restores_a_version(
@@ -57,8 +62,17 @@ async def test_an_editor_selects_in_the_canvas_accepts_part_of_an_ai_rewrite_and
         page = await client.call("GET", f"/api/cms/pages/{page_id}", slug=tenant.slug, token=tenant.token)
         return page.json()["structure"]["root"]["children"][0]["props"]  # type: ignore[no-any-return]
 
+    async def draft_says(headline: str) -> None:
+        """The editor saves on its own, a moment after a change: wait for the server's draft."""
+        for _ in range(100):
+            if (await draft_hero())["headline"] == headline:
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"the draft's headline never became {headline!r}: {(await draft_hero())['headline']!r}")
+
     seen: dict[str, list[str]] = {}
     with Chromium() as chromium:
+        # The canvas screen's old address opens the editor, where the canvas lives now.
         async with chromium.tab(f"http://{client.host(tenant.slug)}/studio/pages/{page_id}/canvas",
                                 width=DESKTOP) as tab:
             await shows(tab, "Log in")
@@ -66,25 +80,24 @@ async def test_an_editor_selects_in_the_canvas_accepts_part_of_an_ai_rewrite_and
             await fill(tab, "Password", PASSWORD)
             await click(tab, "Log in")
             await until(tab, f"!!{in_frame('[data-node=visit-heading]')}", within=30, what="the rendered draft")
-            assert await tab.evaluate("location.pathname") == f"/studio/pages/{page_id}/canvas"
+            await until(tab, f"location.pathname === '/studio/pages/{page_id}'", what="the editor's address")
             # The visitors' rendering: the hero's headline as its h1, the page's own stylesheet.
             assert await tab.evaluate(f"{in_frame('[data-node=hero] h1')}.textContent") == HERO["props"]["headline"]
             assert await tab.evaluate(f"{IN_FRAME}.querySelectorAll('style').length") >= 1
-            await shows(tab, "Select a block in the canvas")
             await screen(tab, "canvas", seen)
 
             # A click on a heading selects it: the studio knows, and the frame outlines it.
             await click_in_frame(tab, "[data-node=visit-heading]")
-            await until(tab, "document.querySelector('.canvas-side select').value === 'visit-heading'",
-                        what="the heading selected")
+            await until(tab, f"{SELECTED} === 'visit-heading'", what="the heading selected")
             outline = await tab.evaluate(f"{IN_FRAME}.getElementById('sb-canvas-selected').textContent")
             assert '[data-node="visit-heading"]' in outline
             # A link in the page does not navigate the frame: the click selects what holds it.
             await click_in_frame(tab, "[data-node=hero] a")
-            await until(tab, "document.querySelector('.canvas-side select').value === 'hero'", what="the hero")
+            await until(tab, f"{SELECTED} === 'hero'", what="the hero")
             assert await tab.evaluate(f"{FRAME}.contentDocument.querySelector('[data-node=visit-heading]') !== null")
 
             # An AI rewrite of the hero, three fields proposed, two kept.
+            await tab.evaluate("document.getElementById('side-ai').click()")
             await shows(tab, "AI edits cost a few credits")
             ai_server.script(edited_hero(headline="Sourdough worth crossing town for",
                                          subheadline="Baked at dawn in Lyon", cta_label="Find us"))
@@ -103,8 +116,16 @@ async def test_an_editor_selects_in_the_canvas_accepts_part_of_an_ai_rewrite_and
             accepted = in_frame('[data-node=hero] h1')
             await until(tab, f"{accepted}?.textContent === 'Sourdough worth crossing town for'",
                         what="the canvas showing the accepted headline")
+            # The AI's answer is one step of the editor's history: Undo takes it back, and saves.
+            await click(tab, "Undo")
+            await until(tab, f"{accepted}?.textContent === {json.dumps(HERO['props']['headline'])}",
+                        what="the canvas after the undo")
+            await draft_says(HERO["props"]["headline"])
+            await click(tab, "Redo")
+            await draft_says("Sourdough worth crossing town for")
 
             # The versions: version 1 against the draft names the hero as changed; restore it.
+            await tab.evaluate("document.getElementById('side-versions').click()")
             await click(tab, "Version 1")
             diff = await until(tab, "document.querySelector('.diff')?.innerText", what="the node diff")
             assert "Changed" in diff and "Hero · Sourdough worth crossing town for" in diff

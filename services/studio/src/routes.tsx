@@ -6,7 +6,6 @@ import { lazy, Suspense, type ReactNode } from "react";
 import { Navigate, createBrowserRouter, useLocation, type RouteObject } from "react-router-dom";
 
 import { useSession } from "./api/session";
-import { CanvasScreen } from "./canvas/CanvasScreen";
 import { host } from "./host";
 import { MediaLibrary } from "./media/MediaLibrary";
 import { ConfirmSignUp, ForgotPassword, LogIn, ResetPassword, SignUp } from "./screens/Auth";
@@ -49,7 +48,8 @@ const tenantRoutes: RouteObject[] = [
       { index: true, element: <Pages /> },
       { path: "new-site", element: <NewSite /> },
       { path: "pages/:pageId", element: <Suspense fallback={<Loading label="Opening the editor…" />}><Editor /></Suspense> },
-      { path: "pages/:pageId/canvas", element: <CanvasScreen /> },
+      // The canvas, AI and versions were once a screen of their own; its links open the editor.
+      { path: "pages/:pageId/canvas", element: <Navigate to=".." relative="path" replace /> },
       { path: "media", element: <MediaLibrary /> },
       { path: "site", element: <Placeholder name="Site" /> },
       { path: "settings/*", element: <Settings /> },

@@ -8,6 +8,7 @@ import { useEffect, useId, useState, type FormEvent } from "react";
 
 import { api, call } from "../api/client";
 import { ApiError } from "../api/problem";
+import { useSession } from "../api/session";
 import type { PageOut } from "../api/types";
 import { Button, ErrorNotice, SelectField, TextArea, TextField } from "../ui";
 import { changesOf, fieldName, ifMatch, shown, type BalanceOut, type EditIn, type ProposalOut } from "./shapes";
@@ -28,16 +29,18 @@ const LANGUAGES = [
 
 export interface AiPanelProps {
   pageId: string;
-  /** The draft revision the editor shows (sent as If-Match). */
-  revision: number;
+  /** Saves what the editor has pending and answers the draft's revision (sent as If-Match). */
+  draftRevision: () => Promise<number>;
   nodeId: string | null;
   /** A short name of the selected node ("Hero · Fresh bread"), for the heading. */
   nodeLabel?: string;
   onApplied: (page: PageOut) => void;
 }
 
-export function AiPanel({ pageId, revision, nodeId, nodeLabel, onApplied }: AiPanelProps) {
+export function AiPanel({ pageId, draftRevision, nodeId, nodeLabel, onApplied }: AiPanelProps) {
   const headingId = useId();
+  const state = useSession();
+  const canEdit = state.kind === "tenant" && state.role !== "VIEWER";
   const [action, setAction] = useState<EditIn["action"]>("rewrite");
   const [language, setLanguage] = useState("fr");
   const [tone, setTone] = useState("");
@@ -58,10 +61,10 @@ export function AiPanel({ pageId, revision, nodeId, nodeLabel, onApplied }: AiPa
   }, [nodeId, pageId]);
 
   const ask = useMutation({
-    mutationFn: () => call<ProposalOut>("POST", `/api/cms/pages/${pageId}/ai-edits`, {
+    mutationFn: async () => call<ProposalOut>("POST", `/api/cms/pages/${pageId}/ai-edits`, {
       json: { node_id: nodeId ?? "", action, instruction, language: action === "translate" ? language : "",
         tone: action === "tone" ? tone : "" } satisfies Partial<EditIn>,
-      headers: ifMatch(revision),
+      headers: ifMatch(await draftRevision()),
     }),
     onSuccess: (made) => {
       setProposal(made);
@@ -72,8 +75,8 @@ export function AiPanel({ pageId, revision, nodeId, nodeLabel, onApplied }: AiPa
   });
 
   const decide = useMutation({
-    mutationFn: (accept: number[]) => call<PageOut>("POST", `/api/cms/pages/${pageId}/ai-edits/${proposal?.id}/decision`,
-      { json: { accept }, headers: ifMatch(revision) }),
+    mutationFn: async (accept: number[]) => call<PageOut>("POST", `/api/cms/pages/${pageId}/ai-edits/${proposal?.id}/decision`,
+      { json: { accept }, headers: ifMatch(await draftRevision()) }),
     onSuccess: (page, accept) => {
       const total = proposal ? changesOf(proposal).length : 0;
       setOutcome(accept.length === 0 ? "Discarded: the draft is as it was."
@@ -100,7 +103,9 @@ export function AiPanel({ pageId, revision, nodeId, nodeLabel, onApplied }: AiPa
   return (
     <section className="side-panel ai-panel" aria-labelledby={headingId}>
       <h2 id={headingId}>AI on this block</h2>
-      {!nodeId ? (
+      {!canEdit ? (
+        <p className="muted">A viewer reads the page; AI edits are for owners and editors.</p>
+      ) : !nodeId ? (
         <p className="muted">Select a block in the canvas (or in the list of blocks) to rewrite, shorten, translate it or change its tone.</p>
       ) : (
         <>

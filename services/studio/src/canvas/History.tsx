@@ -14,8 +14,10 @@ import "./canvas.css";
 
 export interface HistoryProps {
   pageId: string;
-  /** The draft revision the editor shows (sent as If-Match on restore). */
+  /** The draft's revision on the server: a new one compares again. */
   revision: number;
+  /** Saves what the editor has pending and answers the draft's revision (If-Match of a restore). */
+  draftRevision: () => Promise<number>;
   /** The draft as the editor holds it, to name the nodes a diff lists. */
   structure?: { root: TreeNode } | null;
   onRestored: (page: PageOut) => void;
@@ -94,7 +96,7 @@ function PreviewLinkBox({ pageId }: { pageId: string }) {
   );
 }
 
-export function History({ pageId, revision, structure, onRestored }: HistoryProps) {
+export function History({ pageId, revision, draftRevision, structure, onRestored }: HistoryProps) {
   const headingId = useId();
   const state = useSession();
   const me = state.kind === "tenant" ? state.accountId : null;
@@ -106,8 +108,8 @@ export function History({ pageId, revision, structure, onRestored }: HistoryProp
     queryFn: ({ signal }) => api.get<VersionOut[]>(`/api/cms/pages/${pageId}/versions`, signal),
   });
   const restore = useMutation({
-    mutationFn: (version: number) => call<PageOut>("POST", `/api/cms/pages/${pageId}/versions/${version}/restore`,
-      { headers: ifMatch(revision) }),
+    mutationFn: async (version: number) => call<PageOut>("POST", `/api/cms/pages/${pageId}/versions/${version}/restore`,
+      { headers: ifMatch(await draftRevision()) }),
     onSuccess: (page, version) => {
       setRestored(version);
       onRestored(page);

@@ -4,6 +4,7 @@
 
 import type { components } from "../api/schema";
 import type { TreeNode } from "../api/types";
+import { firstWords } from "../editor/tree";
 
 type Schemas = components["schemas"];
 export type ProposalOut = Schemas["ProposalOut"];
@@ -33,14 +34,11 @@ export interface PreviewLink {
   expires_at: number;
 }
 
-const WORDS = ["headline", "heading", "text", "label", "title", "brand", "name", "quote", "question", "caption", "alt"];
-
 /** "Hero · Sourdough every morning": the component and its first words, for lists and diffs. */
 export function nodeLabel(node: TreeNode | undefined, id: string): string {
   if (!node) return id;
-  const words = WORDS.map((key) => node.props[key]).find((value) => typeof value === "string" && value.trim());
-  const short = typeof words === "string" ? (words.length > 48 ? `${words.slice(0, 47)}…` : words) : "";
-  return short ? `${node.component} · ${short}` : node.component;
+  const words = firstWords(node);
+  return words ? `${node.component} · ${words}` : node.component;
 }
 
 export function nodesById(root: TreeNode | undefined): Map<string, TreeNode> {
@@ -51,17 +49,6 @@ export function nodesById(root: TreeNode | undefined): Map<string, TreeNode> {
   };
   if (root) visit(root);
   return found;
-}
-
-/** A node and its depth, in document order: the canvas screen's keyboard way to select. */
-export function outline(root: TreeNode | undefined): { node: TreeNode; depth: number }[] {
-  const rows: { node: TreeNode; depth: number }[] = [];
-  const visit = (node: TreeNode, depth: number) => {
-    rows.push({ node, depth });
-    node.children?.forEach((child) => visit(child, depth + 1));
-  };
-  if (root) visit(root, 0);
-  return rows;
 }
 
 /** "cta_label" as a person says it: "Button label". */

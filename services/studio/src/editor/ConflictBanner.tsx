@@ -3,7 +3,7 @@
 
 import type { PageOut } from "../api/types";
 import { Button } from "../ui";
-import { differences, locate, nodeLabel, type PageTree } from "./tree";
+import { differences, locate, firstWords, type PageTree } from "./tree";
 
 export function ConflictBanner({ mine, theirs, busy, onReload, onKeepMine }: {
   mine: PageTree; theirs: PageOut; busy: boolean; onReload(): void; onKeepMine(): void;
@@ -12,7 +12,7 @@ export function ConflictBanner({ mine, theirs, busy, onReload, onKeepMine }: {
   const diff = differences(mine, theirTree);
   const name = (tree: PageTree, id: string) => {
     const node = locate(tree, id)?.node;
-    return node ? `${node.component}${nodeLabel(node) ? ` “${nodeLabel(node)}”` : ""}` : id;
+    return node ? `${node.component}${firstWords(node) ? ` “${firstWords(node)}”` : ""}` : id;
   };
   const lines = [
     ...diff.changed.map((id) => `${name(theirTree, id)} differs`),

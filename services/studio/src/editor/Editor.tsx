@@ -1,15 +1,19 @@
-// The page editor (/pages/:pageId): the outline, the canvas and the selected node's
-// properties side by side (tabs on a narrow screen), saved as you go, with undo, redo and
-// publishing behind the gates. Loaded lazily: none of it weighs on the shell's first load.
+// The page editor (/pages/:pageId): the outline, the canvas and a side panel side by side
+// (tabs on a narrow screen), saved as you go, with undo, redo and publishing behind the
+// gates. The side panel holds the selected block's properties, AI edits of it, and the
+// page's versions. Loaded lazily: none of it weighs on the shell's first load.
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { ErrorSchema } from "@rjsf/utils";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 
 import { ApiError } from "../api/problem";
 import { useSession } from "../api/session";
 import type { PageOut } from "../api/types";
+import { AiPanel } from "../canvas/AiPanel";
+import { History } from "../canvas/History";
+import { nodeLabel } from "../canvas/shapes";
 import { Button, ErrorNotice, Loading, ScreenTitle } from "../ui";
 import { useAutosave, type SaveState } from "./autosave";
 import { CanvasSlot } from "./CanvasSlot";
@@ -24,10 +28,15 @@ import { mayHold, starterProps, useRegistry, type Registry } from "./registry";
 import {
   duplicateNode, insertNode, locate, sameValue, newId, nodeAtPointer, propPath, removeNode, setProps, type PageTree,
 } from "./tree";
+import { Tabs, type TabItem } from "./Tabs";
 import { errorSchemaOf } from "./validator";
 import "./editor.css";
 
 type Tab = "outline" | "canvas" | "properties";
+type Side = "block" | "ai" | "versions";
+
+const TABS: TabItem<Tab>[] = [{ id: "outline", label: "Outline" }, { id: "canvas", label: "Canvas" }, { id: "properties", label: "Properties" }];
+const SIDES: TabItem<Side>[] = [{ id: "block", label: "Block" }, { id: "ai", label: "AI" }, { id: "versions", label: "Versions" }];
 
 function SaveStatus({ state, dirty }: { state: SaveState; dirty: boolean }) {
   const text = {
@@ -79,6 +88,9 @@ function Workbench({ page, registry }: { page: PageOut; registry: Registry }) {
   const queries = useQueryClient();
   const [selectedId, setSelectedId] = useState<string | null>(tree.root.children?.[0]?.id ?? tree.root.id);
   const [tab, setTab] = useState<Tab>("outline");
+  const [side, setSide] = useState<Side>("block");
+  const sideRef = useRef(side);
+  sideRef.current = side;
   const [adding, setAdding] = useState(false);
   const [announce, setAnnounce] = useState("");
   const [check, setCheck] = useState<CheckOut | null>(null);
@@ -99,7 +111,7 @@ function Workbench({ page, registry }: { page: PageOut; registry: Registry }) {
       window.requestAnimationFrame(() => {
         const row = document.getElementById(`outline-${id}`);
         row?.scrollIntoView({ block: "nearest", behavior: "smooth" });
-        document.getElementById("properties-title")?.focus();
+        if (sideRef.current === "block") document.getElementById("properties-title")?.focus();
       });
     }
   }, []);
@@ -132,16 +144,13 @@ function Workbench({ page, registry }: { page: PageOut; registry: Registry }) {
 
   const runCheck = useMutation({
     mutationFn: async () => {
-      if (autosave.dirty()) await autosave.saveNow();
+      await autosave.flush();
       return pagesApi.check(page.id);
     },
     onSuccess: setCheck,
   });
   const publish = useMutation({
-    mutationFn: async () => {
-      if (autosave.dirty()) await autosave.saveNow();
-      return pagesApi.publish(page.id, autosave.revision());
-    },
+    mutationFn: async () => pagesApi.publish(page.id, await autosave.flush()),
     onSuccess: (out) => {
       autosave.rebase(out, tree);
       setPublished(true);
@@ -164,6 +173,17 @@ function Workbench({ page, registry }: { page: PageOut; registry: Registry }) {
   });
 
   const conflict = autosave.state.kind === "conflict" ? autosave.state.theirs : null;
+  // AI edits and restored versions are written by the server: the editor takes its answer as
+  // one more step (undo takes it back) and as the base the next save builds on.
+  const written = (next: PageOut, message: string) => {
+    const theirs = next.structure as PageTree;
+    autosave.rebase(next, theirs);
+    change(theirs, message);
+    if (selectedId && !locate(theirs, selectedId)) setSelectedId(theirs.root.id);
+    void queries.invalidateQueries({ queryKey: ["page", page.id, "versions"] });
+    void queries.invalidateQueries({ queryKey: ["pages"] });
+  };
+
   const reloadTheirs = () => {
     if (!conflict) return;
     const theirs = conflict.structure as PageTree;
@@ -185,7 +205,6 @@ function Workbench({ page, registry }: { page: PageOut; registry: Registry }) {
   }, [check, tree, elsewhere]);
 
   const title = String(tree.root.props.title ?? "") || page.slug;
-  const tabs: { id: Tab; label: string }[] = [{ id: "outline", label: "Outline" }, { id: "canvas", label: "Canvas" }, { id: "properties", label: "Properties" }];
 
   return (
     <div className="editor" data-tab={tab}>
@@ -214,25 +233,10 @@ function Workbench({ page, registry }: { page: PageOut; registry: Registry }) {
       ) : null}
       <p className="visually-hidden" role="status" aria-live="polite">{announce}</p>
 
-      <div className="editor-tabs" role="tablist" aria-label="Editor panels">
-        {tabs.map((t) => (
-          <button key={t.id} type="button" role="tab" id={`tab-${t.id}`} aria-controls={`panel-${t.id}`} aria-selected={tab === t.id}
-            tabIndex={tab === t.id ? 0 : -1} onClick={() => setTab(t.id)}
-            onKeyDown={(event) => {
-              const at = tabs.findIndex((x) => x.id === tab);
-              const by = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
-              if (!by) return;
-              const next = tabs[(at + by + tabs.length) % tabs.length]!;
-              setTab(next.id);
-              document.getElementById(`tab-${next.id}`)?.focus();
-            }}>
-            {t.label}
-          </button>
-        ))}
-      </div>
+      <Tabs className="editor-tabs" items={TABS} value={tab} onChange={setTab} label="Editor panels" idPrefix="tab" />
 
       <div className="editor-columns">
-        <section id="panel-outline" className="editor-panel panel-outline" role="tabpanel" aria-labelledby="outline-title">
+        <section id="tab-panel-outline" className="editor-panel panel-outline" role="tabpanel" aria-labelledby="outline-title">
           <div className="panel-head">
             <h2 id="outline-title">Outline</h2>
             {readOnly ? null : (
@@ -261,23 +265,35 @@ function Workbench({ page, registry }: { page: PageOut; registry: Registry }) {
             onSelect={(id) => select(id)} onChange={(next, message) => change(next, message)} />
         </section>
 
-        <section id="panel-canvas" className="editor-panel panel-canvas" role="tabpanel" aria-labelledby="canvas-title">
+        <section id="tab-panel-canvas" className="editor-panel panel-canvas" role="tabpanel" aria-labelledby="canvas-title">
           <h2 id="canvas-title" className="visually-hidden">Canvas</h2>
           <CanvasSlot pageId={page.id} structure={tree} selectedId={selectedId} onSelect={(id) => select(id, true)} />
         </section>
 
-        <section id="panel-properties" className="editor-panel panel-properties" role="tabpanel" aria-labelledby="properties-title">
-          <h2 id="properties-title" tabIndex={-1}>{selected ? selected.node.component : "Properties"}</h2>
-          {selected ? (
-            <Properties node={selected.node} registry={registry} serverErrors={serverErrors} readOnly={readOnly}
-              onChange={(props) => {
-                if (sameValue(props, selected.node.props)) return;
-                change(setProps(tree, selected.node.id, props), "", `props:${selected.node.id}`);
-              }} />
-          ) : <p className="hint">Select a node in the outline or on the canvas to change it.</p>}
+        <section id="tab-panel-properties" className="editor-panel panel-properties" role="tabpanel" aria-label="Block, AI and versions">
+          <Tabs className="side-tabs" items={SIDES} value={side} onChange={setSide} label="Side panel" idPrefix="side" />
+          <div id="side-panel-block" role="tabpanel" aria-labelledby="side-block" hidden={side !== "block"}>
+            <h2 id="properties-title" tabIndex={-1}>{selected ? selected.node.component : "Properties"}</h2>
+            {selected ? (
+              <Properties node={selected.node} registry={registry} serverErrors={serverErrors} readOnly={readOnly}
+                onChange={(props) => {
+                  if (sameValue(props, selected.node.props)) return;
+                  change(setProps(tree, selected.node.id, props), "", `props:${selected.node.id}`);
+                }} />
+            ) : <p className="hint">Select a node in the outline or on the canvas to change it.</p>}
+          </div>
+          <div id="side-panel-ai" role="tabpanel" aria-labelledby="side-ai" hidden={side !== "ai"}>
+            <AiPanel pageId={page.id} draftRevision={autosave.flush} nodeId={selected?.parent ? selected.node.id : null}
+              nodeLabel={selected ? nodeLabel(selected.node, selected.node.id) : undefined}
+              onApplied={(next) => written(next, "The AI's changes are in the draft. Undo takes them back.")} />
+          </div>
+          <div id="side-panel-versions" role="tabpanel" aria-labelledby="side-versions" hidden={side !== "versions"}>
+            <History pageId={page.id} revision={autosave.savedRevision} draftRevision={autosave.flush} structure={tree}
+              onRestored={(next) => written(next, "The version is in the draft. Undo takes it back.")} />
+          </div>
           <PublishPanel tree={tree} check={check} checking={runCheck.isPending} checkError={runCheck.error}
             publishing={publish.isPending} publishError={publish.error} published={published} readOnly={readOnly}
-            onCheck={() => runCheck.mutate()} onPublish={() => publish.mutate()} onGoTo={(id) => select(id, true)} />
+            onCheck={() => runCheck.mutate()} onPublish={() => publish.mutate()} onGoTo={(id) => { setSide("block"); select(id, true); }} />
         </section>
       </div>
       <Palette open={adding} registry={registry} container={container.component} onPick={addNode} onClose={() => setAdding(false)} />

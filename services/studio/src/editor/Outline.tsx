@@ -11,7 +11,7 @@ import { CSS } from "@dnd-kit/utilities";
 import { useMemo, useState, type KeyboardEvent } from "react";
 
 import { mayHold, type Registry } from "./registry";
-import { flatten, locate, moveNode, nodeLabel, type Located, type PageTree } from "./tree";
+import { flatten, locate, moveNode, firstWords, type Located, type PageTree } from "./tree";
 
 interface OutlineProps {
   tree: PageTree;
@@ -47,7 +47,7 @@ function Row({ row, selected, flag, onSelect, onKeyDown, readOnly }: {
   const isRoot = row.parent === null;
   const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, transition, isDragging } =
     useSortable({ id: row.node.id, disabled: isRoot || readOnly });
-  const label = nodeLabel(row.node);
+  const label = firstWords(row.node);
   return (
     <li ref={setNodeRef} className={`outline-row${selected ? " selected" : ""}${isDragging ? " dragging" : ""}`}
       style={{ transform: CSS.Translate.toString(transform), transition, paddingLeft: `${row.depth * 1.1 + 0.25}rem` }}
@@ -79,7 +79,7 @@ export function Outline({ tree, registry, selectedId, flagged, onSelect, onChang
   );
   const name = (id: string | number) => {
     const found = locate(tree, String(id));
-    return found ? `${found.node.component}${nodeLabel(found.node) ? ` “${nodeLabel(found.node)}”` : ""}` : "the node";
+    return found ? `${found.node.component}${firstWords(found.node) ? ` “${firstWords(found.node)}”` : ""}` : "the node";
   };
   const announcements: Announcements = {
     onDragStart: ({ active }) => `Picked up ${name(active.id)}. Use the arrow keys to move it, Space to drop it, Escape to cancel.`,

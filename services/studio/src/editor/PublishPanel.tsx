@@ -4,7 +4,7 @@
 import { ApiError } from "../api/problem";
 import { Button, ErrorNotice } from "../ui";
 import type { CheckOut, Finding } from "./pagesApi";
-import { locate, nodeAtPointer, nodeLabel, type PageTree } from "./tree";
+import { locate, nodeAtPointer, firstWords, type PageTree } from "./tree";
 
 export function findingsOf(error: unknown): Finding[] | null {
   if (!(error instanceof ApiError)) return null;
@@ -23,13 +23,14 @@ export function PublishPanel({ tree, check, checking, checkError, publishing, pu
       <h2 id="publish-title">Publish</h2>
       <div className="actions">
         <Button variant="secondary" onClick={onCheck} busy={checking} busyLabel="Checking…">Check the page</Button>
-        <Button onClick={onPublish} busy={publishing} busyLabel="Publishing…" disabled={readOnly || !check || errors > 0}>Publish</Button>
+        {readOnly ? null : <Button onClick={onPublish} busy={publishing} busyLabel="Publishing…" disabled={!check || errors > 0}>Publish</Button>}
       </div>
-      {!check && !checking ? <p className="hint">Check the page first: titles, alt text, links and the theme's contrast are looked at before visitors see it.</p> : null}
+      {!check && !checking ? <p className="hint">{readOnly ? "Checking shows what would stop this page from going live: titles, alt text, links and the theme's contrast. Publishing is for editors and owners."
+        : "Check the page first: titles, alt text, links and the theme's contrast are looked at before visitors see it."}</p> : null}
       {check ? (
         <p className={errors ? "publish-summary has-errors" : "publish-summary"} role="status">
           {errors ? `${errors} ${errors === 1 ? "error stops" : "errors stop"} publishing.`
-            : findings.length ? "Nothing stops publishing; the warnings are worth a look." : "Everything passed: the page can go live."}
+            : findings.length ? "Nothing stops publishing; the warnings are worth a look." : readOnly ? "Everything passed." : "Everything passed: the page can go live."}
         </p>
       ) : null}
       {findings.length ? (
@@ -43,7 +44,7 @@ export function PublishPanel({ tree, check, checking, checkError, publishing, pu
                 <span className="finding-message">{finding.message}</span>
                 {node && id ? (
                   <button type="button" className="link-button" onClick={() => onGoTo(id)}>
-                    Go to {node.component}{nodeLabel(node) ? ` “${nodeLabel(node)}”` : ""}
+                    Go to {node.component}{firstWords(node) ? ` “${firstWords(node)}”` : ""}
                   </button>
                 ) : null}
               </li>

@@ -1,6 +1,8 @@
 // Autosave: ~800 ms after the last edit the draft goes to the server with If-Match: the
 // revision it was based on. A 412 means another editor saved first: saving stops and their
 // version is fetched for the conflict banner; nothing is overwritten until a person chooses.
+// Whatever writes to the draft on the server (AI edits, a restored version, publishing) first
+// flushes: it waits for what is pending to be saved and writes against the revision that gave.
 
 import { useCallback, useEffect, useRef, useState } from "react";
 
@@ -24,20 +26,21 @@ export function useAutosave(pageId: string, initialRevision: number, tree: PageT
   const revision = useRef(initialRevision);
   const saved = useRef(initialTree);
   const latest = useRef(tree);
-  const busy = useRef(false);
+  const inflight = useRef<Promise<boolean> | null>(null);
   const stopped = useRef(false);
+  const [savedRevision, setSavedRevision] = useState(initialRevision);
   latest.current = tree;
 
-  const save = useCallback(async () => {
-    if (busy.current || stopped.current || latest.current === saved.current) return;
-    busy.current = true;
+  const send = useCallback(async (): Promise<boolean> => {
     const sending = latest.current;
     setState({ kind: "saving" });
     try {
       const page = await pagesApi.saveTree(pageId, revision.current, sending);
       revision.current = page.revision;
       saved.current = sending;
+      setSavedRevision(page.revision);
       setState(latest.current === sending ? { kind: "saved", at: new Date() } : { kind: "pending" });
+      return true;
     } catch (error) {
       if (error instanceof ApiError && error.status === 412) {
         stopped.current = true;
@@ -48,11 +51,35 @@ export function useAutosave(pageId: string, initialRevision: number, tree: PageT
         }
       } else if (error instanceof ApiError && error.status === 422) setState({ kind: "invalid", error });
       else setState({ kind: "failed", error });
-    } finally {
-      busy.current = false;
+      return false;
     }
-    if (!stopped.current && latest.current !== saved.current && latest.current !== sending) window.setTimeout(() => void save(), DELAY_MS);
   }, [pageId]);
+
+  /** Save what is pending now; one request at a time, and true when the server has it. */
+  const save = useCallback((): Promise<boolean> => {
+    if (inflight.current) return inflight.current;
+    if (stopped.current) return Promise.resolve(false);
+    if (latest.current === saved.current) return Promise.resolve(true);
+    const sending = latest.current;
+    inflight.current = send().finally(() => {
+      inflight.current = null;
+      if (!stopped.current && latest.current !== saved.current && latest.current !== sending) {
+        window.setTimeout(() => void save(), DELAY_MS);
+      }
+    });
+    return inflight.current;
+  }, [send]);
+
+  /** Wait until the server has every change made so far: the revision to write against. */
+  const flush = useCallback(async (): Promise<number> => {
+    while (inflight.current || latest.current !== saved.current) {
+      if (!(await save()) && latest.current !== saved.current) {
+        throw new Error(stopped.current ? "Someone else changed this page: choose a version in the banner above first."
+          : "Your last change is not saved yet: fix what the editor points out, then try again.");
+      }
+    }
+    return revision.current;
+  }, [save]);
 
   useEffect(() => {
     if (stopped.current) return;
@@ -77,13 +104,16 @@ export function useAutosave(pageId: string, initialRevision: number, tree: PageT
 
   return {
     state,
+    /** The draft's revision on the server, as state: what was last saved re-renders. */
+    savedRevision,
     revision: () => revision.current,
-    saveNow: save,
-    /** Take another version as the base (theirs after a conflict, or a publish's answer). */
+    flush,
+    /** Take another version as the base (theirs after a conflict, a publish's or an AI edit's answer). */
     rebase: useCallback((page: PageOut, tree: PageTree) => {
       revision.current = page.revision;
       saved.current = tree;
       stopped.current = false;
+      setSavedRevision(page.revision);
       setState({ kind: "saved", at: new Date() });
     }, []),
     dirty: () => latest.current !== saved.current,

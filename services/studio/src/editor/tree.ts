@@ -134,8 +134,8 @@ export function differences(mine: PageTree, theirs: PageTree): { added: string[]
   };
 }
 
-/** A short human name for a node: its component and its first words. */
-export function nodeLabel(node: TreeNode): string {
+/** A node's first words (its title, headline, text…), to tell it from its siblings. */
+export function firstWords(node: TreeNode): string {
   const props = node.props;
   for (const key of ["title", "headline", "text", "heading", "label", "caption", "markdown", "name", "anchor"]) {
     const value = props[key];
