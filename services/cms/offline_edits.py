@@ -32,6 +32,8 @@ FREE_TEXT = frozenset({"headline", "eyebrow", "subheadline", "image_alt", "cta_l
 HEADINGS = frozenset({"headline", "heading", "title"})
 LABELS = frozenset({"cta_label", "secondary_label", "link_label", "submit_label", "label", "eyebrow"})
 PICTURES = frozenset({"alt", "image_alt"})
+LINK_OF_LABEL = {"cta_label": "cta_href", "secondary_label": "secondary_href", "link_label": "link_href",
+                 "label": "href"}
 # (component, list) whose items' free-looking strings are facts: a partner's name, a person's role.
 KEPT = frozenset({("LogoCloud", "logos")})
 SALTS = 4  # fresh versions of a block pooled when the block holds more items than one version writes
@@ -156,9 +158,16 @@ class Editor:
         return text if len(text) >= max(low, 1) else ""
 
     def fresh(self, node: dict[str, Any], path: Path, old: str, low: int, high: int) -> str:
-        """The same place in the block written afresh for the business, if it fits and differs."""
+        """The same place in the block written afresh for the business, if it fits and differs.
+        A label names where its link goes, and an edit keeps links: a fresh label is taken
+        only from a fresh writing whose link is the node's own."""
         key = key_of(path)
-        for candidate in pooled(self.versions(node), path):
+        candidates = pooled(self.versions(node), path)
+        if link := LINK_OF_LABEL.get(key):
+            own = at(node["props"], path[:-1]).get(link)
+            candidates = [holder.get(key) for holder in pooled(self.versions(node), path[:-1])
+                          if isinstance(holder, dict) and holder.get(link) == own] if own else candidates
+        for candidate in candidates:
             if not isinstance(candidate, str) or candidate == old or not low <= len(candidate) <= high:
                 continue
             if (key in HEADINGS or (node["component"], key) == ("Heading", "text")) and (

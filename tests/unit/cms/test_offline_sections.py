@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from services.cms import ai_edits, registry
-from services.cms.offline_edits import edit_node, language_in, texts
+from services.cms.offline_edits import LINK_OF_LABEL, edit_node, language_in, reworded, texts
 from services.cms.offline_phrases import PHRASES
-from services.cms.offline_sections import write_section
+from services.cms.offline_sections import language_of, write_section
 from services.cms.prompts import PLACEHOLDER_IMAGE, with_context
 from services.cms.schemas import PLAN_COMPONENTS
 from services.cms.showcase import showcase_tree
@@ -399,6 +399,24 @@ def test_our_own_blocks_can_be_edited_in_their_language(component: str, action: 
     if action == "translate":
         changed = [new for path, new in all_texts(edited).items() if all_texts(node).get(path) != new]
         assert reads_as("es", " ".join(changed), site["facts"])
+
+
+@pytest.mark.parametrize("component", ["Hero", "CallToAction"])
+@pytest.mark.parametrize("key", sorted(BUSINESSES))
+def test_a_label_is_written_afresh_only_beside_its_own_link(key: str, component: str) -> None:
+    """An edit keeps links, and a label names where its link goes: where no fresh writing
+    links where the node does, its labels are reworded, never another link's label (a button
+    to /menu that reads "About")."""
+    site = BUSINESSES[key]["site"]
+    node = write(key, component)
+    labels = [label for label in ("cta_label", "secondary_label") if node["props"].get(label)]
+    assert labels
+    for label in labels:
+        node["props"][LINK_OF_LABEL[label]] = f"/{label.removesuffix('_label')}-of-this-site"
+    edited = edit(copy.deepcopy(node), "regenerate", language=site["language"], site=site)
+    language = language_of(site["language"])
+    assert {label: edited["props"][label] for label in labels} == {
+        label: reworded(node["props"][label], language) for label in labels}
 
 
 def test_rewrite_keeps_facts_and_names() -> None:
