@@ -195,8 +195,10 @@ class Editor:
         """At least one text changes: the first free text (here or below) a fresh writing can replace."""
         for path, old in texts(node["component"], node["props"]):
             low, high = limits(node["component"], path)
-            fresh = self.fresh(node, path, old, low, high)
-            if fresh and (self.action != "shorten" or len(fresh) < len(old)):
+            # A label no fresh writing gives for this link takes the bank's words, which fit any link.
+            fresh = self.fresh(node, path, old, low, high) or (
+                self.generic(key_of(path), low, high) if key_of(path) in LABELS else "")
+            if fresh and fresh != old and (self.action != "shorten" or len(fresh) < len(old)):
                 put(node["props"], path, fresh)
                 return
         for child in node.get("children") or []:
