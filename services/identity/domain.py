@@ -1,14 +1,17 @@
-"""Identity's pure rules: slugs, e-mail addresses and password hashes."""
+"""Identity's pure rules: slugs, e-mail addresses, password hashes and hand-off codes."""
 
 from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from shared.errors import Invalid
+from shared.errors import Invalid, Unauthorized
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$")
 RESERVED_SLUGS = frozenset({
@@ -69,3 +72,22 @@ class Passwords:
 
     def needs_rehash(self, stored: str) -> bool:
         return self.hasher.check_needs_rehash(stored)
+
+
+class HandoffRefused(Unauthorized):
+    code, title = "handoff-refused", "This sign-in link does not work"
+
+
+def check_handoff(handoff: Mapping[str, Any] | None, now: datetime) -> None:
+    """A hand-off code signs in once, before it expires, while the platform session that made
+    it lives; `handoff` is None when this host's tenant has no such code (another site's code
+    is not visible here). The refusal's `reason` lets a page say what to do."""
+    if handoff is None:
+        raise HandoffRefused("this sign-in link is not for this site; log in", reason="unknown")
+    if handoff["used_at"] is not None:
+        raise HandoffRefused("this sign-in link was already used; log in", reason="used")
+    if handoff["expires_at"] <= now:
+        raise HandoffRefused("this sign-in link has expired; open the site again from your sites, or log in",
+                             reason="expired")
+    if handoff["session_revoked_at"] is not None:
+        raise HandoffRefused("the session that opened this link has ended; log in", reason="session-ended")

@@ -13,7 +13,7 @@ from shared.auth import Caller, NotTenantHost, Role
 from shared.errors import Forbidden, Unauthorized
 from shared.hostnames import SITE_ORIGIN_HEADER
 
-from . import accounts, browser_sessions, domains, exports, keys, members, tenants, theme
+from . import accounts, browser_sessions, domains, exports, handoffs, keys, members, tenants, theme
 from .context import Ctx
 from .schemas import (
     AcceptIn,
@@ -22,6 +22,9 @@ from .schemas import (
     AuditEntryOut,
     DomainIn,
     DomainOut,
+    HandoffIn,
+    HandoffOut,
+    HandoffRedeemIn,
     InvitationOut,
     InviteIn,
     LoginIn,
@@ -187,6 +190,26 @@ async def log_out_everywhere(data: JSONBody[RefreshIn], caller: Caller, ctx: Ctx
     return session_ended(request, caller, ctx, revoked)  # type: ignore[return-value]
 
 
+@post("/handoffs", status_code=201,
+      summary="From the platform host: a one-time code (a minute, once) that signs this session's account in "
+              "on one of its sites' hosts, and that host's page which redeems it")
+async def create_handoff(data: JSONBody[HandoffIn], caller: Caller, ctx: Ctx,
+                         request: Request[Any, Any, Any]) -> HandoffOut:
+    # Only the platform's host hands off: a page on one site's host (its published pages share
+    # the origin) never gets a way into the account's other sites.
+    platform_only(caller)
+    return await handoffs.create_handoff(ctx, data.tenant_id, *session_token(data.refresh_token, request, caller, ctx))
+
+
+@post("/handoffs/redeem", status_code=200,
+      summary="On a site's host: trade a hand-off code made for this site for a session (cookies with X-Session)")
+async def redeem_handoff(data: JSONBody[HandoffRedeemIn], caller: Caller, ctx: Ctx,
+                         request: Request[Any, Any, Any]) -> TokenOut:
+    cookie = opens_cookie_session(request, caller, ctx)
+    token = await handoffs.redeem_handoff(ctx, tenant_host(caller), data)
+    return with_session(token, request, caller, ctx, cookie=cookie)  # type: ignore[return-value]
+
+
 @post("/password-reset", status_code=202, summary="Mail a reset link (the answer never says if the e-mail exists)")
 async def request_password_reset(data: JSONBody[PasswordResetRequestIn], ctx: Ctx,
                                  request: Request[Any, Any, Any]) -> None:
@@ -333,6 +356,7 @@ async def remove_domain(caller: Caller, ctx: Ctx) -> None:
 
 
 ROUTES = [sign_up, confirm_sign_up, log_in, session_tenants, tenant_token, log_out, log_out_everywhere,
+          create_handoff, redeem_handoff,
           request_password_reset,
           reset_password, me, jwks,
           get_tenant, update_tenant, update_theme, theme_options, delete_tenant, audit_log, export_tenant, list_members,

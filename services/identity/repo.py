@@ -54,7 +54,7 @@ UPDATE identity.tenants SET purged_at = now() WHERE id = $1 AND purged_at IS NUL
 """
 PURGE_TENANT_ACCESS = [
     "DELETE FROM identity.memberships", "DELETE FROM identity.invitations", "DELETE FROM identity.api_keys",
-    "DELETE FROM identity.domains",
+    "DELETE FROM identity.domains", "DELETE FROM identity.handoffs",
 ]
 
 
@@ -384,6 +384,42 @@ async def password_reset_for_update(tx: Tx, token_hash: bytes) -> asyncpg.Record
 
 async def use_password_reset(tx: Tx, token_hash: bytes) -> None:
     await tx.execute(USE_PASSWORD_RESET, token_hash)
+
+
+# hand-offs from the platform's host to a site's ---------------------------------------------
+
+INSERT_HANDOFF = """
+INSERT INTO identity.handoffs (tenant_id, code_hash, account_id, session_id, expires_at)
+VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
+"""
+# Locked: two tabs redeeming one code must not both open a session with it. Row-level
+# security scopes it to the host's tenant, so another site's code is simply not found.
+SELECT_HANDOFF_FOR_UPDATE = """
+SELECT h.account_id, h.expires_at, h.used_at, s.revoked_at AS session_revoked_at
+FROM identity.handoffs h JOIN identity.sessions s ON s.id = h.session_id
+WHERE h.code_hash = $1
+FOR UPDATE OF h
+"""
+USE_HANDOFF = "UPDATE identity.handoffs SET used_at = now() WHERE code_hash = $1"
+# A code lives a minute; the rows are kept a day for the record, then dropped as new ones come.
+DELETE_STALE_HANDOFFS = "DELETE FROM identity.handoffs WHERE expires_at < now() - interval '1 day'"
+
+
+async def insert_handoff(tx: Tx, tenant_id: uuid.UUID, code_hash: bytes, account_id: uuid.UUID,
+                         session_id: uuid.UUID, ttl: int) -> None:
+    await tx.execute(INSERT_HANDOFF, tenant_id, code_hash, account_id, session_id, float(ttl))
+
+
+async def handoff_for_update(tx: Tx, code_hash: bytes) -> asyncpg.Record | None:
+    return await tx.fetchrow(SELECT_HANDOFF_FOR_UPDATE, code_hash)
+
+
+async def use_handoff(tx: Tx, code_hash: bytes) -> None:
+    await tx.execute(USE_HANDOFF, code_hash)
+
+
+async def delete_stale_handoffs(tx: Tx) -> None:
+    await tx.execute(DELETE_STALE_HANDOFFS)
 
 
 # API keys ------------------------------------------------------------------------------------

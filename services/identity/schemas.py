@@ -145,6 +145,24 @@ class AcceptIn(Body, frozen=True):
     password: Password | None = None  # needed only when the e-mail has no account yet
 
 
+class HandoffIn(Body, frozen=True):
+    tenant_id: uuid.UUID
+    refresh_token: Secret | None = None  # absent: the browser session's cookie
+
+
+class HandoffOut(msgspec.Struct, frozen=True):
+    """A one-time code that signs the session's account in on one site's host, and the page
+    there that redeems it (the code in the fragment: never in a request line, Referer or log)."""
+
+    code: str
+    url: str
+    expires_in: int
+
+
+class HandoffRedeemIn(Body, frozen=True):
+    code: Secret
+
+
 class PasswordResetRequestIn(Body, frozen=True):
     email: Email
 

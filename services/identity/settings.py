@@ -16,6 +16,7 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     password_memory_kib: int = 19456
     invitation_ttl: int = 7 * 24 * 3600
     password_reset_ttl: int = 3600
+    handoff_ttl: int = 60  # how long a code that carries a session to a site's host works (once)
     tenant_deletion_grace: int = 30 * 24 * 3600
     purge_check_interval: float = 60.0
     login_max_failures: int = 5  # per e-mail (ten times that per client address), before a growing lock-out

@@ -9,8 +9,13 @@
 import { useSyncExternalStore } from "react";
 
 import { host } from "../host";
+import type { components } from "./schema";
 import { send } from "./transport";
 import type { Membership, Role, SessionOut, TokenOut } from "./types";
+
+/** A one-time code that signs this account in on one of its sites' hosts, and the page there
+ * that redeems it (the code in its fragment). Identity's README, "Browser sessions". */
+export type HandoffOut = components["schemas"]["HandoffOut"];
 
 export interface Renewal {
   /** Headers of the calls that open a session (log in, confirm a sign-up, accept an invitation). */
@@ -21,6 +26,8 @@ export interface Renewal {
   renew(tenantId: string): Promise<TokenOut | null>;
   /** The tenants this session may get tokens for (platform host). */
   tenants(): Promise<Membership[] | null>;
+  /** A hand-off to one of those tenants' hosts (platform host); an ApiError when refused. */
+  handoff(tenantId: string): Promise<HandoffOut>;
   /** End the session on the server (best effort: the memory is cleared regardless). */
   end(): Promise<void>;
   /** End every session of the account, on every device; how many ended. */
@@ -52,6 +59,9 @@ export function jsonRenewal(): Renewal {
       } catch {
         return null;
       }
+    },
+    async handoff(tenantId) {
+      return send<HandoffOut>("POST", "/api/identity/handoffs", { json: { tenant_id: tenantId, refresh_token: refreshToken } });
     },
     async end() {
       const ending = refreshToken;
@@ -92,6 +102,8 @@ export function cookieRenewal(): Renewal {
     },
     renew: (tenantId) => exclusive(() => spend<TokenOut>("/api/identity/token", { tenant_id: tenantId })),
     tenants: () => spend<Membership[]>("/api/identity/sessions/tenants", {}),
+    handoff: (tenantId) => send<HandoffOut>("POST", "/api/identity/handoffs",
+      { json: { tenant_id: tenantId }, headers: { "x-csrf-token": csrfCookie() ?? "" } }),
     async end() {
       await spend("/api/identity/logout", {});
     },
@@ -160,6 +172,20 @@ class Session {
       accessToken: token.access_token });
   }
 
+  /** A token a call on this site's host answered (an accepted invitation, a hand-off): the
+   * session it opened, with the account's e-mail (the token carries none; the member list,
+   * which any role may read, does). */
+  async enter(token: TokenOut): Promise<void> {
+    const members = await send<{ account_id: string; email: string }[]>("GET", "/api/identity/members",
+      { headers: { authorization: `Bearer ${token.access_token}` } }).catch(() => []);
+    this.openTenant(token, members.find((m) => m.account_id === token.account_id)?.email ?? "");
+  }
+
+  /** Where to go to arrive signed in on one of the platform session's sites. */
+  handOff(tenantId: string): Promise<HandoffOut> {
+    return this.renewal.handoff(tenantId);
+  }
+
   accessToken(): string | null {
     return this.state.kind === "tenant" ? this.state.accessToken : null;
   }
@@ -203,11 +229,7 @@ class Session {
     if (!here) return;
     const token = await this.renewal.renew(here.tenant_id);
     if (token === null) return;
-    // The access token carries no e-mail; the member list (any role may read it) does.
-    const members = await send<{ account_id: string; email: string }[]>("GET", "/api/identity/members",
-      { headers: { authorization: `Bearer ${token.access_token}` } }).catch(() => []);
-    const email = members.find((m) => m.account_id === token.account_id)?.email ?? "";
-    this.openTenant(token, email);
+    await this.enter(token);
   }
 
   async logOut(): Promise<void> {
