@@ -158,7 +158,7 @@ async def preview_link(page_id: uuid.UUID, caller: Caller, ctx: Ctx) -> dict[str
 
 
 @post("/pages/{page_id:uuid}/render", status_code=200, media_type=MediaType.HTML,
-      summary="The draft, or the tree sent, as visitors will see it, each node marked for the canvas (EDITOR)")
+      summary="The draft, or the tree sent, as visitors will see it, each node marked for the canvas (any member)")
 async def render_draft(page_id: uuid.UUID, caller: Caller, ctx: Ctx,
                        data: JSONBody[RenderIn | None] = None) -> Response[bytes]:
     answer = await delivery.render_draft(ctx, caller, page_id, data.structure if data else None)

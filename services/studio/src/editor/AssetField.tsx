@@ -5,7 +5,7 @@ import type { WidgetProps } from "@rjsf/utils";
 
 import { AssetPicker } from "../media/AssetPicker";
 
-export function AssetWidget({ value, onChange, label }: WidgetProps) {
+export function AssetWidget({ value, onChange, label, readonly, disabled }: WidgetProps) {
   const current = typeof value === "string" && value ? value : null;
-  return <AssetPicker value={current} onChange={(next) => onChange(next ?? undefined)} label={label} />;
+  return <AssetPicker value={current} onChange={(next) => onChange(next ?? undefined)} label={label} readOnly={readonly || disabled} />;
 }

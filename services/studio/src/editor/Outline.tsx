@@ -109,7 +109,8 @@ export function Outline({ tree, registry, selectedId, flagged, onSelect, onChang
 
   return (
     <>
-      <p className="hint outline-hint" id="outline-help">Alt+↑ or Alt+↓ moves the selected node among its neighbours; drag a handle (or press Space on it) to move it anywhere.</p>
+      <p className="hint outline-hint" id="outline-help">{readOnly ? "The page's blocks in reading order: select one to read its settings."
+        : "Alt+↑ or Alt+↓ moves the selected node among its neighbours; drag a handle (or press Space on it) to move it anywhere."}</p>
       <DndContext sensors={sensors} collisionDetection={closestCenter} onDragEnd={drop} accessibility={{ announcements }}>
         <SortableContext items={rows.map((row) => row.node.id)} strategy={verticalListSortingStrategy}>
           <ul className="outline" aria-label="Page outline" aria-describedby="outline-help">

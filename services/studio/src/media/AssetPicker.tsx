@@ -17,6 +17,8 @@ export interface AssetPickerProps {
   value: string | null;
   onChange(id: string | null): void;
   label: string;
+  /** A viewer's editor: the chosen image is shown, nothing offers to change it. */
+  readOnly?: boolean;
 }
 
 function PickerDialog({ label, value, onPick, onClose }:
@@ -71,7 +73,7 @@ function PickerDialog({ label, value, onPick, onClose }:
   );
 }
 
-export function AssetPicker({ value, onChange, label }: AssetPickerProps) {
+export function AssetPicker({ value, onChange, label, readOnly = false }: AssetPickerProps) {
   const [open, setOpen] = useState(false);
   const labelId = useId();
   const chosen = useQuery({
@@ -98,7 +100,7 @@ export function AssetPicker({ value, onChange, label }: AssetPickerProps) {
           ) : null}
         </div>
       )}
-      <div className="actions">
+      {readOnly ? null : <div className="actions">
         <Button type="button" variant="secondary" onClick={() => setOpen(true)}>
           {value === null ? "Choose" : "Change"}<span className="visually-hidden"> {label}</span>
         </Button>
@@ -107,8 +109,8 @@ export function AssetPicker({ value, onChange, label }: AssetPickerProps) {
             Remove<span className="visually-hidden"> {label}</span>
           </Button>
         ) : null}
-      </div>
-      {open ? <PickerDialog label={label} value={value} onPick={pick} onClose={() => setOpen(false)} /> : null}
+      </div>}
+      {open && !readOnly ? <PickerDialog label={label} value={value} onPick={pick} onClose={() => setOpen(false)} /> : null}
     </div>
   );
 }

@@ -3,8 +3,10 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { Link } from "react-router-dom";
 
 import { api } from "../api/client";
+import { useSession } from "../api/session";
 import type { BriefIn, GenerationOut, PlanOut, SitePlan } from "../api/types";
 import { Button, ErrorNotice, ScreenTitle, SelectField, TextArea, TextField } from "../ui";
 import { PlanEditor } from "./PlanEditor";
@@ -69,6 +71,28 @@ type Step =
   | { name: "write"; brief: BriefIn; plan: SitePlan; job: GenerationOut };
 
 export function NewSite() {
+  const state = useSession();
+  if (state.kind === "tenant" && state.role === "VIEWER") return <NotForViewers />;
+  return <NewSiteSteps />;
+}
+
+// The API refuses a viewer's plan and generation; the address says so before a brief is typed.
+function NotForViewers() {
+  return (
+    <>
+      <ScreenTitle title="New site from a brief" lead="Describe the business; check the plan and its price; watch the pages being written; publish.">
+        New site from a brief
+      </ScreenTitle>
+      <div className="notice notice-info" role="note">
+        <p className="notice-title">Writing a site is for editors and owners</p>
+        <p>You are a viewer on this site: you can read its pages, not write new ones. An owner can make you an editor.</p>
+      </div>
+      <p><Link to="/">Back to the pages</Link></p>
+    </>
+  );
+}
+
+function NewSiteSteps() {
   const [step, setStep] = useState<Step>({ name: "brief" });
   const queries = useQueryClient();
   const generate = useMutation({

@@ -1,6 +1,6 @@
 // Site & theme: the site's name, a preset (with its swatches), the colours and fonts the
 // owner overrides, the brand kit the AI writes with, a live preview styled from the chosen
-// tokens and the contrast warnings of those colours.
+// tokens as the renderer draws them, and the contrast of every pair visitors meet.
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type CSSProperties, type FormEvent } from "react";
@@ -8,7 +8,7 @@ import { useEffect, useState, type CSSProperties, type FormEvent } from "react";
 import { call } from "../api/client";
 import type { Role, TenantOut } from "../api/types";
 import { Button, ErrorNotice, Loading, SelectField, TextArea, TextField } from "../ui";
-import { contrastWarnings, readableOn } from "./contrast";
+import { checkPairs, describe, drawn } from "./contrast";
 import { ReadOnlyNote, SectionTitle } from "./parts";
 import type { PresetOption, ThemeDocument, ThemeOptions } from "./types";
 
@@ -49,7 +49,11 @@ function ThemeForm({ tenant, options, canChange }: { tenant: TenantOut; options:
   const palette = { ...chosen.palette, ...Object.fromEntries(Object.entries(colors ?? {}).filter(([, v]) => v)) };
   const headingFont = fonts.heading || chosen.fonts.heading || "serif";
   const bodyFont = fonts.body || chosen.fonts.body || "sans-serif";
-  const warnings = contrastWarnings(palette);
+  const overrides = Object.fromEntries(Object.entries(colors ?? {}).filter(([, v]) => v));
+  const shown = drawn(chosen.palette, overrides);
+  const pairs = checkPairs(chosen.palette, overrides);
+  const warnings = pairs.filter((p) => p.verdict === "fails" || p.verdict === "refused");
+  const shaded = pairs.filter((p) => p.verdict === "shaded");
 
   const save = useMutation({
     mutationFn: async () => {
@@ -75,9 +79,10 @@ function ThemeForm({ tenant, options, canChange }: { tenant: TenantOut; options:
   };
   const setColor = (key: ColorKey, value: string) => setColors({ ...colors, [key]: value });
 
+  // The preview uses the colours visitors get, shaded where the renderer shades them.
   const preview = {
-    "--pv-bg": palette.background, "--pv-surface": palette.surface, "--pv-text": palette.text, "--pv-muted": palette.muted,
-    "--pv-primary": palette.primary, "--pv-on-primary": readableOn(palette.primary), "--pv-accent": palette.accent,
+    "--pv-bg": shown.background, "--pv-surface": shown.card, "--pv-text": shown.text, "--pv-muted": shown.muted,
+    "--pv-primary": shown.primary, "--pv-on-primary": shown.onPrimary, "--pv-link": shown.link, "--pv-accent": shown.accent,
     "--pv-heading": `"${headingFont}", serif`, "--pv-body": `"${bodyFont}", sans-serif`, "--pv-radius": `${chosen.radius}px`,
   } as CSSProperties;
 
@@ -157,11 +162,17 @@ function ThemeForm({ tenant, options, canChange }: { tenant: TenantOut; options:
           <span className="pv-button">Book a table</span>
         </div>
         {warnings.length ? (
-          <div className="notice notice-warning" role="status">
+          <div className="notice notice-warning contrast-warnings" role="status">
             <p className="notice-title">Hard to read</p>
-            <ul>{warnings.map((w) => <li key={w.pair}>{w.pair}: {w.ratio.toFixed(2)}:1, needs {w.needed}:1</li>)}</ul>
+            <ul>{warnings.map((w) => <li key={w.pair}>{describe(w)}</li>)}</ul>
           </div>
-        ) : <p className="notice notice-success contrast-ok" role="status">Every text colour meets WCAG AA contrast.</p>}
+        ) : <p className="notice notice-success contrast-ok" role="status">Every pair visitors meet reads at WCAG AA: text at 4.5:1, field borders at 3:1.</p>}
+        {shaded.length ? (
+          <div className="notice notice-info contrast-shaded">
+            <p className="notice-title">Shaded so they read</p>
+            <ul>{shaded.map((w) => <li key={w.pair}>{describe(w)}</li>)}</ul>
+          </div>
+        ) : null}
       </aside>
     </div>
   );
