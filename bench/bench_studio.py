@@ -4,7 +4,8 @@ as the gateway sends them, beside the issue's budget for the shell (200 KB); and
 chunks (the page editor) listed apart, since the shell never loads them.
 
 The second figure the issue asks of the studio (a property change to the canvas showing it,
-beside the bare render) needs the platform and a browser; it is not measured here yet."""
+beside the bare render) needs the platform and a browser: bench/bench_studio_canvas.py
+(`python -m bench.run studio` runs both)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,5 @@ async def main(options: RunOptions) -> Report:
                                platform=round(gzipped_kb(path), 1)))
     report.notes.append(f"first load: {', '.join(first)} (from dist/index.html); gzip level 9, as the gateway "
                         "compresses the studio's files once")
-    report.notes.append("not measured yet: a property change to the canvas showing it (the canvas records "
-                        "window.__canvasTimings for it)")
+    report.notes.append("a property change to the canvas showing it: see studio_canvas")
     return report
