@@ -8,12 +8,14 @@ import { Navigate, createBrowserRouter, useLocation, type RouteObject } from "re
 import { useSession } from "./api/session";
 import { host } from "./host";
 import { MediaLibrary } from "./media/MediaLibrary";
+import { AcceptInvitation } from "./screens/AcceptInvitation";
 import { ConfirmSignUp, ForgotPassword, LogIn, ResetPassword, SignUp } from "./screens/Auth";
 import { ChooseSite } from "./screens/ChooseSite";
 import { Frame } from "./screens/Frame";
+import { Handoff } from "./screens/Handoff";
 import { NewSite } from "./screens/NewSite";
 import { Pages } from "./screens/Pages";
-import { NotFound, Placeholder } from "./screens/Placeholder";
+import { NotFound } from "./screens/NotFound";
 import { Shell } from "./screens/Shell";
 import { Loading } from "./ui";
 import { Settings } from "./settings/Settings";
@@ -41,17 +43,20 @@ const platformRoutes: RouteObject[] = [
 
 const tenantRoutes: RouteObject[] = [
   { path: "/login", element: <LogIn /> },
+  { path: "/accept-invitation", element: <AcceptInvitation /> },
+  { path: "/handoff", element: <Handoff /> },
   {
     path: "/",
     element: <SignedIn as="tenant"><Shell /></SignedIn>,
     children: [
       { index: true, element: <Pages /> },
       { path: "new-site", element: <NewSite /> },
+      { path: "new-page", lazy: () => import("./screens/NewPage").then(({ NewPage }) => ({ Component: NewPage })) },
       { path: "pages/:pageId", element: <Suspense fallback={<Loading label="Opening the editor…" />}><Editor /></Suspense> },
       // The canvas, AI and versions were once a screen of their own; its links open the editor.
       { path: "pages/:pageId/canvas", element: <Navigate to=".." relative="path" replace /> },
       { path: "media", element: <MediaLibrary /> },
-      { path: "site", element: <Placeholder name="Site" /> },
+      { path: "site", lazy: () => import("./site/SiteScreen").then(({ SiteScreen }) => ({ Component: SiteScreen })) },
       { path: "settings/*", element: <Settings /> },
       { path: "*", element: <NotFound /> },
     ],

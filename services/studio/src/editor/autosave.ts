@@ -4,25 +4,51 @@
 // Whatever writes to the draft on the server (AI edits, a restored version, publishing) first
 // flushes: it waits for what is pending to be saved and writes against the revision that gave.
 
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 
 import { ApiError } from "../api/problem";
 import type { PageOut } from "../api/types";
 import { pagesApi } from "./pagesApi";
 import type { PageTree } from "./tree";
 
-export type SaveState =
+export type SaveState<Theirs = PageOut> =
   | { kind: "saved"; at: Date | null }
   | { kind: "pending" }
   | { kind: "saving" }
   | { kind: "invalid"; error: ApiError }
   | { kind: "failed"; error: unknown }
-  | { kind: "conflict"; theirs: PageOut };
+  | { kind: "conflict"; theirs: Theirs };
 
 const DELAY_MS = 800;
 
+/** Where a draft is kept: a write with If-Match (the revision it is based on), and a read of
+ * what is there now (for the conflict banner). The page editor's is a page; the Site
+ * screen's the layout. Keep it stable (useMemo): a new store is a new save function. */
+export interface DraftStore<Doc, Saved extends { revision: number }> {
+  save(revision: number, doc: Doc): Promise<Saved>;
+  read(): Promise<Saved>;
+  /** What flush throws when saving has stopped (someone else saved) or a field is refused. */
+  words?: { conflict: string; invalid: string };
+}
+
+const PAGE_WORDS = {
+  conflict: "Someone else changed this page: choose a version in the banner above first.",
+  invalid: "Your last change is not saved yet: fix what the editor points out, then try again.",
+};
+
 export function useAutosave(pageId: string, initialRevision: number, tree: PageTree, initialTree: PageTree) {
-  const [state, setState] = useState<SaveState>({ kind: "saved", at: null });
+  const store = useMemo<DraftStore<PageTree, PageOut>>(() => ({
+    save: (revision, structure) => pagesApi.saveTree(pageId, revision, structure),
+    read: () => pagesApi.get(pageId),
+    words: PAGE_WORDS,
+  }), [pageId]);
+  return useDraftAutosave(store, initialRevision, tree, initialTree);
+}
+
+/** Autosave of any draft kept behind If-Match; `doc` is compared by identity (a new object is an edit). */
+export function useDraftAutosave<Doc, Saved extends { revision: number }>(
+  store: DraftStore<Doc, Saved>, initialRevision: number, tree: Doc, initialTree: Doc) {
+  const [state, setState] = useState<SaveState<Saved>>({ kind: "saved", at: null });
   const revision = useRef(initialRevision);
   const saved = useRef(initialTree);
   const latest = useRef(tree);
@@ -35,7 +61,7 @@ export function useAutosave(pageId: string, initialRevision: number, tree: PageT
     const sending = latest.current;
     setState({ kind: "saving" });
     try {
-      const page = await pagesApi.saveTree(pageId, revision.current, sending);
+      const page = await store.save(revision.current, sending);
       revision.current = page.revision;
       saved.current = sending;
       setSavedRevision(page.revision);
@@ -45,7 +71,7 @@ export function useAutosave(pageId: string, initialRevision: number, tree: PageT
       if (error instanceof ApiError && error.status === 412) {
         stopped.current = true;
         try {
-          setState({ kind: "conflict", theirs: await pagesApi.get(pageId) });
+          setState({ kind: "conflict", theirs: await store.read() });
         } catch (reading) {
           setState({ kind: "failed", error: reading });
         }
@@ -53,7 +79,7 @@ export function useAutosave(pageId: string, initialRevision: number, tree: PageT
       else setState({ kind: "failed", error });
       return false;
     }
-  }, [pageId]);
+  }, [store]);
 
   /** Save what is pending now; one request at a time, and true when the server has it. */
   const save = useCallback((): Promise<boolean> => {
@@ -74,12 +100,12 @@ export function useAutosave(pageId: string, initialRevision: number, tree: PageT
   const flush = useCallback(async (): Promise<number> => {
     while (inflight.current || latest.current !== saved.current) {
       if (!(await save()) && latest.current !== saved.current) {
-        throw new Error(stopped.current ? "Someone else changed this page: choose a version in the banner above first."
-          : "Your last change is not saved yet: fix what the editor points out, then try again.");
+        const words = store.words ?? PAGE_WORDS;
+        throw new Error(stopped.current ? words.conflict : words.invalid);
       }
     }
     return revision.current;
-  }, [save]);
+  }, [save, store]);
 
   useEffect(() => {
     if (stopped.current) return;
@@ -109,7 +135,7 @@ export function useAutosave(pageId: string, initialRevision: number, tree: PageT
     revision: () => revision.current,
     flush,
     /** Take another version as the base (theirs after a conflict, a publish's or an AI edit's answer). */
-    rebase: useCallback((page: PageOut, tree: PageTree) => {
+    rebase: useCallback((page: Saved, tree: Doc) => {
       revision.current = page.revision;
       saved.current = tree;
       stopped.current = false;
