@@ -1,6 +1,7 @@
 // What can be done to a page from the pages list: open it in the editor, change its address,
 // duplicate it, delete it (owners only: the API refuses others, so they see why instead),
-// and the "New page" dialog. Every write names the revision it read (If-Match).
+// the "New page" dialog and the way to a new page from a brief. Every write names the
+// revision it read (If-Match).
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
@@ -74,6 +75,13 @@ export function NewPageButton() {
       </Dialog>
     </>
   );
+}
+
+/** The way to a page written from a brief (screens/NewPage.tsx); a viewer writes nothing. */
+export function NewPageFromBriefLink() {
+  const session = useSession();
+  if (session.kind === "tenant" && session.role === "VIEWER") return null;
+  return <Link className="btn btn-secondary" to="/new-page">New page from a brief</Link>;
 }
 
 export function PageActions({ page, pages }: { page: PageSummary; pages: PageSummary[] }) {

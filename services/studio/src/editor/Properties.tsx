@@ -1,14 +1,16 @@
 // The selected node's props, in a form generated from its registry JSON Schema by rjsf; the
 // widgets are rjsf's plain HTML ones styled like the studio (editor.css), with text buttons
-// for lists and the media picker for images. A 422 from the server lands at its field.
+// for lists, the media picker for images and the shop's catalogue for products. A 422
+// from the server lands at its field.
 
 import Form from "@rjsf/core";
 import type { IChangeEvent } from "@rjsf/core";
-import type { ErrorSchema, IconButtonProps, RegistryWidgetsType } from "@rjsf/utils";
+import type { ErrorSchema, IconButtonProps, RegistryFieldsType, RegistryWidgetsType } from "@rjsf/utils";
 import { memo, useMemo } from "react";
 
 import type { TreeNode } from "../api/types";
 import { AssetWidget } from "./AssetField";
+import { ProductsField } from "./ProductPicker";
 import { propsForm, propsIn, propsOut, type Registry } from "./registry";
 import { validator } from "./validator";
 
@@ -30,6 +32,7 @@ const templates = {
 };
 
 const widgets: RegistryWidgetsType = { asset: AssetWidget };
+const customFields: RegistryFieldsType = { products: ProductsField };
 
 export const Properties = memo(function Properties({ node, registry, serverErrors, onChange, readOnly }: {
   node: TreeNode; registry: Registry; serverErrors: ErrorSchema | undefined; readOnly: boolean;
@@ -45,7 +48,7 @@ export const Properties = memo(function Properties({ node, registry, serverError
       {description ? <p className="hint props-description">{description}</p> : null}
       {fields === 0 ? <p className="hint">{node.component} has nothing to set: it holds the blocks inside it.</p> : (
         <Form key={node.id} className="props-form" schema={form.schema} uiSchema={form.uiSchema} formData={formData}
-          validator={validator} widgets={widgets} templates={templates} idPrefix={`prop-${node.id}`}
+          validator={validator} widgets={widgets} fields={customFields} templates={templates} idPrefix={`prop-${node.id}`}
           liveValidate="onChange" showErrorList={false} noHtml5Validate readonly={readOnly}
           extraErrors={serverErrors}
           onChange={(event: IChangeEvent) => onChange(propsOut(form, (event.formData ?? {}) as Record<string, unknown>))} />

@@ -1,7 +1,7 @@
 // The component registry (GET /api/cms/registry) as the editor uses it: which children a
 // container may hold, each component's description, and its props schema made ready for the
-// generated form (refs inlined, "string or null" made a plain field, asset and long-text
-// fields given their widgets). No component has a hand-written form.
+// generated form (refs inlined, "string or null" made a plain field, asset, product and
+// long-text fields given their widgets). No component has a hand-written form.
 
 import { useQuery } from "@tanstack/react-query";
 import type { RJSFSchema, UiSchema } from "@rjsf/utils";
@@ -78,6 +78,13 @@ export interface PropsForm {
   nullable: Set<string>;
 }
 
+// Images carry the registry's "x-asset" marker; product ids stay plain UUIDs there
+// (services/cms/registry.py), so the prop's name is what says "a product of the shop".
+function isProductRef(name: string, schema: Schema): boolean {
+  const id = schema.type === "array" ? (schema.items ?? {}) as Schema : schema;
+  return /^product_ids?$/.test(name) && id.format === "uuid";
+}
+
 function uiFor(schema: Schema): UiSchema {
   const ui: UiSchema = {};
   // The picker names itself (its own label and description).
@@ -90,7 +97,11 @@ function uiFor(schema: Schema): UiSchema {
     ui["ui:options"] = { orderable: true, addable: true, removable: true };
   }
   if (schema.properties) {
-    for (const [name, prop] of Object.entries(schema.properties as Record<string, Schema>)) ui[name] = uiFor(prop);
+    for (const [name, prop] of Object.entries(schema.properties as Record<string, Schema>)) {
+      ui[name] = isProductRef(name, prop)
+        ? { "ui:field": "products", "ui:title": prop.type === "array" ? "Products" : "Product", "ui:label": false, "ui:hideError": true }
+        : uiFor(prop);
+    }
   }
   return ui;
 }

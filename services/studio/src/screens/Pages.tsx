@@ -4,26 +4,34 @@ import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
 
 import { api } from "../api/client";
+import { useSession } from "../api/session";
 import type { PageList } from "../api/types";
-import { NewPageButton, PageActions } from "../editor/PageActions";
+import { NewPageButton, NewPageFromBriefLink, PageActions } from "../editor/PageActions";
 import { ErrorNotice, Loading, ScreenTitle, When } from "../ui";
 
 export function Pages() {
   const pages = useQuery({ queryKey: ["pages"], queryFn: ({ signal }) => api.get<PageList>("/api/cms/pages?limit=100", signal) });
   const list = pages.data?.pages ?? [];
+  const state = useSession();
+  const viewer = state.kind !== "tenant" || state.role === "VIEWER";
   return (
     <>
       <div className="screen-head">
         <ScreenTitle title="Pages" lead="Every page of the site, the most recently changed first.">Pages</ScreenTitle>
-        <div className="actions"><NewPageButton /><Link className="btn btn-primary" to="/new-site">New site from a brief</Link></div>
+        {viewer ? null : <div className="actions"><NewPageButton /><NewPageFromBriefLink /><Link className="btn btn-primary" to="/new-site">New site from a brief</Link></div>}
       </div>
+      {viewer ? <p className="notice notice-info" role="note">You are a viewer on this site: you can open and read every page, not change one. An owner can make you an editor.</p> : null}
       {pages.isPending ? <Loading label="Loading the pages…" /> : null}
       <ErrorNotice error={pages.error} title="The pages could not be loaded" />
       {pages.isSuccess && list.length === 0 ? (
         <section className="empty" aria-labelledby="empty-title">
           <h2 id="empty-title">No pages yet</h2>
-          <p>Describe your business in a few sentences: the studio plans the pages, writes them section by section, and you publish when they read right.</p>
-          <Link className="btn btn-primary" to="/new-site">Write my site from a brief</Link>
+          {viewer ? <p>Nobody has made a page on this site yet. Its editors and owners make them; they show here as soon as they exist.</p> : (
+            <>
+              <p>Describe your business in a few sentences: the studio plans the pages, writes them section by section, and you publish when they read right.</p>
+              <Link className="btn btn-primary" to="/new-site">Write my site from a brief</Link>
+            </>
+          )}
         </section>
       ) : null}
       {list.length ? (
