@@ -123,6 +123,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/identity/handoffs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** From the platform host: a one-time code (a minute, once) that signs this session's account in on one of its sites' hosts, and that host's page which redeems it */
+        post: operations["HandoffsCreateHandoff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/handoffs/redeem": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** On a site's host: trade a hand-off code made for this site for a session (cookies with X-Session) */
+        post: operations["HandoffsRedeemRedeemHandoff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/identity/password-reset": {
         parameters: {
             query?: never;
@@ -512,7 +546,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The draft, or the tree sent, as visitors will see it, each node marked for the canvas (EDITOR) */
+        /** The draft, or the tree sent, as visitors will see it, each node marked for the canvas (any member) */
         post: operations["PagesPageIdRenderRenderDraft"];
         delete?: never;
         options?: never;
@@ -1907,6 +1941,22 @@ export interface components {
             /** @default  */
             events_url: string;
         };
+        /** HandoffIn */
+        HandoffIn: {
+            /** Format: uuid */
+            tenant_id: string;
+            refresh_token?: string | null;
+        };
+        /** HandoffOut */
+        HandoffOut: {
+            code: string;
+            url: string;
+            expires_in: number;
+        };
+        /** HandoffRedeemIn */
+        HandoffRedeemIn: {
+            code: string;
+        };
         /** HoursFact */
         HoursFact: {
             days: string;
@@ -2678,6 +2728,88 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SessionsRevokedOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                        errors?: Record<string, never>[];
+                        extensions?: Record<string, never>;
+                    };
+                };
+            };
+        };
+    };
+    HandoffsCreateHandoff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandoffIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                        errors?: Record<string, never>[];
+                        extensions?: Record<string, never>;
+                    };
+                };
+            };
+        };
+    };
+    HandoffsRedeemRedeemHandoff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandoffRedeemIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
