@@ -18,9 +18,9 @@ from services.gateway.studio import DIST
 from tests.e2e.browser_audits import AXE
 from tests.e2e.headless_chromium import Chromium, Tab, chromium_path
 from tests.e2e.platform_client import PASSWORD, PlatformClient
+from tests.e2e.studio_driver import DESKTOP, click, fill, screen, shows, until
 from tests.e2e.test_billing_top_ups import ready
 from tests.e2e.test_cms_ai_edits import HERO, TREE, edited_hero
-from tests.e2e.test_studio_shell import DESKTOP, click, fill, screen, shows, until
 from tests.servers.openai_compatible import FakeOpenAI
 
 pytestmark = pytest.mark.skipif(

@@ -19,8 +19,8 @@ from services.gateway.studio import DIST
 from tests.e2e.browser_audits import AXE
 from tests.e2e.headless_chromium import Chromium, Tab, chromium_path
 from tests.e2e.platform_client import PASSWORD, PlatformClient, SignedUp
+from tests.e2e.studio_driver import DESKTOP, ORDER, STATUS, TYPE, click, fill, press, saved, screen, shows, until
 from tests.e2e.test_billing_top_ups import ready
-from tests.e2e.test_studio_shell import DESKTOP, click, fill, screen, shows, until
 
 pytestmark = pytest.mark.skipif(
     chromium_path() is None or not AXE.exists() or not (DIST / "index.html").exists(),
@@ -37,26 +37,6 @@ VISIT = {"id": "visit", "component": "Section", "props": {"anchor": "visit"}, "c
 TREE = {"root": {"id": "page", "component": "Page", "props": {"title": "Maison Levain", "description": "A bakery"},
                  "children": [HERO, FEATURES, VISIT]}}
 
-# A prop field by its id (rjsf: prop-<node>_<prop>), typed into as a person would.
-TYPE = """((id, value) => {
-  const field = document.getElementById(id);
-  if (!field) throw new Error('no field ' + id);
-  field.focus();
-  Object.getOwnPropertyDescriptor(Object.getPrototypeOf(field), 'value').set.call(field, value);
-  field.dispatchEvent(new Event('input', {bubbles: true}));
-  return true;
-})"""
-ORDER = "[...document.querySelectorAll('.outline > li')].map(li => li.dataset.node).join(',')"
-STATUS = "document.querySelector('.save-status').textContent"
-
-
-async def press(tab: Tab, key: str, code: str, *, alt: bool = False, key_code: int = 0) -> None:
-    """A key as the keyboard sends it (trusted events, which dnd-kit's sensor needs)."""
-    common: dict[str, Any] = {"key": key, "code": code, "modifiers": 1 if alt else 0, "windowsVirtualKeyCode": key_code}
-    await tab.call("Input.dispatchKeyEvent", type="rawKeyDown", **common)
-    await tab.call("Input.dispatchKeyEvent", type="keyUp", **common)
-    # dnd-kit measures the rows between keys (animation frames): give it a few.
-    await tab.evaluate("new Promise(r => setTimeout(r, 250))", await_promise=True)
 
 
 async def draft(client: PlatformClient, tenant: SignedUp, page_id: str) -> dict[str, Any]:
@@ -76,10 +56,6 @@ async def log_in(tab: Tab, tenant: SignedUp) -> None:
     await fill(tab, "Password", PASSWORD)
     await click(tab, "Log in")
     await until(tab, "!!document.getElementById('outline-hero')", within=30, what="the editor's outline")
-
-
-async def saved(tab: Tab) -> None:
-    await until(tab, f"{STATUS} === 'All changes saved'", what="autosave to succeed")
 
 
 async def test_an_editor_edits_reorders_meets_a_conflict_and_publishes(client: PlatformClient) -> None:

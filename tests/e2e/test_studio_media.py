@@ -15,11 +15,11 @@ import pytest
 
 from services.gateway.studio import DIST
 from tests.e2e.browser_audits import AXE
-from tests.e2e.headless_chromium import Chromium, Tab, chromium_path
+from tests.e2e.headless_chromium import Chromium, chromium_path
 from tests.e2e.platform_client import PASSWORD, PlatformClient, eventually
+from tests.e2e.studio_driver import CHOOSE, DESKTOP, PICKER, click, escape, fill, screen, shows, until
 from tests.e2e.test_assets import png, upload
 from tests.e2e.test_billing_top_ups import ready
-from tests.e2e.test_studio_shell import DESKTOP, click, fill, screen, shows, until
 
 pytestmark = pytest.mark.skipif(
     chromium_path() is None or not AXE.exists() or not (DIST / "index.html").exists(),
@@ -27,26 +27,8 @@ pytestmark = pytest.mark.skipif(
 
 SNEAKER, LAKE = "red-running-sneaker.png", "blue-mountain-lake.png"
 
-# Choosing files as the file button would: File objects from bytes, set on the input, then the
-# change event React listens to.
-CHOOSE = """((files) => {
-  const input = document.querySelector('.drop-zone input[type=file]');
-  const chosen = new DataTransfer();
-  for (const [name, data] of files) {
-    const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
-    chosen.items.add(new File([bytes], name, {type: 'image/png'}));
-  }
-  input.files = chosen.files;
-  input.dispatchEvent(new Event('change', {bubbles: true}));
-  return true;
-})"""
-PICKER = "document.querySelector('dialog.modal[open]')"
 CARD_OF = "[...document.querySelectorAll('.asset-card')].findIndex(c => c.innerText.includes({}))"
 CARD_TEXT = "[...document.querySelectorAll('.asset-card')].map(c => c.innerText)"
-
-
-async def escape(tab: Tab) -> None:
-    await tab.call("Input.dispatchKeyEvent", type="keyDown", key="Escape", code="Escape", windowsVirtualKeyCode=27)
 
 
 async def test_an_editor_uploads_describes_edits_searches_and_deletes_images(client: PlatformClient) -> None:
