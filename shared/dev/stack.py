@@ -326,6 +326,9 @@ The platform is running (data in {stack.data_dir}).
   platform      http://{domain}:{port}/
   demo site     http://{DEMO_SLUG}.{domain}:{port}/   (demo tenant {demo}; {site})
   demo owner    {DEMO_EMAIL} / {DEMO_PASSWORD}
+  studio        http://{DEMO_SLUG}.{domain}:{port}/studio/   (edit the demo site: log in as the demo owner)
+  sign up       http://{domain}:{port}/studio/signup   (a site of your own, written from a brief)
+  API           http://{domain}:{port}/api/docs   (OpenAPI and the event catalogue)
   showcase      http://{domain}:{port}/__showcase   (every component and variant, in every theme preset)
   log in        curl -s -H 'host: {DEMO_SLUG}.{domain}' -H 'content-type: application/json' \\
                   -d '{{"email":"{DEMO_EMAIL}","password":"{DEMO_PASSWORD}"}}' http://127.0.0.1:{port}/api/identity/login
