@@ -5,7 +5,8 @@
 
 import Form from "@rjsf/core";
 import type { IChangeEvent } from "@rjsf/core";
-import type { ErrorSchema, IconButtonProps, RegistryFieldsType, RegistryWidgetsType } from "@rjsf/utils";
+import { getTemplate, getUiOptions } from "@rjsf/utils";
+import type { ArrayFieldItemTemplateProps, ErrorSchema, IconButtonProps, RegistryFieldsType, RegistryWidgetsType } from "@rjsf/utils";
 import { memo, useMemo } from "react";
 
 import type { TreeNode } from "../api/types";
@@ -21,7 +22,25 @@ function textButton(label: string, variant = "secondary") {
   };
 }
 
+// A list's item as a card: its number and its buttons on one line above its fields, which
+// keep the whole width of the panel (rjsf's own puts the buttons in a column beside them).
+function ArrayItem({ children, className, buttonsProps, hasToolbar, index, registry, uiSchema }: ArrayFieldItemTemplateProps) {
+  const Buttons = getTemplate("ArrayFieldItemButtonsTemplate", registry, getUiOptions(uiSchema));
+  return (
+    <div className={`${className} props-item`}>
+      {hasToolbar ? (
+        <div className="props-item-bar">
+          <span className="props-item-number">Item {index + 1}</span>
+          <div className="props-item-buttons"><Buttons {...buttonsProps} /></div>
+        </div>
+      ) : null}
+      <div className="props-item-fields">{children}</div>
+    </div>
+  );
+}
+
 const templates = {
+  ArrayFieldItemTemplate: ArrayItem,
   ButtonTemplates: {
     AddButton: textButton("Add an item"),
     CopyButton: textButton("Copy"),
