@@ -15,6 +15,7 @@ import { useSession } from "../api/session";
 import type { EstimateOut, GenerationOut, PlannedPage, Role } from "../api/types";
 import { asSlug } from "../editor/PageActions";
 import { Button, ErrorNotice, ScreenTitle, SelectField, TextArea, TextField } from "../ui";
+import { credits, Estimate, ShortOfCredits, useDebounced } from "./Estimate";
 import { COMPONENT_WORDS } from "./PlanEditor";
 import { headlineOf } from "./Progress";
 import "./new-page.css";
@@ -35,58 +36,11 @@ export type NewPageContract = [None<Unknown<GenerationIn, Schemas["GenerationIn"
 const LANGUAGES = [["en", "English"], ["fr", "Français"], ["de", "Deutsch"], ["es", "Español"]] as const;
 const TONES = ["warm", "professional", "friendly", "calm", "playful", "confident", "plain"] as const;
 
-function credits(n: number): string {
-  return `${n.toLocaleString()} credit${n === 1 ? "" : "s"}`;
-}
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = window.setTimeout(() => setSettled(value), ms);
-    return () => window.clearTimeout(timer);
-  }, [value, ms]);
-  return settled;
-}
-
-/** Not enough credits, in words for who is asking: an owner can buy them, an editor asks. */
-function ShortOfCredits({ role, needed, available }: { role: Role; needed: number; available: number }) {
-  return (
-    <div className="notice notice-error" role="alert">
-      <p className="notice-title">Not enough credits</p>
-      <p>Even the smallest version of this page needs {credits(needed)}; the site has {credits(available)}.{" "}
-        {role === "OWNER" ? <Link to="/settings/credits">Buy credits</Link> : "Ask an owner of the site to add credits."}</p>
-    </div>
-  );
-}
-
-function Estimate({ estimate, updating, role }: { estimate: EstimateOut | undefined; updating: boolean; role: Role }) {
-  return (
-    <section className="card estimate" aria-labelledby="estimate-title" aria-busy={updating}>
-      <h2 id="estimate-title">What it costs</h2>
-      {estimate ? (
-        <>
-          <dl className="figures">
-            <div><dt>Reserved while writing</dt><dd>{credits(estimate.max_credits)}</dd></div>
-            <div><dt>Usually charged</dt><dd>{credits(estimate.expected_credits)}</dd></div>
-            <div><dt>Available</dt><dd>{credits(estimate.available)}</dd></div>
-          </dl>
-          <p className="muted">You are charged what the writing really uses, never more than is reserved; the rest goes back.</p>
-          {estimate.dropped.length ? (
-            <p className="notice notice-warning">To fit your credits, {estimate.dropped.length} section{estimate.dropped.length === 1 ? "" : "s"} will be left out.</p>
-          ) : null}
-          {!estimate.fits ? <ShortOfCredits role={role} needed={estimate.smallest_credits} available={estimate.available} /> : null}
-        </>
-      ) : <p className="muted">Say what the page is for: its price appears here before anything is spent.</p>}
-      <p className="visually-hidden" role="status">{updating ? "Updating the price…" : ""}</p>
-    </section>
-  );
-}
-
 interface Brief { prompt: string; address: string; tone: string; language: string }
 const NO_BRIEF: Brief = { prompt: "", address: "", tone: "warm", language: "en" };
 
-function BriefForm({ brief, onBrief, role, busy, startError, onStart }: {
-  brief: Brief; onBrief(brief: Brief): void; role: Role; busy: boolean; startError: unknown; onStart(body: GenerationIn): void;
+function BriefForm({ brief, onBrief, busy, startError, onStart }: {
+  brief: Brief; onBrief(brief: Brief): void; busy: boolean; startError: unknown; onStart(body: GenerationIn): void;
 }) {
   const { prompt, address, tone, language } = brief;
   const set = (field: keyof Brief) => (event: { target: { value: string } }) => onBrief({ ...brief, [field]: event.target.value });
@@ -130,9 +84,10 @@ function BriefForm({ brief, onBrief, role, busy, startError, onStart }: {
         </section>
       </div>
       <aside className="plan-side" aria-label="Price and actions">
-        <Estimate estimate={body.prompt.length >= 3 ? estimate.data : undefined} updating={estimate.isFetching} role={role} />
+        <Estimate estimate={body.prompt.length >= 3 ? estimate.data : undefined} updating={estimate.isFetching} what="this page"
+          empty="Say what the page is for: its price appears here before anything is spent." />
         <ErrorNotice error={estimate.error} title="This brief cannot be written as it is" />
-        {refused ? <ShortOfCredits role={role} needed={price?.price ?? 0} available={price?.available ?? 0} />
+        {refused ? <ShortOfCredits what="this page" needed={price?.price ?? 0} available={price?.available ?? 0} />
           : <ErrorNotice error={startError} title="The page could not be started" />}
         <div className="side-actions">
           <Button type="submit" busy={busy} busyLabel="Starting…" disabled={!settled || !estimate.data?.fits}>
@@ -253,7 +208,7 @@ export function NewPage() {
           <p>You are a viewer of this site: ask an editor or an owner to write the page. <Link to="/">Back to the pages</Link></p>
         </div>
       ) : job ? <PageProgress started={job} onAgain={() => { setJob(null); start.reset(); }} />
-        : <BriefForm brief={brief} onBrief={setBrief} role={role} busy={start.isPending} startError={start.error} onStart={(body) => start.mutate(body)} />}
+        : <BriefForm brief={brief} onBrief={setBrief} busy={start.isPending} startError={start.error} onStart={(body) => start.mutate(body)} />}
     </>
   );
 }

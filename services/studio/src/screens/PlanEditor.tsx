@@ -3,51 +3,18 @@
 // exactly what the job will reserve), so "Generate" always shows what it will hold.
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 
 import { api } from "../api/client";
 import { PLAN_COMPONENTS, type BriefIn, type EstimateOut, type PlanComponent, type PlannedPage, type PlanOut, type SitePlan } from "../api/types";
 import { Button, ErrorNotice, SelectField, TextArea, TextField } from "../ui";
+import { Estimate, useDebounced } from "./Estimate";
 
 export const COMPONENT_WORDS: Record<PlanComponent, string> = {
   Hero: "Opening banner", FeatureGrid: "Features", MediaText: "Picture and text", CallToAction: "Call to action",
   PricingTable: "Prices", FAQ: "Questions", ContactBlock: "Contact details", ContactForm: "Contact form",
   Gallery: "Gallery", RichText: "Text", ProductGrid: "Products",
 };
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = window.setTimeout(() => setSettled(value), ms);
-    return () => window.clearTimeout(timer);
-  }, [value, ms]);
-  return settled;
-}
-
-function credits(n: number): string {
-  return `${n.toLocaleString()} credit${n === 1 ? "" : "s"}`;
-}
-
-function Estimate({ estimate, updating }: { estimate: EstimateOut; updating: boolean }) {
-  return (
-    <section className="card estimate" aria-labelledby="estimate-title" aria-busy={updating}>
-      <h2 id="estimate-title">What it costs</h2>
-      <dl className="figures">
-        <div><dt>Reserved while writing</dt><dd>{credits(estimate.max_credits)}</dd></div>
-        <div><dt>Usually charged</dt><dd>{credits(estimate.expected_credits)}</dd></div>
-        <div><dt>Available</dt><dd>{credits(estimate.available)}</dd></div>
-      </dl>
-      <p className="muted">You are charged what the writing really uses, never more than is reserved; the rest goes back.</p>
-      {estimate.dropped.length ? (
-        <p className="notice notice-warning">To fit your credits, {estimate.dropped.length} section{estimate.dropped.length === 1 ? "" : "s"} will be left out.</p>
-      ) : null}
-      {!estimate.fits ? (
-        <p className="notice notice-error" role="alert">Not enough credits: even the smallest version needs {credits(estimate.smallest_credits)}.</p>
-      ) : null}
-      <p className="visually-hidden" role="status">{updating ? "Updating the price…" : ""}</p>
-    </section>
-  );
-}
 
 function PageEditor({ page, index, count, onChange, onRemove }: {
   page: PlannedPage; index: number; count: number; onChange: (page: PlannedPage) => void; onRemove: () => void;
@@ -159,7 +126,7 @@ export function PlanEditor({ brief, planned, busy, onBack, onGenerate }: {
         ))}
       </div>
       <aside className="plan-side" aria-label="Price and actions">
-        <Estimate estimate={current} updating={estimate.isFetching} />
+        <Estimate estimate={current} updating={estimate.isFetching} what="this site" empty="" />
         <ErrorNotice error={estimate.error} title="This plan cannot be written as it is" />
         <div className="side-actions">
           <Button type="button" busy={busy} busyLabel="Starting…" disabled={!settled || !current.fits}
