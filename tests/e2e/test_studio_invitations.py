@@ -8,9 +8,7 @@ Screens are held to axe-core at 1280 and 375 px and kept as .data/screenshots/st
 
 from __future__ import annotations
 
-import asyncio
 import json
-import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -20,7 +18,7 @@ from tests.e2e.browser_audits import AXE
 from tests.e2e.headless_chromium import Chromium, Tab, chromium_path
 from tests.e2e.platform_client import PASSWORD, PlatformClient
 from tests.e2e.studio_driver import DESKTOP, click, fill, screen, shows, until
-from tests.e2e.test_browser_sessions import BROWSER, Browser
+from tests.e2e.test_browser_sessions import BROWSER, Browser, mailed_link
 from tests.servers.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.skipif(
@@ -38,17 +36,6 @@ TOKEN_FROM_COOKIE = """(async (tenant) => {
 CALL = """(async (token, method, path) => (await fetch(path, {method, headers: {authorization: 'Bearer ' + token,
   'content-type': 'application/json'}, body: method === 'GET' ? undefined : '{}'})).status)"""
 ME = "(async (token) => await (await fetch('/api/identity/me', {headers: {authorization: 'Bearer ' + token}})).json())"
-
-
-async def mailed_link(mailbox: SmtpSink, email: str, marker: str) -> str:
-    """The newest link containing `marker` mailed to `email`, as its reader sees it."""
-    for _ in range(200):  # the mail worker delivers within about a second
-        for message in reversed(mailbox.to(email)):
-            found = re.search(r"https?://\S+", message.get_content())
-            if found and marker in found.group(0):
-                return found.group(0)
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no {marker} link mailed to {email}")
 
 
 async def session_token(tab: Tab, tenant_id: str) -> str:

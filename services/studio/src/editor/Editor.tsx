@@ -16,6 +16,7 @@ import { History } from "../canvas/History";
 import { nodeLabel } from "../canvas/shapes";
 import { Button, ErrorNotice, Loading, ScreenTitle } from "../ui";
 import { useAutosave, type SaveState } from "./autosave";
+import { SaveStatus } from "./SaveStatus";
 import { CanvasSlot } from "./CanvasSlot";
 import { ConflictBanner } from "./ConflictBanner";
 import { useHistory } from "./history";
@@ -37,18 +38,6 @@ type Side = "block" | "ai" | "versions";
 
 const TABS: TabItem<Tab>[] = [{ id: "outline", label: "Outline" }, { id: "canvas", label: "Canvas" }, { id: "properties", label: "Properties" }];
 const SIDES: TabItem<Side>[] = [{ id: "block", label: "Block" }, { id: "ai", label: "AI" }, { id: "versions", label: "Versions" }];
-
-function SaveStatus({ state, dirty }: { state: SaveState; dirty: boolean }) {
-  const text = {
-    saved: dirty ? "Unsaved changes" : state.kind === "saved" && state.at ? "All changes saved" : "No changes yet",
-    pending: "Unsaved changes",
-    saving: "Saving…",
-    invalid: "Not saved: a field needs fixing",
-    failed: "Not saved: the platform did not answer, retrying with your next change",
-    conflict: "Not saved: someone else changed this page",
-  }[state.kind];
-  return <p className={`save-status save-${state.kind}`} role="status" aria-live="polite">{text}</p>;
-}
 
 /** The server's words for a refused tree, in the form's own terms where they are known. */
 export function refusalMessage(problem: string, pointer = ""): string {
@@ -214,7 +203,7 @@ function Workbench({ page, registry }: { page: PageOut; registry: Registry }) {
           <ScreenTitle title={`Editing ${title}`}>{title}</ScreenTitle>
         </div>
         <div className="editor-tools">
-          <SaveStatus state={autosave.state} dirty={autosave.state.kind === "saved" && autosave.dirty()} />
+          <SaveStatus state={autosave.state} dirty={autosave.state.kind === "saved" && autosave.dirty()} what="this page" />
           <div className="editor-history" role="group" aria-label="History">
             <Button variant="secondary" onClick={undo} disabled={!history.canUndo || readOnly} aria-keyshortcuts="Control+Z Meta+Z">Undo</Button>
             <Button variant="secondary" onClick={redo} disabled={!history.canRedo || readOnly} aria-keyshortcuts="Control+Shift+Z Meta+Shift+Z">Redo</Button>

@@ -6,6 +6,7 @@ import type { ErrorSchema } from "@rjsf/utils";
 
 import type { LayoutOut } from "../api/types";
 import type { SaveState } from "../editor/autosave";
+import { SaveStatus } from "../editor/SaveStatus";
 import type { Finding } from "../editor/pagesApi";
 import { Properties } from "../editor/Properties";
 import { humanize, type Registry } from "../editor/registry";
@@ -36,18 +37,6 @@ export function focusField(draft: LayoutDraft, part: Part, path: string[]) {
     }
   }
   document.getElementById("layout-part-title")?.focus();
-}
-
-function SaveStatus({ state, dirty }: { state: SaveState<LayoutOut>; dirty: boolean }) {
-  const text = {
-    saved: dirty ? "Unsaved changes" : state.kind === "saved" && state.at ? "All changes saved" : "No changes yet",
-    pending: "Unsaved changes",
-    saving: "Saving…",
-    invalid: "Not saved: a field needs fixing",
-    failed: "Not saved: the platform did not answer, retrying with your next change",
-    conflict: "Not saved: someone else changed the header or footer",
-  }[state.kind];
-  return <p className={`save-status save-${state.kind}`} role="status" aria-live="polite">{text}</p>;
 }
 
 export function LiveState({ live, revision, dirty }: { live: number | null; revision: number; dirty: boolean }) {
@@ -124,7 +113,7 @@ export function LayoutPanel({ draft, part, registry, readOnly, state, dirty, onP
     <section className="layout-panel editor-panel" aria-labelledby="layout-title">
       <div className="layout-panel-head">
         <h2 id="layout-title">Header and footer</h2>
-        {readOnly ? null : <SaveStatus state={state} dirty={dirty} />}
+        {readOnly ? null : <SaveStatus state={state} dirty={dirty} what="the header or footer" />}
       </div>
       {state.kind === "failed" ? <ErrorNotice error={state.error} title="Your last change is not saved yet" /> : null}
       {state.kind === "invalid" && elsewhere ? (
