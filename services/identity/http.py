@@ -313,7 +313,7 @@ async def revoke_invitation(invitation_id: uuid.UUID, caller: Caller, ctx: Ctx) 
 async def accept_invitation(data: JSONBody[AcceptIn], caller: Caller, ctx: Ctx,
                             request: Request[Any, Any, Any]) -> TokenOut:
     cookie = opens_cookie_session(request, caller, ctx)
-    token = await members.accept_invitation(ctx, tenant_host(caller), data)
+    token = await members.accept_invitation(ctx, tenant_host(caller), data, client_address(request))
     return with_session(token, request, caller, ctx, cookie=cookie)  # type: ignore[return-value]
 
 

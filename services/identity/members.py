@@ -9,11 +9,11 @@ import asyncpg
 
 from shared.auth import Caller, Role
 from shared.contracts import MemberAddedV1, MemberRemovedV1, MemberRoleChangedV1
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Conflict, Invalid, NotFound, Unauthorized
 from shared.messaging import add_event
 
 from . import domain, repo
-from .accounts import open_session
+from .accounts import authenticate, open_session
 from .context import Ctx
 from .schemas import AcceptIn, InvitationOut, InviteIn, MemberOut, RoleIn, TokenOut
 from .tokens import digest, new_secret
@@ -99,13 +99,28 @@ async def revoke_invitation(ctx: Ctx, caller: Caller, invitation_id: uuid.UUID) 
                          invitation_id=str(invitation_id))
 
 
-async def accept_invitation(ctx: Ctx, tenant_id: uuid.UUID, data: AcceptIn) -> TokenOut:
+EXISTING_ACCOUNT = "this e-mail has an account: give its password, or none and log in later"
+
+
+async def accept_invitation(ctx: Ctx, tenant_id: uuid.UUID, data: AcceptIn, client: str) -> TokenOut:
     """Join the tenant of the host; the credential is created if the e-mail has none. With a
-    password (a new account's, or the existing one's, checked) the answer opens a session too."""
+    password (a new account's, or the existing one's, checked) the answer opens a session too.
+    An existing account's password is checked as a log-in checks it, in the same throttle."""
     new_hash = None
+    checked = False
     if data.password is not None:
         domain.check_password(data.password)
-        new_hash = await asyncio.to_thread(ctx.passwords.hash, data.password)
+        async with ctx.db.tenant_tx(tenant_id) as tx:
+            invitation = await repo.invitation_by_token_for_update(tx, digest(data.token))
+            account = await repo.account_by_email(tx, invitation["email"]) if invitation else None
+        if account is not None:
+            try:
+                await authenticate(ctx, invitation["email"], data.password, client)
+            except Unauthorized:
+                raise Invalid(EXISTING_ACCOUNT) from None
+            checked = True
+        else:
+            new_hash = await asyncio.to_thread(ctx.passwords.hash, data.password)
     async with ctx.db.tenant_tx(tenant_id) as tx:
         invitation = await repo.invitation_by_token_for_update(tx, digest(data.token))
         now = await repo.now(tx)
@@ -123,9 +138,8 @@ async def accept_invitation(ctx: Ctx, tenant_id: uuid.UUID, data: AcceptIn) -> T
             await repo.insert_account(tx, account_id, invitation["email"], new_hash)
         else:
             account_id = account["id"]
-            if data.password is not None and not await asyncio.to_thread(
-                    ctx.passwords.matches, data.password, account["password_hash"]):
-                raise Invalid("this e-mail has an account: give its password, or none and log in later")
+            if data.password is not None and not checked:  # made since the check above
+                raise Invalid(EXISTING_ACCOUNT)
         if await repo.role_of(tx, account_id) is not None:
             raise Conflict("you are already a member")
         await repo.accept_invitation(tx, invitation["id"])

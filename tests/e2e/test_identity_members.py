@@ -10,11 +10,9 @@ from tests.servers.smtp_sink import SmtpSink
 
 async def invitation_token(mailbox: SmtpSink, email: str) -> str:
     for _ in range(100):  # the mail worker delivers within about a second
-        messages = mailbox.to(email)
-        if messages:
-            match = re.search(r"token=(sbi_[\w-]+)", messages[-1].get_content())
-            assert match, messages[-1].get_content()
-            return match.group(1)
+        for message in reversed(mailbox.to(email)):  # the newest invitation, among other mail
+            if match := re.search(r"token=(sbi_[\w-]+)", message.get_content()):
+                return match.group(1)
         await asyncio.sleep(0.05)
     raise AssertionError(f"no invitation mailed to {email}")
 
@@ -45,6 +43,27 @@ async def test_invitation_by_mail_creates_the_member_once(client: PlatformClient
     other = await client.sign_up("elsewhere")  # a token works only on its own tenant's host
     assert (await client.call("POST", "/api/identity/invitations/accept", slug=other.slug,
                               json={"token": token, "password": PASSWORD})).status_code == 422
+
+
+async def test_an_existing_accounts_password_is_guessed_no_faster_than_at_log_in(client: PlatformClient,
+                                                                             mailbox: SmtpSink) -> None:
+    """Accepting with a password checks an existing account's as a log-in does: in the same
+    throttle, so an invitation is no way round the log-in's lock-out."""
+    owner = await client.sign_up("guess")
+    member = await client.sign_up("guessed")  # an account of its own, with PASSWORD
+    assert (await invite(client, owner, member.email, "VIEWER")).status_code == 201
+    token = await invitation_token(mailbox, member.email)
+    answers = []
+    for attempt in range(6):
+        wrong = await client.call("POST", "/api/identity/invitations/accept", slug=owner.slug,
+                                  json={"token": token, "password": f"not-the-password-{attempt}"})
+        answers.append(wrong.status_code)
+    assert answers[0] == 422 and answers[-1] == 429, answers  # five failures lock the e-mail out
+    locked = await client.call("POST", "/api/identity/login", json={"email": member.email, "password": PASSWORD})
+    assert locked.status_code == 429  # the same lock as the log-in's
+    # The invitation itself is untouched: once the lock passes, the right password joins.
+    assert (await client.call("GET", "/api/identity/members", slug=owner.slug, token=owner.token)).json()[-1][
+        "email"] != member.email
 
 
 async def test_expired_and_revoked_invitations_are_refused(client: PlatformClient, mailbox: SmtpSink,
