@@ -25,11 +25,16 @@ Title = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
 Href = Annotated[str, msgspec.Meta(pattern=r"^(/[^\s]*|#[\w-]*|https?://[^\s]+|mailto:[^\s@]+@[^\s]+)$",
                                    max_length=2048)]
 # An image of the site's media library. The marker, not the prop's name, is how grounding,
-# delivery and the editor find every image a page holds (`asset_refs`); product ids stay
-# plain UUIDs. An asset's alt text is its sibling f"{key}_alt", else "alt".
+# delivery and the editor find every image a page holds (`asset_refs`). An asset's alt text
+# is its sibling f"{key}_alt", else "alt".
 ASSET_MARKER = "x-asset"
 AssetId = Annotated[uuid.UUID, msgspec.Meta(description="an image of the site's media library",
                                             extra_json_schema={ASSET_MARKER: True})]
+# A product of the site's shop: the marker is how the editor knows to offer the catalogue.
+PRODUCT_MARKER = "x-product"
+ProductId = Annotated[uuid.UUID, msgspec.Meta(description="a product of the site's shop",
+                                              extra_json_schema={PRODUCT_MARKER: True})]
+MARKERS = frozenset({ASSET_MARKER, PRODUCT_MARKER})
 Label = Annotated[str, msgspec.Meta(max_length=40)]  # a button's words
 Name = Annotated[str, msgspec.Meta(max_length=80)]
 Paragraph = Annotated[str, msgspec.Meta(max_length=1000)]  # plain text, a few sentences
@@ -273,7 +278,7 @@ class ContactBlockProps(Props, frozen=True, kw_only=True):
 
 class ProductGridProps(Props, frozen=True, kw_only=True):
     heading: Text = ""
-    product_ids: Annotated[list[uuid.UUID], msgspec.Meta(min_length=1, max_length=24)]
+    product_ids: Annotated[list[ProductId], msgspec.Meta(min_length=1, max_length=24)]
 
 
 class NavLink(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -507,10 +512,11 @@ def tree_schema() -> dict[str, Any]:
 
 
 def _without_marker(schema: Any) -> Any:
-    """The schema without the asset marker: OpenAI's strict structured output refuses any
-    keyword it does not know (the editor's document keeps it, to offer the media library)."""
+    """The schema without the asset and product markers: OpenAI's strict structured output
+    refuses any keyword it does not know (the editor's document keeps them, to offer the media
+    library and the shop's catalogue)."""
     if isinstance(schema, dict):
-        return {key: _without_marker(value) for key, value in schema.items() if key != ASSET_MARKER}
+        return {key: _without_marker(value) for key, value in schema.items() if key not in MARKERS}
     if isinstance(schema, list):
         return [_without_marker(item) for item in schema]
     return schema

@@ -78,11 +78,10 @@ export interface PropsForm {
   nullable: Set<string>;
 }
 
-// Images carry the registry's "x-asset" marker; product ids stay plain UUIDs there
-// (services/cms/registry.py), so the prop's name is what says "a product of the shop".
-function isProductRef(name: string, schema: Schema): boolean {
+// Images carry the registry's "x-asset" marker, products its "x-product" (services/cms/registry.py).
+function isProductRef(schema: Schema): boolean {
   const id = schema.type === "array" ? (schema.items ?? {}) as Schema : schema;
-  return /^product_ids?$/.test(name) && id.format === "uuid";
+  return Boolean(id["x-product"]);
 }
 
 function uiFor(schema: Schema): UiSchema {
@@ -98,7 +97,7 @@ function uiFor(schema: Schema): UiSchema {
   }
   if (schema.properties) {
     for (const [name, prop] of Object.entries(schema.properties as Record<string, Schema>)) {
-      ui[name] = isProductRef(name, prop)
+      ui[name] = isProductRef(prop)
         ? { "ui:field": "products", "ui:title": prop.type === "array" ? "Products" : "Product", "ui:label": false, "ui:hideError": true }
         : uiFor(prop);
     }
