@@ -23,6 +23,7 @@ PUBLIC = {
     ("POST", "/signup"), ("POST", "/signup/confirm"), ("POST", "/login"), ("POST", "/sessions/tenants"),
     ("POST", "/token"), ("POST", "/logout"), ("POST", "/sessions/revoke-all"),
     ("POST", "/password-reset"), ("POST", "/password-reset/confirm"), ("POST", "/invitations/accept"),
+    ("POST", "/handoffs"), ("POST", "/handoffs/redeem"),
     ("GET", "/.well-known/jwks.json"),
 }
 # The least role each other route needs, and a valid body, so that only the role decides.

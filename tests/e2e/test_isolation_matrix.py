@@ -48,6 +48,8 @@ PUBLIC = frozenset({
     ("POST", "/api/identity/password-reset"),
     ("POST", "/api/identity/password-reset/confirm"),
     ("POST", "/api/identity/invitations/accept"),
+    ("POST", "/api/identity/handoffs"),  # the platform session's cookie (refused on a site's host)
+    ("POST", "/api/identity/handoffs/redeem"),  # the hand-off code
     ("GET", "/api/identity/.well-known/jwks.json"),
     ("GET", "/api/cms/site"),  # the live site, sitemap.xml, robots.txt
     ("GET", "/api/cms/site/{path}"),
@@ -67,7 +69,9 @@ PUBLIC = frozenset({
 # Required query parameters, so that a refusal is about the caller, not a missing argument.
 QUERY = {"base": "1", "q": "matrix"}
 # Writes a VIEWER may call: they change nothing (the publish gates as a dry run).
-READ_ONLY_WRITES = frozenset({("POST", "/api/cms/pages/{page_id}/check")})
+# POSTs that write nothing: the gates' dry run, and the canvas's rendering of a draft (a viewer
+# reads the draft in the editor).
+READ_ONLY_WRITES = frozenset({("POST", "/api/cms/pages/{page_id}/check"), ("POST", "/api/cms/pages/{page_id}/render")})
 # Operations whose body names one of A's resources (besides those with ids in the path):
 # on B's host they must be refused too. Ids in a bulk filter (bulk-delete) only select among
 # B's own rows, so that one answers like any other of B's own calls (and A's asset must survive).
