@@ -292,6 +292,7 @@ async def list_pages(ctx: Ctx, caller: Caller, *, cursor: str | None, published:
                                      limit=limit + 1)
     summaries = [PageSummary(id=r["id"], slug=r["slug"], title=r["structure"]["root"]["props"].get("title", ""),
                              is_published=r["is_published"], live_version=r["live_version"],
-                             revision=r["revision"], updated_at=r["updated_at"]) for r in rows[:limit]]
+                             revision=r["revision"], updated_at=r["updated_at"],
+                             changed_since_live=r["changed_since_live"]) for r in rows[:limit]]
     after = encode_cursor(summaries[-1].updated_at, summaries[-1].id) if len(rows) > limit else None
     return PageList(pages=summaries, next_cursor=after)

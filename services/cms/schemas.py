@@ -49,6 +49,7 @@ class PageSummary(msgspec.Struct, frozen=True):
     live_version: int | None
     revision: int
     updated_at: datetime
+    changed_since_live: bool = False  # published, and the draft is not what visitors see
 
 
 class PageList(msgspec.Struct, frozen=True):

@@ -89,13 +89,22 @@ async def test_versions_are_immutable_and_any_one_can_be_restored(client: Platfo
     await create(client, owner, "/contact")
     page = await create(client, owner, "/", HOME)
     url, etag = f"/api/cms/pages/{page.json()['id']}", page.headers["etag"]
+
+    async def changed_since_live() -> bool | None:
+        listed = (await client.call("GET", "/api/cms/pages", slug=owner.slug, token=owner.token)).json()["pages"]
+        return next(p["changed_since_live"] for p in listed if p["id"] == page.json()["id"])
+
+    assert await changed_since_live() is False  # a draft never published: nothing live to differ from
     v1 = await client.call("POST", f"{url}/publish", slug=owner.slug, token=owner.token, headers={"if-match": etag})
+    assert await changed_since_live() is False
     changed = await client.call("PATCH", url, slug=owner.slug, token=owner.token,
                                 headers={"if-match": v1.headers["etag"]},
                                 json={"structure": edited(HOME, "A new story.")})
+    assert await changed_since_live() is True  # visitors still read version 1
     v2 = await client.call("POST", f"{url}/publish", slug=owner.slug, token=owner.token,
                            headers={"if-match": changed.headers["etag"]})
     assert v2.json()["live_version"] == 2
+    assert await changed_since_live() is False
     history = (await client.call("GET", f"{url}/versions", slug=owner.slug, token=owner.token)).json()
     assert [v["version"] for v in history] == [2, 1] and history[0]["created_by"] == owner.account_id
     diff = (await client.call("GET", f"{url}/diff?base=1&target=2", slug=owner.slug, token=owner.token)).json()

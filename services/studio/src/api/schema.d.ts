@@ -2127,6 +2127,8 @@ export interface components {
             revision: number;
             /** Format: date-time */
             updated_at: string;
+            /** @default false */
+            changed_since_live: boolean;
         };
         /** Palette */
         Palette: {

@@ -65,6 +65,8 @@ export interface PageSummary {
   live_version: number | null;
   revision: number;
   updated_at: string;
+  /** Published, and the draft is not what visitors see. */
+  changed_since_live: boolean;
 }
 
 export interface PageList {

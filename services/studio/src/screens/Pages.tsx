@@ -49,9 +49,9 @@ export function Pages() {
                     {page.is_published ? <a href={page.slug} target="_blank" rel="noopener">{page.slug}<span className="visually-hidden"> (live page, opens in a new tab)</span></a> : page.slug}
                   </td>
                   <td>
-                    {page.is_published
-                      ? <span className="state state-live">Published{page.live_version ? ` · v${page.live_version}` : ""}</span>
-                      : <span className="state state-draft">Draft</span>}
+                    {!page.is_published ? <span className="state state-draft">Draft</span>
+                      : page.changed_since_live ? <span className="state state-changed">Edited since v{page.live_version} went live</span>
+                      : <span className="state state-live">Published{page.live_version ? ` · v${page.live_version}` : ""}</span>}
                   </td>
                   <td><When at={page.updated_at} /></td>
                   <td><PageActions page={page} pages={list} /></td>

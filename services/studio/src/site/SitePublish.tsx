@@ -2,12 +2,12 @@
 // one button that puts every draft and the header and footer live together, or none of them.
 // A refusal is shown beside each page it names, with a way into that page's editor.
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
 
 import type { PageSummary, PublicationOut } from "../api/types";
-import { Button, ErrorNotice, Loading } from "../ui";
-import { pageStates, refusalsOf, siteApi, type PageRefusal, type PageState } from "./siteApi";
+import { Button, ErrorNotice } from "../ui";
+import { pageState, refusalsOf, siteApi, type PageRefusal, type PageState } from "./siteApi";
 
 const STATE_WORDS: Record<PageState, string> = { draft: "Draft", published: "Published", changed: "Changed since published" };
 const STATE_CLASS: Record<PageState, string> = { draft: "state-draft", published: "state-live", changed: "state-changed" };
@@ -34,18 +34,13 @@ export function SitePublish({ pages, layoutWaiting, readOnly, flushLayout, onPub
   onLayoutFindings(findings: ReturnType<typeof refusalsOf>): void;
 }) {
   const queries = useQueryClient();
-  const states = useQuery({
-    queryKey: ["page-states", pages.map((page) => `${page.id}:${page.revision}`).join(",")],
-    queryFn: ({ signal }) => pageStates(pages, signal),
-  });
-  const waiting = pages.filter((page) => states.data && states.data[page.id] !== "published");
+  const waiting = pages.filter((page) => pageState(page) !== "published");
   const publish = useMutation({
     mutationFn: async () => {
       const layoutRevision = await flushLayout();
       // The revisions as they are now: a page saved in another tab since this list was read goes as it is now.
       const fresh = (await siteApi.pages()).pages;
-      const now = await pageStates(fresh);
-      const drafts = fresh.filter((page) => now[page.id] !== "published");
+      const drafts = fresh.filter((page) => pageState(page) !== "published");
       return siteApi.publishSite(drafts, layoutRevision);
     },
     onSuccess: (out) => {
@@ -55,13 +50,12 @@ export function SitePublish({ pages, layoutWaiting, readOnly, flushLayout, onPub
     onError: (error) => onLayoutFindings(refusalsOf(error)),
     onSettled: () => {
       void queries.invalidateQueries({ queryKey: ["pages"] });
-      void queries.invalidateQueries({ queryKey: ["page-states"] });
     },
   });
   const refused = refusalsOf(publish.error);
   const refusedById = new Map((refused?.pages ?? []).map((r) => [r.page_id, r]));
   const live = new URL("/", window.location.href).href;
-  const nothing = states.isSuccess && waiting.length === 0 && !layoutWaiting;
+  const nothing = waiting.length === 0 && !layoutWaiting;
   return (
     <section className="card site-publish" aria-labelledby="publish-site-title">
       <div className="site-publish-head">
@@ -70,13 +64,11 @@ export function SitePublish({ pages, layoutWaiting, readOnly, flushLayout, onPub
           <p className="muted">Every draft page and the header and footer go live together, or none of them does.</p>
         </div>
         {readOnly ? null : (
-          <Button onClick={() => publish.mutate()} busy={publish.isPending} busyLabel="Publishing…" disabled={!states.isSuccess || nothing}>
+          <Button onClick={() => publish.mutate()} busy={publish.isPending} busyLabel="Publishing…" disabled={nothing}>
             Publish the site
           </Button>
         )}
       </div>
-      {states.isPending && pages.length ? <Loading label="Finding what changed since it was published…" /> : null}
-      <ErrorNotice error={states.error} title="The pages' state could not be read" />
       {nothing && !publish.isSuccess ? <p className="notice notice-info" role="status">Everything is live: visitors see the latest version of every page, the header and the footer.</p> : null}
       {publish.isSuccess ? (
         <div className="notice notice-success" role="status">
@@ -99,7 +91,7 @@ export function SitePublish({ pages, layoutWaiting, readOnly, flushLayout, onPub
             <thead><tr><th scope="col">Page</th><th scope="col">Address</th><th scope="col">State</th></tr></thead>
             <tbody>
               {pages.map((page) => {
-                const state = states.data?.[page.id];
+                const state = pageState(page);
                 const refusal = refusedById.get(page.id);
                 return (
                   <tr key={page.id} className={refusal ? "refused" : undefined}>

@@ -20,11 +20,6 @@ export interface LayoutDraft {
   footer: TreeNode | null;
 }
 
-interface VersionSummary {
-  version: number;
-  created_at: string;
-}
-
 const ifMatch = (revision: number) => ({ "if-match": `"${revision}"` });
 
 export const siteApi = {
@@ -33,7 +28,6 @@ export const siteApi = {
     call<LayoutOut>("PUT", "/api/cms/layout", { json: draft, headers: ifMatch(revision) }),
   publishLayout: (revision: number) => api.post<LayoutOut>("/api/cms/layout/publish", undefined, ifMatch(revision)),
   pages: (signal?: AbortSignal) => api.get<PageList>("/api/cms/pages?limit=100", signal),
-  versions: (pageId: string, signal?: AbortSignal) => api.get<VersionSummary[]>(`/api/cms/pages/${pageId}/versions`, signal),
   publishSite: (pages: PageSummary[], layoutRevision: number | null) =>
     api.post<PublicationOut>("/api/cms/site-publications", {
       pages: pages.map((page) => ({ id: page.id, revision: page.revision })), layout_revision: layoutRevision,
@@ -42,15 +36,10 @@ export const siteApi = {
 
 export type PageState = "draft" | "published" | "changed";
 
-/** Published pages whose draft moved on since: the page changed after its live version was
- * made (publishing stamps both in one transaction, so equal times mean nothing changed). */
-export async function pageStates(pages: PageSummary[], signal?: AbortSignal): Promise<Record<string, PageState>> {
-  const entries = await Promise.all(pages.map(async (page): Promise<[string, PageState]> => {
-    if (!page.is_published || page.live_version === null) return [page.id, "draft"];
-    const live = (await siteApi.versions(page.id, signal)).find((v) => v.version === page.live_version);
-    return [page.id, live && Date.parse(page.updated_at) > Date.parse(live.created_at) ? "changed" : "published"];
-  }));
-  return Object.fromEntries(entries);
+/** Whether visitors see a page's draft: never published, live as it is, or changed since. */
+export function pageState(page: PageSummary): PageState {
+  if (!page.is_published || page.live_version === null) return "draft";
+  return page.changed_since_live ? "changed" : "published";
 }
 
 /** The page as visitors will get it, by cms's own rule (services/cms/layout.py `with_layout`):
