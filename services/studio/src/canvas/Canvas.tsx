@@ -11,6 +11,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from "react";
 
 import { call } from "../api/client";
 import type { TreeNode } from "../api/types";
+import { firstRefusal } from "../editor/refusals";
 import { ErrorNotice } from "../ui";
 import "./canvas.css";
 import { RenderSchedule, type RenderRequest } from "./schedule";
@@ -252,6 +253,7 @@ export function Canvas({ pageId, structure, selectedId, onSelect }: CanvasProps)
 
   useEffect(() => showSelection(true), [selectedId]);
 
+  const refusal = firstRefusal(error);
   return (
     <section className="canvas" aria-label="Canvas">
       <div className="canvas-bar">
@@ -267,7 +269,12 @@ export function Canvas({ pageId, structure, selectedId, onSelect }: CanvasProps)
           {busy ? <><span className="spinner" aria-hidden="true" /> Updating…</> : srcDoc !== null ? "Up to date" : ""}
         </p>
       </div>
-      <ErrorNotice error={error} title="The canvas could not show this version of the page" />
+      {refusal ? (
+        <div className="notice notice-warning" role="status">
+          <p className="notice-title">The canvas shows this page again once a field is fixed</p>
+          <p>{refusal.message}</p>
+        </div>
+      ) : <ErrorNotice error={error} title="The canvas could not show this version of the page" />}
       <div className="canvas-stage" ref={stage}>
         {srcDoc === null && !error ? (
           <p className="canvas-loading"><span className="spinner" aria-hidden="true" /> Rendering the page…</p>

@@ -30,6 +30,7 @@ import {
   duplicateNode, insertNode, locate, sameValue, newId, nodeAtPointer, propPath, removeNode, setProps, type PageTree,
 } from "./tree";
 import { Tabs, type TabItem } from "./Tabs";
+import { firstRefusal } from "./refusals";
 import { errorSchemaOf } from "./validator";
 import "./editor.css";
 
@@ -39,26 +40,10 @@ type Side = "block" | "ai" | "versions";
 const TABS: TabItem<Tab>[] = [{ id: "outline", label: "Outline" }, { id: "canvas", label: "Canvas" }, { id: "properties", label: "Properties" }];
 const SIDES: TabItem<Side>[] = [{ id: "block", label: "Block" }, { id: "ai", label: "AI" }, { id: "versions", label: "Versions" }];
 
-/** The server's words for a refused tree, in the form's own terms where they are known. */
-export function refusalMessage(problem: string, pointer = ""): string {
-  const most = /length <= (\d+)/.exec(problem);
-  if (most) return `At most ${most[1]} characters: shorten it to save.`;
-  const least = /length >= (\d+)/.exec(problem);
-  if (least) return least[1] === "1" ? "Fill this in to save." : `At least ${least[1]} characters.`;
-  if (problem.includes("Expected `uuid`, got `null`")) return pointer.includes("product") ? "Choose a product of the shop to save." : "Choose an image to save.";
-  if (problem.includes("youtube")) return "Paste the video's YouTube or Vimeo address to save.";
-  if (problem.includes("matching regex")) {
-    return problem.includes("mailto") ? "Not a link the site can use: start it with /, #, https:// or mailto:." : "Not in the form this field takes.";
-  }
-  return problem.charAt(0).toUpperCase() + problem.slice(1);
-}
-
 function serverErrorsFor(tree: PageTree, state: SaveState, nodeId: string | null):
   { errors: ErrorSchema | undefined; elsewhere: string | null; message: string } {
   if (state.kind !== "invalid") return { errors: undefined, elsewhere: null, message: "" };
-  const first = state.error.problem.errors?.[0];
-  const pointer = typeof first?.pointer === "string" ? first.pointer : "";
-  const message = refusalMessage(String(first?.problem ?? first?.message ?? state.error.message), pointer);
+  const { message, pointer } = firstRefusal(state.error) ?? { message: state.error.message, pointer: "" };
   const at = pointer ? nodeAtPointer(tree, pointer) : null;
   if (!at || at !== nodeId) return { errors: undefined, elsewhere: at, message };
   const path = propPath(pointer);

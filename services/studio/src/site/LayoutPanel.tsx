@@ -6,6 +6,7 @@ import type { ErrorSchema } from "@rjsf/utils";
 
 import type { LayoutOut } from "../api/types";
 import type { SaveState } from "../editor/autosave";
+import { firstRefusal } from "../editor/refusals";
 import { SaveStatus } from "../editor/SaveStatus";
 import type { Finding } from "../editor/pagesApi";
 import { Properties } from "../editor/Properties";
@@ -49,10 +50,8 @@ export function LiveState({ live, revision, dirty }: { live: number | null; revi
 function serverErrors(draft: LayoutDraft, part: Part, state: SaveState<LayoutOut>):
   { errors: ErrorSchema | undefined; elsewhere: { part: Part; path: string[] } | null; message: string } {
   if (state.kind !== "invalid") return { errors: undefined, elsewhere: null, message: "" };
-  const first = state.error.problem.errors?.[0];
-  const problem = String(first?.problem ?? first?.message ?? state.error.message);
-  const message = problem.charAt(0).toUpperCase() + problem.slice(1);
-  const at = typeof first?.pointer === "string" ? partAt(draft, first.pointer) : null;
+  const { message, pointer } = firstRefusal(state.error) ?? { message: state.error.message, pointer: "" };
+  const at = pointer ? partAt(draft, pointer) : null;
   if (!at || at.part !== part) return { errors: undefined, elsewhere: at, message };
   return { errors: errorSchemaOf([{ property: at.path.join("."), message }]), elsewhere: null, message };
 }
