@@ -241,6 +241,11 @@ function Workbench({ page, registry }: { page: PageOut; registry: Registry }) {
 
         <section id="tab-panel-canvas" className="editor-panel panel-canvas" role="tabpanel" aria-labelledby="canvas-title">
           <h2 id="canvas-title" className="visually-hidden">Canvas</h2>
+          {/* Every link of the rendered page is a Tab stop: a keyboard user may pass them all by. */}
+          <a className="canvas-skip" href="#tab-panel-properties"
+            onClick={(event) => { event.preventDefault(); document.getElementById(`side-${side}`)?.focus(); }}>
+            Skip past the canvas
+          </a>
           <CanvasSlot pageId={page.id} structure={tree} selectedId={selectedId} onSelect={(id) => select(id, true)} />
         </section>
 

@@ -22,7 +22,7 @@ type Action = { kind: "event"; name: string; job: GenerationOut } | { kind: "err
 /** The words a visitor reads first in a written section (its heading, else its text). */
 export function headlineOf(node: TreeNode | undefined): string {
   if (!node) return "";
-  for (const key of ["headline", "heading", "title", "intro", "text", "body"]) {
+  for (const key of ["headline", "heading", "title", "intro", "text", "body", "markdown"]) {
     const value = node.props[key];
     if (typeof value === "string" && value.trim()) return value.replace(/[#*_`>]/g, "").trim().slice(0, 120);
   }
