@@ -15,6 +15,7 @@ import { AiPanel } from "../canvas/AiPanel";
 import { History } from "../canvas/History";
 import { nodeLabel } from "../canvas/shapes";
 import { Button, ErrorNotice, Loading, ScreenTitle } from "../ui";
+import { useAltFromLibrary } from "./altText";
 import { useAutosave, type SaveState } from "./autosave";
 import { SaveStatus } from "./SaveStatus";
 import { CanvasSlot } from "./CanvasSlot";
@@ -77,6 +78,8 @@ function Workbench({ page, registry }: { page: PageOut; registry: Registry }) {
     setPublished(false);
     if (message) setAnnounce(message);
   }, [history]);
+
+  const altFromLibrary = useAltFromLibrary(registry, tree, change);
 
   const select = useCallback((id: string, reveal = false) => {
     setSelectedId(id);
@@ -258,6 +261,7 @@ function Workbench({ page, registry }: { page: PageOut; registry: Registry }) {
                 onChange={(props) => {
                   if (sameValue(props, selected.node.props)) return;
                   change(setProps(tree, selected.node.id, props), "", `props:${selected.node.id}`);
+                  altFromLibrary(selected.node.id, selected.node.component, selected.node.props, props);
                 }} />
             ) : <p className="hint">Select a node in the outline or on the canvas to change it.</p>}
           </div>

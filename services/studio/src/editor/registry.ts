@@ -171,3 +171,35 @@ export function starterProps(registry: Registry, component: string): Record<stri
   };
   return objectOf(form.schema as Schema);
 }
+
+export type PropPath = (string | number)[];
+
+/** The pictures chosen by a change of props whose alt text is empty: for each, the image's id,
+ * where it is, and where its alt text goes (the registry's rule: the sibling `<key>_alt`, else
+ * `alt`), at any depth (a gallery's items too). */
+export function newImagesWithoutAlt(form: PropsForm, before: Record<string, unknown>, after: Record<string, unknown>):
+  { id: string; image: PropPath; alt: PropPath }[] {
+  const found: { id: string; image: PropPath; alt: PropPath }[] = [];
+  const walk = (schema: Schema, was: unknown, now: unknown, at: PropPath) => {
+    if (!now || typeof now !== "object") return;
+    if (Array.isArray(now)) {
+      const items = (schema.items ?? {}) as Schema;
+      now.forEach((item, index) => walk(items, Array.isArray(was) ? was[index] : undefined, item, [...at, index]));
+      return;
+    }
+    const properties = (schema.properties ?? {}) as Record<string, Schema>;
+    const old = (was && typeof was === "object" ? was : {}) as Record<string, unknown>;
+    const value = now as Record<string, unknown>;
+    for (const [key, prop] of Object.entries(properties)) {
+      if (prop["x-asset"]) {
+        const alt = `${key}_alt` in properties ? `${key}_alt` : "alt" in properties ? "alt" : null;
+        const id = value[key];
+        if (alt && typeof id === "string" && id && id !== old[key] && !String(value[alt] ?? "").trim()) {
+          found.push({ id, image: [...at, key], alt: [...at, alt] });
+        }
+      } else if (prop.type === "object" || prop.type === "array") walk(prop, old[key], value[key], [...at, key]);
+    }
+  };
+  walk(form.schema as Schema, before, after, []);
+  return found;
+}
