@@ -8,6 +8,7 @@ state is held to axe-core (no violation) at 1280 and 375 px and kept as a screen
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 
@@ -17,7 +18,7 @@ from services.gateway.studio import DIST
 from tests.e2e.browser_audits import AXE
 from tests.e2e.headless_chromium import Chromium, chromium_path
 from tests.e2e.platform_client import PASSWORD, PlatformClient, eventually
-from tests.e2e.studio_driver import CHOOSE, DESKTOP, PICKER, click, escape, fill, screen, shows, until
+from tests.e2e.studio_driver import CHOOSE, DESKTOP, PICKER, TYPE, click, escape, fill, screen, shows, until
 from tests.e2e.test_assets import png, upload
 from tests.e2e.test_billing_top_ups import ready
 
@@ -163,9 +164,13 @@ async def test_the_asset_picker_changes_searches_uploads_and_removes_a_page_imag
         return [a["status"] for a in listed["assets"]] == ["described", "described"]
 
     assert await eventually(both_described, True, within=20)
+    described = {a["id"]: a["alt_text"] for a in (await client.call(
+        "GET", "/api/assets/assets", slug=tenant.slug, token=tenant.token)).json()["assets"]}
+    assert described[sneaker["id"]] and described[lake["id"]]
+    # The hero's alt text is the library's words for its picture, as the editor would have put them.
     hero = {"id": "hero", "component": "Hero", "children": [], "props": {
         "headline": "Cabins by the lake", "subheadline": "Open all year", "image": sneaker["id"],
-        "image_alt": "A red sneaker"}}
+        "image_alt": described[sneaker["id"]]}}
     tree = {"root": {"id": "page", "component": "Page", "props": {"title": "Cabins", "description": "Cabins"},
                      "children": [hero]}}
     created = await client.call("POST", "/api/cms/pages", slug=tenant.slug, token=tenant.token,
@@ -175,6 +180,10 @@ async def test_the_asset_picker_changes_searches_uploads_and_removes_a_page_imag
 
     async def hero_image_other_than(*ids: str | None) -> bool:
         return await hero_image() not in ids
+
+    async def hero_alt() -> str | None:
+        page = await client.call("GET", f"/api/cms/pages/{page_id}", slug=tenant.slug, token=tenant.token)
+        return page.json()["structure"]["root"]["children"][0]["props"].get("image_alt")  # type: ignore[no-any-return]
 
     async def hero_image() -> str | None:
         page = await client.call("GET", f"/api/cms/pages/{page_id}", slug=tenant.slug, token=tenant.token)
@@ -216,6 +225,11 @@ async def test_the_asset_picker_changes_searches_uploads_and_removes_a_page_imag
             await tab.evaluate(f"{PICKER}.querySelector('.picker-choice').click()")
             await until(tab, f"!{PICKER}", what="the picker to close")
             assert await eventually(hero_image, lake["id"], within=10) == lake["id"]
+            # The library's words for the sneaker give way to the lake's.
+            assert await eventually(hero_alt, described[lake["id"]], within=10) == described[lake["id"]]
+            # Words a person types stay, whatever picture comes next.
+            await tab.evaluate(f"{TYPE}('prop-hero_image_alt', 'Our jetty at dawn')")
+            assert await eventually(hero_alt, "Our jetty at dawn", within=10) == "Our jetty at dawn"
 
             # An image uploaded in the picker is chosen at once.
             await click(tab, "Change")
@@ -228,6 +242,14 @@ async def test_the_asset_picker_changes_searches_uploads_and_removes_a_page_imag
             boat_id = await hero_image()
             listed = (await client.call("GET", "/api/assets/assets", slug=tenant.slug, token=tenant.token)).json()
             assert {a["filename"] for a in listed["assets"] if a["id"] == boat_id} == {"green-boat.png"}
+
+            async def boat_described() -> bool:
+                asset = await client.call("GET", f"/api/assets/assets/{boat_id}", slug=tenant.slug, token=tenant.token)
+                return bool(asset.json()["alt_text"])
+
+            assert await eventually(boat_described, True, within=20)
+            await asyncio.sleep(2)  # the editor's next look at the library would have filled it by now
+            assert await hero_alt() == "Our jetty at dawn"
 
             await click(tab, "Remove")
             assert await eventually(hero_image, None, within=10) is None

@@ -1,11 +1,12 @@
-// A picture chosen without alt text takes the library's: the AI describes every upload, and a
-// person may have corrected it there. A fresh upload is asked again for a few seconds, until
-// it is described. Words a person typed in the field are never replaced.
+// A chosen picture takes the library's alt text (the AI describes every upload, and a person
+// may have corrected it there) where the field is empty or still holds the library's words
+// for the picture it replaces. A fresh upload is asked again for a few seconds, until it is
+// described. Words a person typed in the field are never replaced.
 
 import { useCallback, useEffect, useRef } from "react";
 
 import { awaitingAi, library } from "../media/library";
-import { newImagesWithoutAlt, propsForm, type PropPath, type Registry } from "./registry";
+import { chosenImages, propsForm, type ChosenImage, type PropPath, type Registry } from "./registry";
 import { locate, setProps, type PageTree } from "./tree";
 
 const RETRY_MS = 1500;
@@ -31,7 +32,12 @@ export function useAltFromLibrary(registry: Registry, tree: PageTree,
   const alive = useRef(true);
   useEffect(() => () => { alive.current = false; }, []);
 
-  const fill = useCallback(async (nodeId: string, chosen: { id: string; image: PropPath; alt: PropPath }, attempt: number) => {
+  const fill = useCallback(async (nodeId: string, chosen: ChosenImage, attempt: number) => {
+    if (chosen.altNow && attempt === 0) {
+      // Words in the field are the library's for the picture replaced, or a person's: kept.
+      const replaced = chosen.previous ? await library.get(chosen.previous).catch(() => null) : null;
+      if (!replaced || replaced.alt_text.trim() !== chosen.altNow) return;
+    }
     const asset = await library.get(chosen.id).catch(() => null);
     if (!asset || !alive.current) return;
     if (!asset.alt_text.trim()) {
@@ -39,8 +45,8 @@ export function useAltFromLibrary(registry: Registry, tree: PageTree,
       return;
     }
     const node = locate(latest.current, nodeId)?.node;
-    // Only where the same picture is still chosen and its alt text still empty.
-    if (!node || valueAt(node.props, chosen.image) !== chosen.id || String(valueAt(node.props, chosen.alt) ?? "").trim()) return;
+    // Only where the same picture is still chosen and its alt text is as it was.
+    if (!node || valueAt(node.props, chosen.image) !== chosen.id || String(valueAt(node.props, chosen.alt) ?? "").trim() !== chosen.altNow) return;
     const props = withValueAt(node.props, chosen.alt, asset.alt_text) as Record<string, unknown>;
     change(setProps(latest.current, nodeId, props), `The picture's alt text is the library's: ${asset.alt_text}`);
   }, [change]);
@@ -48,6 +54,6 @@ export function useAltFromLibrary(registry: Registry, tree: PageTree,
   return useCallback((nodeId, component, before, after) => {
     const form = propsForm(registry, component);
     if (!form) return;
-    for (const chosen of newImagesWithoutAlt(form, before, after)) void fill(nodeId, chosen, 0);
+    for (const chosen of chosenImages(form, before, after)) void fill(nodeId, chosen, 0);
   }, [registry, fill]);
 }

@@ -174,12 +174,13 @@ export function starterProps(registry: Registry, component: string): Record<stri
 
 export type PropPath = (string | number)[];
 
-/** The pictures chosen by a change of props whose alt text is empty: for each, the image's id,
- * where it is, and where its alt text goes (the registry's rule: the sibling `<key>_alt`, else
- * `alt`), at any depth (a gallery's items too). */
-export function newImagesWithoutAlt(form: PropsForm, before: Record<string, unknown>, after: Record<string, unknown>):
-  { id: string; image: PropPath; alt: PropPath }[] {
-  const found: { id: string; image: PropPath; alt: PropPath }[] = [];
+/** The pictures a change of props chose, each with where it is, where its alt text goes (the
+ * registry's rule: the sibling `<key>_alt`, else `alt`), what that alt text is now and which
+ * picture it was written for; at any depth (a gallery's items too). */
+export interface ChosenImage { id: string; image: PropPath; alt: PropPath; altNow: string; previous: string | null }
+
+export function chosenImages(form: PropsForm, before: Record<string, unknown>, after: Record<string, unknown>): ChosenImage[] {
+  const found: ChosenImage[] = [];
   const walk = (schema: Schema, was: unknown, now: unknown, at: PropPath) => {
     if (!now || typeof now !== "object") return;
     if (Array.isArray(now)) {
@@ -194,8 +195,9 @@ export function newImagesWithoutAlt(form: PropsForm, before: Record<string, unkn
       if (prop["x-asset"]) {
         const alt = `${key}_alt` in properties ? `${key}_alt` : "alt" in properties ? "alt" : null;
         const id = value[key];
-        if (alt && typeof id === "string" && id && id !== old[key] && !String(value[alt] ?? "").trim()) {
-          found.push({ id, image: [...at, key], alt: [...at, alt] });
+        if (alt && typeof id === "string" && id && id !== old[key]) {
+          found.push({ id, image: [...at, key], alt: [...at, alt], altNow: String(value[alt] ?? "").trim(),
+            previous: typeof old[key] === "string" && old[key] ? String(old[key]) : null });
         }
       } else if (prop.type === "object" || prop.type === "array") walk(prop, old[key], value[key], [...at, key]);
     }
