@@ -81,7 +81,7 @@ def page(title: str, description: str, social: str | None, *children: dict[str, 
     props: dict[str, Any] = {"title": title, "description": description}
     if social:
         props["social_image"] = social
-    return {"root": node("page", "Page", props, navbar(), *children, footer())}
+    return {"root": node("page", "Page", props, *children)}  # the header and footer are the site's layout
 
 
 def navbar() -> dict[str, Any]:
@@ -336,6 +336,11 @@ def site_trees(pictures: Pictures) -> dict[str, dict[str, Any]]:
     return {slug: build(pictures) for slug, build in BUILDERS.items()}
 
 
+def layout() -> dict[str, Any]:
+    """The header and footer every page shows, edited once (the studio's Site screen)."""
+    return {"header": navbar(), "footer": footer()}
+
+
 # -- seeding ------------------------------------------------------------------------------------
 
 def upload_photos(api: Api, photos: list[Photo]) -> Pictures:
@@ -366,16 +371,20 @@ def build_site(api: Api, photos: list[Photo]) -> str:
         if status != 200:
             return f"{path} refused ({status}: {refusal(answer)})"
     pictures = upload_photos(api, photos)
-    made = {}
-    for slug, tree in site_trees(pictures).items():  # every page first: their navbars link each other
-        status, headers, page = api.call("POST", "/api/cms/pages", {"slug": slug, "structure": tree})
+    drafts = []
+    for slug, tree in site_trees(pictures).items():  # every page first: the header links them
+        status, _, page = api.call("POST", "/api/cms/pages", {"slug": slug, "structure": tree})
         if status != 201:
             return f"page {slug} refused ({status}: {refusal(page)})"
-        made[slug] = (page["id"], headers.get("etag", headers.get("ETag", "")))
-    for slug, (page_id, etag) in made.items():
-        status, _, published = api.call("POST", f"/api/cms/pages/{page_id}/publish", headers={"if-match": etag})
-        if status != 200:
-            return f"page {slug} not published ({status}: {refusal(published)})"
+        drafts.append({"id": page["id"], "revision": page["revision"]})
+    status, _, shared = api.call("PUT", "/api/cms/layout", layout(), headers={"if-match": '"0"'})
+    if status != 200:
+        return f"header and footer refused ({status}: {refusal(shared)})"
+    # The pages and the layout go live together, as the studio's "Publish the site" does.
+    status, _, published = api.call("POST", "/api/cms/site-publications",
+                                    {"pages": drafts, "layout_revision": shared["revision"]})
+    if status != 200:
+        return f"site not published ({status}: {refusal(published)})"
     return f"{NAME}: {len(BUILDERS)} pages, {len(pictures.uploaded)} photos, published"
 
 
