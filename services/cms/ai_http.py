@@ -113,6 +113,12 @@ async def propose_edit(page_id: uuid.UUID, data: JSONBody[EditIn], caller: Calle
     return await proposals.propose_edit(ctx, caller, page_id, expected_revision(request), data)
 
 
+@post("/pages/{page_id:uuid}/ai-edits/estimate", status_code=200,
+      summary="What an AI edit of one node of the draft will reserve and usually costs, beside the wallet (EDITOR)")
+async def estimate_edit(page_id: uuid.UUID, data: JSONBody[EditIn], caller: Caller, ctx: Ctx) -> EstimateOut:
+    return await proposals.estimate_edit(ctx, caller, page_id, data)
+
+
 @post("/pages/{page_id:uuid}/ai-edits/{proposal_id:uuid}/decision", status_code=200,
       summary="Apply all, some (by index) or none of a proposal's operations to the draft (EDITOR, If-Match)")
 async def decide_edit(page_id: uuid.UUID, proposal_id: uuid.UUID, data: JSONBody[DecisionIn], caller: Caller,
@@ -121,5 +127,5 @@ async def decide_edit(page_id: uuid.UUID, proposal_id: uuid.UUID, data: JSONBody
                                                      data.accept))
 
 
-AI_ROUTES = [propose_edit, decide_edit, estimate, start_generation, plan_site, estimate_site, start_site,
+AI_ROUTES = [propose_edit, estimate_edit, decide_edit, estimate, start_generation, plan_site, estimate_site, start_site,
              get_generation, generation_events, page_generations]

@@ -37,13 +37,13 @@ from .ai_edits import (
     readable,
 )
 from .context import Ctx
-from .generation import failure_reason, prices, site_of
-from .pages import page_at, page_out
+from .generation import estimate_of, failure_reason, fitted, prices, site_of
+from .pages import existing_page, page_at, page_out
 from .prompts import repair_prompt, theme_notes
 from .registry import REGISTRY_VERSION, migrate
 from .repo import generations as jobs
 from .repo import pages as page_rows
-from .schemas import EditIn, PageOut, ProposalOut
+from .schemas import EditIn, EstimateOut, PageOut, ProposalOut
 from .tree import nodes
 
 EDIT_OUTPUT_TOKENS = 4000  # one node and its children, at most
@@ -57,24 +57,55 @@ def edit_cap(node: dict[str, Any]) -> int:
                                        2 * current + 100))
 
 
+@dataclasses.dataclass(frozen=True)
+class EditCall:
+    """An edit as the model will be asked it, and the job its price is bounded by."""
+
+    tree: dict[str, Any]
+    pages: set[str]  # where the model may link
+    system: str
+    prompt: str
+    schema: dict[str, Any]
+    cap: int
+    job: pricing.Job
+
+
+async def edit_call(ctx: Ctx, tx: Any, tenant_id: uuid.UUID, page: Any, data: EditIn) -> EditCall:
+    tree = migrate(page["structure"], page["registry_version"])
+    node, _ = locate(tree, data.node_id)
+    site = await sites.current_site(tx, ctx.nc, tenant_id)
+    pages = await page_rows.slugs(tx)
+    described = await site_of(tx, ctx.nc, tenant_id, pages)
+    system, prompt = edit_prompt(data.action, node, instruction=data.instruction, language=data.language,
+                                 tone=data.tone, theme_notes=theme_notes(site), site=described)
+    schema = edit_schema(node["component"], node["id"], known_ids(node))
+    cap = edit_cap(node)
+    job = pricing.Job((pricing.Call(
+        input_tokens=estimate_tokens(system + prompt + msgspec.json.encode(to_strict(schema)).decode()),
+        max_output=cap),), repairs=1)
+    return EditCall(tree, pages, system, prompt, schema, cap, job)
+
+
+async def estimate_edit(ctx: Ctx, caller: Caller, page_id: uuid.UUID, data: EditIn) -> EstimateOut:
+    """What an edit of the draft as it is will reserve and is expected to be charged, beside
+    the wallet: the studio shows it before the editor asks."""
+    tenant_id = caller.require(Role.EDITOR)
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        call = await edit_call(ctx, tx, tenant_id, await existing_page(tx, page_id), data)
+    fit, available = await fitted(ctx, tenant_id, call.job)
+    return estimate_of(ctx, call.job, fit, available)
+
+
 async def propose_edit(ctx: Ctx, caller: Caller, page_id: uuid.UUID, revision: int, data: EditIn) -> ProposalOut:
     """The model's edit of one node as operations on the draft, paid once made."""
     tenant_id = caller.require(Role.EDITOR)
     async with ctx.db.tenant_tx(tenant_id) as tx:
         page = await page_at(tx, page_id, revision)
-        tree = migrate(page["structure"], page["registry_version"])
-        node, _ = locate(tree, data.node_id)
-        site = await sites.current_site(tx, ctx.nc, tenant_id)
-        pages = await page_rows.slugs(tx)  # where the model may link
-        described = await site_of(tx, ctx.nc, tenant_id, pages)
-        system, prompt = edit_prompt(data.action, node, instruction=data.instruction, language=data.language,
-                                     tone=data.tone, theme_notes=theme_notes(site), site=described)
-        schema = edit_schema(node["component"], node["id"], known_ids(node))
+        prepared = await edit_call(ctx, tx, tenant_id, page, data)
+        tree, pages, system, prompt, schema, cap = (prepared.tree, prepared.pages, prepared.system, prepared.prompt,
+                                                    prepared.schema, prepared.cap)
         cost = prices(ctx.settings)
-        cap = edit_cap(node)
-        max_credits = cost.bound(pricing.Job((pricing.Call(
-            input_tokens=estimate_tokens(system + prompt + msgspec.json.encode(to_strict(schema)).decode()),
-            max_output=cap),), repairs=1))
+        max_credits = cost.bound(prepared.job)
         job = await jobs.insert_edit(tx, tenant_id, uuid.uuid4(), page_id, msgspec.to_builtins(data), max_credits,
                                      caller.account_id, revision)
     job_id = job["id"]

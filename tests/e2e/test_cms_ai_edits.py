@@ -93,6 +93,37 @@ async def test_a_proposal_accepted_in_part_changes_exactly_those_fields(client: 
     assert patched.status_code == 200 and patched.json()["ai_nodes"] == {}
 
 
+async def test_an_edit_is_priced_before_it_is_asked_as_it_will_be_reserved(client: PlatformClient,
+                                                                          ai_server: FakeOpenAI) -> None:
+    """The estimate of an edit is what the edit then reserves; the charge is what it used, never
+    more. It needs the editor's role and an existing node, like the edit."""
+    tenant = await ready(client)
+    page_id, etag = await page_with_hero(client, tenant, "/priced")
+    body = {"node_id": "hero", "action": "shorten"}
+    priced = await client.call("POST", f"/api/cms/pages/{page_id}/ai-edits/estimate", slug=tenant.slug,
+                               token=tenant.token, json=body)
+    assert priced.status_code == 200, priced.text
+    estimate = priced.json()
+    assert estimate["fits"] and 0 < estimate["expected_credits"] <= estimate["max_credits"]
+    assert estimate["available"] == (await balance(client, tenant))["available"]
+
+    ai_server.script(edited_hero(headline="Bread worth it"))
+    proposal = (await ask(client, tenant, page_id, etag, **body)).json()
+    work = (await client.call("GET", f"/api/cms/pages/{page_id}/generations", slug=tenant.slug,
+                              token=tenant.token)).json()
+    assert work[0]["id"] == proposal["id"] and work[0]["max_credits"] == estimate["max_credits"]
+    assert 0 < proposal["credits"] <= estimate["max_credits"]
+
+    longer = await client.call("POST", f"/api/cms/pages/{page_id}/ai-edits/estimate", slug=tenant.slug,
+                               token=tenant.token, json={**body, "instruction": "Keep the bakery's name. " * 60})
+    assert longer.json()["max_credits"] > estimate["max_credits"]  # the instruction is part of what is sent
+    missing = await client.call("POST", f"/api/cms/pages/{page_id}/ai-edits/estimate", slug=tenant.slug,
+                                token=tenant.token, json={**body, "node_id": "nope"})
+    assert missing.status_code == 404
+    anonymous = await client.call("POST", f"/api/cms/pages/{page_id}/ai-edits/estimate", slug=tenant.slug, json=body)
+    assert anonymous.status_code == 401
+
+
 async def test_a_proposal_on_a_stale_draft_is_refused(client: PlatformClient, ai_server: FakeOpenAI) -> None:
     tenant = await ready(client)
     page_id, etag = await page_with_hero(client, tenant, "/stale")

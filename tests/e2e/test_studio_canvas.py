@@ -98,7 +98,13 @@ async def test_an_editor_selects_in_the_canvas_accepts_part_of_an_ai_rewrite_and
 
             # An AI rewrite of the hero, three fields proposed, two kept.
             await tab.evaluate("document.getElementById('side-ai').click()")
-            await shows(tab, "AI edits cost a few credits")
+            # The price first: cms's estimate of this very edit, beside the wallet.
+            await until(tab, "document.querySelector('.ai-cost')?.innerText.includes('held while the AI writes')",
+                        what="the edit's price")
+            cost_words = await tab.evaluate("document.querySelector('.ai-cost').innerText")
+            estimate = (await client.call("POST", f"/api/cms/pages/{page_id}/ai-edits/estimate", slug=tenant.slug,
+                                          token=tenant.token, json={"node_id": "hero", "action": "rewrite"})).json()
+            assert f"Up to {estimate['max_credits']} credits held" in cost_words, cost_words
             ai_server.script(edited_hero(headline="Sourdough worth crossing town for",
                                          subheadline="Baked at dawn in Lyon", cta_label="Find us"))
             await click(tab, "Propose a change")

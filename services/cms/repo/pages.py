@@ -34,8 +34,9 @@ DELETE_PAGE = "DELETE FROM cms.pages WHERE id = $1 AND revision = $2 RETURNING s
 # `changed_since_live`: a published page whose draft (words or address) is not what visitors see.
 SELECT_PAGE_LIST = f"""
 SELECT {PAGE_COLUMNS},
-  is_published AND EXISTS (SELECT 1 FROM cms.page_versions v WHERE v.page_id = pages.id
-    AND v.version = pages.live_version AND (v.structure <> pages.structure OR v.slug <> pages.slug)) AS changed_since_live
+  is_published AND EXISTS (SELECT 1 FROM cms.page_versions v
+    WHERE v.page_id = pages.id AND v.version = pages.live_version
+      AND (v.structure <> pages.structure OR v.slug <> pages.slug)) AS changed_since_live
 FROM cms.pages
 WHERE ($1::timestamptz IS NULL OR (updated_at, id) < ($1, $2)) AND ($3::boolean IS NULL OR is_published = $3)
 ORDER BY updated_at DESC, id DESC LIMIT $4

@@ -1,15 +1,17 @@
 // AI on the selected node: rewrite, shorten, translate, change the tone or write it again.
-// What it may cost is said first (cms has no per-edit estimate: the charge is what the model
-// used), the proposal comes back as a diff of fields, and the editor applies all of it, some
-// of it or none; the credits it cost are shown either way (the model ran).
+// What it may cost is said first (cms's estimate of this very edit: what it will hold, what it
+// usually costs, what the wallet has), the proposal comes back as a diff of fields, and the
+// editor applies all of it, some of it or none; the credits it cost are shown either way (the
+// model ran).
 
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
 import { useEffect, useId, useState, type FormEvent } from "react";
 
 import { api, call } from "../api/client";
 import { ApiError } from "../api/problem";
 import { useSession } from "../api/session";
-import type { PageOut } from "../api/types";
+import type { EstimateOut, PageOut } from "../api/types";
+import { credits, ShortOfCredits, useDebounced } from "../screens/Estimate";
 import { Button, ErrorNotice, SelectField, TextArea, TextField } from "../ui";
 import { changesOf, fieldName, ifMatch, shown, type BalanceOut, type EditIn, type ProposalOut } from "./shapes";
 import "./canvas.css";
@@ -59,6 +61,15 @@ export function AiPanel({ pageId, draftRevision, nodeId, nodeLabel, onApplied }:
     setProposal(null);
     setOutcome(null);
   }, [nodeId, pageId]);
+
+  const asked = useDebounced(JSON.stringify({ node_id: nodeId ?? "", action, instruction,
+    language: action === "translate" ? language : "", tone: action === "tone" ? tone : "" }), 400);
+  const estimate = useQuery({
+    queryKey: ["ai-estimate", pageId, asked],
+    queryFn: () => api.post<EstimateOut>(`/api/cms/pages/${pageId}/ai-edits/estimate`, JSON.parse(asked) as Partial<EditIn>),
+    enabled: canEdit && nodeId !== null && !proposal, retry: false, placeholderData: keepPreviousData,
+  });
+  const price = estimate.data;
 
   const ask = useMutation({
     mutationFn: async () => call<ProposalOut>("POST", `/api/cms/pages/${pageId}/ai-edits`, {
@@ -133,13 +144,15 @@ export function AiPanel({ pageId, draftRevision, nodeId, nodeLabel, onApplied }:
               ) : null}
               <TextArea label="Anything to keep in mind (optional)" rows={2} maxLength={2000} value={instruction}
                 onChange={(event) => setInstruction(event.target.value)} />
-              <p className="ai-cost">
-                AI edits cost a few credits; you are charged what the model used, whether you keep the proposal or not.
-                {balance.data ? <> <strong>{balance.data.available} credits</strong> available.</> : null}
+              <p className="ai-cost" aria-live="polite">
+                {price ? <>Up to <strong>{credits(price.max_credits)}</strong> held while the AI writes, usually{" "}
+                  <strong>{credits(price.expected_credits)}</strong>; {credits(price.available)} available.{" "}</> : null}
+                You are charged what the model used, whether you keep the proposal or not.
               </p>
+              {price && !price.fits ? <ShortOfCredits what="this edit" needed={price.smallest_credits} available={price.available} /> : null}
               <ErrorNotice error={ask.error} title="The AI could not propose a change" />
               <div className="actions">
-                <Button type="submit" busy={ask.isPending} busyLabel="Writing a proposal…">Propose a change</Button>
+                <Button type="submit" busy={ask.isPending} busyLabel="Writing a proposal…" disabled={price ? !price.fits : false}>Propose a change</Button>
               </div>
             </form>
           ) : (
