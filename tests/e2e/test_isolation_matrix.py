@@ -207,6 +207,7 @@ def body_for(op: Operation, ids: dict[str, str]) -> Any:
         ("POST", "/api/cms/pages"): {"slug": f"/matrix-{fresh}"},
         ("PATCH", "/api/cms/pages/{page_id}"): {"slug": f"/moved-{fresh}"},
         ("POST", "/api/cms/pages/{page_id}/ai-edits"): {"node_id": "hero", "action": "shorten"},
+        ("POST", "/api/cms/pages/{page_id}/ai-edits/estimate"): {"node_id": "hero", "action": "shorten"},
         ("POST", "/api/cms/pages/{page_id}/ai-edits/{proposal_id}/decision"): {"accept": [0]},
         ("POST", "/api/cms/generations/estimate"): {"prompt": "A bakery"},
         ("POST", "/api/cms/generations"): {"prompt": "A bakery", "page_id": ids["page_id"], "revision": 1},
