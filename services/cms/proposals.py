@@ -101,11 +101,9 @@ async def propose_edit(ctx: Ctx, caller: Caller, page_id: uuid.UUID, revision: i
     tenant_id = caller.require(Role.EDITOR)
     async with ctx.db.tenant_tx(tenant_id) as tx:
         page = await page_at(tx, page_id, revision)
-        prepared = await edit_call(ctx, tx, tenant_id, page, data)
-        tree, pages, system, prompt, schema, cap = (prepared.tree, prepared.pages, prepared.system, prepared.prompt,
-                                                    prepared.schema, prepared.cap)
+        asked = await edit_call(ctx, tx, tenant_id, page, data)
         cost = prices(ctx.settings)
-        max_credits = cost.bound(prepared.job)
+        max_credits = cost.bound(asked.job)
         job = await jobs.insert_edit(tx, tenant_id, uuid.uuid4(), page_id, msgspec.to_builtins(data), max_credits,
                                      caller.account_id, revision)
     job_id = job["id"]
@@ -120,9 +118,10 @@ async def propose_edit(ctx: Ctx, caller: Caller, page_id: uuid.UUID, revision: i
     call = MeteredCall(ctx.provider, hold, price=cost.of)
 
     async def attempt(problems: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
-        answer = await call.generate_json(system=system, prompt=repair_prompt(prompt, problems) if problems else prompt,
-                                          schema=schema, schema_name="node_edit", max_output_tokens=cap)
-        return edit_patch(tree, data.node_id, answer.data.get("node"), pages)
+        prompt = repair_prompt(asked.prompt, problems) if problems else asked.prompt
+        answer = await call.generate_json(system=asked.system, prompt=prompt, schema=asked.schema,
+                                          schema_name="node_edit", max_output_tokens=asked.cap)
+        return edit_patch(asked.tree, data.node_id, answer.data.get("node"), asked.pages)
 
     async def save(edit: tuple[list[dict[str, Any]], list[str]], spent: Spent) -> ProposalOut:
         operations, scrubbed = edit
@@ -136,7 +135,7 @@ async def propose_edit(ctx: Ctx, caller: Caller, page_id: uuid.UUID, revision: i
                                                 input_tokens=spent.input_tokens, output_tokens=spent.output_tokens,
                                                 credits=spent.credits))
         return ProposalOut(id=job_id, page_id=page_id, node_id=data.node_id, action=data.action,
-                           base_revision=revision, operations=readable(tree, operations), credits=spent.credits,
+                           base_revision=revision, operations=readable(asked.tree, operations), credits=spent.credits,
                            model=spent.model, accepted=None, notes=links_note(scrubbed))
 
     async def fail(error: BaseException, spent: Spent) -> None:
