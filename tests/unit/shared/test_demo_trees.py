@@ -1,6 +1,7 @@
-"""The demo site's pages (shared/dev/demo_site.py) pass the publish gates, with its photos
-and without them (a machine where `make photos` could not install them), never show a
-photo twice on one page, and every link to a page or a section finds it."""
+"""The demo site's pages (shared/dev/demo_site.py), as visitors get them (with the site's
+shared header and footer), pass the publish gates, with its photos and without them (a
+machine where `make photos` could not install them), never show a photo twice on one page,
+and every link to a page or a section finds it."""
 
 import uuid
 
@@ -8,7 +9,8 @@ import pytest
 
 from services.cms.gates import check_page, walk
 from services.cms.tree import validate
-from shared.dev.demo_site import BUILDERS, Pictures, site_trees
+from services.cms.layout import with_layout
+from shared.dev.demo_site import BUILDERS, Pictures, layout, site_trees
 from shared.dev.photos import SOURCES, Photo
 
 PHOTOS = [Photo(s.file, 2000, 1250, s.alt, s.subject, s.licence, s.credit) for s in SOURCES]
@@ -29,7 +31,7 @@ def asset_ids(value: object) -> list[str]:
 @pytest.mark.parametrize("with_photos", [True, False], ids=["photos", "no-photos"])
 def test_every_page_publishes_and_shows_each_photo_once(with_photos: bool) -> None:
     pictures = Pictures({p.file: (str(uuid.uuid4()), p) for p in PHOTOS} if with_photos else {})
-    trees = site_trees(pictures)
+    trees = visited(site_trees(pictures))
     assert set(trees) == set(BUILDERS)
     shown: set[str] = set()
     for slug, tree in trees.items():
@@ -42,8 +44,14 @@ def test_every_page_publishes_and_shows_each_photo_once(with_photos: bool) -> No
     assert len(shown) == (len(PHOTOS) if with_photos else 0)  # every photo is used somewhere
 
 
+def visited(trees: dict[str, dict]) -> dict[str, dict]:  # type: ignore[type-arg]
+    """Each page with the site's header and footer, as cms renders it for visitors."""
+    shared = layout()
+    return {slug: with_layout(tree, shared["header"], shared["footer"]) for slug, tree in trees.items()}
+
+
 def test_links_to_pages_and_sections_resolve() -> None:
-    trees = site_trees(Pictures({}))
+    trees = visited(site_trees(Pictures({})))
     anchors = {slug: {node["props"].get("anchor") for node, _ in walk(tree["root"])} | {
         node["id"] for node, _ in walk(tree["root"])} for slug, tree in trees.items()}
     links = [(slug, value) for slug, tree in trees.items() for node, _ in walk(tree["root"])
