@@ -105,6 +105,7 @@ async def test_an_editor_selects_in_the_canvas_accepts_part_of_an_ai_rewrite_and
             estimate = (await client.call("POST", f"/api/cms/pages/{page_id}/ai-edits/estimate", slug=tenant.slug,
                                           token=tenant.token, json={"node_id": "hero", "action": "rewrite"})).json()
             assert f"Up to {estimate['max_credits']} credits held" in cost_words, cost_words
+            await screen(tab, "canvas-ai", seen)
             ai_server.script(edited_hero(headline="Sourdough worth crossing town for",
                                          subheadline="Baked at dawn in Lyon", cta_label="Find us"))
             await click(tab, "Propose a change")
