@@ -11,6 +11,7 @@ from typing import Any
 
 from tests.e2e.browser_audits import SHOTS, WIDEST, run_axe
 from tests.e2e.headless_chromium import Tab
+from tests.e2e.platform_client import PASSWORD
 
 DESKTOP, PHONE = 1280, 375
 
@@ -126,3 +127,12 @@ async def press(tab: Tab, key: str, code: str, *, alt: bool = False, key_code: i
 
 async def escape(tab: Tab) -> None:
     await tab.call("Input.dispatchKeyEvent", type="keyDown", key="Escape", code="Escape", windowsVirtualKeyCode=27)
+
+
+async def log_in(tab: Tab, email: str, *, then: str = "location.pathname !== '/studio/login'") -> None:
+    """Log in on the studio's form as a person does, and wait for the screen it opens (`then`)."""
+    await shows(tab, "Log in")
+    await fill(tab, "E-mail", email)
+    await fill(tab, "Password", PASSWORD)
+    await click(tab, "Log in")
+    await until(tab, then, within=30, what="the studio after logging in")

@@ -16,9 +16,9 @@ from services.gateway.studio import DIST
 from tests.e2e.browser_audits import AXE
 from tests.e2e.headless_chromium import Chromium, Tab, chromium_path
 from tests.e2e.platform_client import PlatformClient
+from tests.e2e.studio_driver import TYPE, log_in, until
 from tests.e2e.test_billing_top_ups import ready
-from tests.e2e.test_studio_editor import TREE, TYPE, log_in, open_editor
-from tests.e2e.test_studio_shell import until
+from tests.e2e.test_studio_editor import OUTLINE, TREE, open_editor
 
 pytestmark = pytest.mark.skipif(
     chromium_path() is None or not AXE.exists() or not (DIST / "index.html").exists(),
@@ -62,7 +62,7 @@ async def test_isolated_changes_render_at_once_in_place_and_bursts_are_coalesced
     page_id = created.json()["id"]
     with Chromium() as chromium:
         async with open_editor(chromium, client, tenant, page_id) as tab:
-            await log_in(tab, tenant)
+            await log_in(tab, tenant.email, then=OUTLINE)
             await tab.evaluate("document.getElementById('outline-hero').click()")
             await until(tab, "!!document.getElementById('prop-hero_headline')", what="the hero's form")
             first = await painted(tab, 1)

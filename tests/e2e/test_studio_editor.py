@@ -19,7 +19,20 @@ from services.gateway.studio import DIST
 from tests.e2e.browser_audits import AXE
 from tests.e2e.headless_chromium import Chromium, Tab, chromium_path
 from tests.e2e.platform_client import PASSWORD, PlatformClient, SignedUp
-from tests.e2e.studio_driver import DESKTOP, ORDER, STATUS, TYPE, click, fill, press, saved, screen, shows, until
+from tests.e2e.studio_driver import (
+    DESKTOP,
+    ORDER,
+    STATUS,
+    TYPE,
+    click,
+    fill,
+    log_in,
+    press,
+    saved,
+    screen,
+    shows,
+    until,
+)
 from tests.e2e.test_billing_top_ups import ready
 
 pytestmark = pytest.mark.skipif(
@@ -45,17 +58,12 @@ async def draft(client: PlatformClient, tenant: SignedUp, page_id: str) -> dict[
     return page.json()  # type: ignore[no-any-return]
 
 
+OUTLINE = "!!document.getElementById('outline-hero')"  # the editor, open on the test page
+
+
 def open_editor(chromium: Chromium, client: PlatformClient, tenant: SignedUp,
                 page_id: str) -> AbstractAsyncContextManager[Tab]:
     return chromium.tab(f"http://{client.host(tenant.slug)}/studio/pages/{page_id}", width=DESKTOP)
-
-
-async def log_in(tab: Tab, tenant: SignedUp) -> None:
-    await shows(tab, "Log in")
-    await fill(tab, "E-mail", tenant.email)
-    await fill(tab, "Password", PASSWORD)
-    await click(tab, "Log in")
-    await until(tab, "!!document.getElementById('outline-hero')", within=30, what="the editor's outline")
 
 
 async def test_an_editor_edits_reorders_meets_a_conflict_and_publishes(client: PlatformClient) -> None:
@@ -68,7 +76,7 @@ async def test_an_editor_edits_reorders_meets_a_conflict_and_publishes(client: P
     seen: dict[str, list[str]] = {}
     with Chromium() as chromium, Chromium() as other_browser:
         async with open_editor(chromium, client, tenant, page_id) as tab:
-            await log_in(tab, tenant)
+            await log_in(tab, tenant.email, then=OUTLINE)
             assert await tab.evaluate(ORDER) == "page,hero,features,visit,visit-heading"
 
             # The hero's headline, in the form generated from the registry's schema.
@@ -119,7 +127,7 @@ async def test_an_editor_edits_reorders_meets_a_conflict_and_publishes(client: P
 
             # Another editor, in another browser, saves the page first.
             async with open_editor(other_browser, client, tenant, page_id) as theirs:
-                await log_in(theirs, tenant)
+                await log_in(theirs, tenant.email, then=OUTLINE)
                 await theirs.evaluate("document.getElementById('outline-visit-heading').click()")
                 await until(theirs, "!!document.getElementById('prop-visit-heading_text')", what="the heading's form")
                 await theirs.evaluate(f"{TYPE}('prop-visit-heading_text', 'Come and see us')")

@@ -27,8 +27,8 @@ from services.gateway.studio import DIST
 from tests.e2e.browser_audits import AXE
 from tests.e2e.headless_chromium import Chromium, Tab, chromium_path
 from tests.e2e.keyboard_walk import ALT, focused, press, press_for_event, reduced_motion, tab_to, text_starts, walk
-from tests.e2e.platform_client import PASSWORD, PlatformClient, SignedUp
-from tests.e2e.studio_driver import DESKTOP, PHONE, click, fill, shows, until
+from tests.e2e.platform_client import PlatformClient, SignedUp
+from tests.e2e.studio_driver import DESKTOP, PHONE, click, fill, log_in, shows, until
 from tests.e2e.test_assets import png, upload
 from tests.e2e.test_billing_top_ups import ready
 
@@ -79,14 +79,6 @@ async def site_with_content(client: PlatformClient) -> tuple[SignedUp, str, list
                                   token=tenant.token, headers={"if-match": created.headers["etag"]})
     assert published.status_code == 200, published.text  # a version for the Versions tab
     return tenant, created.json()["id"], images
-
-
-async def log_in(tab: Tab, email: str) -> None:
-    await shows(tab, "Log in")
-    await fill(tab, "E-mail", email)
-    await fill(tab, "Password", PASSWORD)
-    await click(tab, "Log in")
-    await until(tab, "location.pathname !== '/studio/login'", what="the studio after logging in")
 
 
 async def go(tab: Tab, url: str, text: str) -> None:

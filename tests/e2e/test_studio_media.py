@@ -181,13 +181,15 @@ async def test_the_asset_picker_changes_searches_uploads_and_removes_a_page_imag
     async def hero_image_other_than(*ids: str | None) -> bool:
         return await hero_image() not in ids
 
-    async def hero_alt() -> str | None:
+    async def hero_prop(name: str) -> str | None:
         page = await client.call("GET", f"/api/cms/pages/{page_id}", slug=tenant.slug, token=tenant.token)
-        return page.json()["structure"]["root"]["children"][0]["props"].get("image_alt")  # type: ignore[no-any-return]
+        return page.json()["structure"]["root"]["children"][0]["props"].get(name)  # type: ignore[no-any-return]
+
+    async def hero_alt() -> str | None:
+        return await hero_prop("image_alt")
 
     async def hero_image() -> str | None:
-        page = await client.call("GET", f"/api/cms/pages/{page_id}", slug=tenant.slug, token=tenant.token)
-        return page.json()["structure"]["root"]["children"][0]["props"].get("image")  # type: ignore[no-any-return]
+        return await hero_prop("image")
 
     seen: dict[str, list[str]] = {}
     with Chromium() as chromium:

@@ -18,8 +18,8 @@ import pytest
 from services.gateway.studio import DIST
 from tests.e2e.browser_audits import AXE
 from tests.e2e.headless_chromium import Chromium, Tab, chromium_path
-from tests.e2e.platform_client import PASSWORD, PlatformClient, SignedUp, eventually
-from tests.e2e.studio_driver import DESKTOP, STATUS, click, fill, saved, screen, shows, until
+from tests.e2e.platform_client import PlatformClient, SignedUp, eventually
+from tests.e2e.studio_driver import DESKTOP, STATUS, click, fill, log_in, saved, screen, shows, until
 from tests.e2e.test_billing_top_ups import ready
 from tests.e2e.test_cms_generation import hold_all_but
 from tests.e2e.test_commerce import onboarded, product
@@ -37,14 +37,6 @@ CHOICES = "document.querySelectorAll('dialog[open] .product-choice')"
 FRAME = "document.querySelector('iframe.canvas-frame')"
 BRIEF = ("A page about our summer sourdough workshops: two hours at the bakery, 35 € a person, "
          "every Saturday in July, booked by phone.")
-
-
-async def log_in(tab: Tab, tenant: SignedUp, *, then: str) -> None:
-    await shows(tab, "Log in")
-    await fill(tab, "E-mail", tenant.email)
-    await fill(tab, "Password", PASSWORD)
-    await click(tab, "Log in")
-    await until(tab, then, within=30, what="the first screen after logging in")
 
 
 async def add_product_grid(tab: Tab) -> str:
@@ -74,7 +66,7 @@ async def test_an_owner_places_products_with_the_picker(client: PlatformClient, 
     seen: dict[str, list[str]] = {}
     with Chromium() as chromium:
         async with chromium.tab(f"http://{client.host(tenant.slug)}/studio/pages/{page_id}", width=DESKTOP) as tab:
-            await log_in(tab, tenant, then="!!document.getElementById('outline-hero')")
+            await log_in(tab, tenant.email, then="!!document.getElementById('outline-hero')")
 
             # An empty shop: nothing to choose, the way to add products, and the draft not saved.
             await add_product_grid(tab)
@@ -157,7 +149,7 @@ async def test_a_page_is_written_from_a_brief_with_its_price_first(client: Platf
 
     with Chromium() as chromium:
         async with chromium.tab(f"http://{client.host(tenant.slug)}/studio/", width=DESKTOP) as tab:
-            await log_in(tab, tenant, then="document.body.innerText.includes('No pages yet')")
+            await log_in(tab, tenant.email, then="document.body.innerText.includes('No pages yet')")
             await click(tab, "New page from a brief")
             await shows(tab, "What the page is for")
             assert not await tab.evaluate("document.querySelector('.estimate dl')")  # no price before a brief

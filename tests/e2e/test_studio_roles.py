@@ -23,12 +23,12 @@ from services.gateway.studio import DIST
 from tests.e2e.browser_audits import AXE
 from tests.e2e.headless_chromium import Chromium, Tab, chromium_path
 from tests.e2e.platform_client import PASSWORD, PlatformClient, SignedUp, eventually
+from tests.e2e.studio_driver import DESKTOP, click, fill, log_in, screen, shows, until
 from tests.e2e.test_assets import png, upload
 from tests.e2e.test_billing_top_ups import ready
 from tests.e2e.test_identity_members import invitation_token
 from tests.e2e.test_studio_canvas import in_frame
-from tests.e2e.test_studio_settings import log_in, open_page
-from tests.e2e.test_studio_shell import DESKTOP, click, fill, screen, shows, until
+from tests.e2e.test_studio_settings import open_page
 
 pytestmark = pytest.mark.skipif(
     chromium_path() is None or not AXE.exists() or not (DIST / "index.html").exists(),

@@ -14,7 +14,7 @@ from services.gateway.studio import DIST
 from tests.e2e.browser_audits import AXE
 from tests.e2e.headless_chromium import Chromium, Tab, chromium_path
 from tests.e2e.platform_client import PASSWORD, PlatformClient
-from tests.e2e.studio_driver import DESKTOP, click, fill, screen, shows, until
+from tests.e2e.studio_driver import DESKTOP, click, log_in, screen, shows, until
 from tests.e2e.test_identity_members import invitation_token
 
 pytestmark = pytest.mark.skipif(
@@ -22,14 +22,6 @@ pytestmark = pytest.mark.skipif(
     reason="needs Debian's chromium, the audit tools (make browser) and the studio's build (make studio)")
 
 PREVIEW_BG = "getComputedStyle(document.querySelector('.theme-preview')).backgroundColor"
-
-
-async def log_in(tab: Tab, email: str) -> None:
-    await shows(tab, "Log in")
-    await fill(tab, "E-mail", email)
-    await fill(tab, "Password", PASSWORD)
-    await click(tab, "Log in")
-    await until(tab, "location.pathname !== '/studio/login'", what="the studio after logging in")
 
 
 async def open_page(tab: Tab, url: str) -> None:

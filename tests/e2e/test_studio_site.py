@@ -17,11 +17,10 @@ from services.gateway.studio import DIST
 from tests.e2e.browser_audits import AXE
 from tests.e2e.headless_chromium import Chromium, Tab, chromium_path
 from tests.e2e.platform_client import PlatformClient, SignedUp, eventually
+from tests.e2e.studio_driver import DESKTOP, TYPE, click, log_in, screen, shows, until
 from tests.e2e.test_billing_top_ups import ready
-from tests.e2e.test_studio_editor import TYPE
 from tests.e2e.test_studio_roles import nothing_changes
-from tests.e2e.test_studio_settings import invited, log_in
-from tests.e2e.test_studio_shell import DESKTOP, click, screen, shows, until
+from tests.e2e.test_studio_settings import invited
 
 pytestmark = pytest.mark.skipif(
     chromium_path() is None or not AXE.exists() or not (DIST / "index.html").exists(),

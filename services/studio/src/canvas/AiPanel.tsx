@@ -11,9 +11,10 @@ import { api, call } from "../api/client";
 import { ApiError } from "../api/problem";
 import { useSession } from "../api/session";
 import type { EstimateOut, PageOut } from "../api/types";
+import { fieldName } from "../editor/registry";
 import { credits, ShortOfCredits, useDebounced } from "../screens/Estimate";
 import { Button, ErrorNotice, SelectField, TextArea, TextField } from "../ui";
-import { changesOf, fieldName, ifMatch, shown, type BalanceOut, type EditIn, type ProposalOut } from "./shapes";
+import { changesOf, ifMatch, shown, type BalanceOut, type EditIn, type ProposalOut } from "./shapes";
 import "./canvas.css";
 
 const ACTIONS: { value: EditIn["action"]; label: string; hint: string }[] = [
@@ -174,7 +175,7 @@ export function AiPanel({ pageId, draftRevision, nodeId, nodeLabel, onApplied }:
                       <li key={change.index} className="change">
                         <label>
                           <input type="checkbox" checked={chosen.has(change.index)} onChange={() => toggle(change.index)} />
-                          <span className="change-field">{change.component} · {fieldName(change.field || change.path)}</span>
+                          <span className="change-field">{change.component} · {fieldName((change.field || change.path).split("/").filter(Boolean))}</span>
                         </label>
                         <div className="change-values">
                           {change.before !== null && change.before !== undefined ? (

@@ -51,13 +51,6 @@ export function nodesById(root: TreeNode | undefined): Map<string, TreeNode> {
   return found;
 }
 
-/** "cta_label" as a person says it: "Button label". */
-export function fieldName(field: string): string {
-  const words = field.split(/[_/]/).filter(Boolean).map((word) => (word === "cta" ? "button" : word === "href" ? "link" : word));
-  const text = words.join(" ");
-  return text ? text[0]!.toUpperCase() + text.slice(1) : field;
-}
-
 /** A value of a prop as a person reads it in a diff. */
 export function shown(value: unknown): string {
   if (value === null || value === undefined) return "";

@@ -41,6 +41,12 @@ export function humanize(name: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
+/** Where a field is, as a person says it: ["links", "2", "href"] → "Links, item 3, link". */
+export function fieldName(path: string[]): string {
+  return path.map((step) => (/^\d+$/.test(step) ? `item ${Number(step) + 1}` : humanize(step))).join(", ").toLowerCase()
+    .replace(/^./, (first) => first.toUpperCase());
+}
+
 function resolve(schema: Schema, defs: Record<string, Schema>, depth: number): Schema {
   if (depth > 10) return {};
   const ref = schema.$ref;

@@ -10,7 +10,7 @@ import { firstRefusal } from "../editor/refusals";
 import { SaveStatus } from "../editor/SaveStatus";
 import type { Finding } from "../editor/pagesApi";
 import { Properties } from "../editor/Properties";
-import { humanize, type Registry } from "../editor/registry";
+import { fieldName, type Registry } from "../editor/registry";
 import { Tabs } from "../editor/Tabs";
 import { sameValue } from "../editor/tree";
 import { errorSchemaOf } from "../editor/validator";
@@ -18,12 +18,6 @@ import { Button, ErrorNotice } from "../ui";
 import { PARTS, partAt, type LayoutDraft, type Part } from "./siteApi";
 
 const TABS = (["header", "footer"] as Part[]).map((id) => ({ id, label: PARTS[id].name }));
-
-/** "links/1/href" → "Links, item 2, link": a field named as the form labels it. */
-export function fieldName(path: string[]): string {
-  return path.map((step) => (/^\d+$/.test(step) ? `item ${Number(step) + 1}` : humanize(step))).join(", ").toLowerCase()
-    .replace(/^./, (first) => first.toUpperCase());
-}
 
 /** The form control a pointer names (rjsf ids: prop-<node>_<prop>_<index>_…), or the nearest one above it. */
 export function focusField(draft: LayoutDraft, part: Part, path: string[]) {
