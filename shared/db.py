@@ -7,6 +7,7 @@ a session-level SET would ride a pooled connection into the next tenant's reques
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -40,7 +41,34 @@ async def _init_connection(conn: asyncpg.Connection, *, vector: bool) -> None:
 async def _keep_session(conn: asyncpg.Connection) -> None:
     """asyncpg resets a released connection with a round trip (RESET ALL, UNLISTEN *, ...).
     Nothing here changes session state: the tenant is a transaction-local setting and the
-    transaction always ends with its block; the relay unlistens itself. So skip it."""
+    relay unlistens itself. So skip it. (A transaction left open, say by a ROLLBACK that
+    failed, is still rolled back: asyncpg does that before calling this.)"""
+
+
+class TransactionAborted(RuntimeError):
+    """COMMIT found the transaction already failed (an error was caught inside the block
+    without a savepoint), so PostgreSQL rolled it back: nothing of it was written."""
+
+
+def _begin_for(tenant_id: UUID) -> str:
+    """BEGIN and the tenant setting in one round trip. The simple protocol takes no
+    parameters, so the tenant is inlined: a UUID's text is only hex digits and dashes."""
+    return f"BEGIN; SELECT set_config('{TENANT_SETTING}', '{tenant_id}', true)"
+
+
+@asynccontextmanager
+async def savepoint(tx: asyncpg.Connection) -> AsyncIterator[None]:
+    """A block inside a transaction whose failure undoes only its own writes (asyncpg's
+    `tx.transaction()` refuses to nest in a tenant transaction, which is begun by hand)."""
+    await tx.execute("SAVEPOINT nested")
+    try:
+        yield
+    except BaseException:
+        # Should this fail, the transaction stays failed and cannot commit (TransactionAborted).
+        with contextlib.suppress(Exception):
+            await tx.execute("ROLLBACK TO SAVEPOINT nested; RELEASE SAVEPOINT nested")
+        raise
+    await tx.execute("RELEASE SAVEPOINT nested")
 
 
 R = TypeVar("R")
@@ -73,9 +101,18 @@ class Database:
             raise TypeError(f"tenant_tx needs a tenant UUID, got {tenant_id!r}")
         token = CURRENT_TENANT.set(str(tenant_id))
         try:
-            async with self.pool.acquire() as conn, conn.transaction():
-                await conn.execute("SELECT set_config($1, $2, true)", TENANT_SETTING, str(tenant_id))
-                yield conn
+            async with self.pool.acquire() as conn:
+                # By hand rather than asyncpg's transaction(): that is a round trip for BEGIN
+                # and another for the setting, and every request and event pays them.
+                await conn.execute(_begin_for(tenant_id))
+                try:
+                    yield conn
+                except BaseException:
+                    with contextlib.suppress(Exception):  # the pool's reset rolls back if this fails
+                        await conn.execute("ROLLBACK")
+                    raise
+                if await conn.execute("COMMIT") != "COMMIT":
+                    raise TransactionAborted("the transaction had failed, so its COMMIT rolled it back")
         finally:
             CURRENT_TENANT.reset(token)
 

@@ -28,7 +28,7 @@ from shared.contracts import (
     SiteGeneratedV1,
     TenantCreatedV1,
 )
-from shared.db import Database
+from shared.db import Database, savepoint
 from shared.errors import AppError, Conflict, Invalid, NotFound
 from shared.messaging import add_event, request
 from shared.metrics import CREDITS_LOW, CREDITS_SPENT
@@ -142,7 +142,7 @@ async def capture(tx: asyncpg.Connection, tenant_id: uuid.UUID, hold_id: uuid.UU
 
 async def release(tx: asyncpg.Connection, hold_id: uuid.UUID, final: str = "released") -> None:
     try:
-        async with tx.transaction():
+        async with savepoint(tx):
             await holds.settle(tx, hold_id, None, final)
     except asyncpg.PostgresError as exc:
         raise ledger_error(exc) from None

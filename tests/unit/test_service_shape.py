@@ -64,3 +64,25 @@ def test_the_scan_sees_sql_where_it_is(tmp_path: Path) -> None:
     sample.write_text('async def f(tx):\n    return await tx.fetch("SELECT id FROM cms.pages")\n'
                       'Q = "UPDATE billing.accounts SET balance = 0"\n')
     assert len(sql_outside_repositories(sample)) == 3
+
+
+def nested_transactions(path: Path) -> list[int]:
+    """Lines calling asyncpg's `.transaction()`: inside a tenant transaction (begun by hand,
+    with its tenant, in one round trip) asyncpg refuses it; `shared.db.savepoint` is the way."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute) and node.func.attr == "transaction"]
+
+
+@pytest.mark.parametrize("path", [p for p in (*modules(), *sorted((ROOT / "shared").rglob("*.py")))
+                                  if p != ROOT / "shared" / "db.py" and "__pycache__" not in p.parts],
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_savepoints_go_through_the_kernel(path: Path) -> None:
+    assert nested_transactions(path) == []
+
+
+def test_the_savepoint_scan_sees_a_nested_transaction(tmp_path: Path) -> None:
+    assert nested_transactions(ROOT / "shared" / "db.py")  # system_tx's own, the one allowed
+    sample = tmp_path / "use_case.py"
+    sample.write_text("async def f(tx):\n    async with tx.transaction():\n        pass\n")
+    assert nested_transactions(sample) == [2]

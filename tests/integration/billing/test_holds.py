@@ -43,8 +43,8 @@ async def test_the_sweeper_releases_expired_holds_only(billing_db: Database) -> 
     await asyncio.sleep(1.2)
     assert await service.expire_holds(context_over(billing_db)) >= 1
     assert await wallet(billing_db, tenant) == (100, 20)
-    async with billing_db.tenant_tx(tenant) as tx:
-        with pytest.raises(Conflict):  # the expired hold cannot be captured any more
+    with pytest.raises(Conflict):  # the expired hold cannot be captured any more
+        async with billing_db.tenant_tx(tenant) as tx:
             await service.capture(tx, tenant, short.hold_id, 5)
     async with billing_db.tenant_tx(tenant) as tx:  # the allowed twin: the live one can
         await service.capture(tx, tenant, long.hold_id, 5)

@@ -1,13 +1,14 @@
-"""Row-level security and schema privileges. Every refusal has its allowed twin, so a
+"""Row-level security, schema privileges and the tenant transaction. Every refusal has its allowed twin, so a
 set-up that refuses everything (or nothing) cannot pass."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
 
-from shared.db import Database
+from shared.db import Database, TransactionAborted, savepoint
 from shared.dev.stack import Stack
 from tests.conftest import KERNEL_DATABASE
 
@@ -61,6 +62,66 @@ async def test_the_tenant_setting_dies_with_its_transaction(cms_db: Database, tw
     async with cms_db.system_tx() as tx:
         assert await tx.fetchval("SELECT platform.current_tenant_id()") is None
         assert await tx.fetch(SELECT_PAGES) == []
+
+
+async def test_a_tenant_transaction_commits_all_or_nothing(cms_db: Database, two_tenants) -> None:  # type: ignore[no-untyped-def]
+    a, _ = two_tenants
+    with pytest.raises(RuntimeError, match="after the insert"):
+        async with cms_db.tenant_tx(a) as tx:
+            await tx.execute(INSERT_PAGE, a, uuid.uuid4(), "/undone", {"root": {}})
+            raise RuntimeError("after the insert")
+    # A failure caught inside the block without a savepoint: PostgreSQL's COMMIT would
+    # quietly roll back, which must not pass for a commit.
+    with pytest.raises(TransactionAborted):
+        async with cms_db.tenant_tx(a) as tx:
+            await tx.execute(INSERT_PAGE, a, uuid.uuid4(), "/lost", {"root": {}})
+            with pytest.raises(asyncpg.UndefinedTableError):
+                await tx.execute("SELECT 1 FROM cms.no_such_table")
+    async with cms_db.tenant_tx(a) as tx:  # the allowed twin: a failure undone by its savepoint
+        await tx.execute(INSERT_PAGE, a, uuid.uuid4(), "/kept", {"root": {}})
+        with pytest.raises(asyncpg.UniqueViolationError):
+            async with savepoint(tx):
+                await tx.execute(INSERT_PAGE, a, uuid.uuid4(), "/nested", {"root": {}})
+                await tx.execute(INSERT_PAGE, a, uuid.uuid4(), "/kept", {"root": {}})
+        async with savepoint(tx):
+            await tx.execute(INSERT_PAGE, a, uuid.uuid4(), "/second", {"root": {}})
+    async with cms_db.tenant_tx(a) as tx:
+        slugs = {row["slug"] for row in await tx.fetch(SELECT_PAGES)}
+    assert {"/kept", "/second"} <= slugs
+    assert not slugs & {"/undone", "/lost", "/nested"}
+
+
+async def test_a_transaction_cut_off_mid_statement_does_not_reach_the_next_caller(cms_db: Database,
+                                                                                 two_tenants) -> None:  # type: ignore[no-untyped-def]
+    a, _ = two_tenants
+
+    async def slow_write() -> None:
+        async with cms_db.tenant_tx(a) as tx:
+            await tx.execute(INSERT_PAGE, a, uuid.uuid4(), "/cut-off", {"root": {}})
+            await tx.execute("SELECT pg_sleep(5)")
+
+    task = asyncio.create_task(slow_write())
+    await asyncio.sleep(0.5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # max_size=1: this is the connection the cancelled block had, back in the pool.
+    async with cms_db.tenant_tx(a) as tx:
+        assert await tx.fetchval("SELECT count(*) FROM cms.pages WHERE slug = '/cut-off'") == 0
+        await tx.execute(INSERT_PAGE, a, uuid.uuid4(), "/after-the-cut", {"root": {}})
+    async with cms_db.tenant_tx(a) as tx:
+        assert await tx.fetchval("SELECT count(*) FROM cms.pages WHERE slug = '/after-the-cut'") == 1
+
+
+async def test_the_pool_never_hands_out_a_connection_inside_a_transaction(cms_db: Database, two_tenants) -> None:  # type: ignore[no-untyped-def]
+    a, _ = two_tenants
+    async with cms_db.pool.acquire() as conn:  # as a block whose ROLLBACK failed would leave it
+        await conn.execute(f"BEGIN; SELECT set_config('app.tenant_id', '{a}', true)")
+        await conn.execute(INSERT_PAGE, a, uuid.uuid4(), "/left-open", {"root": {}})
+    async with cms_db.system_tx() as tx:  # max_size=1: the same connection
+        assert await tx.fetchval("SELECT platform.current_tenant_id()") is None
+    async with cms_db.tenant_tx(a) as tx:
+        assert await tx.fetchval("SELECT count(*) FROM cms.pages WHERE slug = '/left-open'") == 0
 
 
 async def test_writes_into_another_tenant_are_refused(cms_db: Database, two_tenants) -> None:  # type: ignore[no-untyped-def]
