@@ -90,6 +90,7 @@ class Tone(msgspec.Struct, frozen=True, kw_only=True):
     control: str  # borders of form controls: at least 3:1 on bg
     card: str
     badge: str  # the tint behind an icon drawn in `link`
+    mark: str  # graphics in the brand's accent (rating stars): the accent, shaded to 3:1 on bg and card
     error: str  # messages and borders of fields to fix
     field: str  # the inside of inputs: the lighter of bg and card on a light band, the card on a dark one
     btn_bg: str
@@ -313,10 +314,10 @@ def resolve_theme(theme: Theme) -> Tokens:
     on_dark = best_text(dark, darker, lighter)
 
     tones = (
-        light_tone("default", background, surface, text, muted, primary, on_primary),
-        light_tone("surface", surface, background, text, muted, primary, on_primary),
-        filled_tone("primary", primary, on_primary, button=(on_primary, primary)),
-        filled_tone("dark", dark, on_dark, button=dark_button(dark, primary, on_primary, accent, on_accent),
+        light_tone("default", background, surface, text, muted, primary, on_primary, accent),
+        light_tone("surface", surface, background, text, muted, primary, on_primary, accent),
+        filled_tone("primary", primary, on_primary, accent, button=(on_primary, primary)),
+        filled_tone("dark", dark, on_dark, accent, button=dark_button(dark, primary, on_primary, accent, on_accent),
                     link_seed=accent if contrast(accent, dark) >= 4.5 else primary),
     )
     fonts_chosen = theme.fonts or Fonts()
@@ -340,7 +341,8 @@ def best_text(background: str, dark_choice: str, light_choice: str) -> str:
     return readable_on(background)
 
 
-def light_tone(name: str, bg: str, card: str, text: str, muted: str, primary: str, on_primary: str) -> Tone:
+def light_tone(name: str, bg: str, card: str, text: str, muted: str, primary: str, on_primary: str,
+               accent: str) -> Tone:
     # A card colour that no text colour can share with the band is moved towards the band.
     for step in range(11):
         near = mix(bg, card, step / 10)
@@ -351,11 +353,13 @@ def light_tone(name: str, bg: str, card: str, text: str, muted: str, primary: st
     text, muted, link = colours
     return Tone(name=name, bg=bg, card=near, text=text, muted=muted, link=link, border=mix(text, bg, 0.13),
                 control=readable(mix(text, bg, 0.45), both, MIN_UI_CONTRAST),
-                badge=mix(link, bg, 0.12), error=readable(ERROR, both), field=lighter(bg, near),
+                badge=mix(link, bg, 0.12), mark=readable(accent, both, MIN_UI_CONTRAST),
+                error=readable(ERROR, both), field=lighter(bg, near),
                 btn_bg=primary, btn_text=readable(on_primary, (primary,)))
 
 
-def filled_tone(name: str, bg: str, text: str, *, button: tuple[str, str], link_seed: str | None = None) -> Tone:
+def filled_tone(name: str, bg: str, text: str, accent: str, *, button: tuple[str, str],
+                link_seed: str | None = None) -> Tone:
     # A card a shade towards the text colour, unless that costs the text its contrast.
     opposite = BLACK if is_light(text) else WHITE
     for card in (mix(text, bg, 0.08), mix(opposite, bg, 0.08), bg):
@@ -367,9 +371,16 @@ def filled_tone(name: str, bg: str, text: str, *, button: tuple[str, str], link_
     return Tone(name=name, bg=bg, card=card, text=text, muted=readable(mix(text, bg, 0.78), both),
                 link=link, border=mix(text, bg, 0.2),
                 control=readable(mix(text, bg, 0.55), both, MIN_UI_CONTRAST),
-                badge=mix(link, bg, 0.14), error=readable(ERROR if is_light(bg) else ERROR_ON_DARK, both),
+                badge=mix(link, bg, 0.14), mark=_mark(accent, text, both),
+                error=readable(ERROR if is_light(bg) else ERROR_ON_DARK, both),
                 field=lighter(bg, card) if is_light(bg) else card,
                 btn_bg=button[0], btn_text=readable(button[1], (button[0],)))
+
+
+def _mark(accent: str, text: str, backgrounds: tuple[str, str]) -> str:
+    """On a filled band the accent may be the band itself (or near it): shading it to 3:1
+    would turn it into the text colour's weaker twin, so the text colour draws the marks."""
+    return readable(accent, backgrounds, MIN_UI_CONTRAST) if contrast(accent, backgrounds[0]) >= 2.0 else text
 
 
 def dark_button(dark: str, primary: str, on_primary: str, accent: str, on_accent: str) -> tuple[str, str]:

@@ -41,6 +41,7 @@ def tone_properties(tone: Tone) -> str:
     return (f"--tone-bg:{tone.bg};--tone-text:{tone.text};--tone-muted:{tone.muted};--tone-link:{tone.link};"
             f"--tone-border:{tone.border};--tone-card:{tone.card};--tone-btn-bg:{tone.btn_bg};"
             f"--tone-btn-text:{tone.btn_text};--tone-control:{tone.control};--tone-badge:{tone.badge};"
+            f"--tone-mark:{tone.mark};"
             f"--tone-error:{tone.error};--tone-field:{tone.field};--focus-ring:0 0 0 3px {tone.link}")
 
 

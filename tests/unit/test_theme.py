@@ -39,7 +39,8 @@ def failing_pairs(tokens: Tokens) -> list[str]:
                       (f"{tone.name} muted/{where}", tone.muted, back, 4.5),
                       (f"{tone.name} link/{where}", tone.link, back, 4.5),
                       (f"{tone.name} error/{where}", tone.error, back, 4.5),
-                      (f"{tone.name} control border/{where}", tone.control, back, 3.0)]
+                      (f"{tone.name} control border/{where}", tone.control, back, 3.0),
+                      (f"{tone.name} rating stars/{where}", tone.mark, back, 3.0)]
         pairs += [(f"{tone.name} button label", tone.btn_text, tone.btn_bg, 4.5),
                   (f"{tone.name} input text", tone.text, tone.field, 4.5),
                   (f"{tone.name} placeholder", tone.muted, tone.field, 4.5),
