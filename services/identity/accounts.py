@@ -349,3 +349,10 @@ async def reset_password(ctx: Ctx, data: PasswordResetIn) -> None:
         await repo.use_password_reset(tx, digest(data.token))
         await repo.update_password(tx, row["account_id"], new_hash)
         await repo.revoke_account_sessions(tx, row["account_id"], "password reset")
+
+
+async def sweep_spent(ctx: Ctx) -> int:
+    """Lapsed sign-ups (each with a password hash nobody confirmed), resets, refresh tokens,
+    sent mail (it carried live links) and stale throttle counts: gone a week after they end."""
+    async with ctx.db.system_tx() as tx:
+        return await repo.sweep_spent(tx, ctx.settings.spent_kept_for)

@@ -10,7 +10,7 @@ from shared.contracts import DescribeTenant, ResolveHost, VerifyApiKey
 from shared.messaging import serve_command
 from shared.web import Runtime, ServiceContext, create_service_app
 
-from . import domains, keys, mail, tenants
+from . import accounts, domains, keys, mail, tenants
 from .context import Ctx
 from .domain import Passwords
 from .http import ROUTES
@@ -39,6 +39,7 @@ def create_app(settings: Settings) -> Litestar:
             ctx.spawn(mail.deliver_forever(ctx), "identity-mail")
         ctx.repeat("identity-domain-recheck", settings.domain_recheck_interval, lambda: domains.recheck_domains(ctx))
         ctx.repeat("identity-tenant-purge", settings.purge_check_interval, lambda: tenants.purge_due_tenants(ctx))
+        ctx.repeat("identity-sweep", settings.sweep_interval, lambda: accounts.sweep_spent(ctx))
 
     return create_service_app("identity", settings, route_handlers=ROUTES, context=context, serve=serve,
                               workers=workers,

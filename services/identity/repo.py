@@ -321,6 +321,32 @@ async def use_signup(tx: Tx, token_hash: bytes) -> None:
     await tx.execute(USE_SIGNUP, token_hash)
 
 
+# sweeping lapsed links ---------------------------------------------------------------------
+
+# Each keeps a row for `$1` seconds past its end, so a late click still hears "expired" or
+# "already used" rather than "not valid". The sign-ups' index covers only unused rows, and
+# used ones lapse too: the statement reads by expiry either way.
+SWEEP_SPENT = [
+    "DELETE FROM identity.signups WHERE expires_at < now() - make_interval(secs => $1)",
+    "DELETE FROM identity.password_resets WHERE expires_at < now() - make_interval(secs => $1)",
+    "DELETE FROM identity.refresh_tokens WHERE expires_at < now() - make_interval(secs => $1)",
+    "DELETE FROM identity.mail_queue WHERE sent_at < now() - make_interval(secs => $1)",
+]
+# A failure older than a day no longer counts (RECORD_ATTEMPT starts again from one).
+SWEEP_THROTTLE = """
+DELETE FROM identity.login_throttle
+WHERE last_failure < now() - interval '1 day' AND (locked_until IS NULL OR locked_until < now())
+"""
+
+
+async def sweep_spent(tx: Tx, kept_for: int) -> int:
+    """Delete what lapsed more than `kept_for` seconds ago; how many rows went."""
+    deleted = 0
+    for statement in SWEEP_SPENT:
+        deleted += int((await tx.execute(statement, float(kept_for))).split()[-1])
+    return deleted + int((await tx.execute(SWEEP_THROTTLE)).split()[-1])
+
+
 # invitations ---------------------------------------------------------------------------------
 
 INSERT_INVITATION = """

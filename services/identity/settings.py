@@ -19,6 +19,8 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     handoff_ttl: int = 60  # how long a code that carries a session to a site's host works (once)
     tenant_deletion_grace: int = 30 * 24 * 3600
     purge_check_interval: float = 60.0
+    sweep_interval: float = 3600.0  # how often lapsed sign-ups, resets, refresh tokens and sent mail are swept
+    spent_kept_for: int = 7 * 24 * 3600  # how long a lapsed link still says "expired" before its row goes
     login_max_failures: int = 5  # per e-mail (ten times that per client address), before a growing lock-out
     lock_floor_seconds: float = 30.0  # the first lock-out; each further attempt quadruples it (an hour at most)
     mails_per_email: int = 3  # sign-up and reset mails to one address, before the same growing lock-out
