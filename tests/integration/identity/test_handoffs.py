@@ -5,7 +5,6 @@ refusal has its allowed twin, so a broken set-up cannot pass."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
@@ -22,22 +21,11 @@ from services.identity.tokens import Tokens, digest
 from services.identity.txt_records import TxtChecker
 from shared.auth import SigningKey
 from shared.db import Database
-from shared.dev.stack import Stack
 from shared.errors import Forbidden
 from shared.web import Runtime
-from tests.conftest import KERNEL_DATABASE
 
 PASSWORD = "a long enough password"
 KEY = SigningKey.generate()
-
-
-@pytest.fixture(scope="module")
-async def identity_db(stack: Stack) -> AsyncIterator[Database]:
-    # The kernel tests' database: no running identity sweeps or relays behind the test's back.
-    db = await Database.connect(stack.database_url("identity", KERNEL_DATABASE), name="tests-identity-handoffs",
-                                max_size=3)
-    yield db
-    await db.close()
 
 
 def context_over(db: Database, **settings: Any) -> Ctx:

@@ -5,25 +5,12 @@ recently stays, so a late click still hears "expired"."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-
-import pytest
 
 from services.identity import accounts
 from shared.db import Database
-from shared.dev.stack import Stack
-from tests.conftest import KERNEL_DATABASE
 from tests.integration.identity.test_handoffs import context_over, site
 
 DAY = 24 * 3600
-
-
-@pytest.fixture(scope="module")
-async def identity_db(stack: Stack) -> AsyncIterator[Database]:
-    db = await Database.connect(stack.database_url("identity", KERNEL_DATABASE), name="tests-identity-sweeps",
-                                max_size=2)
-    yield db
-    await db.close()
 
 
 async def test_only_what_lapsed_past_the_grace_is_swept(identity_db: Database) -> None:
