@@ -16,6 +16,7 @@ import hashlib
 import io
 import struct
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -113,33 +114,48 @@ def checked_frame_count(image: Image.Image, kind: str) -> int:
 def reencoded(image: Image.Image, kind: str, frames: int, *, lossless: bool) -> tuple[bytes, tuple[int, int]]:
     """The image written anew from its pixels (every frame, upright) in its own format, and its size."""
     transpose = orientation_fix(image)
-    pictures: list[Image.Image] = []
-    durations: list[int] = []
-    for frame in ImageSequence.Iterator(image):
-        # Frames of an animation come out whole and in one mode: RGBA holds every one exactly.
-        pictures.append(pixels_only(frame, kind, transpose, mode="RGBA" if frames > 1 else None))
-        durations.append(int(frame.info.get("duration", 0) or 0))
-        if len(pictures) == frames:
-            break
+    # Frames of an animation come out whole and in one mode: RGBA holds every one exactly.
+    pictures, durations = frames_of(image, frames, lambda frame: pixels_only(
+        frame, kind, transpose, mode="RGBA" if frames > 1 else None))
     options: dict[str, Any] = {}
-    icc = image.info.get("icc_profile")
-    if icc and kind != "GIF":
-        options["icc_profile"] = icc
     if kind == "JPEG":
         options.update(quality=JPEG_QUALITY, optimize=True)
     elif kind == "WEBP":
         options.update({"lossless": True} if lossless else {"quality": LOSSY_QUALITY})
     elif kind == "AVIF":
         options.update(quality=LOSSY_QUALITY)
+    return encoded(image, kind, pictures, durations, options), pictures[0].size
+
+
+def frames_of(image: Image.Image, frames: int,
+              picture: Callable[[Image.Image], Image.Image]) -> tuple[list[Image.Image], list[int]]:
+    """The first `frames` frames, each made by `picture`, and how long each shows (ms)."""
+    pictures: list[Image.Image] = []
+    durations: list[int] = []
+    for frame in ImageSequence.Iterator(image):
+        pictures.append(picture(frame))
+        durations.append(int(frame.info.get("duration", 0) or 0))
+        if len(pictures) == frames:
+            break
+    return pictures, durations
+
+
+def encoded(source: Image.Image, kind: str, pictures: list[Image.Image], durations: list[int],
+            options: dict[str, Any]) -> bytes:
+    """`pictures` written as `kind` with `options` (the format's own), the source's colour
+    profile and, for an animation, its timing and looping."""
+    icc = source.info.get("icc_profile")
+    if icc and kind != "GIF":
+        options["icc_profile"] = icc
     if len(pictures) > 1:
         options.update(save_all=True, append_images=pictures[1:], duration=durations)
-        if "loop" in image.info:  # without it, an animation plays once
-            options["loop"] = int(image.info["loop"])
+        if "loop" in source.info:  # without it, an animation plays once
+            options["loop"] = int(source.info["loop"])
         if kind in ("GIF", "PNG"):
             options["disposal"] = 2  # whole frames: clear before each, or the last shows through transparency
     out = io.BytesIO()
     pictures[0].save(out, kind, **options)
-    return out.getvalue(), pictures[0].size
+    return out.getvalue()
 
 
 def orientation_fix(image: Image.Image) -> Image.Transpose | None:
@@ -215,30 +231,20 @@ def variant(data: bytes, width: int, fm: str | None = None) -> tuple[bytes, str]
         kind = VARIANT_FORMATS[fm] if fm else own
         scale = min(1.0, width / image.width)
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-        pictures, durations = [], []
-        for frame in ImageSequence.Iterator(image):
+
+        def resized(frame: Image.Image) -> Image.Image:
             alpha = frames > 1 or frame.has_transparency_data
             picture = frame.convert("RGBA" if alpha and kind != "JPEG" else "RGB")
-            pictures.append(picture.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
-                            if picture.size != size else picture)
-            durations.append(int(frame.info.get("duration", 0) or 0))
-            if len(pictures) == frames:
-                break
+            return picture.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0) if picture.size != size \
+                else picture
+
+        pictures, durations = frames_of(image, frames, resized)
         options: dict[str, Any] = {}
-        icc = image.info.get("icc_profile")
-        if icc and kind != "GIF":
-            options["icc_profile"] = icc
         if kind in VARIANT_QUALITY:
             options["quality"] = VARIANT_QUALITY[kind]
         if kind == "AVIF":
             options["speed"] = AVIF_SPEED
         if kind == "PNG" and frames == 1:
             options["optimize"] = True
-        if len(pictures) > 1:
-            options.update(save_all=True, append_images=pictures[1:], duration=durations,
-                           loop=int(image.info.get("loop", 0)))
-            if kind in ("GIF", "PNG"):
-                options["disposal"] = 2
-        out = io.BytesIO()
-        pictures[0].save(out, kind, **options)
-    return out.getvalue(), CONTENT_TYPES[kind]
+        data = encoded(image, kind, pictures, durations, options)
+    return data, CONTENT_TYPES[kind]

@@ -97,6 +97,18 @@ def test_an_animation_keeps_its_frames_in_every_copy() -> None:
         assert len(colours) == 3 and colours[0][0] > 200 and colours[1][1] > 200 and colours[2][2] > 200
 
 
+def test_a_copy_loops_as_its_original_does() -> None:
+    frames = [Image.new("RGB", (300, 150), colour) for colour in ((255, 0, 0), (0, 0, 255))]
+    for loop in (None, 0, 3):  # plays once, forever, four times
+        buffer = io.BytesIO()
+        frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:], duration=[100, 100],
+                       **({} if loop is None else {"loop": loop}))
+        original = clean_image(buffer.getvalue()).data
+        assert opened(original).info.get("loop") == loop
+        data, _ = variant(original, 200)
+        assert opened(data).info.get("loop") == loop
+
+
 def test_a_still_gif_becomes_a_png_copy() -> None:
     data, content_type = variant(stored(500, 250, "GIF"), 400)
     assert (opened(data).format, opened(data).size, content_type) == ("PNG", (400, 200), "image/png")
