@@ -38,7 +38,7 @@ from nats.js import JetStreamContext
 
 from bench import billing_load as bl
 from bench.harness import Report, Row, RunOptions, verdict
-from bench.infra import stack_ports
+from bench.infra import stack_ports, start_platform
 from bench.stats import percentile
 from services.billing.settings import Settings as BillingSettings
 from shared.dev.stack import ROOT, SERVICES, Stack, StackSettings
@@ -221,9 +221,7 @@ async def main(options: RunOptions) -> Report:
                                 db_role_password=os.environ.get("DB_ROLE_PASSWORD") or DEFAULT_ROLE_PASSWORD,
                                 **stack_ports(len(SERVICES))))
     try:
-        await asyncio.to_thread(stack.start_infra)
-        await asyncio.to_thread(stack.migrate)
-        await asyncio.to_thread(stack.start_services)
+        await start_platform(stack)
         results, settings = await measure_all(stack, data_dir, sizes)
     finally:
         await asyncio.to_thread(stack.stop)

@@ -27,7 +27,7 @@ import httpx
 import msgspec
 
 from bench.harness import Report, Row, RunOptions, verdict
-from bench.infra import UNLIMITED, bench_stack, stop_platform
+from bench.infra import OFFLINE_AI, UNLIMITED, bench_stack, start_platform, stop_platform
 from bench.stand_in_model import StandInModel
 from tests.e2e.platform_client import PlatformClient, SignedUp, eventually
 from tests.servers.openai_compatible import FakeOpenAI
@@ -37,7 +37,6 @@ QUICK_LANGUAGES = ("en", "fr", "de", "es")  # --quick: the first brief of each
 RESERVE_TARGET = 2.0  # the reserve at most this many times the median charge
 STREAM_TIMEOUT = httpx.Timeout(30, read=300)
 FINAL = ("saved", "failed")
-OFFLINE = {"OPENAI_API_KEY": ""}  # whatever the bench's own environment holds
 
 
 class Outcome(msgspec.Struct, kw_only=True):
@@ -99,9 +98,7 @@ async def main(options: RunOptions) -> Report:
     fake.default_reply = stand_in
     runs: dict[str, list[Outcome]] = {}
     try:
-        await asyncio.to_thread(stack.start_infra)
-        await asyncio.to_thread(stack.migrate)
-        await asyncio.to_thread(stack.start_services, {"gateway": UNLIMITED, "cms": OFFLINE, "assets": OFFLINE})
+        await start_platform(stack, {"gateway": UNLIMITED, **OFFLINE_AI})
         async with httpx.AsyncClient(base_url=stack.url("gateway"), timeout=30) as http:
             client = PlatformClient(http, stack)
             runs["offline"] = [await run_brief(client, name, brief) for name, brief in briefs]

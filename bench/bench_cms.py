@@ -20,7 +20,7 @@ import jwt
 import msgspec
 
 from bench.harness import Report, Row, RunOptions, verdict
-from bench.infra import UNLIMITED, bench_stack, stop_platform
+from bench.infra import UNLIMITED, bench_stack, start_platform, stop_platform
 from bench.stats import percentile
 from services.cms.render import render_page, rich_html
 from services.cms.tree import validate, validate_json
@@ -162,9 +162,7 @@ async def serving(seconds: float) -> list[Row]:
     data_dir = stack.data_dir
     bare: subprocess.Popen[bytes] | None = None
     try:
-        await asyncio.to_thread(stack.start_infra)
-        await asyncio.to_thread(stack.migrate)
-        await asyncio.to_thread(stack.start_services, {"gateway": UNLIMITED})
+        await start_platform(stack, {"gateway": UNLIMITED})
         gateway = stack.url("gateway")
         domain, port = stack.config.platform_domain, stack.ports["gateway"]
         slug = f"bench-{uuid.uuid4().hex[:8]}"

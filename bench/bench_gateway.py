@@ -22,7 +22,7 @@ import msgspec
 from bench.bare_api_app import Captured
 from bench.bench_cms import typical_page
 from bench.harness import Report, Row, RunOptions, verdict
-from bench.infra import UNLIMITED, bench_stack, stop_platform
+from bench.infra import UNLIMITED, bench_stack, start_platform, stop_platform
 from shared.auth import Caller, sign_caller
 from shared.dev.embedded import free_port, wait_for_port
 from shared.dev.stack import ROOT, Stack
@@ -99,9 +99,7 @@ async def main(options: RunOptions) -> Report:
     bare: subprocess.Popen[bytes] | None = None
     busy_before = await cpu_busy(1.0)  # before our own stack starts: whatever else this machine is doing
     try:
-        await asyncio.to_thread(stack.start_infra)
-        await asyncio.to_thread(stack.migrate)
-        await asyncio.to_thread(stack.start_services, {"gateway": UNLIMITED})
+        await start_platform(stack, {"gateway": UNLIMITED})
         script = data_dir / "report.lua"
         script.write_text(WRK_REPORT)
         site = await published_site(stack)

@@ -13,7 +13,7 @@ import httpx
 import jwt
 
 from bench.harness import Report, Row, RunOptions
-from bench.infra import bench_stack
+from bench.infra import bench_stack, start_platform
 from bench.stats import percentile
 from services.identity.domain import Passwords
 from services.identity.settings import Settings as IdentitySettings
@@ -61,9 +61,7 @@ async def login_ms(count: int) -> list[float]:
     stack = bench_stack("identity")
     data_dir = stack.data_dir
     try:
-        await asyncio.to_thread(stack.start_infra)
-        await asyncio.to_thread(stack.migrate)
-        await asyncio.to_thread(stack.start_services)
+        await start_platform(stack)
         domain, port = stack.config.platform_domain, stack.ports["gateway"]
         async with httpx.AsyncClient(base_url=stack.url("gateway"), timeout=30) as http:
             slug = f"bench-{uuid.uuid4().hex[:8]}"

@@ -10,12 +10,10 @@ cache, the photos' resized copies), then measured."""
 
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 
 from bench.harness import Report, Row, RunOptions, verdict
-from bench.infra import UNLIMITED, bench_stack, stop_platform
+from bench.infra import UNLIMITED, bench_stack, start_platform, stop_platform
 from shared.theme import PRESETS
 from tests.e2e.browser_audits import lighthouse, missing_tools
 
@@ -34,9 +32,7 @@ async def main(options: RunOptions) -> Report:
     data_dir = stack.data_dir
     rows, details = [], {}
     try:
-        await asyncio.to_thread(stack.start_infra)
-        await asyncio.to_thread(stack.migrate)
-        await asyncio.to_thread(stack.start_services, {"gateway": UNLIMITED})
+        await start_platform(stack, {"gateway": UNLIMITED})
         base = f"http://{stack.config.platform_domain}:{stack.ports['gateway']}/__showcase"
         async with aiohttp.ClientSession() as http, http.get(base) as index:
             assert index.status == 200, f"the showcase is not served: {index.status}"

@@ -30,7 +30,7 @@ import httpx
 
 from bench.bench_briefs import BRIEFS_DIR, Outcome, StepFailed, fresh_tenant, generate_check_publish
 from bench.harness import Report, Row, RunOptions, verdict
-from bench.infra import UNLIMITED, bench_stack, stop_platform
+from bench.infra import OFFLINE_AI, UNLIMITED, bench_stack, start_platform, stop_platform
 from bench.stats import percentile
 from services.gateway.studio import DIST
 from tests.e2e.headless_chromium import Chromium, Tab, chromium_path
@@ -44,7 +44,6 @@ BURSTS, QUICK_BURSTS = 6, 2
 BURST_TEXT = " at dawn"  # typed key by key after the headline
 TYPING_GAP_MS = 60  # a quick typist: about 16 keys a second
 LOOK_SECONDS = 0.6  # between two isolated changes: longer than the canvas's quiet spell (150 ms)
-OFFLINE = {"OPENAI_API_KEY": ""}
 
 # One change as a person makes it in the form (the native setter, then the input event React
 # listens to), timed in the page from just before the event to the new text painted.
@@ -121,9 +120,7 @@ async def main(options: RunOptions) -> Report:
     stack = bench_stack("studio_canvas")
     data_dir = stack.data_dir
     try:
-        await asyncio.to_thread(stack.start_infra)
-        await asyncio.to_thread(stack.migrate)
-        await asyncio.to_thread(stack.start_services, {"gateway": UNLIMITED, "cms": OFFLINE, "assets": OFFLINE})
+        await start_platform(stack, {"gateway": UNLIMITED, **OFFLINE_AI})
         async with httpx.AsyncClient(base_url=stack.url("gateway"), timeout=30) as http:
             client = PlatformClient(http, stack)
             tenant, page = await generated_home_page(client)

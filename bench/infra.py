@@ -118,6 +118,16 @@ async def _drop_database(admin_url: str, database: str) -> None:
 # A load generator is one client address hammering one tenant: the gateway's rate limits
 # would answer 429 within a second. They still count every request.
 UNLIMITED = {"RATE_LIMIT_PER_ADDRESS": "1000000000/minute", "RATE_LIMIT_PER_TENANT": "1000000000/minute"}
+# The offline AI, whatever key the bench's own environment holds.
+OFFLINE_AI = {"cms": {"OPENAI_API_KEY": ""}, "assets": {"OPENAI_API_KEY": ""}}
+
+
+async def start_platform(stack: Stack, env: dict[str, dict[str, str]] | None = None) -> None:
+    """Servers, migrations and every service, as `make run` starts them; `env` adds settings
+    per service (the steps block, so each runs in a thread)."""
+    await asyncio.to_thread(stack.start_infra)
+    await asyncio.to_thread(stack.migrate)
+    await asyncio.to_thread(stack.start_services, env)
 
 
 async def stop_platform(stack: Any, data_dir: Path, *extra: subprocess.Popen[bytes] | None) -> None:
