@@ -46,10 +46,13 @@ $(STUDIO_MODULES): $(STUDIO_DIR)/package.json $(STUDIO_DIR)/package-lock.json
 		cd $(STUDIO_DIR) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed-stamp; \
 	else echo "npm is not installed: the studio is not built (Node 20+ and npm are needed)"; fi
 
+# The build is dated when it started (after the API types it generates), not when it ended:
+# a source saved while it ran is newer than the build, so the next make builds again.
 $(STUDIO_BUILD): $(STUDIO_MODULES) $(STUDIO_SOURCES)
 	@if [ -f $(STUDIO_MODULES) ]; then \
-		cd $(STUDIO_DIR) && npm run --silent api-types >/dev/null && npm run --silent typecheck && \
-		npm run --silent build -- --logLevel error; \
+		cd $(STUDIO_DIR) && npm run --silent api-types >/dev/null && \
+		started=$$(mktemp) && trap 'rm -f "$$started"' EXIT && npm run --silent typecheck && \
+		npm run --silent build -- --logLevel error && touch -r "$$started" dist/index.html; \
 	else echo "the studio is not built: /studio/ says to run make studio"; fi
 
 setup: $(STAMP) fonts studio api-docs-renderer
