@@ -99,6 +99,7 @@ class Database:
         """A transaction that sees and writes only `tenant_id`'s rows."""
         if not isinstance(tenant_id, UUID):
             raise TypeError(f"tenant_tx needs a tenant UUID, got {tenant_id!r}")
+        tenant_id = UUID(int=tenant_id.int)  # UUID's own text: a subclass could say anything in __str__
         token = CURRENT_TENANT.set(str(tenant_id))
         try:
             async with self.pool.acquire() as conn:

@@ -53,6 +53,13 @@ async def test_without_a_tenant_nothing_is_visible(cms_db: Database, two_tenants
         async with cms_db.tenant_tx(None):  # type: ignore[arg-type]
             pass
 
+    class Forged(uuid.UUID):  # a tenant id whose text is SQL
+        def __str__(self) -> str:
+            return "x', true); SELECT set_config('app.tenant_id', 'y"
+
+    async with cms_db.tenant_tx(Forged(int=a.int)) as tx:  # the tenant is written from its number
+        assert await tx.fetchval("SELECT current_setting('app.tenant_id')") == str(a)
+
 
 async def test_the_tenant_setting_dies_with_its_transaction(cms_db: Database, two_tenants) -> None:  # type: ignore[no-untyped-def]
     a, _ = two_tenants
