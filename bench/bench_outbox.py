@@ -56,14 +56,14 @@ QUICK = Sizes(warmup=10, latency_events=100, latency_budget=3.0, latency_timeout
 
 class BareFigures(msgspec.Struct, kw_only=True):
     latency: LatencySummary
-    pipelined: Throughput  # the median of the rounds
+    pipelined: Throughput  # of the round kept: the one with the median ratio
     pipelined_rounds: list[float | None]
     awaited: Throughput
 
 
 class PlatformFigures(msgspec.Struct, kw_only=True):
     latency: LatencySummary
-    writers: Throughput  # the median of the rounds, and the latencies and stages of that run
+    writers: Throughput  # of the round kept (the median ratio); the latencies and stages are that run's
     writers_rounds: list[float | None]
     writers_latency: LatencySummary
     writers_stages: dict[str, LatencySummary]  # where the writers' events spent their time
@@ -186,7 +186,7 @@ def build_report(platform: PlatformFigures, bare: BareFigures, sizes: Sizes, *, 
         f"where the time went under load ({sizes.writers} writers), p50 / p99: "
         + "; ".join(f"{label} {_ms(platform.writers_stages[stage].p50_ms)} / "
                     f"{_ms(platform.writers_stages[stage].p99_ms)}" for stage, label in STAGES.items()),
-        f"{sizes.writers} writers and bare pipelined, alternated {sizes.rounds} times (the round with the median "
+        f"{sizes.writers} writers and bare pipelined, in turn, {sizes.rounds} round(s) (the one with the median "
         "ratio is kept): " + ", ".join(f"{_rate(ours)} vs {_rate(theirs)}"
                     for ours, theirs in zip(platform.writers_rounds, bare.pipelined_rounds, strict=True)),
         servers,
