@@ -8,8 +8,8 @@ import uuid
 import pytest
 
 from services.cms.gates import check_page, walk
-from services.cms.tree import validate
 from services.cms.layout import with_layout
+from services.cms.tree import validate
 from shared.dev.demo_site import BUILDERS, Pictures, layout, site_trees
 from shared.dev.photos import SOURCES, Photo
 
