@@ -367,20 +367,20 @@ def filled_tone(name: str, bg: str, text: str, accent: str, *, button: tuple[str
         if contrast(readable(text, both), card) >= MIN_TEXT_CONTRAST:
             break
     text = readable(text, both)
-    link = readable(link_seed, both) if link_seed and contrast(link_seed, bg) >= 2.0 else text
+    link = _drawn_in(link_seed, text, both, MIN_TEXT_CONTRAST)
     return Tone(name=name, bg=bg, card=card, text=text, muted=readable(mix(text, bg, 0.78), both),
                 link=link, border=mix(text, bg, 0.2),
                 control=readable(mix(text, bg, 0.55), both, MIN_UI_CONTRAST),
-                badge=mix(link, bg, 0.14), mark=_mark(accent, text, both),
+                badge=mix(link, bg, 0.14), mark=_drawn_in(accent, text, both, MIN_UI_CONTRAST),
                 error=readable(ERROR if is_light(bg) else ERROR_ON_DARK, both),
                 field=lighter(bg, card) if is_light(bg) else card,
                 btn_bg=button[0], btn_text=readable(button[1], (button[0],)))
 
 
-def _mark(accent: str, text: str, backgrounds: tuple[str, str]) -> str:
-    """On a filled band the accent may be the band itself (or near it): shading it to 3:1
-    would turn it into the text colour's weaker twin, so the text colour draws the marks."""
-    return readable(accent, backgrounds, MIN_UI_CONTRAST) if contrast(accent, backgrounds[0]) >= 2.0 else text
+def _drawn_in(seed: str | None, text: str, backgrounds: tuple[str, str], needed: float) -> str:
+    """A brand colour on a filled band, shaded to `needed`. When it is the band itself (or
+    near it), shading would only make a weaker twin of the text colour: the text colour serves."""
+    return readable(seed, backgrounds, needed) if seed and contrast(seed, backgrounds[0]) >= 2.0 else text
 
 
 def dark_button(dark: str, primary: str, on_primary: str, accent: str, on_accent: str) -> tuple[str, str]:

@@ -144,6 +144,7 @@ def encoded(source: Image.Image, kind: str, pictures: list[Image.Image], duratio
             options: dict[str, Any]) -> bytes:
     """`pictures` written as `kind` with `options` (the format's own), the source's colour
     profile and, for an animation, its timing and looping."""
+    options = dict(options)  # the caller's stay as given
     icc = source.info.get("icc_profile")
     if icc and kind != "GIF":
         options["icc_profile"] = icc

@@ -324,8 +324,7 @@ async def use_signup(tx: Tx, token_hash: bytes) -> None:
 # sweeping lapsed links ---------------------------------------------------------------------
 
 # Each keeps a row for `$1` seconds past its end, so a late click still hears "expired" or
-# "already used" rather than "not valid". The sign-ups' index covers only unused rows, and
-# used ones lapse too: the statement reads by expiry either way.
+# "already used" rather than "not valid".
 SWEEP_SPENT = [
     "DELETE FROM identity.signups WHERE expires_at < now() - make_interval(secs => $1)",
     "DELETE FROM identity.password_resets WHERE expires_at < now() - make_interval(secs => $1)",
