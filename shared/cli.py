@@ -78,7 +78,7 @@ def run(work: Coroutine[Any, Any, T]) -> T:
         fail(f"the database is not migrated ({exc}); run `migrate` first")
     except asyncpg.InvalidPasswordError as exc:
         fail(f"PostgreSQL refused the credentials: {exc} (DATABASE_URL, DB_ROLE_PASSWORD)")
-    except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError) as exc:
         fail(f"PostgreSQL: {type(exc).__name__}: {exc}")
     except (nats.errors.Error, nats.js.errors.Error) as exc:
         fail(f"NATS: {type(exc).__name__}: {exc or 'no answer'}")

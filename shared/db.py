@@ -8,7 +8,7 @@ a session-level SET would ride a pooled connection into the next tenant's reques
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 from uuid import UUID
@@ -71,11 +71,24 @@ async def savepoint(tx: asyncpg.Connection) -> AsyncIterator[None]:
     await tx.execute("RELEASE SAVEPOINT nested")
 
 
+@contextlib.contextmanager
+def _dropped_when_out_of_step(conn: asyncpg.Connection) -> Iterator[None]:
+    """A session the server ends in the middle of a statement can leave asyncpg's protocol
+    out of step (InternalClientError, MagicStack/asyncpg#1069) without the connection counting
+    as closed, so the pool would hand it to the next request: close it here instead."""
+    try:
+        yield
+    except asyncpg.InternalClientError:
+        conn.terminate()
+        raise
+
+
 R = TypeVar("R")
 
 
 class Database:
-    """A pool whose only doors are a tenant transaction and a system transaction."""
+    """A pool whose only doors are a tenant transaction, a system transaction and, for the
+    outbox relay's LISTEN, a bare session."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
@@ -103,17 +116,18 @@ class Database:
         token = CURRENT_TENANT.set(str(tenant_id))
         try:
             async with self.pool.acquire() as conn:
-                # By hand rather than asyncpg's transaction(): that is a round trip for BEGIN
-                # and another for the setting, and every request and event pays them.
-                await conn.execute(_begin_for(tenant_id))
-                try:
-                    yield conn
-                except BaseException:
-                    with contextlib.suppress(Exception):  # the pool's reset rolls back if this fails
-                        await conn.execute("ROLLBACK")
-                    raise
-                if await conn.execute("COMMIT") != "COMMIT":
-                    raise TransactionAborted("the transaction had failed, so its COMMIT rolled it back")
+                with _dropped_when_out_of_step(conn):
+                    # By hand rather than asyncpg's transaction(): that is a round trip for BEGIN
+                    # and another for the setting, and every request and event pays them.
+                    await conn.execute(_begin_for(tenant_id))
+                    try:
+                        yield conn
+                    except BaseException:
+                        with contextlib.suppress(Exception):  # the pool's reset rolls back if this fails
+                            await conn.execute("ROLLBACK")
+                        raise
+                    if await conn.execute("COMMIT") != "COMMIT":
+                        raise TransactionAborted("the transaction had failed, so its COMMIT rolled it back")
         finally:
             CURRENT_TENANT.reset(token)
 
@@ -132,10 +146,19 @@ class Database:
             return await read(tx, *args)
 
     @asynccontextmanager
+    async def session(self) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection outside any transaction: the outbox relay's LISTEN."""
+        async with self.pool.acquire() as conn:
+            with _dropped_when_out_of_step(conn):
+                yield conn
+
+    @asynccontextmanager
     async def system_tx(self) -> AsyncIterator[asyncpg.Connection]:
         """A transaction with no tenant: tenant-scoped tables read as empty and refuse writes.
 
         For tables that are not tenant data (outbox, inbox, the tenant registry itself).
         """
-        async with self.pool.acquire() as conn, conn.transaction():
-            yield conn
+        async with self.pool.acquire() as conn:
+            with _dropped_when_out_of_step(conn):
+                async with conn.transaction():
+                    yield conn

@@ -131,8 +131,10 @@ def problem_for_status(status: int, detail: str | None = None, **extra: Any) -> 
 
 
 # The database (or the network to it) failing, not the request: 503, and consumers wait.
+# asyncpg's InternalClientError is its protocol left out of step, which is what a session the
+# server ends in the middle of a statement leaves behind (MagicStack/asyncpg#1069).
 INFRASTRUCTURE_ERRORS = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-                         asyncpg.TooManyConnectionsError,
+                         asyncpg.InternalClientError, asyncpg.TooManyConnectionsError,
                          asyncpg.exceptions.OperatorInterventionError)  # shutting down, restarting, not yet up
 
 

@@ -157,7 +157,7 @@ class OutboxRelay:
         database restart): until then the idle poll still publishes, a second late at most."""
         while True:
             try:
-                async with self.db.pool.acquire() as listener:
+                async with self.db.session() as listener:
                     await listener.add_listener(self.channel, self._on_notify)
                     try:
                         await self._relay_while_open(listener)

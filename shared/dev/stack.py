@@ -211,7 +211,8 @@ class Stack:
                         "AND body LIKE $2 ORDER BY id DESC LIMIT 1", email, f"%/{kind}?token=%")
                 finally:
                     await conn.close()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError,
+                    TimeoutError):  # InternalClientError: the server went away mid-statement
                 pass
             if body is not None:
                 return body.split(f"/{kind}?token=", 1)[1].split()[0]

@@ -131,6 +131,30 @@ async def test_the_pool_never_hands_out_a_connection_inside_a_transaction(cms_db
         assert await tx.fetchval("SELECT count(*) FROM cms.pages WHERE slug = '/left-open'") == 0
 
 
+@pytest.mark.parametrize("door", ["tenant", "system", "session"])
+async def test_a_connection_whose_protocol_fell_out_of_step_is_not_handed_out_again(
+        cms_db: Database, two_tenants, door: str) -> None:  # type: ignore[no-untyped-def]
+    a, _ = two_tenants
+
+    def transaction():  # type: ignore[no-untyped-def]
+        return {"tenant": lambda: cms_db.tenant_tx(a), "system": cms_db.system_tx, "session": cms_db.session}[door]()
+
+    async def backend() -> int:
+        async with transaction() as tx:
+            return await tx.fetchval("SELECT pg_backend_pid()")
+
+    first = await backend()
+    with pytest.raises(RuntimeError):  # the twin: an ordinary failure keeps the connection
+        async with transaction():
+            raise RuntimeError("a rule said no")
+    assert await backend() == first  # max_size=1: the same connection, reused
+    with pytest.raises(asyncpg.InternalClientError):
+        async with transaction():
+            # What asyncpg raises when the server ends the session in the middle of a statement.
+            raise asyncpg.InternalClientError("cannot switch to state 11; another operation (2) is in progress")
+    assert await backend() != first  # that one was closed, not pooled
+
+
 async def test_writes_into_another_tenant_are_refused(cms_db: Database, two_tenants) -> None:  # type: ignore[no-untyped-def]
     a, b = two_tenants
     with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):

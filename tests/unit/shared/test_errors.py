@@ -1,5 +1,7 @@
+import asyncpg
 import msgspec
-from litestar import Litestar, get, post
+import pytest
+from litestar import Litestar, Request, get, post
 from litestar.params import JSONBody
 from litestar.testing import TestClient
 
@@ -20,12 +22,29 @@ def boom() -> None:
     raise RuntimeError("secret internals")
 
 
+# What a database that is restarting or gone raises, from the socket up to asyncpg's protocol.
+DATABASE_AWAY = [
+    ConnectionRefusedError(111, "Connect call failed"),
+    TimeoutError(),
+    asyncpg.CannotConnectNowError("the database system is starting up"),
+    asyncpg.AdminShutdownError("terminating connection due to administrator command"),
+    asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+    asyncpg.InternalClientError("cannot switch to state 11; another operation (2) is in progress"),
+    asyncpg.TooManyConnectionsError("sorry, too many clients already"),
+]
+
+
+@get("/database-away/{which:int}", sync_to_thread=False)
+def database_away(request: Request) -> None:
+    raise DATABASE_AWAY[request.path_params["which"]]
+
+
 @post("/body", sync_to_thread=False)
 def body(data: JSONBody[Body]) -> int:
     return data.count
 
 
-app = Litestar([conflict, boom, body], exception_handlers=EXCEPTION_HANDLERS)  # type: ignore[arg-type]
+app = Litestar([conflict, boom, database_away, body], exception_handlers=EXCEPTION_HANDLERS)  # type: ignore[arg-type]
 
 
 def test_app_errors_become_problem_json_with_their_extensions() -> None:
@@ -56,3 +75,13 @@ def test_framework_errors_are_problem_json_too() -> None:
     assert wrong_type.status_code in (400, 422)
     assert wrong_type.headers["content-type"] == "application/problem+json"
     assert allowed.status_code == 201 and allowed.json() == 3
+
+
+@pytest.mark.parametrize("which", range(len(DATABASE_AWAY)), ids=lambda which: type(DATABASE_AWAY[which]).__name__)
+def test_a_database_that_is_away_is_503_worth_a_retry(which: int) -> None:
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get(f"/database-away/{which}")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "1"
+    assert "another operation" not in response.text  # the cause is logged, not told
