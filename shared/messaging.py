@@ -153,24 +153,36 @@ class OutboxRelay:
         self.published = 0
 
     async def run(self) -> None:
-        """Relay until cancelled. The LISTEN connection is taken again whenever it dies (a
-        database restart): until then the idle poll still publishes, a second late at most."""
+        """Relay until cancelled. The LISTEN connection is taken again as soon as it dies (a
+        database restart), and what committed meanwhile is published first."""
         while True:
             try:
                 async with self.db.session() as listener:
-                    await listener.add_listener(self.channel, self._on_notify)
-                    try:
-                        await self._relay_while_open(listener)
-                    finally:
-                        with contextlib.suppress(*INFRASTRUCTURE_ERRORS):
-                            await listener.remove_listener(self.channel, self._on_notify)
+                    await self._listen_and_relay(listener)
+                log.warning("outbox relay's LISTEN connection closed; listening again")
             except INFRASTRUCTURE_ERRORS as exc:
                 log.warning("outbox relay lost its database connection (%s); listening again", exc)
             await asyncio.sleep(0.5)
 
-    async def _relay_while_open(self, listener: asyncpg.Connection) -> None:
+    async def _listen_and_relay(self, listener: asyncpg.Connection) -> None:
+        lost = asyncio.Event()
+
+        def on_close(_: object) -> None:
+            lost.set()
+            self._wake.set()  # listen again now, not after the idle poll
+
+        listener.add_termination_listener(on_close)
+        await listener.add_listener(self.channel, self._on_notify)
+        try:
+            await self._relay_while_open(listener, lost)
+        finally:
+            with contextlib.suppress(*INFRASTRUCTURE_ERRORS):  # a closed one is already released
+                listener.remove_termination_listener(on_close)
+                await listener.remove_listener(self.channel, self._on_notify)
+
+    async def _relay_while_open(self, listener: asyncpg.Connection, lost: asyncio.Event) -> None:
         last = 0
-        while not listener.is_closed():
+        while not lost.is_set():
             try:
                 while (last := await self.relay_batch()) == self.batch_size:
                     pass

@@ -8,6 +8,7 @@ import pytest
 from shared.contracts import AccountOpenedV1
 from shared.db import Database
 from shared.messaging import OutboxRelay, add_event
+from tests.conftest import KERNEL_DATABASE
 from tests.integration.stream_log import event_ids_since, last_seq
 
 COUNT_OUTBOX_EVENT = "SELECT count(*) FROM outbox WHERE event_id = $1"
@@ -106,3 +107,32 @@ async def test_relay_wakes_on_commit_without_polling(billing_db: Database, nats_
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_relay_listens_again_at_once_when_its_connection_dies(stack, nats_client,  # type: ignore[no-untyped-def]
+                                                                   tenant_id: uuid.UUID) -> None:
+    js = nats_client.jetstream()
+    start = await last_seq(js, "BILLING")
+    db = await Database.connect(stack.database_url("billing", KERNEL_DATABASE), name="tests-relay-listen")
+    relay = OutboxRelay(db, js, channel="billing_outbox", idle_poll=60)  # polling would be too late
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.3)  # listening
+        async with db.system_tx() as tx:  # as a database restart ends it (same role: allowed)
+            ended = await tx.fetch(
+                "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity "
+                "WHERE application_name = 'tests-relay-listen' AND query LIKE 'LISTEN%'")
+        assert [row["ended"] for row in ended] == [True]
+        await asyncio.sleep(1.0)  # the relay's own pause before it listens again
+        event = AccountOpenedV1(tenant_id=tenant_id, balance=5)
+        async with db.tenant_tx(tenant_id) as tx:
+            await add_event(tx, event)
+        for _ in range(100):
+            if event.event_id in await event_ids_since(js, "BILLING", start):
+                break
+            await asyncio.sleep(0.05)
+        assert event.event_id in await event_ids_since(js, "BILLING", start)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await db.close()
