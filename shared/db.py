@@ -145,6 +145,11 @@ class Database:
         async with self.tenant_tx(tenant_id) as tx:
             return await read(tx, *args)
 
+    async def ping(self) -> None:
+        """One round trip, for readiness: through a door, so a broken connection is closed."""
+        async with self.session() as conn:
+            await conn.fetchval("SELECT 1")
+
     @asynccontextmanager
     async def session(self) -> AsyncIterator[asyncpg.Connection]:
         """A pooled connection outside any transaction: the outbox relay's LISTEN."""

@@ -186,7 +186,7 @@ def health() -> dict[str, str]:
 async def ready(state: State) -> dict[str, str]:
     runtime: Runtime = state.runtime
     try:
-        await asyncio.wait_for(runtime.db.pool.fetchval("SELECT 1"), 2)
+        await asyncio.wait_for(runtime.db.ping(), 2)
     except Exception as exc:
         raise Unavailable(f"database: {type(exc).__name__}") from None
     if not runtime.nc.is_connected:

@@ -74,11 +74,21 @@ def nested_transactions(path: Path) -> list[int]:
             and isinstance(node.func, ast.Attribute) and node.func.attr == "transaction"]
 
 
-@pytest.mark.parametrize("path", [p for p in (*modules(), *sorted((ROOT / "shared").rglob("*.py")))
-                                  if p != ROOT / "shared" / "db.py" and "__pycache__" not in p.parts],
-                         ids=lambda p: str(p.relative_to(ROOT)))
-def test_savepoints_go_through_the_kernel(path: Path) -> None:
+def pools_reached_past_the_doors(path: Path) -> list[int]:
+    """Lines reaching `Database.pool`: connections come only through its doors (tenant_tx,
+    system_tx, session), which close a connection left broken instead of pooling it."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr == "pool"]
+
+
+OUTSIDE_THE_DATABASE_MODULE = [p for p in (*modules(), *sorted((ROOT / "shared").rglob("*.py")))
+                               if p != ROOT / "shared" / "db.py" and "__pycache__" not in p.parts]
+
+
+@pytest.mark.parametrize("path", OUTSIDE_THE_DATABASE_MODULE, ids=lambda p: str(p.relative_to(ROOT)))
+def test_savepoints_and_connections_go_through_the_kernel(path: Path) -> None:
     assert nested_transactions(path) == []
+    assert pools_reached_past_the_doors(path) == []
 
 
 def test_the_savepoint_scan_sees_a_nested_transaction(tmp_path: Path) -> None:
@@ -86,3 +96,10 @@ def test_the_savepoint_scan_sees_a_nested_transaction(tmp_path: Path) -> None:
     sample = tmp_path / "use_case.py"
     sample.write_text("async def f(tx):\n    async with tx.transaction():\n        pass\n")
     assert nested_transactions(sample) == [2]
+
+
+def test_the_door_scan_sees_a_pool_reached_directly(tmp_path: Path) -> None:
+    assert pools_reached_past_the_doors(ROOT / "shared" / "db.py")  # the doors' own, the ones allowed
+    sample = tmp_path / "ready.py"
+    sample.write_text("async def f(db):\n    return await db.pool.fetchval('SELECT 1')\n")
+    assert pools_reached_past_the_doors(sample) == [2]
