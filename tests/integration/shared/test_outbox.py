@@ -4,6 +4,7 @@ import asyncio
 import uuid
 
 import pytest
+from nats.js import JetStreamContext
 
 from shared.contracts import AccountOpenedV1
 from shared.db import Database
@@ -88,22 +89,28 @@ async def test_concurrent_relays_publish_each_event_once(
     assert sum(relay.published for relay in relays) >= len(events)
 
 
+async def published_within_5s(db: Database, js: JetStreamContext, tenant_id: uuid.UUID) -> bool:
+    """Commit an event and watch the stream for it: with a relay polling once a minute, only
+    its NOTIFY can publish it this soon."""
+    start = await last_seq(js, "BILLING")
+    event = AccountOpenedV1(tenant_id=tenant_id, balance=4)
+    async with db.tenant_tx(tenant_id) as tx:
+        await add_event(tx, event)
+    for _ in range(100):
+        if event.event_id in await event_ids_since(js, "BILLING", start):
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
 async def test_relay_wakes_on_commit_without_polling(billing_db: Database, nats_client,
                                                      tenant_id: uuid.UUID) -> None:
     js = nats_client.jetstream()
-    start = await last_seq(js, "BILLING")
     relay = OutboxRelay(billing_db, js, channel="billing_outbox", idle_poll=60)  # polling would be too late
     task = asyncio.create_task(relay.run())
     try:
         await asyncio.sleep(0.3)  # listening
-        event = AccountOpenedV1(tenant_id=tenant_id, balance=4)
-        async with billing_db.tenant_tx(tenant_id) as tx:
-            await add_event(tx, event)
-        for _ in range(100):
-            if event.event_id in await event_ids_since(js, "BILLING", start):
-                break
-            await asyncio.sleep(0.05)
-        assert event.event_id in await event_ids_since(js, "BILLING", start)
+        assert await published_within_5s(billing_db, js, tenant_id)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -112,7 +119,6 @@ async def test_relay_wakes_on_commit_without_polling(billing_db: Database, nats_
 async def test_relay_listens_again_at_once_when_its_connection_dies(stack, nats_client,  # type: ignore[no-untyped-def]
                                                                    tenant_id: uuid.UUID) -> None:
     js = nats_client.jetstream()
-    start = await last_seq(js, "BILLING")
     db = await Database.connect(stack.database_url("billing", KERNEL_DATABASE), name="tests-relay-listen")
     relay = OutboxRelay(db, js, channel="billing_outbox", idle_poll=60)  # polling would be too late
     task = asyncio.create_task(relay.run())
@@ -124,14 +130,7 @@ async def test_relay_listens_again_at_once_when_its_connection_dies(stack, nats_
                 "WHERE application_name = 'tests-relay-listen' AND query LIKE 'LISTEN%'")
         assert [row["ended"] for row in ended] == [True]
         await asyncio.sleep(1.0)  # the relay's own pause before it listens again
-        event = AccountOpenedV1(tenant_id=tenant_id, balance=5)
-        async with db.tenant_tx(tenant_id) as tx:
-            await add_event(tx, event)
-        for _ in range(100):
-            if event.event_id in await event_ids_since(js, "BILLING", start):
-                break
-            await asyncio.sleep(0.05)
-        assert event.event_id in await event_ids_since(js, "BILLING", start)
+        assert await published_within_5s(db, js, tenant_id)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
