@@ -138,6 +138,16 @@ INFRASTRUCTURE_ERRORS = (OSError, TimeoutError, asyncpg.PostgresConnectionError,
                          asyncpg.exceptions.OperatorInterventionError)  # shutting down, restarting, not yet up
 
 
+def log_failed_round(logger: logging.Logger, exc: Exception, message: str, *args: Any) -> None:
+    """A background round (a sweep, a relay batch, a mail run) that failed and will be tried
+    again: a dependency that is away is one warning line, since it is neither a bug nor
+    news after the first time; anything else is an error with its traceback."""
+    if isinstance(exc, INFRASTRUCTURE_ERRORS):
+        logger.warning(message + " (%s: %s)", *args, type(exc).__name__, str(exc).split("\n")[0])
+    else:
+        logger.error(message, *args, exc_info=exc)
+
+
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     """The one exception handler every service registers."""
     instance = request.url.path

@@ -53,7 +53,7 @@ from shared.contracts import (
     encode_event,
 )
 from shared.db import Database, savepoint
-from shared.errors import INFRASTRUCTURE_ERRORS, AppError, Unavailable
+from shared.errors import INFRASTRUCTURE_ERRORS, AppError, Unavailable, log_failed_round
 from shared.metrics import DEAD_LETTERS, EVENT_PENDING, EVENT_REDELIVERIES, EVENTS_HANDLED, OUTBOX_AGE, OUTBOX_BACKLOG
 from shared.telemetry import extract_context, inject_headers, set_tenant, tracer
 
@@ -103,7 +103,46 @@ async def add_events(tx: asyncpg.Connection, events: Sequence[Event]) -> None:
 async def connect_nats(url: str, *, name: str) -> NATS:
     """`url` may list several servers of a cluster, comma-separated: any one gets us in."""
     servers = [part.strip() for part in url.split(",") if part.strip()]
-    return await nats.connect(servers, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5)
+    outage = NatsOutageLog()
+    return await nats.connect(servers, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+                              error_cb=outage.error, disconnected_cb=outage.disconnected,
+                              reconnected_cb=outage.reconnected)
+
+
+# What a server that is away or restarting makes the client raise, on every reconnect attempt.
+NATS_AWAY = (OSError, TimeoutError, nats.errors.UnexpectedEOF, nats.errors.ConnectionClosedError,
+             nats.errors.StaleConnectionError, nats.errors.NoServersError)
+
+
+class NatsOutageLog:
+    """An outage in three lines (why it failed first, that the connection is gone, back after
+    so long) rather than nats-py's default: a traceback at error level on every attempt,
+    twice a second, for as long as the server is away."""
+
+    def __init__(self) -> None:
+        self.since: float | None = None  # the first sign of this outage
+        self.lost = False
+        self.attempts = 0
+
+    async def disconnected(self) -> None:
+        self.since = self.since or time.monotonic()
+        if not self.lost:
+            self.lost = True
+            log.warning("NATS connection lost; reconnecting")
+
+    async def error(self, exc: Exception) -> None:
+        if not isinstance(exc, NATS_AWAY):
+            log.error("NATS: %s", type(exc).__name__, exc_info=exc)
+            return
+        self.since = self.since or time.monotonic()
+        self.attempts += 1
+        if self.attempts == 1:
+            log.warning("NATS unreachable (%s: %s); retrying until it answers", type(exc).__name__, exc)
+
+    async def reconnected(self) -> None:
+        away = time.monotonic() - self.since if self.since else 0.0
+        log.warning("NATS reconnected after %.1f s (%d failed attempts)", away, self.attempts)
+        self.since, self.lost, self.attempts = None, False, 0
 
 
 async def ensure_streams(js: JetStreamContext, *, replicas: int = 1) -> None:
@@ -190,8 +229,8 @@ class OutboxRelay:
                     await self._poll_through_burst(listener)
                     last = 0
                 await self._measure_now_and_then()
-            except Exception:
-                log.exception("outbox relay batch failed; retrying")
+            except Exception as exc:
+                log_failed_round(log, exc, "outbox relay batch failed; retrying")
                 with contextlib.suppress(Exception):  # the age must grow while publishing fails
                     await self.measure()
                 await asyncio.sleep(0.5)

@@ -28,7 +28,7 @@ from nats.js import JetStreamContext
 from shared.auth import H_SIGNATURE, Caller, verify_caller
 from shared.bodies import CheckedBodies
 from shared.db import Database
-from shared.errors import EXCEPTION_HANDLERS, PROBLEM_JSON, NotFound, Unavailable
+from shared.errors import EXCEPTION_HANDLERS, PROBLEM_JSON, NotFound, Unavailable, log_failed_round
 from shared.messaging import OutboxRelay, connect_nats, ensure_streams
 from shared.metrics import metrics, red_metrics
 from shared.telemetry import CURRENT_REQUEST, set_tenant, setup_logging, setup_tracing, traced_http
@@ -102,8 +102,8 @@ class ServiceContext:
             while True:
                 try:
                     await one_round()
-                except Exception:
-                    log.exception("%s: a round failed; trying again in %s s", name, interval)
+                except Exception as exc:
+                    log_failed_round(log, exc, "%s: a round failed; trying again in %s s", name, interval)
                 await asyncio.sleep(interval)
 
         self.spawn(rounds(), name)

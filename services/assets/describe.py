@@ -21,6 +21,7 @@ from shared.ai import AIError, AIProvider
 from shared.ai.metered import MeteredCall, NotReserved, Spent, reserve
 from shared.contracts import AssetDescribedV1, AssetDescriptionFailedV1, CreditsAddedV1, ReserveCredits
 from shared.db import Database
+from shared.errors import log_failed_round
 from shared.messaging import add_event
 from shared.storage import Storage
 
@@ -52,8 +53,8 @@ class Describer:
             try:
                 while await self.describe_pending() > 0:
                     pass
-            except Exception:
-                log.exception("description round failed; trying again")
+            except Exception as exc:
+                log_failed_round(log, exc, "description round failed; trying again")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), interval)
             self.wake.clear()

@@ -17,6 +17,7 @@ import uuid
 
 from shared.ai import AIError, AIProvider
 from shared.db import Database
+from shared.errors import log_failed_round
 
 from .domain import progressed, searchable
 from .repo import reembedding as jobs
@@ -33,16 +34,16 @@ class Reembedder:
     async def run(self, interval: float = 10.0) -> None:
         try:
             await self.open_jobs_for_stale_tenants()
-        except Exception:
-            log.exception("looking for stale vectors failed; jobs can still be asked for")
+        except Exception as exc:
+            log_failed_round(log, exc, "looking for stale vectors failed; jobs can still be asked for")
         while True:
             try:
                 async with self.db.system_tx() as tx:
                     due = await jobs.due_jobs(tx, 4)
                 for row in due:
                     await self.work_on(row["tenant_id"], row["id"])
-            except Exception:
-                log.exception("re-embedding round failed; trying again")
+            except Exception as exc:
+                log_failed_round(log, exc, "re-embedding round failed; trying again")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), interval)
             self.wake.clear()

@@ -10,6 +10,8 @@ import smtplib
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
+from shared.errors import log_failed_round
+
 from . import repo
 from .context import Ctx
 
@@ -52,7 +54,7 @@ async def deliver_forever(ctx: Ctx, interval: float = 1.0) -> None:
         ctx.mail_waiting.clear()
         try:
             await deliver_pending(ctx)
-        except Exception:
-            log.exception("mail delivery round failed")
+        except Exception as exc:
+            log_failed_round(log, exc, "mail delivery round failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ctx.mail_waiting.wait(), interval)

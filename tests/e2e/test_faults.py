@@ -9,6 +9,7 @@ may run before or after them.
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import time
 import uuid
@@ -78,6 +79,26 @@ async def wallets(stack: Stack, tenant_ids: list[uuid.UUID]) -> tuple[int, Count
     return opened, Counter(row["tenant_id"] for row in grants)
 
 
+def log_ends(stack: Stack) -> dict[str, int]:
+    """Where each process's log ends now, to read what it says from here on."""
+    return {name: (stack.data_dir / "logs" / f"{name}.log").stat().st_size for name in (*SERVICES, "gateway")}
+
+
+def logged_since(stack: Stack, ends: dict[str, int]) -> dict[str, list[dict[str, str]]]:
+    lines: dict[str, list[dict[str, str]]] = {}
+    for name, end in ends.items():
+        with open(stack.data_dir / "logs" / f"{name}.log", "rb") as log:
+            log.seek(end)
+            lines[name] = [json.loads(line) for line in log.read().splitlines() if line.startswith(b"{")]
+    return lines
+
+
+def errors_in(logged: dict[str, list[dict[str, str]]]) -> list[str]:
+    """Error lines: an outage is retried and reported as warnings, so any error is a bug's."""
+    return [f"{name}: {line['message']}" for name, lines in logged.items() for line in lines
+            if line["level"] in ("error", "critical")]
+
+
 def restore(stack: Stack) -> None:
     """Everything up again, whatever the test left behind: servers, then every service ready."""
     if stack.postgres is not None and stack.postgres.running_port() is None:
@@ -105,6 +126,7 @@ async def test_events_written_while_nats_is_down_are_delivered_after_it_returns(
     assert await eventually(lambda: balance(client, before), SIGNUP_GRANT, within=10) == SIGNUP_GRANT
     during: list[SignedUp] = []
     statuses: Counter[int] = Counter()
+    ends = log_ends(stack)
     try:
         await asyncio.to_thread(stack.nats.stop)
         gap_ends = time.monotonic() + GAP
@@ -141,6 +163,11 @@ async def test_events_written_while_nats_is_down_are_delivered_after_it_returns(
         for tenant in during:
             assert await eventually(lambda t=tenant: balance(client, t), SIGNUP_GRANT, within=10) == SIGNUP_GRANT
         assert await balance(client, before) == SIGNUP_GRANT
+        logged = logged_since(stack, ends)
+        assert errors_in(logged) == []
+        for name, lines in logged.items():  # said in a few lines, not a traceback per attempt
+            told = [line["message"] for line in lines if line["message"].startswith("NATS ")]
+            assert 2 <= len(told) <= 3 and told[-1].startswith("NATS reconnected after"), (name, told)
         print(f"\nNATS down {GAP:.0f}s: {len(ids)} sign-ups accepted, statuses {dict(statuses)}")
     finally:
         await asyncio.to_thread(restore, stack)
@@ -181,6 +208,7 @@ async def test_postgres_restart_fails_requests_cleanly_and_loses_nothing(client:
             ask(lambda: client.call("GET", "/api/cms/pages", slug=tenant.slug, token=tenant.token)),
             ask(lambda: sign_up(client, "during-pg")))
 
+    ends = log_ends(stack)
     try:
         asking = asyncio.create_task(keep_asking())
         await asyncio.sleep(0.5)
@@ -201,6 +229,7 @@ async def test_postgres_restart_fails_requests_cleanly_and_loses_nothing(client:
         print(f"\nPostgreSQL down {GAP:.0f}s: statuses {dict(statuses)}, slowest request {slowest:.2f}s")
         assert not unclean, f"answered other than 503 problem+json while PostgreSQL was away: {unclean}"
         assert statuses[503] > 0, statuses  # the outage was seen, and reported as such
+        assert errors_in(logged_since(stack, ends)) == []
     finally:
         stop.set()
         await asyncio.to_thread(restore, stack)

@@ -1,3 +1,5 @@
+import logging
+
 import asyncpg
 import msgspec
 import pytest
@@ -5,7 +7,7 @@ from litestar import Litestar, Request, get, post
 from litestar.params import JSONBody
 from litestar.testing import TestClient
 
-from shared.errors import EXCEPTION_HANDLERS, Conflict
+from shared.errors import EXCEPTION_HANDLERS, Conflict, log_failed_round
 
 
 class Body(msgspec.Struct):
@@ -85,3 +87,15 @@ def test_a_database_that_is_away_is_503_worth_a_retry(which: int) -> None:
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["retry-after"] == "1"
     assert "another operation" not in response.text  # the cause is logged, not told
+
+
+@pytest.mark.parametrize("which", range(len(DATABASE_AWAY)), ids=lambda which: type(DATABASE_AWAY[which]).__name__)
+def test_a_round_failed_by_a_dependency_away_is_one_warning_line(which: int, caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("rounds")
+    with caplog.at_level(logging.DEBUG, logger="rounds"):
+        log_failed_round(logger, DATABASE_AWAY[which], "%s: a round failed", "sweep")
+        log_failed_round(logger, RuntimeError("a bug"), "%s: a round failed", "sweep")  # the twin
+    away, bug = caplog.records
+    assert away.levelno == logging.WARNING and away.exc_info is None
+    assert away.getMessage().startswith(f"sweep: a round failed ({type(DATABASE_AWAY[which]).__name__}")
+    assert bug.levelno == logging.ERROR and bug.exc_info is not None
