@@ -87,8 +87,8 @@ R = TypeVar("R")
 
 
 class Database:
-    """A pool whose only doors are a tenant transaction, a system transaction and, for the
-    outbox relay's LISTEN, a bare session."""
+    """A pool whose only doors are a tenant transaction, a system transaction and a bare
+    session (the outbox relay's LISTEN, the readiness ping)."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
