@@ -53,12 +53,16 @@ async def test_without_a_tenant_nothing_is_visible(cms_db: Database, two_tenants
         async with cms_db.tenant_tx(None):  # type: ignore[arg-type]
             pass
 
-    class Forged(uuid.UUID):  # a tenant id whose text is SQL
-        def __str__(self) -> str:
-            return "x', true); SELECT set_config('app.tenant_id', 'y"
+    # Tenant ids whose text is SQL: each closes the quoted literal the tenant is inlined in
+    # and sets another tenant, whichever form the setting statement takes.
+    for text in ("y'; SET LOCAL app.tenant_id = 'y", "x', true); SELECT set_config('app.tenant_id', 'y",
+                 "y'; COMMIT; SET app.tenant_id = 'y", "y' -- ", "y\\'; SET LOCAL app.tenant_id = 'y"):
+        class Forged(uuid.UUID):
+            def __str__(self, text: str = text) -> str:
+                return text
 
-    async with cms_db.tenant_tx(Forged(int=a.int)) as tx:  # the tenant is written from its number
-        assert await tx.fetchval("SELECT current_setting('app.tenant_id')") == str(a)
+        async with cms_db.tenant_tx(Forged(int=a.int)) as tx:  # the tenant is written from its number
+            assert await tx.fetchval("SELECT current_setting('app.tenant_id')") == str(a)
 
 
 async def test_the_tenant_setting_dies_with_its_transaction(cms_db: Database, two_tenants) -> None:  # type: ignore[no-untyped-def]
@@ -123,7 +127,7 @@ async def test_a_transaction_cut_off_mid_statement_does_not_reach_the_next_calle
 async def test_the_pool_never_hands_out_a_connection_inside_a_transaction(cms_db: Database, two_tenants) -> None:  # type: ignore[no-untyped-def]
     a, _ = two_tenants
     async with cms_db.pool.acquire() as conn:  # as a block whose ROLLBACK failed would leave it
-        await conn.execute(f"BEGIN; SELECT set_config('app.tenant_id', '{a}', true)")
+        await conn.execute(f"BEGIN; SET LOCAL app.tenant_id = '{a}'")
         await conn.execute(INSERT_PAGE, a, uuid.uuid4(), "/left-open", {"root": {}})
     async with cms_db.system_tx() as tx:  # max_size=1: the same connection
         assert await tx.fetchval("SELECT platform.current_tenant_id()") is None
