@@ -10,8 +10,10 @@ one setting of `limits` away when that matters."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
+import random
 import time
 import uuid
 from collections.abc import Iterable
@@ -33,10 +35,16 @@ class Proxies:
 
     def __init__(self, entries: Iterable[str]) -> None:
         self.networks = [ipaddress.ip_network(entry.strip(), strict=False) for entry in entries if entry.strip()]
+        # Asked on every request, mostly about the same few peers (the proxies themselves):
+        # an address is parsed once, not once per request.
+        self._trusts = functools.lru_cache(maxsize=4096)(self._parsed_and_matched)
 
     def __contains__(self, address: object) -> bool:
+        return bool(self.networks) and self._trusts(str(address))
+
+    def _parsed_and_matched(self, address: str) -> bool:
         try:
-            ip = ipaddress.ip_address(str(address))
+            ip = ipaddress.ip_address(address)
         except ValueError:
             return False
         return any(ip in network for network in self.networks)
@@ -110,7 +118,13 @@ async def admit(visitor: Visitor, limits: RateLimits, hosts: HostResolver) -> Te
 def request_id_of(incoming: bytes) -> str:
     """A well-formed incoming X-Request-Id, or a new one."""
     text = incoming.decode("latin-1")
-    return text if 0 < len(text) <= 128 and text.isprintable() else uuid.uuid4().hex
+    return text if 0 < len(text) <= 128 and text.isprintable() else new_request_id()
+
+
+def new_request_id() -> str:
+    """32 hex digits, unique but not secret: from the process's Mersenne Twister (reseeded
+    in every forked worker) rather than uuid4's os.urandom, a system call per request."""
+    return f"{random.getrandbits(128):032x}"
 
 
 class RateLimits:

@@ -11,7 +11,6 @@ a page longer than the replica it came from."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
@@ -58,7 +57,7 @@ class LiveReplica:
         if bucket is None or key is None:
             return None
         try:
-            entry = await asyncio.wait_for(bucket.get(key), self.timeout)
+            entry = await bucket.get(key)  # its request times out by the bucket's context: see _bound
         except NotFoundError:  # never replicated, or deleted
             return None
         except (TimeoutError, NatsError) as exc:
@@ -75,7 +74,9 @@ class LiveReplica:
     async def _bound(self) -> KeyValue | None:
         if self._bucket is None and time.monotonic() >= self._bind_after:
             try:
-                self._bucket = await asyncio.wait_for(self.nc.jetstream().key_value(LIVE_PAGES_BUCKET), self.timeout)
+                # The context's timeout bounds every lookup's request; a wait_for around each
+                # lookup would cost a task per page served.
+                self._bucket = await self.nc.jetstream(timeout=self.timeout).key_value(LIVE_PAGES_BUCKET)
             except (TimeoutError, NatsError):  # cms has not created it yet
                 self._bind_after = time.monotonic() + BIND_RETRY
         return self._bucket
