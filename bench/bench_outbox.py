@@ -48,7 +48,7 @@ class Sizes(msgspec.Struct, frozen=True, kw_only=True):
 
 FULL = Sizes(warmup=50, latency_events=500, latency_budget=8.0, latency_timeout_each=2.0, writers=8,
              writer_events=5000, batched_events=10000, batch_size=100, bare_pipelined=20000,
-             bare_awaited=3000, drain_timeout=20.0, rounds=3)
+             bare_awaited=3000, drain_timeout=20.0, rounds=5)
 QUICK = Sizes(warmup=10, latency_events=100, latency_budget=3.0, latency_timeout_each=2.0, writers=8,
               writer_events=1000, batched_events=2000, batch_size=100, bare_pipelined=5000,
               bare_awaited=500, drain_timeout=5.0, rounds=1)
