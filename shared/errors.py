@@ -143,9 +143,28 @@ def log_failed_round(logger: logging.Logger, exc: Exception, message: str, *args
     again: a dependency that is away is one warning line, since it is neither a bug nor
     news after the first time; anything else is an error with its traceback."""
     if isinstance(exc, INFRASTRUCTURE_ERRORS):
-        logger.warning(message + " (%s: %s)", *args, type(exc).__name__, str(exc).split("\n")[0])
+        logger.warning(message + " (%s: %s)", *args, *_named(exc))
     else:
         logger.error(message, *args, exc_info=exc)
+
+
+class OutageInOneLine(logging.Filter):
+    """The same rule for the libraries' own loggers: a warning that carries a dependency
+    being away (asyncpg's pool, retrying its connection floor while PostgreSQL restarts)
+    is one line naming the error, not a traceback on every retry. Errors keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if record.levelno < logging.ERROR and isinstance(exc, INFRASTRUCTURE_ERRORS):
+            kind, said = _named(exc)
+            record.msg, record.args = f"{record.getMessage()} ({kind}: {said})", None
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _named(exc: BaseException) -> tuple[str, str]:
+    """An error's type and the first line of what it says."""
+    return type(exc).__name__, str(exc).split("\n")[0]
 
 
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:

@@ -23,6 +23,8 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
+from shared.errors import OutageInOneLine
+
 CURRENT_TENANT: contextvars.ContextVar[str | None] = contextvars.ContextVar("tenant_id", default=None)
 CURRENT_REQUEST: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 _sql_tracer = trace.get_tracer("shared.db")
@@ -134,6 +136,7 @@ def setup_logging(service: str, level: str = "INFO") -> None:
     """JSON lines on stderr for the whole process (the server's own loggers included)."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonLines(service))
+    handler.addFilter(OutageInOneLine())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(os.environ.get("LOG_LEVEL", level).upper())

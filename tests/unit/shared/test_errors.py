@@ -1,3 +1,4 @@
+import json
 import logging
 
 import asyncpg
@@ -8,6 +9,7 @@ from litestar.params import JSONBody
 from litestar.testing import TestClient
 
 from shared.errors import EXCEPTION_HANDLERS, Conflict, log_failed_round
+from shared.telemetry import setup_logging
 
 
 class Body(msgspec.Struct):
@@ -99,3 +101,28 @@ def test_a_round_failed_by_a_dependency_away_is_one_warning_line(which: int, cap
     assert away.levelno == logging.WARNING and away.exc_info is None
     assert away.getMessage().startswith(f"sweep: a round failed ({type(DATABASE_AWAY[which]).__name__}")
     assert bug.levelno == logging.ERROR and bug.exc_info is not None
+
+
+@pytest.mark.parametrize("which", range(len(DATABASE_AWAY)), ids=lambda which: type(DATABASE_AWAY[which]).__name__)
+def test_a_library_warning_about_a_dependency_away_is_written_as_one_line(
+        which: int, capsys: pytest.CaptureFixture[str]) -> None:
+    """As asyncpg's pool logs each failed retry of its connection floor, through the handler
+    every service's process writes with (setup_logging)."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        setup_logging("tests")
+        library = logging.getLogger("asyncpg.pool")
+        for level, exc in ((logging.WARNING, DATABASE_AWAY[which]), (logging.WARNING, RuntimeError("a bug")),
+                           (logging.ERROR, DATABASE_AWAY[which])):
+            try:
+                raise exc
+            except Exception:
+                library.log(level, "Failed to restore the pool connection floor; retrying", exc_info=True)
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    away, bug, error = (json.loads(line) for line in capsys.readouterr().err.splitlines())
+    assert away["message"].startswith("Failed to restore the pool connection floor; retrying ("
+                                      f"{type(DATABASE_AWAY[which]).__name__}") and "error" not in away
+    assert "Traceback" in bug["error"] and "Traceback" in error["error"]  # a bug, and an error, keep theirs
