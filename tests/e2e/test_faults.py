@@ -94,9 +94,10 @@ def logged_since(stack: Stack, ends: dict[str, int]) -> dict[str, list[dict[str,
 
 
 def errors_in(logged: dict[str, list[dict[str, str]]]) -> list[str]:
-    """Error lines: an outage is retried and reported as warnings, so any error is a bug's."""
-    return [f"{name}: {line['message']}" for name, lines in logged.items() for line in lines
-            if line["level"] in ("error", "critical")]
+    """Error lines, and warnings with a traceback: an outage is retried and reported as
+    warning lines a person reads at a glance, so either is a bug's (or a library's noise)."""
+    return [f"{name}: {line['level']}: {line['message']}" for name, lines in logged.items() for line in lines
+            if line["level"] in ("error", "critical") or "error" in line]
 
 
 def restore(stack: Stack) -> None:
