@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -208,12 +209,18 @@ async def serving(seconds: float, *, rounds: int) -> tuple[list[Row], list[str]]
         # two figures reported were measured side by side and one disturbed window does not decide.
         # Both warmed up first: without it the first window ran slow on either side (the bare
         # app at ~5,700 req/s where it then held ~8,000).
-        await load(f"http://127.0.0.1:{bare_port}/", "bare", 1.0)
-        await load(f"{gateway}/?uncached", host, 1.0, source="replica")
+        def on_bare(window: float) -> Awaitable[tuple[float, float]]:
+            return load(f"http://127.0.0.1:{bare_port}/", "bare", window)
+
+        def on_platform(window: float) -> Awaitable[tuple[float, float]]:
+            return load(f"{gateway}/?uncached", host, window, source="replica")
+
+        await on_bare(1.0)
+        await on_platform(1.0)
         pairs = []
         for _ in range(rounds):
-            bare_run = await load(f"http://127.0.0.1:{bare_port}/", "bare", seconds)
-            pairs.append((bare_run, await load(f"{gateway}/?uncached", host, seconds, source="replica")))
+            bare_run = await on_bare(seconds)
+            pairs.append((bare_run, await on_platform(seconds)))
         ranked = sorted(pairs, key=lambda pair: pair[1][0] / pair[0][0])
         (bare_rate, bare_p50), (full_rate, full_p50) = ranked[len(ranked) // 2]
         notes = [f"the page on the wire: {len(wire):,} bytes, content-encoding {coding or 'none'}, sent by both",

@@ -25,6 +25,7 @@ from shared import settings as settings_loader
 from shared.auth import SigningKey
 from shared.dev.demo_site import seed_demo_site
 from shared.dev.embedded import EmbeddedNats, EmbeddedPostgres, InfraError, port_is_free, wait_for_port
+from shared.errors import INFRASTRUCTURE_ERRORS
 from shared.migrate import MigrateSettings, MigrationError, migrate, service_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -211,8 +212,7 @@ class Stack:
                         "AND body LIKE $2 ORDER BY id DESC LIMIT 1", email, f"%/{kind}?token=%")
                 finally:
                     await conn.close()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError,
-                    TimeoutError):  # InternalClientError: the server went away mid-statement
+            except (*INFRASTRUCTURE_ERRORS, asyncpg.PostgresError):  # away, restarting, or not migrated yet
                 pass
             if body is not None:
                 return body.split(f"/{kind}?token=", 1)[1].split()[0]

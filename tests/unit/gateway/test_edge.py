@@ -28,9 +28,10 @@ def test_a_request_id_is_kept_when_well_formed_and_made_unique_otherwise() -> No
         os.write(write, request_id_of(b"").encode())
         os._exit(0)
     os.waitpid(child, 0)
-    childs = os.read(read, 64).decode()
-    os.close(read), os.close(write)
-    assert len(childs) == 32 and childs != request_id_of(b"")
+    childs_id = os.read(read, 64).decode()
+    os.close(read)
+    os.close(write)
+    assert len(childs_id) == 32 and childs_id != request_id_of(b"")
 
 
 def test_cors_answers_only_the_allowed_origins_and_never_with_credentials() -> None:
