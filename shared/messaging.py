@@ -8,9 +8,10 @@
   rows; JetStream's duplicate window and the consumers' inbox make that harmless. Through a
   burst it polls instead, and writers skip the NOTIFY, which would make them commit one at
   a time (migrations/platform/0003).
-- `EventConsumer` runs a durable pull consumer with explicit ack. Each event is handled in
-  a tenant transaction that also records `(consumer, event_id)` in the inbox, so a
-  redelivered event has no second effect. After `max_deliver` failures it goes to `dlq.`.
+- `EventConsumer` runs a durable pull consumer with explicit ack. A fetched batch is handled
+  in one transaction, each event under its own tenant (`switch_tenant` between tenants),
+  which also records `(consumer, event_id)` in the inbox, so a redelivered event has no
+  second effect. After `max_deliver` failures it goes to `dlq.`.
   A fetch takes what the consumer holds at once and waits only while it holds nothing, so
   an event is never held back waiting for a batch to fill.
 
@@ -52,7 +53,7 @@ from shared.contracts import (
     decode_reply,
     encode_event,
 )
-from shared.db import Database, savepoint
+from shared.db import Database, savepoint, switch_tenant
 from shared.errors import INFRASTRUCTURE_ERRORS, AppError, Unavailable, log_failed_round
 from shared.metrics import DEAD_LETTERS, EVENT_PENDING, EVENT_REDELIVERIES, EVENTS_HANDLED, OUTBOX_AGE, OUTBOX_BACKLOG
 from shared.telemetry import extract_context, inject_headers, set_tenant, tracer
@@ -395,40 +396,45 @@ class EventConsumer:
             await sub.unsubscribe()
 
     async def handle_batch(self, messages: Sequence[Msg]) -> None:
-        """Apply a fetched batch: one transaction per tenant (one commit, not one per event),
-        a savepoint per event (one failure does not undo the others), then ack or retry."""
-        by_tenant: dict[Any, list[tuple[Msg, Event]]] = {}
+        """Apply a fetched batch in one transaction (one commit, however many tenants'
+        events it holds), each tenant's events under that tenant, then ack or retry."""
+        items: list[tuple[Msg, Event]] = []
         for msg in messages:
             try:
-                event = decode_event(msg.data)
+                items.append((msg, decode_event(msg.data)))
             except msgspec.DecodeError as exc:
                 await self._dead_letter(msg, f"undecodable: {exc}")
-                continue
-            by_tenant.setdefault(event.tenant_id, []).append((msg, event))
-        for tenant_id, items in by_tenant.items():
-            failures = await self._apply_until_stored(tenant_id, items)
-            for msg, event in items:
-                failure = failures.get(event.event_id)
-                if msg.metadata.num_delivered > 1:
-                    EVENT_REDELIVERIES.labels(self.service, self.durable).inc()
-                if failure is None:
-                    await self._settle(msg.ack())
-                    self.handled += 1
-                    EVENTS_HANDLED.labels(self.service, self.durable, "ok").inc()
-                else:
-                    EVENTS_HANDLED.labels(self.service, self.durable, "failed").inc()
-                    await self._retry_or_dead_letter(msg, event, failure)
+        if not items:
+            return
+        failures = await self._apply_until_stored(items)
+        for msg, event in items:
+            failure = failures.get(event.event_id)
+            if msg.metadata.num_delivered > 1:
+                EVENT_REDELIVERIES.labels(self.service, self.durable).inc()
+            if failure is None:
+                await self._settle(msg.ack())
+                self.handled += 1
+                EVENTS_HANDLED.labels(self.service, self.durable, "ok").inc()
+            else:
+                EVENTS_HANDLED.labels(self.service, self.durable, "failed").inc()
+                await self._retry_or_dead_letter(msg, event, failure)
 
-    async def _apply_until_stored(self, tenant_id: Any, items: list[tuple[Msg, Event]]) -> dict[Any, Exception]:
+    async def _apply_until_stored(self, items: list[tuple[Msg, Event]]) -> dict[Any, Exception]:
+        by_tenant: dict[Any, list[tuple[Msg, Event]]] = {}
+        for msg, event in items:
+            by_tenant.setdefault(event.tenant_id, []).append((msg, event))
+        # Every consumer takes the tenants' row locks in one order, so two batches never
+        # wait on each other in a circle; each tenant's events keep their order.
+        groups = sorted(by_tenant.items())
         delay = 0.2
         while True:
             try:
                 try:
-                    return await self._apply(tenant_id, items, isolate=False)
+                    return await self._apply(groups, isolate=False)
                 except _HandlerFailed as failed:
                     # Rare: redo the batch with a savepoint per event, so the others still commit;
                     # the event that failed is not run twice in one delivery.
-                    return await self._apply(tenant_id, items, isolate=True, known={failed.event_id: failed.error})
+                    return await self._apply(groups, isolate=True, known={failed.event_id: failed.error})
             except INFRASTRUCTURE_ERRORS as exc:
                 log.warning("%s: database unavailable (%s); holding %d events", self.durable, exc, len(items))
                 for msg, _ in items:
@@ -436,39 +442,45 @@ class EventConsumer:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
-    async def _apply(self, tenant_id: Any, items: list[tuple[Msg, Event]], *, isolate: bool,
+    async def _apply(self, groups: list[tuple[Any, list[tuple[Msg, Event]]]], *, isolate: bool,
                      known: dict[Any, Exception] | None = None) -> dict[Any, Exception]:
-        """Run the handlers in one transaction. Without `isolate`, the first failure aborts
-        the batch (two round trips a savepoint are saved on the common, happy path)."""
+        """Run the handlers in one transaction, switching to each group's tenant in turn.
+        Without `isolate`, the first failure aborts the batch (two round trips a savepoint
+        are saved on the common, happy path)."""
         failures: dict[Any, Exception] = dict(known or {})
-        async with self.db.tenant_tx(tenant_id) as tx:
-            fresh = {row["event_id"] for row in
-                     await tx.fetch(RECORD_INBOX_BATCH, self.durable, [event.event_id for _, event in items])}
-            for msg, event in items:
-                if event.event_id not in fresh:
-                    continue  # seen before: a redelivery, or a second copy within this batch
-                fresh.discard(event.event_id)
-                if event.event_id in failures:
-                    await tx.execute(FORGET_INBOX, self.durable, event.event_id)
-                    continue
-                with _tracer.start_as_current_span(
-                    f"consume {event.subject()}", context=extract_context(msg.headers), kind=trace.SpanKind.CONSUMER,
-                    attributes={"messaging.consumer.group.name": self.durable, "tenant.id": str(tenant_id)},
-                ) as span:
-                    try:
-                        if isolate:
-                            async with savepoint(tx):
-                                await self.handler(tx, event)
-                        else:
-                            await self.handler(tx, event)
-                    except INFRASTRUCTURE_ERRORS:
-                        raise
-                    except Exception as exc:
-                        span.record_exception(exc)
-                        if not isolate:
-                            raise _HandlerFailed(event.event_id, exc) from exc
-                        failures[event.event_id] = exc
+        first_tenant = groups[0][0]
+        async with self.db.tenant_tx(first_tenant) as tx:
+            fresh = {row["event_id"] for row in await tx.fetch(
+                RECORD_INBOX_BATCH, self.durable, [event.event_id for _, group in groups for _, event in group])}
+            for tenant_id, group in groups:
+                if tenant_id != first_tenant:
+                    await switch_tenant(tx, tenant_id)
+                for msg, event in group:
+                    if event.event_id not in fresh:
+                        continue  # seen before: a redelivery, or a second copy within this batch
+                    fresh.discard(event.event_id)
+                    if event.event_id in failures:
                         await tx.execute(FORGET_INBOX, self.durable, event.event_id)
+                        continue
+                    with _tracer.start_as_current_span(
+                        f"consume {event.subject()}", context=extract_context(msg.headers),
+                        kind=trace.SpanKind.CONSUMER,
+                        attributes={"messaging.consumer.group.name": self.durable, "tenant.id": str(tenant_id)},
+                    ) as span:
+                        try:
+                            if isolate:
+                                async with savepoint(tx):
+                                    await self.handler(tx, event)
+                            else:
+                                await self.handler(tx, event)
+                        except INFRASTRUCTURE_ERRORS:
+                            raise
+                        except Exception as exc:
+                            span.record_exception(exc)
+                            if not isolate:
+                                raise _HandlerFailed(event.event_id, exc) from exc
+                            failures[event.event_id] = exc
+                            await tx.execute(FORGET_INBOX, self.durable, event.event_id)
         return failures
 
     async def _retry_or_dead_letter(self, msg: Msg, event: Event, failure: Exception) -> None:

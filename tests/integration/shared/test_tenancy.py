@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from shared.db import Database, TransactionAborted, savepoint
+from shared.db import Database, TransactionAborted, savepoint, switch_tenant
 from shared.dev.stack import Stack
+from shared.telemetry import CURRENT_TENANT
 from tests.conftest import KERNEL_DATABASE
 
 INSERT_PAGE = "INSERT INTO cms.pages (tenant_id, id, slug, structure) VALUES ($1, $2, $3, $4)"
@@ -63,6 +64,36 @@ async def test_without_a_tenant_nothing_is_visible(cms_db: Database, two_tenants
 
         async with cms_db.tenant_tx(Forged(int=a.int)) as tx:  # the tenant is written from its number
             assert await tx.fetchval("SELECT current_setting('app.tenant_id')") == str(a)
+
+
+async def test_a_transaction_switched_to_another_tenant_sees_only_that_tenant(  # type: ignore[no-untyped-def]
+        cms_db: Database, two_tenants) -> None:
+    """An event consumer's batch: one transaction, several tenants in turn."""
+    a, b = two_tenants
+    before = CURRENT_TENANT.get()
+    async with cms_db.tenant_tx(a) as tx:
+        await tx.execute(INSERT_PAGE, a, uuid.uuid4(), "/a-written-first", {"root": {}})
+        await switch_tenant(tx, b)
+        assert CURRENT_TENANT.get() == str(b)  # log lines and spans name the tenant now served
+        assert [row["slug"] for row in await tx.fetch(SELECT_PAGES)] == ["/b-home"]
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):  # RLS: a's rows are out of reach now
+            async with savepoint(tx):
+                await tx.execute(INSERT_PAGE, a, uuid.uuid4(), "/a-written-as-b", {"root": {}})
+        await switch_tenant(tx, a)
+        assert "/a-written-first" in {row["slug"] for row in await tx.fetch(SELECT_PAGES)}
+        with pytest.raises(TypeError):
+            await switch_tenant(tx, str(b))  # type: ignore[arg-type]
+        for text in ("y'; SET LOCAL app.tenant_id = 'y", "y'; COMMIT; SET app.tenant_id = 'y"):
+            class Forged(uuid.UUID):
+                def __str__(self, text: str = text) -> str:
+                    return text
+
+            await switch_tenant(tx, Forged(int=b.int))  # written from its number, as in tenant_tx
+            assert await tx.fetchval("SELECT current_setting('app.tenant_id')") == str(b)
+    assert CURRENT_TENANT.get() == before
+    async with cms_db.tenant_tx(a) as tx:  # what was written before the switch committed with the rest
+        slugs = {row["slug"] for row in await tx.fetch(SELECT_PAGES)}
+    assert "/a-written-first" in slugs and "/a-written-as-b" not in slugs
 
 
 async def test_the_tenant_setting_dies_with_its_transaction(cms_db: Database, two_tenants) -> None:  # type: ignore[no-untyped-def]
