@@ -316,8 +316,9 @@ def build_report(results: list[CaseResult], sizes: Sizes, settings: dict[str, st
                  f"({os.cpu_count()} CPUs), the callers included")
     notes.append("platform op/s: first reserve -> last capture applied (polled in the database); it includes NATS "
                  "request-reply, billing's command handler and pool (tenant transaction, billing.reserve), "
-                 "JetStream, billing's consumer (inbox, savepoint, billing.settle, outbox row) and the outbox "
-                 "relay; pgbench op/s: script runs (reserve tx + capture tx) per second, without connection set-up")
+                 "JetStream, billing's consumer (inbox, billing.settle, outbox row; one transaction per fetched "
+                 "batch) and the outbox relay; pgbench op/s: script runs (reserve tx + capture tx) per second, "
+                 "without connection set-up")
     notes.append("capture only: the outcomes of held reserves published by the callers -> all applied by the "
                  "consumer; pgbench: the settle transactions alone")
     for result in results:
