@@ -341,12 +341,13 @@ class EventConsumer:
 
     Handlers get the tenant transaction and should only write to the database: a batch
     that fails is rolled back and re-run, so a handler may run more than once, but only one
-    run's effects are ever committed (calls to paid APIs belong before the event, not here)."""
+    run's effects are ever committed (calls to paid APIs belong before the event, not here).
+    A worker that should act on what they wrote is woken by `after_commit`, once it is there."""
 
     def __init__(self, db: Database, js: JetStreamContext, *, durable: str,
                  events: Sequence[type[Event]], handler: Handler, max_deliver: int = 5,
                  ack_wait: float = 30.0, backoff: Sequence[float] = (0.2, 1.0, 5.0, 15.0),
-                 batch_size: int = 256) -> None:
+                 batch_size: int = 256, after_commit: Callable[[], None] | None = None) -> None:
         if not events:
             raise ValueError("a consumer needs at least one event type")
         streams = {_stream_of(event) for event in events}
@@ -362,6 +363,7 @@ class EventConsumer:
         self.ack_wait = ack_wait
         self.backoff = list(backoff)
         self.batch_size = batch_size
+        self.after_commit = after_commit  # told when a batch's writes are visible: wake a worker then, not before
         self.handled = 0
         self.service = durable.split("-", 1)[0]  # durables are named <service>-<purpose>
 
@@ -407,6 +409,8 @@ class EventConsumer:
         if not items:
             return
         failures = await self._apply_until_stored(items)
+        if self.after_commit is not None:
+            self.after_commit()
         for msg, event in items:
             failure = failures.get(event.event_id)
             if msg.metadata.num_delivered > 1:

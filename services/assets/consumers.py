@@ -25,7 +25,7 @@ async def serve(ctx: Ctx) -> None:
 def start(ctx: Ctx) -> None:
     """Events: credits arrived (what waited for them is described now), a tenant purged."""
     requeue = EventConsumer(ctx.db, ctx.js, durable="assets-credits-added", events=[CreditsAddedV1],
-                            handler=ctx.describer.credits_arrived)
+                            handler=ctx.describer.credits_arrived, after_commit=ctx.describe_soon)
     ctx.spawn(requeue.run(), "assets-credits-added")
 
     async def remove_files(tenant_id: uuid.UUID) -> None:

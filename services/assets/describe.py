@@ -116,6 +116,6 @@ class Describer:
         return "described"
 
     async def credits_arrived(self, tx: Any, event: CreditsAddedV1) -> None:
-        """An event handler: the tenant's waiting assets become due, and the describer wakes."""
-        if await repo.requeue(tx):
-            self.wake.set()
+        """An event handler: the tenant's waiting assets become due (the consumer wakes the
+        describer once they are committed: woken now, it could look before they are)."""
+        await repo.requeue(tx)

@@ -124,3 +124,34 @@ async def test_one_tenants_failing_event_does_not_hold_back_another_tenants(
         assert await ack_pending(js, stream, durable, 1) == 1  # the poison, nak'd with a delay; the healthy one acked
     finally:
         await js.delete_consumer(stream, durable)
+
+
+async def test_after_commit_is_told_once_the_batch_is_visible(
+        billing_db: Database, js: JetStreamContext, tenants: list[uuid.UUID]) -> None:
+    """A worker woken for what a handler wrote (assets' describer, when credits arrive) must
+    find it: woken from inside the handler, it could look before the commit."""
+    first, second, _ = tenants
+    messages, stream, durable = await fetched_together(
+        js, [TenantDeletedV1(tenant_id=first, slug="woken"), TenantDeletedV1(tenant_id=second, slug="woken")])
+    handled: list[uuid.UUID] = []
+    told: list[tuple[int, bool]] = []
+
+    async def handler(tx, event: TenantDeletedV1) -> None:  # type: ignore[no-untyped-def]
+        await tx.execute("UPDATE accounts SET subscription_status = $1", event.slug)
+        handled.append(event.tenant_id)
+
+    def woken() -> None:
+        # How many handlers had run, and whether the batch's connection was back in the pool,
+        # i.e. its transaction over (this test holds none meanwhile).
+        told.append((len(handled), billing_db.pool.get_idle_size() == billing_db.pool.get_size()))
+
+    consumer = EventConsumer(billing_db, js, durable=durable, events=[TenantDeletedV1], handler=handler,
+                             after_commit=woken)
+    try:
+        await consumer.handle_batch(messages)
+        assert told == [(2, True)]
+        for tenant in (first, second):
+            async with billing_db.tenant_tx(tenant) as tx:
+                assert await tx.fetchval("SELECT subscription_status FROM accounts") == "woken"
+    finally:
+        await js.delete_consumer(stream, durable)
