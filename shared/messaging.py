@@ -463,29 +463,34 @@ class EventConsumer:
                     if event.event_id not in fresh:
                         continue  # seen before: a redelivery, or a second copy within this batch
                     fresh.discard(event.event_id)
-                    if event.event_id in failures:
-                        await tx.execute(FORGET_INBOX, self.durable, event.event_id)
-                        continue
-                    with _tracer.start_as_current_span(
-                        f"consume {event.subject()}", context=extract_context(msg.headers),
-                        kind=trace.SpanKind.CONSUMER,
-                        attributes={"messaging.consumer.group.name": self.durable, "tenant.id": str(tenant_id)},
-                    ) as span:
-                        try:
-                            if isolate:
-                                async with savepoint(tx):
-                                    await self.handler(tx, event)
-                            else:
-                                await self.handler(tx, event)
-                        except INFRASTRUCTURE_ERRORS:
-                            raise
-                        except Exception as exc:
-                            span.record_exception(exc)
-                            if not isolate:
-                                raise _HandlerFailed(event.event_id, exc) from exc
-                            failures[event.event_id] = exc
-                            await tx.execute(FORGET_INBOX, self.durable, event.event_id)
+                    await self._apply_one(tx, msg, event, isolate=isolate, failures=failures)
         return failures
+
+    async def _apply_one(self, tx: asyncpg.Connection, msg: Msg, event: Event, *, isolate: bool,
+                         failures: dict[Any, Exception]) -> None:
+        """Run the handler on one fresh event. A failure aborts the batch, or, with `isolate`,
+        is noted in `failures` with the event's inbox row taken back, so that it is retried."""
+        if event.event_id in failures:  # failed already in this delivery: not run twice
+            await tx.execute(FORGET_INBOX, self.durable, event.event_id)
+            return
+        with _tracer.start_as_current_span(
+            f"consume {event.subject()}", context=extract_context(msg.headers), kind=trace.SpanKind.CONSUMER,
+            attributes={"messaging.consumer.group.name": self.durable, "tenant.id": str(event.tenant_id)},
+        ) as span:
+            try:
+                if isolate:
+                    async with savepoint(tx):
+                        await self.handler(tx, event)
+                else:
+                    await self.handler(tx, event)
+            except INFRASTRUCTURE_ERRORS:
+                raise
+            except Exception as exc:
+                span.record_exception(exc)
+                if not isolate:
+                    raise _HandlerFailed(event.event_id, exc) from exc
+                failures[event.event_id] = exc
+                await tx.execute(FORGET_INBOX, self.durable, event.event_id)
 
     async def _retry_or_dead_letter(self, msg: Msg, event: Event, failure: Exception) -> None:
         delivered = msg.metadata.num_delivered
