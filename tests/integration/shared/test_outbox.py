@@ -121,6 +121,9 @@ async def test_relay_listens_again_at_once_when_its_connection_dies(stack, nats_
     js = nats_client.jetstream()
     db = await Database.connect(stack.database_url("billing", KERNEL_DATABASE), name="tests-relay-listen")
     relay = OutboxRelay(db, js, channel="billing_outbox", idle_poll=60)  # polling would be too late
+    # What other tests left in the outbox would be a burst, which the relay polls through on
+    # its LISTEN connection: that connection's last statement would no longer be the LISTEN.
+    await drain(relay)
     task = asyncio.create_task(relay.run())
     try:
         await asyncio.sleep(0.3)  # listening
