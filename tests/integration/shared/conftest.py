@@ -1,4 +1,5 @@
-"""What the database-level tests share: an administrator's connection to the test database."""
+"""What the database-level tests share: an administrator's connection to the test database,
+and an empty outbox for the tests of how the relay wakes."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
+from shared.db import Database
 from shared.dev.stack import Stack
+from shared.messaging import OutboxRelay
 
 
 @pytest.fixture(scope="module")
@@ -21,3 +24,13 @@ async def admin(stack: Stack) -> AsyncIterator[asyncpg.Connection]:
                                                   password=parts.password, database=stack.config.database_name))
     yield conn
     await conn.close()
+
+
+@pytest.fixture
+async def empty_billing_outbox(billing_db: Database, nats_client) -> None:  # type: ignore[no-untyped-def]
+    """billing's outbox emptied (published). What other tests left there is a burst to a relay
+    that starts: it polls through it, writers skip their NOTIFY meanwhile and its LISTEN
+    connection runs the polling statements, which a test of NOTIFY or LISTEN would misread."""
+    relay = OutboxRelay(billing_db, nats_client.jetstream(), channel="billing_outbox")
+    while await relay.relay_batch():
+        pass

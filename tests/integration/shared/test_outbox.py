@@ -103,6 +103,7 @@ async def published_within_5s(db: Database, js: JetStreamContext, tenant_id: uui
     return False
 
 
+@pytest.mark.usefixtures("empty_billing_outbox")
 async def test_relay_wakes_on_commit_without_polling(billing_db: Database, nats_client,
                                                      tenant_id: uuid.UUID) -> None:
     js = nats_client.jetstream()
@@ -116,14 +117,12 @@ async def test_relay_wakes_on_commit_without_polling(billing_db: Database, nats_
         await asyncio.gather(task, return_exceptions=True)
 
 
+@pytest.mark.usefixtures("empty_billing_outbox")
 async def test_relay_listens_again_at_once_when_its_connection_dies(stack, nats_client,  # type: ignore[no-untyped-def]
                                                                    tenant_id: uuid.UUID) -> None:
     js = nats_client.jetstream()
     db = await Database.connect(stack.database_url("billing", KERNEL_DATABASE), name="tests-relay-listen")
     relay = OutboxRelay(db, js, channel="billing_outbox", idle_poll=60)  # polling would be too late
-    # What other tests left in the outbox would be a burst, which the relay polls through on
-    # its LISTEN connection: that connection's last statement would no longer be the LISTEN.
-    await drain(relay)
     task = asyncio.create_task(relay.run())
     try:
         await asyncio.sleep(0.3)  # listening

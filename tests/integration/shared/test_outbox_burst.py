@@ -5,6 +5,8 @@ import asyncio
 import time
 import uuid
 
+import pytest
+
 from shared.contracts import AccountOpenedV1
 from shared.db import Database
 from shared.messaging import OutboxRelay, add_event
@@ -30,6 +32,7 @@ async def commit_one(db: Database, tenant_id: uuid.UUID) -> uuid.UUID:
     return event.event_id
 
 
+@pytest.mark.usefixtures("empty_billing_outbox")
 async def test_writers_skip_notify_while_the_relay_polls_and_a_slow_one_is_not_left_behind(
         billing_db: Database, nats_client, tenant_id: uuid.UUID) -> None:
     js = nats_client.jetstream()
