@@ -7,6 +7,7 @@ import uuid
 from nats.js import JetStreamContext
 
 from shared.contracts import decode_event
+from shared.messaging import OutboxRelay
 
 
 async def last_seq(js: JetStreamContext, stream: str) -> int:
@@ -20,3 +21,9 @@ async def event_ids_since(js: JetStreamContext, stream: str, after_seq: int) -> 
         msg = await js.get_msg(stream, seq)
         ids.append(decode_event(msg.data).event_id)
     return ids
+
+
+async def drain(relay: OutboxRelay) -> None:
+    """Publish everything in the relay's outbox, batch by batch, without its listening loop."""
+    while await relay.relay_batch():
+        pass

@@ -59,6 +59,6 @@ async def fail(tx: Tx, asset_id: uuid.UUID, reason: str) -> None:
     await tx.execute(FAIL, asset_id, reason)
 
 
-async def requeue(tx: Tx) -> bool:
-    """Whether any of the tenant's assets waited for credits (they are due now)."""
-    return await tx.execute(REQUEUE) != "UPDATE 0"
+async def requeue(tx: Tx) -> None:
+    """The tenant's assets that waited for credits are due now."""
+    await tx.execute(REQUEUE)

@@ -11,6 +11,7 @@ import pytest
 from shared.db import Database
 from shared.dev.stack import Stack
 from shared.messaging import OutboxRelay
+from tests.integration.stream_log import drain
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +32,4 @@ async def empty_billing_outbox(billing_db: Database, nats_client) -> None:  # ty
     """billing's outbox emptied (published). What other tests left there is a burst to a relay
     that starts: it polls through it, writers skip their NOTIFY meanwhile and its LISTEN
     connection runs the polling statements, which a test of NOTIFY or LISTEN would misread."""
-    relay = OutboxRelay(billing_db, nats_client.jetstream(), channel="billing_outbox")
-    while await relay.relay_batch():
-        pass
+    await drain(OutboxRelay(billing_db, nats_client.jetstream(), channel="billing_outbox"))

@@ -10,18 +10,13 @@ from shared.contracts import AccountOpenedV1
 from shared.db import Database
 from shared.messaging import OutboxRelay, add_event
 from tests.conftest import KERNEL_DATABASE
-from tests.integration.stream_log import event_ids_since, last_seq
+from tests.integration.stream_log import drain, event_ids_since, last_seq
 
 COUNT_OUTBOX_EVENT = "SELECT count(*) FROM outbox WHERE event_id = $1"
 
 
 class Crash(Exception):
     pass
-
-
-async def drain(relay: OutboxRelay) -> None:
-    while await relay.relay_batch():
-        pass
 
 
 async def outbox_holds(db: Database, event_id: uuid.UUID) -> int:
