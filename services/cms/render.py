@@ -643,6 +643,14 @@ class Renderer:
         return "".join(out)
 
 
+def document_title(page_title: str, site_name: str) -> str:
+    """The page's title and then the site's name, unless the title already names the site
+    (an AI planner's "Prices | Fellwater Boat Co." would otherwise end in the name twice)."""
+    if not site_name or site_name.casefold() in page_title.casefold():
+        return page_title
+    return f"{page_title} | {site_name}"
+
+
 def render_page(tree: dict[str, Any], *, site_name: str, theme: dict[str, Any] | None, canonical_base: str,
                 path: str, products: dict[str, dict[str, Any]] | None = None,
                 images: dict[str, ImageInfo] | None = None, lang: str = "en",
@@ -656,7 +664,7 @@ def render_page(tree: dict[str, Any], *, site_name: str, theme: dict[str, Any] |
     renderer = Renderer(canonical_base, path, products, images, asset_url, form_state, mark_nodes)
     root = tree["root"]["props"]
     url = f"{renderer.canonical_base}{path}"
-    title = f"{root['title']} | {site_name}" if site_name and site_name != root["title"] else root["title"]
+    title = document_title(root["title"], site_name)
     social = (f'<meta property="og:image" content="{esc(renderer.canonical_base)}'
               f'{esc(asset_url(str(root["social_image"])))}?w=1200">') if root.get("social_image") else ""
     top = tree["root"]["children"]

@@ -169,7 +169,7 @@ def test_a_mixed_text_keeps_its_allowed_links_and_its_shape() -> None:
     html = MARKDOWN.render(scrubbed)
     assert [url for _, url in Urls(html).found] == ["tel:+33123456789", "mailto:a@b.example", "/contact",
                                                    "#top-section", "#", "#"]
-    assert "<h1>Visit</h1>" in html and "<li><em>two</em></li>" in html and "<blockquote>" in html
+    assert "<h3>Visit</h3>" in html and "<li><em>two</em></li>" in html and "<blockquote>" in html
     assert "[x]:" not in scrubbed  # the definition went with the link
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from services.cms.registry import migrate
-from services.cms.render import FormState, gallery_rows, render_page
+from services.cms.render import FormState, esc, gallery_rows, render_page
 from services.cms.tree import validate
 from shared.contracts import ImageInfo
 from tests.unit.cms.test_tree import SAMPLE_PROPS
@@ -75,6 +75,30 @@ def test_rich_text_is_markdown_behind_an_allow_list() -> None:
     assert not any(name.startswith("on") for _, attrs in tags for name in attrs)
     assert "style" not in {tag for tag, _ in tags}  # the raw tags are shown as text, not obeyed
     assert "<em>ok</em>" in body and '<a href="/about" rel="noopener noreferrer">fine</a>' in body
+
+
+@pytest.mark.parametrize(("markdown", "level"), [
+    ("# About us", 3), ("## About us", 3), ("### About us", 3), ("#### About us", 4), ("##### About us", 4),
+    ("###### About us", 4), ("About us\n========", 3), ("About us\n--------", 3)])
+def test_rich_text_headings_sit_under_the_section_heading_and_are_never_dropped(markdown: str, level: int) -> None:
+    html = render(page(node("s", "Section", [node("t", "RichText", markdown=f"{markdown}\n\nWe fix bikes.")])))
+    main = html.split('<main id="main">', 1)[1]
+    assert f"<h{level}>About us</h{level}>" in main
+    assert "<p>We fix bikes.</p>" in main  # the heading is not run into the paragraph after it
+
+
+@pytest.mark.parametrize(("page_title", "site_name", "expected"), [
+    ("Prices", "Fellwater Boat Co.", "Prices | Fellwater Boat Co."),
+    ("Prices | Fellwater Boat Co.", "Fellwater Boat Co.", "Prices | Fellwater Boat Co."),
+    ("Boat hire at FELLWATER BOAT CO.", "Fellwater Boat Co.", "Boat hire at FELLWATER BOAT CO."),
+    ("Fellwater Boat Co.", "Fellwater Boat Co.", "Fellwater Boat Co."),
+    ("Home", "", "Home"),
+])
+def test_the_document_title_names_the_site_once(page_title: str, site_name: str, expected: str) -> None:
+    tree = page()
+    tree["root"]["props"]["title"] = page_title
+    html = render_page(tree, site_name=site_name, theme={}, canonical_base="https://x.example", path="/")
+    assert re.search(r"<title>(.*?)</title>", html).group(1) == esc(expected)  # type: ignore[union-attr]
 
 
 def style_of(theme: Any) -> str:
