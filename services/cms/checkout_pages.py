@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from .form_pages import leaf, md, page_of, section
+from .form_pages import md, notice_tree
 
 
 class Refusal(msgspec.Struct, frozen=True):
@@ -50,6 +50,4 @@ def refused_tree(chrome_from: dict[str, Any] | None, reason: str, product_name: 
     back = md(f"Back to {back_title}" if back_title else "Back to the site")
     text = (f"{refusal.text.format(product=product)}\n\n[{back}]({back_href})"
             + ("\n\n[Home page](/)" if back_href != "/" else ""))
-    return page_of(chrome_from, refusal.heading, "",
-                   section("checkout", leaf("answer-heading", "Heading", {"text": refusal.heading, "level": 1}),
-                           leaf("answer-summary", "RichText", {"markdown": text})))
+    return notice_tree(chrome_from, "checkout", refusal.heading, text)

@@ -34,14 +34,14 @@ from shared.db import Database
 from shared.errors import AppError, NotFound, Unauthorized
 from shared.messaging import request
 
-from . import favicons, sites
+from . import favicons, form_pages, sites
 from .context import Ctx
 from .gates import walk
 from .layout import with_layout
 from .registry import asset_refs, migrate
-from .render import esc, render_page
+from .render import FormState, esc, render_page
 from .repo import delivery as rows
-from .repo import layouts, pages, projections
+from .repo import layouts, pages, projections, versions
 from .tree import validate
 
 PREVIEW_TTL = 3600
@@ -306,9 +306,45 @@ async def answer_site(ctx: Ctx, caller: Caller, path: str, accept: str) -> SiteA
         rendered = await preview(ctx.db, ctx.nc, caller, ctx.settings.internal_secret,
                                  ctx.settings.public_base_url, path.removeprefix("/__preview/"))
         return site_answer(rendered, {"x-robots-tag": "noindex"})
-    rendered = await live(ctx.db, ctx.nc, caller, ctx.settings.public_base_url, path,
-                          as_json="application/json" in accept)
+    as_json = "application/json" in accept
+    try:
+        rendered = await live(ctx.db, ctx.nc, caller, ctx.settings.public_base_url, path, as_json=as_json)
+    except NotFound:
+        if as_json or "text/html" not in accept or caller.tenant_id is None:
+            raise
+        return await missing_page(ctx, caller.tenant_id, path)
     return live_answer(rendered)
+
+
+async def missing_page(ctx: Ctx, tenant_id: uuid.UUID, path: str) -> SiteAnswer:
+    """A visitor's browser asked for an address no live page has: a 404 page in the site's
+    design, around its home page's header and footer, with the ways on from there."""
+    async with ctx.db.tenant_tx(tenant_id) as tx:
+        site = await sites.current_site(tx, ctx.nc, tenant_id)
+        home = await versions.live_at(tx, "/")
+        layout = await layouts.layout(tx)
+    if site is None:
+        raise NotFound("this site is not set up yet")
+    chrome = None
+    if home is not None:
+        chrome = with_layout(migrate(home["structure"], home["registry_version"]),
+                             layout["live_header"] if layout else None, layout["live_footer"] if layout else None)
+    status, headers, body = await visitor_page(ctx, tenant_id, site, form_pages.missing_tree(chrome),
+                                               path=path, status=404)
+    return SiteAnswer(status=status, headers=headers, body=body)
+
+
+async def visitor_page(ctx: Ctx, tenant_id: uuid.UUID, site: asyncpg.Record, tree: dict[str, Any], *, path: str,
+                       status: int, form_state: FormState | None = None) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers, HTML) of a page a visitor's browser gets in answer (a form's, a
+    purchase's, a missing page's): `tree` in the site's design, never cached nor indexed."""
+    images = await described_images(ctx.nc, tenant_id, image_ids(tree))
+    body = render_page(tree, site_name=site["name"], theme=site["theme"], path=path, images=images,
+                       form_state=form_state, canonical_base=canonical_base(ctx.settings.public_base_url,
+                                                                            site["slug"], site["custom_domain"])
+                       ).encode()
+    rendered = Rendered(body=body, media_type="text/html; charset=utf-8", cache="no-store", etag=_etag(body))
+    return status, respond_headers(rendered, {"x-robots-tag": "noindex", "content-type": rendered.media_type}), body
 
 
 def live_answer(rendered: Rendered) -> SiteAnswer:

@@ -1,7 +1,8 @@
-"""The pages a visitor's browser gets back from a contact form: the refusal (what to fix,
-and the form again with what they typed), the thank-you, and a form that is gone. Each is
-a page tree around the form page's own navbar and footer, so render_page gives it the
-site's design; JSON clients get problem+json instead (forms.py, http.py)."""
+"""The pages a visitor's browser gets back from a contact form (the refusal: what to fix,
+and the form again with what they typed; the thank-you; a form that is gone) and at an
+address no live page has. Each is a page tree around a live page's own navbar and footer,
+so render_page gives it the site's design; JSON clients get problem+json instead
+(forms.py, delivery.py, http.py)."""
 
 from __future__ import annotations
 
@@ -110,5 +111,19 @@ def gone_tree(tree: dict[str, Any] | None) -> dict[str, Any]:
     heading = "This form is no longer here"
     text = ("The page it was on has changed, so your message was not sent. "
             "Please start again from [the home page](/).")
-    return page_of(tree, heading, "", section("gone", leaf("answer-heading", "Heading", {"text": heading, "level": 1}),
-                                              leaf("answer-summary", "RichText", {"markdown": text})))
+    return notice_tree(tree, "gone", heading, text)
+
+
+def missing_tree(tree: dict[str, Any] | None) -> dict[str, Any]:
+    """The page at an address no live page has: what happened and the way on."""
+    heading = "This page is not here"
+    text = ("The address may have been mistyped, or the page has moved or been taken down. "
+            "The [home page](/) has the way to everything on this site.")
+    return notice_tree(tree, "missing", heading, text)
+
+
+def notice_tree(chrome_from: dict[str, Any] | None, anchor: str, heading: str, markdown: str) -> dict[str, Any]:
+    """A page that says one thing: a heading and a text (markdown), around `chrome_from`'s chrome."""
+    return page_of(chrome_from, heading, "",
+                   section(anchor, leaf("answer-heading", "Heading", {"text": heading, "level": 1}),
+                           leaf("answer-summary", "RichText", {"markdown": markdown})))

@@ -18,11 +18,10 @@ from shared.spreadsheets import csv_text
 
 from . import form_pages, sites
 from .context import Ctx
-from .delivery import Rendered, canonical_base, described_images, image_ids, respond_headers
+from .delivery import visitor_page
 from .gates import walk
 from .layout import with_layout
 from .registry import migrate
-from .render import render_page
 from .repo import forms, layouts, versions
 
 MAX_FIELD = 2000
@@ -133,14 +132,7 @@ async def answer_page(ctx: Ctx, caller: Caller, page_slug: str, form_id: str, *,
             tree, state = form_pages.refusal_tree(chrome, form, refusal, values)
     if layout_row is not None:  # the site's live header and footer, where the page has none of its own
         tree = with_layout(tree, layout_row["live_header"], layout_row["live_footer"])
-    images = await described_images(ctx.nc, tenant_id, image_ids(tree))
-    body = render_page(tree, site_name=site["name"], theme=site["theme"], path=slug, images=images, form_state=state,
-                       canonical_base=canonical_base(ctx.settings.public_base_url, site["slug"],
-                                                     site["custom_domain"])).encode()
-    rendered = Rendered(body=body, media_type="text/html; charset=utf-8", cache="no-store",
-                        etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"')
-    headers = respond_headers(rendered, {"x-robots-tag": "noindex", "content-type": rendered.media_type})
-    return status, headers, body
+    return await visitor_page(ctx, tenant_id, site, tree, path=slug, status=status, form_state=state)
 
 
 async def list_submissions(ctx: Ctx, caller: Caller, limit: int = 200) -> list[dict[str, Any]]:

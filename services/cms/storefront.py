@@ -4,7 +4,6 @@ design, around the layout and chrome of the page the visitor came from."""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from urllib.parse import urlsplit
 
@@ -13,10 +12,9 @@ from shared.errors import NotFound
 
 from . import checkout_pages, sites
 from .context import Ctx
-from .delivery import Rendered, canonical_base, described_images, image_ids, respond_headers
+from .delivery import visitor_page
 from .layout import with_layout
 from .registry import migrate
-from .render import render_page
 from .repo import delivery as rows
 from .repo import layouts, versions
 
@@ -46,14 +44,8 @@ async def refused_checkout_page(ctx: Ctx, caller: Caller, reason: str, product: 
     back_title = chrome["root"]["props"]["title"] if chrome else site["name"]
     tree = checkout_pages.refused_tree(chrome, reason, named[product_id]["name"] if product_id in named else None,
                                        page["slug"] if page else "/", back_title)
-    images = await described_images(ctx.nc, tenant_id, image_ids(tree))
-    body = render_page(tree, site_name=site["name"], theme=site["theme"], path="/__checkout", images=images,
-                       canonical_base=canonical_base(ctx.settings.public_base_url, site["slug"],
-                                                     site["custom_domain"])).encode()
-    rendered = Rendered(body=body, media_type="text/html; charset=utf-8", cache="no-store",
-                        etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"')
-    headers = respond_headers(rendered, {"x-robots-tag": "noindex", "content-type": rendered.media_type})
-    return checkout_pages.refusal_of(reason).status, headers, body
+    return await visitor_page(ctx, tenant_id, site, tree, path="/__checkout",
+                              status=checkout_pages.refusal_of(reason).status)
 
 
 def _canonical_id(value: str) -> str | None:

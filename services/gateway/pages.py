@@ -15,6 +15,7 @@ The sites' fonts (/__fonts/, fonts.py) take the same admission and are answered 
 
 from __future__ import annotations
 
+import html
 import uuid
 
 import msgspec
@@ -210,8 +211,44 @@ async def send_whole(send: Send, scope: Scope, status: int, headers: list[tuple[
 
 
 async def send_problem(send: Send, scope: Scope, problem: Problem, extra: list[tuple[bytes, bytes]]) -> None:
-    """A refusal as problem+json, with the headers of every answer."""
-    body = msgspec.json.encode(problem)
-    headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode()),
+    """A refusal, with the headers of every answer: an HTML page for a visitor's browser
+    (it asks for text/html), problem+json for everyone else. (cms answers an address its
+    site does not have with a 404 page in the site's design; this is for refusals made
+    before a site is known, or when cms cannot be reached.)"""
+    if b"text/html" in dict(scope["headers"]).get(b"accept", b""):
+        body, media_type = refusal_page(problem), b"text/html; charset=utf-8"
+        extra = [*extra, (b"content-security-policy", REFUSAL_PAGE_CSP), (b"x-robots-tag", b"noindex")]
+    else:
+        body, media_type = msgspec.json.encode(problem), PROBLEM_JSON.encode()
+    headers = [(b"content-type", media_type), (b"content-length", str(len(body)).encode()),
                *SECURITY_HEADERS, *extra]
     await send_whole(send, scope, problem.status, headers, body, scope["method"] == "HEAD")
+
+
+REFUSAL_PAGE_CSP = b"default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+REFUSAL_PAGE_STYLE = (
+    ":root{color-scheme:light dark;--ink:#1b1f24;--muted:#59616b;--paper:#f7f6f3;--line:#d9d6cf}"
+    "@media (prefers-color-scheme:dark){:root{--ink:#eceae6;--muted:#a9adb3;--paper:#17191c;--line:#34383e}}"
+    "*{box-sizing:border-box}html{font:1.0625rem/1.6 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}"
+    "body{margin:0;min-height:100vh;display:grid;place-items:center;padding:2rem 1.25rem;"
+    "background:var(--paper);color:var(--ink)}"
+    "main{max-width:34rem}p{margin:0 0 1rem}.status{font-size:.8125rem;letter-spacing:.08em;"
+    "text-transform:uppercase;color:var(--muted);border-bottom:1px solid var(--line);padding-bottom:.75rem}"
+    "h1{font-size:clamp(1.75rem,5vw,2.5rem);line-height:1.15;margin:1rem 0;letter-spacing:-.01em;"
+    "text-wrap:balance}a{color:inherit;text-underline-offset:.2em}.detail{color:var(--muted)}")
+
+
+def refusal_page(problem: Problem) -> bytes:
+    """A refusal as a page a person can read: what happened, in the problem's own words."""
+    title = html.escape(problem.title)
+    detail = html.escape(_sentence(problem.detail)) if problem.detail else ""
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{title}</title><style>{REFUSAL_PAGE_STYLE}</style></head><body><main>"
+            f'<p class="status">Error {problem.status}</p><h1>{title}</h1>'
+            + (f'<p class="detail">{detail}</p>' if detail else "")
+            + '<p><a href="/">Go to the home page</a></p></main></body></html>').encode()
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")

@@ -77,3 +77,31 @@ async def test_drafts_stay_private_except_through_a_signed_preview(client: Platf
     assert forged.status_code == 401
     other = await client.sign_up("preview-other")
     assert (await client.call("GET", path, slug=other.slug)).status_code == 401  # bound to its tenant
+
+
+async def test_a_visitor_at_an_address_the_site_lacks_gets_a_404_page_in_the_sites_design(
+        client: PlatformClient) -> None:
+    tenant = await client.sign_up("missing")
+    home = copy.deepcopy(HOME)
+    home["root"]["children"].insert(0, {"id": "nav", "component": "Navbar", "children": [], "props": {
+        "brand": "Acme <bakery>", "links": [{"label": "Contact", "href": "/contact"}]}})
+    await publish(client, tenant, "/contact", {"root": {"id": "p", "component": "Page", "children": [], "props": {
+        "title": "Contact", "description": "Where to find us."}}})
+    await publish(client, tenant, "/", home)
+    browser = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+    async def missing_status() -> int:
+        return (await client.call("GET", "/no/such-page", slug=tenant.slug, headers=browser)).status_code
+
+    assert await eventually(missing_status, 404, within=15) == 404
+    missing = await client.call("GET", "/no/such-page", slug=tenant.slug, headers=browser)
+    assert missing.headers["content-type"].startswith("text/html")
+    assert "<h1>This page is not here</h1>" in missing.text and 'href="/"' in missing.text
+    assert "Acme &lt;bakery&gt;" in missing.text and 'href="/contact"' in missing.text  # the home page's navbar
+    assert missing.headers["cache-control"] == "no-store" and missing.headers["x-robots-tag"] == "noindex"
+    assert "script-src 'none'" in missing.headers["content-security-policy"]
+    for accept in ("application/json", "*/*"):  # an API client's refusal stays problem+json
+        answer = await client.call("GET", "/no/such-page", slug=tenant.slug, headers={"accept": accept})
+        assert answer.status_code == 404 and answer.headers["content-type"] == "application/problem+json", accept
+    stranger = await client.call("GET", "/", slug=tenant.slug, headers={**browser, "host": "stranger.example"})
+    assert stranger.status_code == 404 and stranger.headers["content-type"].startswith("text/html")

@@ -215,3 +215,34 @@ def test_what_the_replica_never_holds_is_asked_of_cms(cms: Cms) -> None:
     assert state.live.looked_up[:3] == [None, None, None]  # no lookup is even made for those
     # The JSON representation is a key of its own.
     assert get(state, "/", accept="application/json")[1]["x-cache"] == "miss"
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize(("refusal", "status"), [
+    ({"host": "stranger.localhost"}, 404),  # a host of no site
+    ({"host": "localhost:8000", "path": "/about"}, 404),  # the platform's host has no pages
+    ({"cms_down": True}, 502),  # cms cannot be reached
+    ({"rate": "1/minute"}, 429),  # over the tenant's rate
+])
+def test_a_visitors_browser_gets_every_refusal_as_a_page_and_other_clients_problem_json(
+        cms: Cms, refusal: dict[str, Any], status: int) -> None:
+    state = gateway(per_tenant=refusal.get("rate", "1000/minute"))
+    if refusal.get("cms_down"):
+        cms.answer = problem_for_status(502, "upstream unreachable: <ConnectError>")
+    where = {"path": refusal.get("path", "/"), "host": refusal.get("host", "shop.localhost:8000")}
+    if "rate" in refusal:
+        get(state, **where)  # the one request the minute allows
+    code, headers, body = get(state, **where, accept=BROWSER)
+    assert code == status and headers["content-type"] == "text/html; charset=utf-8"
+    page = body.decode()
+    assert page.startswith("<!doctype html>") and f"Error {status}" in page and '<a href="/">' in page
+    assert "<ConnectError>" not in page  # the problem's words, escaped
+    assert headers["x-robots-tag"] == "noindex" and "default-src 'none'" in headers["content-security-policy"]
+    assert int(headers["content-length"]) == len(body)
+    if status == 429:
+        assert int(headers["retry-after"]) >= 1
+    for accept in ("application/json", "*/*", ""):
+        code, headers, body = get(state, **where, **({"accept": accept} if accept else {}))
+        assert code == status and headers["content-type"] == "application/problem+json", accept
