@@ -48,6 +48,7 @@ PREVIEW_TTL = 3600
 LIVE_CACHE = "public, max-age=60, stale-while-revalidate=300"
 MEDIA_TYPES = {"html": "text/html; charset=utf-8", "json": "application/json"}
 FAVICON_CACHE = "public, max-age=86400"
+PRIVATE_THEME_PARTS = frozenset({"brand"})
 ASSETS_TIMEOUT = 1.0  # a page renders without image sizes rather than wait longer (inside a transaction)
 log = logging.getLogger("cms.delivery")
 
@@ -178,7 +179,8 @@ async def store_live(tx: asyncpg.Connection, tenant_id: uuid.UUID, public_base_u
             body = msgspec.json.encode({"page": {"id": source["id"], "slug": source["slug"],
                                                  "version": source["version"], "published_at": source["created_at"],
                                                  "structure": tree},
-                                        "site": {"name": source["site_name"], "theme": source["theme"], "url": base}})
+                                        "site": {"name": source["site_name"], "theme": public_theme(source["theme"]),
+                                                 "url": base}})
         else:
             products = await products_of(tx, tree)
             images = await described_images(nc, tenant_id, image_ids(tree, products))
@@ -187,6 +189,12 @@ async def store_live(tx: asyncpg.Connection, tenant_id: uuid.UUID, public_base_u
         made[kind] = Rendered(body=body, media_type=MEDIA_TYPES[kind], etag=_etag(body), cache=LIVE_CACHE)
         await rows.store_page(tx, tenant_id, source, kind, body, made[kind].etag)
     return made
+
+
+def public_theme(theme: dict[str, Any] | None) -> dict[str, Any]:
+    """What of a site's theme a headless frontend gets with its pages: the design. The brand
+    kit's words (voice, audience, notes) are the owner's instructions to the AI, not content."""
+    return {key: value for key, value in (theme or {}).items() if key not in PRIVATE_THEME_PARTS}
 
 
 async def favicon(db: Database, nc: NATS | None, tenant_id: uuid.UUID, path: str) -> Rendered:

@@ -20,7 +20,8 @@ async def publish(client: PlatformClient, tenant: SignedUp, slug: str, structure
 async def test_a_published_page_is_served_themed_cached_and_linked_canonically(client: PlatformClient) -> None:
     tenant = await client.sign_up("site")
     themed = await client.call("PUT", "/api/identity/tenant/theme", slug=tenant.slug, token=tenant.token,
-                               json={"colors": {"primary": "#0f766e"}, "fonts": {"heading": "Lora"}})
+                               json={"colors": {"primary": "#0f766e"}, "fonts": {"heading": "Lora"},
+                                     "brand": {"voice": "wry", "notes": "Never name the bakery across the road"}})
     assert themed.status_code == 200
     await publish(client, tenant, "/contact", {"root": {"id": "p", "component": "Page", "children": [], "props": {
         "title": "Contact", "description": "Where to find us."}}})
@@ -48,6 +49,9 @@ async def test_a_published_page_is_served_themed_cached_and_linked_canonically(c
 
     as_json = await client.call("GET", "/", slug=tenant.slug, headers={"accept": "application/json"})
     assert as_json.json()["page"]["version"] == 1 and as_json.json()["page"]["structure"]["root"]["id"] == "page"
+    site = as_json.json()["site"]
+    assert site["theme"]["colors"]["primary"] == "#0f766e" and site["theme"]["fonts"]["heading"] == "Lora"
+    assert "brand" not in site["theme"] and "across the road" not in as_json.text  # the AI's brief stays private
     sitemap = await client.call("GET", "/sitemap.xml", slug=tenant.slug)
     assert f"<loc>{canonical}contact</loc>" in sitemap.text and f"<loc>{canonical}</loc>" in sitemap.text
     robots = await client.call("GET", "/robots.txt", slug=tenant.slug)
