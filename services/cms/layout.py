@@ -13,7 +13,7 @@ import msgspec
 
 from shared.auth import Caller, Role
 from shared.contracts import SiteChangedV1
-from shared.errors import Invalid, PreconditionFailed
+from shared.errors import Conflict, Invalid, PreconditionFailed
 from shared.messaging import add_event
 
 from . import gates
@@ -88,13 +88,19 @@ async def publish_layout(ctx: Ctx, caller: Caller, revision: int) -> LayoutOut:
     tenant_id = caller.require(Role.EDITOR)
     async with ctx.db.tenant_tx(tenant_id) as tx:
         row = await publish_draft(tx, tenant_id, revision, await pages.slugs(tx))
+    if row is None:
+        raise Conflict("this site has no header or footer to publish yet: save one first")
     return layout_out(row)
 
 
 async def publish_draft(tx: asyncpg.Connection, tenant_id: uuid.UUID, revision: int,
-                        slugs: set[str]) -> asyncpg.Record:
-    """Make the draft at `revision` live, if its gates pass (in the caller's transaction)."""
+                        slugs: set[str]) -> asyncpg.Record | None:
+    """Make the draft at `revision` live, if its gates pass (in the caller's transaction).
+    None when the site has no header or footer at all and the caller read it so (revision 0,
+    as GET /layout says): there is nothing to make live, and nothing has moved on."""
     current = await layouts.layout(tx)
+    if current is None and revision == 0:
+        return None
     if current is None or current["revision"] != revision:
         raise await _moved_on(tx)
     findings = layout_findings(current["header"], current["footer"], slugs)

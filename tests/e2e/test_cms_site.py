@@ -109,3 +109,26 @@ async def test_a_visitor_at_an_address_the_site_lacks_gets_a_404_page_in_the_sit
         assert answer.status_code == 404 and answer.headers["content-type"] == "application/problem+json", accept
     stranger = await client.call("GET", "/", slug=tenant.slug, headers={**browser, "host": "stranger.example"})
     assert stranger.status_code == 404 and stranger.headers["content-type"].startswith("text/html")
+
+
+async def test_a_site_with_no_header_or_footer_yet_publishes_at_the_layout_revision_it_read(
+        client: PlatformClient) -> None:
+    tenant = await client.sign_up("nolayout")
+    home = {"root": {"id": "p", "component": "Page", "children": [], "props": {"title": "Acme",
+                                                                               "description": "A bakery."}}}
+    made = await client.call("POST", "/api/cms/pages", slug=tenant.slug, token=tenant.token,
+                             json={"slug": "/", "structure": home})
+    layout = await client.call("GET", "/api/cms/layout", slug=tenant.slug, token=tenant.token)
+    assert layout.status_code == 200 and layout.json()["revision"] == 0
+    stale = await client.call("POST", "/api/cms/site-publications", slug=tenant.slug, token=tenant.token,
+                              json={"pages": [{"id": made.json()["id"], "revision": made.json()["revision"]}],
+                                    "layout_revision": 3})
+    assert stale.status_code == 412  # a revision it never had is still a stale read
+    published = await client.call("POST", "/api/cms/site-publications", slug=tenant.slug, token=tenant.token,
+                                  json={"pages": [{"id": made.json()["id"], "revision": made.json()["revision"]}],
+                                        "layout_revision": 0})
+    assert published.status_code == 200, published.text
+    assert published.json()["layout_revision"] is None
+    nothing = await client.call("POST", "/api/cms/layout/publish", slug=tenant.slug, token=tenant.token,
+                                headers={"if-match": '"0"'})
+    assert nothing.status_code == 409 and "save one first" in nothing.json()["detail"]
