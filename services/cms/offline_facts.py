@@ -91,7 +91,8 @@ _NEAR = re.compile(r"^(?:near|close to|près d['’]|près de|pres de|bei|nahe|c
 # Offerings: short phrases of the text, stripped of the verbs and articles that lead into them.
 _OFFER_LEAD = re.compile(
     r"^(?:(?:we|i)\s+(?:offer|provide|sell|make|teach|run|do|bake|brew|fix|repair|organi[sz]e|design|build|host|"
-    r"serve|photograph|help(?:\s+with)?|also\s+\w+)|offering|specializ(?:ing|ed)\s+in|speciali[sz]ing\s+in|"
+    r"serve|photograph|help(?:\s+with)?|also\s+\w+|(?!need|are|have|can|will|must|should|don)[a-z]+)|"
+    r"offering|specializ(?:ing|ed)\s+in|speciali[sz]ing\s+in|"
     r"including|plus|also|as\s+well\s+as|with|and|or|for|our|the|a|an|nous\s+\w+ons|on\s+propose|proposant|"
     r"spécialisée?s?\s+(?:dans|en)|avec|et|ou|aussi|ainsi\s+que|nos|notre|des|les|le|la|l['’]|un|une|du|"
     r"wir\s+\w+en|bieten|mit|und|oder|auch|sowie|unsere?|die|der|das|ein|eine|zusätzlich|"
@@ -108,12 +109,90 @@ _NOT_AN_OFFER = re.compile(
     re.IGNORECASE)
 _ABOUT_THE_SITE = re.compile(r"\b(?:page|website|site|form|formulaire|seite|formular|página|formulario|web)\b",
                              re.IGNORECASE)
-_IDENTITY = re.compile(r"^\s*(?:we\s+are|we['’]re|i\s+am|i['’]m|nous\s+sommes|je\s+suis|wir\s+sind|ich\s+bin|"
+_IDENTITY = re.compile(r"^\s*(?:(?:so|well|ok|okay|oh|alors|bon|bref|also|naja|pues|bueno|vale)\b,?\s+)*"
+                       r"(?:we\s+are|we['’]re|i\s+am|i['’]m|nous\s+sommes|je\s+suis|wir\s+sind|ich\s+bin|"
                        r"somos|soy)\b", re.IGNORECASE)
 _PLACE_CUT = re.compile(r"\s(?:on|in|at|near|around|across|à|au|aux|dans|près|sur|im|am|bei|auf|cerca|junto)\s",
                         re.IGNORECASE)
 _PREPOSITION = re.compile(r"\b(?:for|pour|für|para|with|avec|mit|con)\b", re.IGNORECASE)
 _CONJUNCTION = re.compile(r"\s+(?:and|&|et|und|y|\+)\s+", re.IGNORECASE)
+
+# What is not an offering, as classes of words (en, fr, de, es); each rule is named where it is used.
+# A sentence asking visitors for something lists what the business needs, not what it offers.
+_NEEDS = re.compile(r"^\s*(?:(?:we|i)\s+(?:(?:always|urgently|also)\s+)?(?:need|are\s+looking\s+for|look\s+for|"
+                    r"welcome|rely\s+on|accept)|we['’]re\s+looking\s+for|looking\s+for|"
+                    r"nous\s+(?:avons\s+besoin|recherchons|cherchons|acceptons|accueillons\s+(?:les\s+)?dons)|"
+                    r"on\s+cherche|wir\s+(?:brauchen|suchen|benötigen|freuen\s+uns\s+über)|"
+                    r"(?:necesitamos|buscamos|aceptamos))\b", re.IGNORECASE)
+# Day names (not the two-letter abbreviations, which are also words: "do", "so", "mar").
+_DAY_NAME = (r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)days?|lundis?|mardis?|mercredis?|jeudis?|vendredis?|"
+             r"samedis?|dimanches?|(?:mon|diens|mittwoch|donners|frei|sams|sonn)tags?|lunes|martes|mi[eé]rcoles|"
+             rf"jueves|viernes|s[aá]bados?|domingos?|{_EVERY_DAY})(?!\w)")
+_DAY_LIST = rf"{_DAY_NAME}(?:{_DAY_JOIN}{_DAY_NAME})*"
+_DAY_CUT = re.compile(rf"(?:^|\s)(?:(?:every|each|on|at|the|chaque|le|les|jeden|am|an|cada|los|el)\s+{_DAY_LIST}|"
+                      rf"{_DAY_LIST}\s*$)", re.IGNORECASE)
+# "now and then", "ab und zu": how often qualifies an offering and is cut with what follows.
+_FREQUENCY = re.compile(r"\s(?:now\s+and\s+(?:then|again)|from\s+time\s+to\s+time|occasionally|sometimes|"
+                        r"de\s+temps\s+(?:en|à)\s+autre|parfois|ab\s+und\s+zu|manchmal|gelegentlich|a\s+veces|"
+                        r"de\s+vez\s+en\s+cuando)\b.*$", re.IGNORECASE)
+# A trailing number qualifies ("begleitetes Fahren ab 17", "classes for 6 to 12 year olds"): cut, not dropped.
+_NUMBER_TAIL = re.compile(r"\s(?:ab|from|dès|desde|à\s+partir\s+de|a\s+partir\s+de|up\s+to|bis\s+zu|jusqu['’]à|"
+                          r"hasta|for|pour|für|para|of|de|von|with|avec|mit|con)\s+\d.*$", re.IGNORECASE)
+# Who speaks first: "we photograph …", "nous proposons …", "wir entwickeln …", "organizamos …".
+_FIRST_PERSON = re.compile(r"^\s*(?:(?:we|i)\s+(?:also\s+|only\s+)?[a-z]+|nous\s+\w+ons|wir\s+\w+(?:en|n)|"
+                           r"\w+(?:amos|emos|imos))\b", re.IGNORECASE)
+# An opening phrase "X with a, b and c" (avec, mit, con): X is what the business is, a, b, c what it has.
+_HAS = re.compile(r"\s(?:with|avec|mit|con)\s", re.IGNORECASE)
+# How it is booked qualifies an offering: "custom pieces by consultation" is "custom pieces".
+_BOOKING_CUT = re.compile(r"\s(?:by\s+(?:appointment|consultation|arrangement|request)|on\s+request|"
+                          r"sur\s+(?:rendez-vous|demande|réservation)|nach\s+(?:Vereinbarung|Absprache)|"
+                          r"auf\s+Anfrage|(?:con|bajo|previa)\s+(?:cita(?:\s+previa)?|pedido|reserva)|"
+                          r"(?:solo|sólo|only|nur|uniquement|seulement)\s+(?:con|by|sur|nach|auf)\s.*)(?:\s.*)?$",
+                          re.IGNORECASE)
+# A count of people or rooms says how big the business is ("three resident artists", "Two-partner firm").
+_COUNTED = re.compile(r"(?<!\w)(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|dozen|deux|trois|"
+                      r"quatre|cinq|six|sept|huit|neuf|dix|douze|vingt|zwei|drei|vier|fünf|sechs|sieben|acht|neun|"
+                      r"zehn|zwölf|zwanzig|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|doce|veinte)(?:-\w+)?"
+                      r"(?!\w)", re.IGNORECASE)
+# Fillers, hedges and indefinite pronouns are the owner talking, not something to buy.
+_HEDGE = re.compile(r"(?<!\w)(?:well|so|basically|really|honestly|actually|entirely|mostly|pretty\s+much|literally|"
+                    r"sorry|vraiment|franchement|honnêtement|entièrement|eigentlich|wirklich|ehrlich|realmente|"
+                    r"sinceramente|básicamente)(?!\w)", re.IGNORECASE)
+_INDEFINITE = re.compile(r"^(?:everything|anything|something|nothing|whatever|all|most|tout|toutes?|tous|rien|alles|"
+                         r"alle|etwas|nichts|todo|todas?|todos|algo|nada)(?!\w)", re.IGNORECASE)
+# Whom the business serves is its audience, not an offering ("accueillons les patients", "los miembros");
+# a quantifier over them ("chaque soin", "every couple") describes a practice.
+_AUDIENCE = re.compile(r"^(?:patients?|clients?|customers?|members?|membres|mitglieder|miembros|socios|volunteers?|"
+                       r"bénévoles|freiwillige|voluntari[oa]s|famil(?:y|ies|les?|ien|ias)|employees|students?|élèves|"
+                       r"schüler\w*|alumn[oa]s|kids|enfants|kinder|niñ[oa]s|people|gens|leute|personnes|personas|"
+                       r"couples|parejas|uns|us|sich)$", re.IGNORECASE)
+_EVERY_TIME = re.compile(r"\s(?:every|each|chaque|jede[nrsm]?|cada)\s+(?:morning|evening|night|week|month|year|"
+                         r"weekend|matin|soir|semaine|mois|an|année|morgen|abend|woche|monat|jahr|mañana|tarde|"
+                         r"noche|semana|mes|año)\s*$", re.IGNORECASE)
+_EACH = re.compile(r"(?<!\w)(?:each|every|chaque|jede[rsnm]?|cada)(?!\w)", re.IGNORECASE)
+# A phrase led by a verb's participle and a preposition ("sold to", "based in") or by a preposition is
+# a clause's tail; one led by "serving"/"representing" says whom the business serves.
+_CLAUSE_LEAD = re.compile(r"^(?:(?:\w+ed|sold|run|made|built|held|taught|grown|known|given|found)\s+"
+                          r"(?:to|by|in|from|for|with|at|on|into|out)|from|to|by|into|onto|via|until|than|par|"
+                          r"aus|nach|zum|zur|desde|hasta)\b", re.IGNORECASE)
+_WHOM = re.compile(r"\b(?:serving|representing|supporting|helping|covering|au\s+service\s+d)", re.IGNORECASE)
+# An invitation is not an offering ("walk-ins welcome").
+_WELCOME = re.compile(r"\b(?:welcome|bienvenue?s?|willkommen|bienvenid[oa]s?)\b", re.IGNORECASE)
+# A relative pronoun opens a clause about the phrase before it: what follows it in the sentence
+# ("software that coordinates …, integrates with …") is what the thing does, not another offering.
+_RELATIVE = re.compile(r"\s(?:that|which|who|whom|whose|qui|dont|lequel|laquelle)\s", re.IGNORECASE)
+_RELATIVE_LEAD = re.compile(r"^(?:that|which|who|whom|whose|qui|que|dont|die|der|das|welche[rs]?|que|quienes?|"
+                            r"donde|cuyos?)\b", re.IGNORECASE)
+# People: Capitalised first and last names, named where the sentence is about people: right before a
+# parenthesis of what they do ("Maya Reyes (fine-line)"), or in the list after a word for people ("Partners:").
+_NAME = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ'’]+(?:-[A-Za-zà-ÿ]+)?(?:\s+(?:de\s+|van\s+|von\s+|da\s+|del\s+)?"
+                   r"[A-ZÀ-Ý][a-zà-ÿ'’]+(?:-[A-Za-zà-ÿ]+)?){1,2}$")
+_PEOPLE = re.compile(r"(?:partner|associate|artist|team|staff|founder|owner|member|teacher|instructor|coach|"
+                     r"therapist|stylist|barber|chef|doctor|dentist|vet|lawyer|solicitor|trainer|guide|tutor|"
+                     r"associé|artiste|équipe|fondat|gérant|propriétaire|médecin|avocat|praticien|professeur|"
+                     r"inhaber|gründer|künstler|ärzt|anwält|lehrer|mitarbeiter|therapeut|"
+                     r"socio|equipo|fundador|dueñ|profesor|médic|abogad|tatuador)\w*\s*$", re.IGNORECASE)
+_PAREN = re.compile(r"\(([^()]*)\)?")
 
 
 def extract_facts(brief: dict[str, Any]) -> dict[str, Any]:
@@ -131,7 +210,7 @@ def extract_facts(brief: dict[str, Any]) -> dict[str, Any]:
         "email": email.group(0).rstrip(".")[:254] if email else "",
         "hours": hours_in(text),
         "prices": prices_in(text),
-        "services": services_in(text, name),
+        "services": services_in(text, name, location, brief.get("language") or ""),
     }
 
 
@@ -182,11 +261,17 @@ def hours_in(text: str) -> list[dict[str, str]]:
 def prices_in(text: str) -> list[dict[str, str]]:
     """Each price as written, with the item it is the price of (the nearest noun phrase)."""
     prices: list[dict[str, str]] = []
-    for clause in (part for sentence in sentences(text) for part in re.split(r",\s+|\s[-–—]\s", sentence)):
+    # A comma inside a parenthesis is the item's own ("Brake bleed (hydraulic, per brake) £25").
+    for clause in (part for sentence in sentences(text) for part in re.split(r",\s+(?![^()]*\))|\s[-–—]\s", sentence)):
         start = 0
         for found in PRICE.finditer(clause):
             price = re.sub(r"\s+", " ", found.group("price")).strip()
             price = price if price.endswith("Fr.") else price.rstrip(".")
+            # What bounds the amount is the price's: "from £180", "£15 plus parts".
+            if before := _PRICE_BEFORE.search(clause[start:found.start()]):
+                price = f"{before.group(0).strip()} {price}"
+            if after := _PRICE_AFTER.match(clause[found.end():]):
+                price = f"{price} {after.group(0).strip()}"
             item = _item_before(clause[start:found.start()]) or _item_after(clause[found.end():])
             start = found.end()
             entry = {"item": (item or _fallback_item(clause))[:80], "price": price[:40]}
@@ -195,11 +280,22 @@ def prices_in(text: str) -> list[dict[str, str]]:
     return prices[:24]
 
 
+_PRICE_BEFORE = re.compile(r"(?<!\w)(?:from|starting\s+at|starts\s+at|up\s+to|ab|bis\s+zu|dès|à\s+partir\s+de|"
+                           r"jusqu['’]à|desde|a\s+partir\s+de|hasta)\s*$", re.IGNORECASE)
+_PRICE_AFTER = re.compile(r"^\s+(?:plus|\+|zzgl\.|zuzüglich|más|hors)\s+(?!(?:de|que|than|d['’])\b)[^\W\d]+",
+                          re.IGNORECASE)
+
+
 def _item_before(text: str) -> str:
-    text = re.sub(r"\([^)]*\)?", " ", text)
+    # A parenthesis inside the item is its own ("Bike fit (90 minutes)"); one that opens the text
+    # qualifies the price before it ("$12/month (1 user), Team $29/month").
+    text = re.sub(r"^\s*\([^)]*\)?", " ", text)
+    text = re.sub(r"^[^(]*\)", " ", text)  # the end of a parenthesis opened before the clause
     text = text.rsplit(":", 1)[-1] if text.rsplit(":", 1)[-1].strip() else text.rsplit(":", 1)[0]
     text = _ITEM_TRAILER.sub("", text.strip())
     item = _ITEM_LEAD.sub("", " ".join(text.split()[-8:])).strip(" +&,")
+    if item.count(")") > item.count("("):  # the window cut into a parenthesis: the words after it
+        item = item.rsplit(")", 1)[-1].strip()
     return _capitalised(item) if any(c.isalpha() for c in item) else ""
 
 
@@ -216,22 +312,128 @@ def _fallback_item(clause: str) -> str:  # a price with no words near it is stil
     return _capitalised(_ITEM_LEAD.sub("", " ".join(words[:4])))
 
 
-def services_in(text: str, name: str) -> list[str]:
-    """The main offerings: 1..6-word phrases of the text's lists, in its own words (at most six)."""
+def services_in(text: str, name: str, location: str = "", language: str = "") -> list[str]:
+    """The main offerings: 1..6-word phrases of the text's lists, in its own words (at most six).
+    Fewer rather than wrong: what a sentence's label, its people, its places, its days and its
+    clauses say is left out (see `_candidates` and `_offer`)."""
     found: list[str] = []
-    for sentence in sentences(text):
-        if _ABOUT_THE_SITE.search(sentence) or _IDENTITY.match(sentence):
+    kind = ""  # the text's opening phrase when it is one noun phrase: what the business is
+    places = _place_words(location)
+    german = language.split("-")[0].lower() == "de"
+    for number, sentence in enumerate(sentences(text)):
+        if _ABOUT_THE_SITE.search(sentence) or _IDENTITY.match(sentence) or _NEEDS.match(sentence):
             continue
         if name and name.casefold() in sentence.casefold():  # "Ledgerly is …": what it is, not what it offers
             continue
         if OPENING_HOURS.search(sentence) or EMAIL.search(sentence) or phone_in(sentence) or ADDRESS.search(sentence):
             continue
-        for part in re.split(r",\s*|\s+[-–—]\s+|:\s+|\(|\)", sentence):
-            for piece in _pieces(part):
-                phrase = _offer(piece, name)
+        parts = _candidates(sentence, places, opening=number == 0)
+        for index, part in enumerate(parts):
+            if PRICE.search(part):  # a price line ("formule sandwich + boisson 9,50 €"): prices_in reads it
+                continue
+            pieces = _pieces(part, joins_names=not german)
+            for order, piece in enumerate(pieces):
+                if german:
+                    piece = _german_object(piece, sentence)
+                elif order or index:  # "we distribute groceries, run a weekend programme": the verb is ours
+                    piece = _OWN_VERB.sub("", piece) if _FIRST_PERSON.match(sentence) else piece
+                if order and _PLACE_TAIL.match(piece) and _PLACE_CUT.search(f" {pieces[order - 1]} "):
+                    continue  # "sur Toulouse et la première couronne": the place goes on
+                phrase = _offer(piece, name, places, listed=len(parts) + len(pieces) > 2)
+                if phrase is None:  # a clause: what the conjunction adds to it belongs to it too
+                    break
                 if phrase and phrase.casefold() not in {p.casefold() for p in found}:
                     found.append(phrase)
+                    if number == 0 and index == 0 and len(pieces) == 1 and ":" not in sentence and \
+                            part.strip().casefold().startswith(phrase.casefold()) and not _FIRST_PERSON.match(part):
+                        kind = phrase
+    if kind and len(found) > 2:  # the business's own kind ("Boulangerie artisanale") beside what it offers
+        found.remove(kind)
     return found[:6]
+
+
+def _candidates(sentence: str, places: set[str], *, opening: bool = False) -> list[str]:
+    """The sentence's list items that may be offerings.
+
+    - A label before a colon ("Partners:", "Prices:", "Fleuriste de quartier :") names the list, or
+      says what the business is; the items after it are the candidates. A head in the owner's own
+      voice ("Organizamos bodas …:") is a candidate too.
+    - A parenthesis qualifies the phrase before it ("AMRs", "45 Min."), unless that phrase is a
+      person's name: then it says what the person does ("Maya Reyes (fine-line)"), and that is offered.
+    - A person's name is not an offering: one before such a parenthesis, or any in a list after a word
+      for people ("three resident artists:", "Partners:").
+    - A relative clause ("software that coordinates …, integrates with …") ends the list.
+    - A part that carries on a place ("… in Austin, Texas with …") is the place's, not an offering.
+    - The text's opening phrase "X with a, b …" (avec, mit, con): X is the business, a, b what it has.
+    """
+    head, colon, body = sentence.partition(": ") if ": " in sentence else ("", "", sentence)
+    if not colon and " :" in sentence:  # French typography: "Fleuriste de quartier : bouquets"
+        head, colon, body = sentence.partition(" :")
+    people = bool(_PEOPLE.search(head.strip()))
+    if colon and _FIRST_PERSON.match(head) and not people:
+        body = f"{head}, {body}"
+    elif opening and not colon and (has := _HAS.search(body.split(",")[0])):
+        body = body[has.end():]
+    items: list[str] = []
+
+    def qualified(found: re.Match[str]) -> str:
+        nonlocal people
+        before = re.split(r"[,;:]|\s(?:and|&|et|und|y)\s", body[:found.start()])[-1].strip()
+        if _NAME.match(before):
+            people = True
+            items.extend(re.split(r",\s*", found.group(1)))
+        return ""
+
+    body = _PAREN.sub(qualified, body)
+    parts = [*re.split(r",(?!\d)\s*|;\s*|\s+[-–—]\s+", body), *items]  # not a decimal comma: "1,30 €"
+    listed = len(parts) - len(items)
+    candidates: list[str] = []
+    after_place = False
+    for index, part in enumerate(parts):
+        text = _FREQUENCY.sub("", part.strip())
+        if index < listed:
+            if _RELATIVE_LEAD.match(text) and index > 0:
+                break
+            if after_place and text[:1].isupper():
+                after_place = False
+                continue
+            after_place = bool(_ENDS_IN_PLACE.search(text)) or \
+                bool(places and text.split() and folded(text.split()[-1].strip(".")) in places)
+            if clause := _RELATIVE.search(f" {text} "):
+                candidates.append(f" {text} "[:clause.start()])
+                candidates.extend(items)
+                break
+        if people and _NAME.match(re.sub(r"^(?:and|&|et|und|y)\s+", "", text)):
+            continue
+        if people and _NAME.match(_CONJUNCTION.split(text)[0].strip()):
+            continue
+        candidates.append(text)
+    return candidates
+
+
+_ENDS_IN_PLACE = re.compile(r"\s(?:in|at|across|around|near|on|à|en|dans|près\s+de|im|in\s+der|bei|am)"
+                            r"(?:\s+(?:the|la|le|les|l['’]|der|die|dem|el|los|las))?\s+[A-ZÀ-Ý][\w'’-]*$")
+
+
+_OWN_VERB = re.compile(r"^\s*(?!(?:in|on|at|for|with|to|from|by|of|and|or|as|like|into|across)\s)[a-z]+\s+"
+                       r"(?=(?:a|an|the|our)\s)")
+_PLACE_TAIL = re.compile(r"^\s*(?:the|la|le|les|l['’]|der|die|das|el|los|las)\s", re.IGNORECASE)
+
+
+def _place_words(location: str) -> set[str]:
+    """The location's words, folded ("Austin, TX" -> {"austin", "tx"}), to tell a place from an offering."""
+    words = re.findall(r"[^\W\d_][\w'’-]*", location)
+    return {folded(word) for word in words if len(word) > 1 and word[:1].isupper()}
+
+
+def _german_object(piece: str, sentence: str) -> str:
+    """German capitalises nouns: a piece without one names nothing to offer ("schnell", "gestalten"),
+    and in "wir gestalten und entwickeln Websites" the lower-case verb before the noun is the owner's."""
+    if not re.search(r"(?<![\w-])[A-ZÄÖÜ]", piece.strip()[1:]) and piece.strip()[:1].islower():
+        return ""
+    if re.match(r"^\s*(?:wir|ich)\s", sentence, re.IGNORECASE):
+        return re.sub(r"^\s*[a-zäöüß]+(?:en|ern|eln)\s+(?=[A-ZÄÖÜ])", "", piece)
+    return piece
 
 
 def sentences(text: str) -> list[str]:
@@ -247,34 +449,72 @@ def sentences(text: str) -> list[str]:
     return [*found, text[start:]]
 
 
-def _pieces(part: str) -> list[str]:
+def _pieces(part: str, *, joins_names: bool = True) -> list[str]:
     """A list item split at its conjunctions, unless the right side is one word of a
-    prepositional phrase ("for beginners and kids" stays whole)."""
+    prepositional phrase ("for beginners and kids" stays whole), the rest of the left side's
+    complement ("des particuliers et des entreprises"), or a name beside a name ("de Cambridge y Goethe")."""
     pieces = _CONJUNCTION.split(part)
+    conjunction = _CONJUNCTION.search(part)
     joined = [pieces[0]]
     for piece in pieces[1:]:
-        if _PREPOSITION.search(joined[-1]) and len(piece.split()) == 1:
-            joined[-1] = f"{joined[-1]} {piece}"
+        left = joined[-1].split()
+        name_beside_name = joins_names and len(left) > 1 and left[-1][:1].isupper() and \
+            all(word[:1].isupper() for word in piece.split())
+        if (_PREPOSITION.search(joined[-1]) and len(piece.split()) == 1) or _COMPLEMENT.match(piece) or \
+                name_beside_name:
+            joined[-1] = f"{joined[-1]} {conjunction.group(0).strip() if conjunction else 'and'} {piece}"
         else:
             joined.append(piece)
     return joined
 
 
-def _offer(piece: str, name: str) -> str:
+_COMPLEMENT = re.compile(r"^(?:des|du|de\s+la|de\s+l['’]|of\s+the|del|de\s+los|de\s+las)\s", re.IGNORECASE)
+
+
+def _offer(piece: str, name: str, places: set[str] | frozenset[str] = frozenset(), *,
+           listed: bool = True) -> str | None:
+    """The piece as an offering, "" when it is not one, None when it is a clause (and so is what
+    a conjunction adds to it: "rely entirely on volunteers and donations")."""
     phrase = piece.strip(" .!?;:\"'“”«»")
     while (stripped := _OFFER_LEAD.sub("", phrase, count=1)) != phrase:
         phrase = stripped
-    if cut := _PLACE_CUT.search(f" {phrase} "):
-        before = f" {phrase} "[:cut.start()].strip()
-        phrase = before if before else phrase
+    if whom := _WHOM.search(phrase):  # "law firm representing employees in unfair dismissal"
+        tail = re.search(r"\s(?:in|with|on|for|en|dans|pour|bei|para)\s+(.+)$", phrase[whom.end():])
+        if not tail:
+            return None
+        phrase = tail.group(1)
+    if _HEDGE.search(phrase) or _INDEFINITE.match(phrase) or _CLAUSE_LEAD.match(phrase):
+        return None
+    if _COUNTED.search(phrase) or _WELCOME.search(phrase):
+        return None
+    for cut in (_NUMBER_TAIL, _BOOKING_CUT, _PLACE_CUT, _DAY_CUT, _EVERY_TIME):
+        if found := cut.search(f" {phrase} "):
+            phrase = f" {phrase} "[:found.start()].strip()
+    if _EACH.search(phrase):
+        return None
+    if places and (at := next((i for i, word in enumerate(phrase.split())
+                               if folded(word.strip(".,'’")) in places), None)) is not None:
+        words = phrase.split()[:at]
+        while words and (words[-1][:1].isupper() or words[-1].casefold() in {"de", "of", "du", "del", "von"}):
+            words.pop()  # "East Oakland", "haciendas de Sevilla": the place and what leads into it
+        phrase = " ".join(words)
+    if listed and len(phrase.split()) > 6 and (qualifier := _QUALIFIER.search(phrase)):  # "frische Sommerrollen nach …"
+        phrase = phrase[:qualifier.start()]
+    phrase = _OFFER_LEAD.sub("", phrase, count=1).strip(" ,.")
     words = phrase.split()
     if not 1 <= len(words) <= 6 or any(c.isdigit() or c in "@/#" for c in phrase):
         return ""
     if _NOT_AN_OFFER.search(phrase) or (name and name.casefold() in phrase.casefold()):
         return ""
+    if _AUDIENCE.match(words[0]) or _AUDIENCE.match(words[-1]):
+        return ""
     if len(words) == 1 and len(phrase) < 4:
         return ""
     return _capitalised(phrase)[:80]
+
+
+_QUALIFIER = re.compile(r"(?<=\w)\s(?:for|with|from|according\s+to|pour|avec|selon|für|mit|nach|aus|para|con|según)\s",
+                        re.IGNORECASE)
 
 
 def _capitalised(text: str) -> str:

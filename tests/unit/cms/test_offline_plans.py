@@ -154,7 +154,7 @@ def test_every_fact_is_in_the_brief_as_written(key: str) -> None:
                                 {"item": "Baguette tradition", "price": "1,30 €"}]}),
     ("fahrschule", {"phone": "030 1234567", "email": "info@fahrschule-becker.de",
                     "hours": [{"days": "Mo–Fr", "hours": "8–18 Uhr"}],
-                    "prices": [{"item": "Fahrstunde", "price": "39 €"}, {"item": "Grundbetrag", "price": "390 €"}]}),
+                    "prices": [{"item": "Fahrstunde", "price": "ab 39 €"}, {"item": "Grundbetrag", "price": "390 €"}]}),
     ("physio", {"address": "Jarrestraße 80, 22303 Hamburg", "phone": "", "prices": []}),
     ("taqueria", {"city": "Ciudad de México", "phone": "55 0000 1234",
                   "hours": [{"days": "martes a domingo", "hours": "13:00 a 23:00"}],
@@ -163,7 +163,7 @@ def test_every_fact_is_in_the_brief_as_written(key: str) -> None:
     ("coworking", {"address": "Calle del Ave María 34, 28012 Madrid",
                    "prices": [{"item": "Pase de día", "price": "15 €"},
                               {"item": "Puesto fijo", "price": "180 € al mes"}]}),
-    ("coach", {"city": "Austin", "phone": "(555) 010-0199", "prices": [{"item": "Sessions", "price": "$150"}]}),
+    ("coach", {"city": "Austin", "phone": "(555) 010-0199", "prices": [{"item": "Sessions", "price": "from $150"}]}),
 ])
 def test_the_facts_a_brief_gives_are_found(key: str, expected: dict) -> None:
     facts = plan_of(key)["facts"]
@@ -184,10 +184,10 @@ def test_opening_hours_keep_their_words(text: str, days: str, hours: str) -> Non
 
 @pytest.mark.parametrize(("text", "item", "price"), [
     ("Surf school. 45 € a lesson.", "Lesson", "45 €"),
-    ("We teach surf: lessons from 45 €.", "Lessons", "45 €"),
+    ("We teach surf: lessons from 45 €.", "Lessons", "from 45 €"),  # what bounds the amount is the price's
     ("Invoicing for teams at $29/month.", "Invoicing for teams", "$29/month"),
     ("Tarif horaire CHF 120.", "Tarif horaire", "CHF 120"),
-    ("Yoga-Kurse ab 39 €.", "Yoga-Kurse", "39 €"),
+    ("Yoga-Kurse ab 39 €.", "Yoga-Kurse", "ab 39 €"),
     ("Menú del día 12,50 €.", "Menú del día", "12,50 €"),
 ])
 def test_prices_keep_their_words(text: str, item: str, price: str) -> None:
@@ -388,5 +388,5 @@ def test_slugs_are_ascii_words(text: str, slug: str) -> None:
 def test_a_price_with_a_thousands_separator_is_read_whole(text: str, price: str) -> None:
     facts = extract_facts({"name": "Atelier Lumen", "business": f"Portraits 180 €; {text}.", "language": "fr"})
     spaced = " ".join(price.split())  # a narrow no-break space is kept as a space
-    assert spaced in [" ".join(entry["price"].split()) for entry in facts["prices"]]
+    assert any(" ".join(entry["price"].split()).endswith(spaced) for entry in facts["prices"])  # "à partir de …"
     assert not any(entry["price"].startswith("900") for entry in facts["prices"])  # never the tail alone
