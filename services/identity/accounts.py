@@ -62,23 +62,23 @@ async def request_sign_up(ctx: Ctx, data: SignupIn, client: str) -> SignupReques
         await refuse_if_locked(tx, login_keys(email, client))
         if await repo.slug_taken(tx, slug):
             raise Conflict(f"the slug '{slug}' is taken", suggestion=await free_slug(ctx, slug))
-        await spend_mail_allowance(ctx, tx, email, client)
         account = await repo.account_by_email(tx, email)
         token, token_hash = new_secret("sbs")
         await repo.insert_signup(tx, token_hash, email, slug, name, new_hash, ctx.settings.signup_ttl)
         link = ctx.platform_url(f"/studio/confirm-signup?token={token}")
         hours = ctx.settings.signup_ttl // 3600
         if account is None:
-            await repo.queue_mail(tx, email, f"Confirm your e-mail to create {name}",
-                                  f"Open this link to create your site {name} ({slug}):\n\n{link}\n\n"
-                                  f"It works once, for {hours} hours. If you did not sign up, ignore this mail.")
+            await queue_mail(ctx, tx, email, f"Confirm your e-mail to create {name}",
+                             f"Open this link to create your site {name} ({slug}):\n\n{link}\n\n"
+                             f"It works once, for {hours} hours. If you did not sign up, ignore this mail.",
+                             client=client)
         else:
-            await repo.queue_mail(tx, email, f"Add {name} to your account?",
-                                  f"Someone asked to create the site {name} ({slug}) with this e-mail, which "
-                                  f"already has an account. If it was you, open this link to add the site to "
-                                  f"your account (your password stays as it is):\n\n{link}\n\n"
-                                  f"It works once, for {hours} hours. If it was not you, ignore this mail: "
-                                  f"nothing changes.")
+            await queue_mail(ctx, tx, email, f"Add {name} to your account?",
+                             f"Someone asked to create the site {name} ({slug}) with this e-mail, which "
+                             f"already has an account. If it was you, open this link to add the site to "
+                             f"your account (your password stays as it is):\n\n{link}\n\n"
+                             f"It works once, for {hours} hours. If it was not you, ignore this mail: "
+                             f"nothing changes.", client=client)
     ctx.mail_queued()
     return SignupRequestedOut(email=email, detail=SIGNUP_SENT.format(hours=hours))
 
@@ -157,26 +157,47 @@ async def free_slug(ctx: Ctx, slug: str) -> str:
 
 
 def login_keys(email: str, client: str) -> list[str]:
-    return [f"email:{email.strip().lower()}", f"ip:{client}"]
+    """The e-mail's key is its normal form, the very value the account is stored and found by:
+    every spelling that logs into an account spends that account's allowance."""
+    return [f"email:{domain.normal_email(email)}", f"ip:{client}"]
 
 
-async def refuse_if_locked(tx: asyncpg.Connection, keys: list[str]) -> None:
+async def refuse_if_locked(tx: asyncpg.Connection, keys: list[str], what: str = "too many attempts") -> None:
     """429 while any of `keys` is locked out (a log-in, sign-up or reset asked too often)."""
     locked = await repo.locked_until(tx, keys)
     now = await repo.now(tx)
     if locked is not None and locked > now:
         wait = max(1, math.ceil((locked - now).total_seconds()))
-        raise TooManyAttempts(f"too many attempts; try again in {wait} s", retry_after=wait)
+        raise TooManyAttempts(f"{what}; try again in {wait} s", retry_after=wait)
 
 
-async def spend_mail_allowance(ctx: Ctx, tx: asyncpg.Connection, email: str, client: str) -> None:
-    """Sign-up and reset mails are counted per e-mail and per client address whether or not
-    the e-mail has an account, so the count tells nothing; past the allowance, 429."""
-    keys = [f"mail:{email.strip().lower()}", f"mail-ip:{client}"]
-    await refuse_if_locked(tx, keys)
+async def spend_mail_allowance(ctx: Ctx, tx: asyncpg.Connection, to: str, *, client: str | None = None,
+                               tenant_id: uuid.UUID | None = None) -> None:
+    """The one rule for every mail identity sends: it counts against its recipient
+    (`MAILS_PER_EMAIL`, by the address's normal form) and against who asked for it, a client
+    address (`MAILS_PER_ADDRESS`) or a tenant (`MAILS_PER_TENANT_HOUR` in any hour); past
+    either, 429 and, as the caller's transaction rolls back, nothing is written. Counted
+    whether or not the address has an account, so the count tells nothing."""
     settings = ctx.settings
+    keys = [f"mail:{domain.normal_email(to)}", *([f"mail-ip:{client}"] if client is not None else [])]
+    await refuse_if_locked(tx, keys, "too many mails to this address or from this client")
+    if tenant_id is not None:
+        wait = await repo.tenant_mail_wait(tx, tenant_id, settings.mails_per_tenant_hour)
+        if wait is not None:
+            seconds = max(1, math.ceil(wait))
+            raise TooManyAttempts(f"this site has sent {settings.mails_per_tenant_hour} mails in the last hour; "
+                                  f"try again in {seconds} s", retry_after=seconds)
     await repo.record_attempt(tx, keys[0], settings.mails_per_email, settings.lock_floor_seconds)
-    await repo.record_attempt(tx, keys[1], settings.mails_per_address, settings.lock_floor_seconds)
+    if client is not None:
+        await repo.record_attempt(tx, keys[1], settings.mails_per_address, settings.lock_floor_seconds)
+
+
+async def queue_mail(ctx: Ctx, tx: asyncpg.Connection, to: str, subject: str, body: str, *,
+                     client: str | None = None, tenant_id: uuid.UUID | None = None) -> None:
+    """Queue a mail in the caller's transaction, once its allowance is spent: the only way
+    identity sends mail (the worker in mail.py delivers it after the commit)."""
+    await spend_mail_allowance(ctx, tx, to, client=client, tenant_id=tenant_id)
+    await repo.queue_mail(tx, to, subject, body, tenant_id)
 
 
 async def authenticate(ctx: Ctx, email: str, password: str, client: str) -> uuid.UUID:
@@ -185,7 +206,7 @@ async def authenticate(ctx: Ctx, email: str, password: str, client: str) -> uuid
     keys = login_keys(email, client)
     async with ctx.db.system_tx() as tx:
         await refuse_if_locked(tx, keys)
-        account = await repo.account_by_email(tx, email.strip())
+        account = await repo.account_by_email(tx, email)
     stored = account["password_hash"] if account else None
     matches = await asyncio.to_thread(ctx.passwords.matches, password, stored)
     async with ctx.db.system_tx() as tx:
@@ -326,16 +347,16 @@ async def log_out_everywhere(ctx: Ctx, refresh_token: str, csrf: str | None = No
 async def request_password_reset(ctx: Ctx, data: PasswordResetRequestIn, client: str) -> None:
     """Mail a reset link if the account exists; the answer is the same either way."""
     async with ctx.db.system_tx() as tx:
-        await spend_mail_allowance(ctx, tx, data.email, client)
-        account = await repo.account_by_email(tx, data.email.strip())
+        account = await repo.account_by_email(tx, data.email)
         if account is None:
+            await spend_mail_allowance(ctx, tx, data.email, client=client)  # as if mailed: the count tells nothing
             return
         token, token_hash = new_secret("sbp")
         await repo.insert_password_reset(tx, token_hash, account["id"], ctx.settings.password_reset_ttl)
         link = ctx.platform_url(f"/studio/reset-password?token={token}")
-        await repo.queue_mail(tx, account["email"], "Reset your password",
-                              f"Someone asked to reset your password. If it was you, open:\n\n{link}\n\n"
-                              f"The link works once, for {ctx.settings.password_reset_ttl // 60} minutes.")
+        await queue_mail(ctx, tx, account["email"], "Reset your password",
+                         f"Someone asked to reset your password. If it was you, open:\n\n{link}\n\n"
+                         f"The link works once, for {ctx.settings.password_reset_ttl // 60} minutes.", client=client)
     ctx.mail_queued()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -13,13 +14,13 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from shared.errors import Invalid, Unauthorized
 
-SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$")
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]\Z")
 RESERVED_SLUGS = frozenset({
     "www", "api", "app", "admin", "assets", "static", "mail", "smtp", "ftp", "cdn", "status",
     "docs", "help", "support", "billing", "login", "signup", "auth", "dashboard", "platform",
     "root", "system", "internal", "test", "demo-admin",
 })
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 
 def check_slug(slug: str) -> str:
     """The slug as stored, or `Invalid` naming the rule it breaks."""
@@ -32,11 +33,25 @@ def check_slug(slug: str) -> str:
     return slug
 
 
+def normal_email(raw: str) -> str:
+    """The one form of an e-mail address that identity stores, looks up and throttles by, so
+    two spellings of one address can never count as two: NFKC (fullwidth letters and the
+    Kelvin sign become plain ones), lower-cased by Unicode's full mapping (U+0130 `İ` becomes
+    `i` + U+0307, in Python as in PostgreSQL's pg_unicode_fast, never a plain `i`), NFKC
+    again (lower-casing can undo it), no white space around it. Lower-cased, not case-folded:
+    folding turns `ß` into `ss`, and `straße.example` is another domain than
+    `strasse.example`, so we would store and mail an address nobody gave. Idempotent;
+    migration 0007 rewrote the stored rows with its SQL twin, identity.normal_email."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", raw).lower()).strip()
+
+
 def check_email(email: str) -> str:
-    normalized = email.strip()
-    if not EMAIL.fullmatch(normalized) or len(normalized) > 254:
+    """The address in its normal form, or `Invalid`. Checked after normalising: NFKC turns a
+    fullwidth at sign (U+FF20) into a second `@`, and can make an address longer."""
+    normal = normal_email(email)
+    if not EMAIL.fullmatch(normal) or len(normal) > 254:
         raise Invalid("not an e-mail address", errors=[{"field": "email"}])
-    return normalized
+    return normal
 
 
 def check_name(name: str) -> str:

@@ -13,7 +13,7 @@ from shared.errors import Conflict, Invalid, NotFound, Unauthorized
 from shared.messaging import add_event
 
 from . import domain, repo
-from .accounts import authenticate, open_session
+from .accounts import authenticate, open_session, queue_mail
 from .context import Ctx
 from .schemas import AcceptIn, InvitationOut, InviteIn, MemberOut, RoleIn, TokenOut
 from .tokens import digest, new_secret
@@ -63,7 +63,8 @@ async def remove_member(ctx: Ctx, caller: Caller, account_id: uuid.UUID) -> None
 
 
 async def invite(ctx: Ctx, caller: Caller, data: InviteIn) -> InvitationOut:
-    """A single-use, expiring invitation, mailed to the address."""
+    """A single-use, expiring invitation, mailed to the address: within the recipient's mail
+    allowance and the tenant's hourly one, or 429 and nothing is written."""
     tenant_id = caller.require(Role.OWNER)
     assert caller.account_id is not None
     email = domain.check_email(data.email)
@@ -78,9 +79,10 @@ async def invite(ctx: Ctx, caller: Caller, data: InviteIn) -> InvitationOut:
                                            ctx.settings.invitation_ttl)
         # The studio's page on the tenant's host: same origin as the API it accepts with.
         link = ctx.site_url(tenant["slug"], f"/studio/accept-invitation?token={token}")
-        await repo.queue_mail(tx, email, f"You are invited to {tenant['name']}",
-                              f"You have been invited to {tenant['name']} as {data.role}.\n\nAccept: {link}\n\n"
-                              f"The link works once and expires in {ctx.settings.invitation_ttl // 86400} days.")
+        await queue_mail(ctx, tx, email, f"You are invited to {tenant['name']}",
+                         f"You have been invited to {tenant['name']} as {data.role}.\n\nAccept: {link}\n\n"
+                         f"The link works once and expires in {ctx.settings.invitation_ttl // 86400} days.",
+                         tenant_id=tenant_id)
         await repo.audit(tx, tenant_id, caller.account_id, "member.invited", email=email, role=data.role)
     ctx.mail_queued()
     return InvitationOut(**dict(row))

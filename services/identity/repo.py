@@ -9,6 +9,8 @@ from typing import Any
 
 import asyncpg
 
+from .domain import normal_email
+
 Tx = asyncpg.Connection
 
 # tenants -------------------------------------------------------------------------------
@@ -130,7 +132,9 @@ async def live_tenants(tx: Tx, only: uuid.UUID | None = None) -> list[asyncpg.Re
 
 # accounts and memberships ------------------------------------------------------------------
 
-SELECT_ACCOUNT_BY_EMAIL = "SELECT id, email, password_hash FROM identity.accounts WHERE lower(email) = lower($1)"
+# E-mails are stored in their one normal form (domain.normal_email) and compared exactly:
+# lower() on both sides let PostgreSQL match an address the log-in throttle counted as another.
+SELECT_ACCOUNT_BY_EMAIL = "SELECT id, email, password_hash FROM identity.accounts WHERE email = $1"
 SELECT_ACCOUNT = "SELECT id, email, password_hash FROM identity.accounts WHERE id = $1"
 INSERT_ACCOUNT = "INSERT INTO identity.accounts (id, email, password_hash) VALUES ($1, $2, $3)"
 UPDATE_PASSWORD = "UPDATE identity.accounts SET password_hash = $2 WHERE id = $1"
@@ -147,8 +151,10 @@ UPDATE_ROLE = "UPDATE identity.memberships SET role = $2 WHERE account_id = $1"
 DELETE_MEMBERSHIP = "DELETE FROM identity.memberships WHERE account_id = $1"
 
 
+# Every e-mail this module stores or compares is normalised here, whatever the caller passed:
+# no path can store one spelling and look up another.
 async def account_by_email(tx: Tx, email: str) -> asyncpg.Record | None:
-    return await tx.fetchrow(SELECT_ACCOUNT_BY_EMAIL, email)
+    return await tx.fetchrow(SELECT_ACCOUNT_BY_EMAIL, normal_email(email))
 
 
 async def account(tx: Tx, account_id: uuid.UUID) -> asyncpg.Record | None:
@@ -156,7 +162,7 @@ async def account(tx: Tx, account_id: uuid.UUID) -> asyncpg.Record | None:
 
 
 async def insert_account(tx: Tx, account_id: uuid.UUID, email: str, password_hash: str) -> None:
-    await tx.execute(INSERT_ACCOUNT, account_id, email, password_hash)
+    await tx.execute(INSERT_ACCOUNT, account_id, normal_email(email), password_hash)
 
 
 async def update_password(tx: Tx, account_id: uuid.UUID, password_hash: str) -> None:
@@ -310,7 +316,7 @@ USE_SIGNUP = "UPDATE identity.signups SET used_at = now() WHERE token_hash = $1"
 
 async def insert_signup(tx: Tx, token_hash: bytes, email: str, slug: str, name: str, password_hash: str,
                         ttl: int) -> None:
-    await tx.execute(INSERT_SIGNUP, token_hash, email, slug, name, password_hash, float(ttl))
+    await tx.execute(INSERT_SIGNUP, token_hash, normal_email(email), slug, name, password_hash, float(ttl))
 
 
 async def signup_for_update(tx: Tx, token_hash: bytes) -> asyncpg.Record | None:
@@ -367,8 +373,8 @@ UPDATE identity.invitations SET revoked_at = now() WHERE id = $1 AND accepted_at
 
 async def insert_invitation(tx: Tx, tenant_id: uuid.UUID, email: str, role: str, token_hash: bytes,
                             invited_by: uuid.UUID, ttl: int) -> asyncpg.Record:
-    return await tx.fetchrow(INSERT_INVITATION, tenant_id, uuid.uuid4(), email, role, token_hash, invited_by,
-                             float(ttl))
+    return await tx.fetchrow(INSERT_INVITATION, tenant_id, uuid.uuid4(), normal_email(email), role, token_hash,
+                             invited_by, float(ttl))
 
 
 async def invitations(tx: Tx) -> list[asyncpg.Record]:
@@ -529,7 +535,17 @@ INSERT INTO identity.audit_log (tenant_id, id, actor_account_id, action, detail)
 SELECT_AUDIT = """
 SELECT at, action, actor_account_id, detail FROM identity.audit_log ORDER BY at DESC LIMIT $1
 """
-INSERT_MAIL = "INSERT INTO identity.mail_queue (to_address, subject, body) VALUES ($1, $2, $3)"
+INSERT_MAIL = "INSERT INTO identity.mail_queue (to_address, subject, body, tenant_id) VALUES ($1, $2, $3, $4)"
+# One tenant's mail is counted by one transaction at a time, so two invitations at once cannot
+# both take the hour's last mail.
+LOCK_TENANT_MAIL = "SELECT pg_advisory_xact_lock(hashtext('identity tenant mail'), hashtext($1::text))"
+# Seconds until the `$2`-th newest mail of the tenant in the last hour leaves the hour; NULL
+# while the tenant has sent fewer than `$2` mails in it.
+SELECT_TENANT_MAIL_WAIT = """
+SELECT extract(epoch FROM created_at + interval '1 hour' - now())::float8 FROM identity.mail_queue
+WHERE tenant_id = $1 AND created_at > now() - interval '1 hour'
+ORDER BY created_at DESC OFFSET greatest($2 - 1, 0) LIMIT 1
+"""
 CLAIM_MAIL = """
 SELECT id, to_address, subject, body FROM identity.mail_queue
 WHERE sent_at IS NULL AND attempts < 10 ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
@@ -546,8 +562,16 @@ async def audit_entries(tx: Tx, limit: int) -> list[asyncpg.Record]:
     return await tx.fetch(SELECT_AUDIT, limit)
 
 
-async def queue_mail(tx: Tx, to_address: str, subject: str, body: str) -> None:
-    await tx.execute(INSERT_MAIL, to_address, subject, body)
+async def queue_mail(tx: Tx, to_address: str, subject: str, body: str, tenant_id: uuid.UUID | None) -> None:
+    """Only accounts.queue_mail calls this: it spends the mail allowance first."""
+    await tx.execute(INSERT_MAIL, to_address, subject, body, tenant_id)
+
+
+async def tenant_mail_wait(tx: Tx, tenant_id: uuid.UUID, per_hour: int) -> float | None:
+    """Seconds until the tenant may send another mail, or None if it may now; locks the
+    tenant's count until the transaction ends."""
+    await tx.execute(LOCK_TENANT_MAIL, str(tenant_id))
+    return await tx.fetchval(SELECT_TENANT_MAIL_WAIT, tenant_id, per_hour)
 
 
 async def claim_mail(tx: Tx, limit: int) -> list[asyncpg.Record]:
