@@ -13,10 +13,19 @@ handler expects. The check is a scan of the brackets outside strings with C-spee
 strings, `accumulate` runs the depth), so the body is decoded once, by msgspec: about 1 ms
 for a 1 MB page tree, beside msgspec's 1.7 ms.
 
+No text of a request holds U+0000 (NUL): PostgreSQL's text cannot store it, and no field
+means it. A JSON body with the escape `\\u0000` in a string (a raw NUL byte is not JSON at
+all), a form field or an uploaded file's name with a NUL, and a path or query string with
+one (raw or `%00`: path and query parameters, and the filenames sent in them) are a 400 that
+says which input held it. For JSON the check is a byte search, which nearly every body
+passes at memchr speed; only a body with the escape has its escaped backslashes dropped
+first (`\\\\u0000` is a backslash and the word u0000, not a NUL).
+
 `CheckedBodies` (in every service's middleware, see shared/web.py) applies the rule to
 every route that declares a JSON or form `data` parameter, and leaves the decoded value
 where Litestar looks for it; handlers that read the body themselves (a webhook that checks
-a signature first, a contact form) call `decode_json` / `read_form` here.
+a signature first, a contact form) call `decode_json` / `read_form` here. `CheckedTargets`,
+beside it, applies the NUL rule to every request's path and query string.
 """
 
 from __future__ import annotations
@@ -72,6 +81,8 @@ def decode_json(body: bytes, expected: Any = None, *, max_bytes: int = MAX_JSON_
         raise BadRequest("the body is empty; send JSON")
     if too_deep(body, max_depth):
         raise BadRequest(f"the JSON nests deeper than {max_depth} levels")
+    if nul_in_json(body):
+        raise BadRequest(f"a string of the body holds U+0000 (NUL, \\u0000); {NO_NUL}")
     try:
         return _DECODER.decode(body) if expected is None else msgspec.json.decode(body, type=expected)
     except msgspec.ValidationError as exc:
@@ -85,6 +96,36 @@ def check_utf8(data: bytes, what: str = "the body") -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BadRequest(f"{what} is not UTF-8 (byte {exc.start})") from None
+
+
+NO_NUL = "no text the platform takes may hold it"
+_NUL_ESCAPE = b"\\u0000"
+
+
+def nul_in_json(body: bytes) -> bool:
+    """Whether a JSON text's strings hold U+0000, written as the escape \\u0000 (exact for
+    valid JSON: escaped backslashes are dropped first, as json_depth does)."""
+    return _NUL_ESCAPE in body and _NUL_ESCAPE in body.replace(b"\\\\", b"")
+
+
+def nul_in_target(scope: Scope) -> str | None:
+    """Which part of the request target holds U+0000 ("the path", "the query string"), or
+    None. `%00` is always a NUL once decoded: no other escape can end in or swallow it."""
+    if "\x00" in scope["path"]:  # decoded: what routing reads path parameters from
+        return "the path"
+    query: bytes = scope.get("query_string", b"")
+    if b"%00" in query or b"\x00" in query:
+        return "the query string"
+    return None
+
+
+def _refuse_nul_in_form(fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        for each in value if isinstance(value, list) else [value]:
+            text = each if isinstance(each, str) else getattr(each, "filename", None) or ""
+            if "\x00" in name or "\x00" in text:
+                what = "the name of a file" if not isinstance(each, str) else "a field of the form"
+                raise BadRequest(f"{what} holds U+0000 (NUL); {NO_NUL}")
 
 
 def too_deep(body: bytes, max_depth: int) -> bool:
@@ -166,6 +207,7 @@ async def read_form(request: Request[Any, Any, Any], *, max_bytes: int = MAX_FOR
             fields[name].append(value)
         else:
             fields[name] = [fields[name], value]
+    _refuse_nul_in_form(fields)
     return fields
 
 
@@ -190,6 +232,7 @@ async def _multipart(request: Request[Any, Any, Any], boundary: str, max_bytes: 
         raise BadRequest("a field of the form is not text in its declared charset (UTF-8 unless stated)") from None
     except ClientException as exc:  # malformed, or more parts than max_fields
         raise BadRequest(f"the form cannot be read: {exc.detail}") from None
+    _refuse_nul_in_form(fields)
     ScopeState.from_scope(request.scope).form = fields  # where Litestar's `data` extraction looks first
     return cast("dict[str, Any]", fields)
 
@@ -257,3 +300,16 @@ class CheckedBodies(ASGIMiddleware):
             ScopeState.from_scope(scope).form = fields
         await next_app(scope, receive, send)
 
+
+
+class CheckedTargets(ASGIMiddleware):
+    """Applies the NUL rule to every request's path and query string, before routing hands
+    them to a handler's path and query parameters (a filename sent as `?filename=` too)."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        part = nul_in_target(scope)
+        if part is not None:
+            raise BadRequest(f"{part} holds U+0000 (NUL, %00); {NO_NUL}")
+        await next_app(scope, receive, send)

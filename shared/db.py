@@ -20,6 +20,10 @@ from shared.errors import NotFound
 from shared.telemetry import CURRENT_TENANT, sql_span
 
 TENANT_SETTING = "app.tenant_id"
+# The largest value of an `integer` (int4) column: every integer of a request that is stored in
+# one (a revision, a count, an amount) is bounded by it in its Struct (`le=INT4_MAX`), so a
+# larger one is a 422 naming the field, not the driver's "out of int32 range".
+INT4_MAX = 2**31 - 1
 
 Connection = asyncpg.Connection
 

@@ -183,9 +183,14 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     if isinstance(exc, HTTPException):
         return problem_response(problem_for_status(exc.status_code, exc.detail, instance=instance),
                                 headers=exc.headers)
-    if isinstance(exc, asyncpg.DataError):  # a value PostgreSQL cannot take (a NUL, an out-of-range number)
-        return problem_response(problem_for_status(422, f"a value cannot be stored: {exc}".split("\n")[0][:300],
-                                                   instance=instance))
+    if isinstance(exc, asyncpg.DataError):
+        # A value PostgreSQL (or asyncpg's encoder) cannot take got past the input rules (a NUL
+        # is refused by shared/bodies.py, large integers by `le=INT4_MAX` in the Structs): the
+        # caller hears that much, the driver's words ("query argument $10", "int32") are logged.
+        log.warning("%s %s: a value reached the database that it cannot store (%s: %s)", request.method,
+                    instance, *_named(exc))
+        return problem_response(problem_for_status(422, "a value in the request cannot be stored: check its text "
+                                                   "and the size of its numbers", instance=instance))
     if isinstance(exc, INFRASTRUCTURE_ERRORS):  # the database went away: say so, and that it is worth a retry
         log.warning("%s %s: a dependency is unavailable (%s)", request.method, instance, type(exc).__name__)
         return problem_response(problem_for_status(503, "a dependency is unavailable; try again shortly",

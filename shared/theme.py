@@ -30,7 +30,7 @@ Density = Literal["compact", "comfortable", "airy"]
 DENSITIES: tuple[str, ...] = get_args(Density)
 TONES = ("default", "surface", "primary", "dark")
 
-Hex = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$", description="#rrggbb")]
+Hex = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}\Z", description="#rrggbb")]
 Radius = Annotated[int, msgspec.Meta(ge=0, le=48)]
 Step = Annotated[int, msgspec.Meta(ge=0, le=256)]
 ShortText = Annotated[str, msgspec.Meta(max_length=300)]

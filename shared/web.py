@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 import msgspec
@@ -26,11 +26,12 @@ from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
 from shared.auth import H_SIGNATURE, Caller, verify_caller
-from shared.bodies import CheckedBodies
+from shared.bodies import CheckedBodies, CheckedTargets
 from shared.db import Database
 from shared.errors import EXCEPTION_HANDLERS, PROBLEM_JSON, NotFound, Unavailable, log_failed_round
 from shared.messaging import OutboxRelay, connect_nats, ensure_streams
 from shared.metrics import metrics, red_metrics
+from shared.patterns import for_json_schema
 from shared.telemetry import CURRENT_REQUEST, set_tenant, setup_logging, setup_tracing, traced_http
 
 log = logging.getLogger("web")
@@ -160,13 +161,31 @@ PROBLEM_SCHEMA = Schema(type=OpenAPIType.OBJECT, required=["type", "title", "sta
 
 def document_problems(app: Litestar) -> None:
     """Every documented error answer is what the services really send: problem+json (Litestar
-    documents its own default error shape otherwise)."""
+    documents its own default error shape otherwise); and every pattern is written as JSON
+    Schema reads it."""
     for item in (app.openapi_schema.paths or {}).values():
         for method in ("get", "put", "post", "delete", "patch", "head", "options"):
             operation = getattr(item, method, None)
             for status, response in ((operation.responses or {}) if operation else {}).items():
                 if str(status)[0] in "45" and hasattr(response, "content"):
                     response.content = {PROBLEM_JSON: OpenAPIMediaType(schema=PROBLEM_SCHEMA)}
+    _patterns_for_json_schema(app.openapi_schema)
+
+
+def _patterns_for_json_schema(node: Any) -> None:
+    """Every `pattern` of the document in JSON Schema's dialect (shared/patterns.py): the
+    Structs' `\\Z` is `$` there."""
+    if isinstance(node, Schema) and isinstance(node.pattern, str):
+        node.pattern = for_json_schema(node.pattern)
+    if is_dataclass(node):
+        for each in fields(node):
+            _patterns_for_json_schema(getattr(node, each.name))
+    elif isinstance(node, dict):
+        for value in node.values():
+            _patterns_for_json_schema(value)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            _patterns_for_json_schema(value)
 
 
 def provide_caller(request: Request[Any, Any, Any]) -> Caller:
@@ -248,7 +267,7 @@ def create_service_app(name: str, settings: ServiceSettings, *, route_handlers: 
         route_handlers=[health, ready, metrics, *route_handlers],
         lifespan=[lifespan],
         # After GatewayOnly: no body is read for a request the gateway did not sign.
-        middleware=[red_metrics(name), GatewayOnly(), CheckedBodies()],
+        middleware=[red_metrics(name), GatewayOnly(), CheckedTargets(), CheckedBodies()],
         plugins=[traced_http()],
         # A backstop above the gateway's per-upstream limit: the edge must refuse first, with a
         # 413, rather than the service closing mid-body (which the client sees as a 502).

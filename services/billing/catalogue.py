@@ -27,6 +27,7 @@ def product_out(row: asyncpg.Record) -> ProductOut:
 
 async def create_product(ctx: Ctx, caller: Caller, data: ProductIn) -> ProductOut:
     tenant_id = caller.require(Role.EDITOR)
+    domain.check_currency(data.currency)
     try:
         async with ctx.db.tenant_tx(tenant_id) as tx:
             row = await catalogue.insert_product(
@@ -41,6 +42,8 @@ async def create_product(ctx: Ctx, caller: Caller, data: ProductIn) -> ProductOu
 
 async def update_product(ctx: Ctx, caller: Caller, product_id: uuid.UUID, patch: ProductPatch) -> ProductOut:
     tenant_id = caller.require(Role.EDITOR)
+    if patch.currency is not None:
+        domain.check_currency(patch.currency)
     try:
         async with ctx.db.tenant_tx(tenant_id) as tx:
             current = await catalogue.product_for_update(tx, product_id)

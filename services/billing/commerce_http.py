@@ -22,6 +22,7 @@ from .schemas import (
     CheckoutIn,
     CheckoutOut,
     ConnectOut,
+    Count,
     OrderPage,
     ProductIn,
     ProductOut,
@@ -126,7 +127,7 @@ async def list_orders(caller: Caller, ctx: Ctx, cursor: str | None = None, statu
 
 
 class RefundIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    amount: int | None = None  # minor units; absent: everything not yet refunded
+    amount: Count | None = None  # minor units; absent: everything not yet refunded
 
 
 @post("/orders/{order_id:uuid}/refund", status_code=202, summary="Refund an order, in full or in part (OWNER)")

@@ -167,6 +167,23 @@ def net_sales(gross: int, refunded: int, platform_fees: int) -> int:
     return gross - refunded - platform_fees
 
 
+# The currencies a product may be priced in: ISO 4217 codes that Stripe charges in and that
+# count in hundredths, as every amount here does (minor units: the studio, the site and the
+# order all divide by 100). Zero-decimal ones (jpy, krw) and three-decimal ones (kwd) would be
+# mispriced a hundredfold or tenfold, so they are not offered until amounts carry their exponent.
+CURRENCIES = frozenset({
+    "aed", "aud", "brl", "cad", "chf", "cny", "czk", "dkk", "eur", "gbp", "hkd", "idr", "ils", "inr", "mad",
+    "mxn", "myr", "nok", "nzd", "php", "pln", "ron", "sar", "sek", "sgd", "thb", "try", "usd", "zar",
+})
+
+
+def check_currency(code: str) -> None:
+    """A product's currency is one of CURRENCIES (lower case, as Stripe writes them)."""
+    if code not in CURRENCIES:
+        raise Invalid(f"{code!r} is not a currency the shop can charge in; use one of {', '.join(sorted(CURRENCIES))}",
+                      errors=[{"field": "currency"}])
+
+
 def patched_product(current: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
     """A product after a patch: what the patch leaves out (None) keeps its value, and
     `untracked` stops counting the stock, whatever inventory the patch names."""

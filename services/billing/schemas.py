@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import msgspec
 
+from shared.db import INT4_MAX
+
 
 class BalanceOut(msgspec.Struct, frozen=True):
     tenant_id: uuid.UUID
@@ -43,9 +45,10 @@ class UsageRow(msgspec.Struct, frozen=True):
 
 # commerce ----------------------------------------------------------------------------
 
-ProductSlug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
-Currency = Annotated[str, msgspec.Meta(pattern=r"^[a-z]{3}$")]
+ProductSlug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z", max_length=80)]
+Currency = Annotated[str, msgspec.Meta(pattern=r"^[a-z]{3}\Z")]
 Money = Annotated[int, msgspec.Meta(ge=0, le=99_999_999)]  # minor units
+Count = Annotated[int, msgspec.Meta(ge=0, le=INT4_MAX)]  # an integer column
 
 
 class ProductIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -56,7 +59,7 @@ class ProductIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     description: Annotated[str, msgspec.Meta(max_length=5000)] = ""
     images: Annotated[list[uuid.UUID], msgspec.Meta(max_length=12)] = []
     active: bool = True
-    inventory: Annotated[int, msgspec.Meta(ge=0)] | None = None  # None: not counted
+    inventory: Count | None = None  # None: not counted
 
 
 class ProductPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -67,7 +70,7 @@ class ProductPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     description: Annotated[str, msgspec.Meta(max_length=5000)] | None = None
     images: Annotated[list[uuid.UUID], msgspec.Meta(max_length=12)] | None = None
     active: bool | None = None
-    inventory: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    inventory: Count | None = None
     untracked: bool = False  # stop counting inventory
 
 
@@ -100,8 +103,8 @@ class CartItem(msgspec.Struct, frozen=True):
 
 class CheckoutIn(msgspec.Struct, frozen=True):
     items: Annotated[list[CartItem], msgspec.Meta(min_length=1, max_length=50)]
-    success_path: Annotated[str, msgspec.Meta(pattern=r"^/[^\s]*$", max_length=300)] = "/"
-    cancel_path: Annotated[str, msgspec.Meta(pattern=r"^/[^\s]*$", max_length=300)] = "/"
+    success_path: Annotated[str, msgspec.Meta(pattern=r"^/[^\s\x00-\x1f\x7f]*\Z", max_length=300)] = "/"
+    cancel_path: Annotated[str, msgspec.Meta(pattern=r"^/[^\s\x00-\x1f\x7f]*\Z", max_length=300)] = "/"
 
 
 class CheckoutOut(msgspec.Struct, frozen=True):

@@ -15,7 +15,7 @@ from .registry import SEO_DESCRIPTION_MAX, asset_refs
 from .schemas import Finding
 from .tree import TreeInvalid, validate
 
-HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+HEX = re.compile(r"^#[0-9a-fA-F]{6}\Z")
 
 
 def walk(node: dict[str, Any], pointer: str = "/root") -> Iterator[tuple[dict[str, Any], str]]:

@@ -40,6 +40,7 @@ from shared.contracts import (
 from shared.db import Database
 from shared.errors import AppError, Conflict, Invalid, NotFound, PaymentRequired, Unavailable
 from shared.messaging import add_event, request
+from shared.patterns import json_schema
 
 from . import plans, pricing, sites
 from .ai_edits import node_schema
@@ -88,12 +89,12 @@ def schema_tokens(schema_name: str, strict: bool) -> int:
 
 @cache
 def plan_schema() -> dict[str, Any]:
-    return msgspec.json.schema(SitePlan)
+    return json_schema(SitePlan)
 
 
 def page_plan_schema(max_sections: int) -> dict[str, Any]:
     """A plan of exactly one page of at most `max_sections` sections (what the job paid for)."""
-    schema = msgspec.json.schema(SitePlan)
+    schema = json_schema(SitePlan)
     schema["$defs"]["SitePlan"]["properties"]["pages"] |= {"minItems": 1, "maxItems": 1}
     schema["$defs"]["PlannedPage"]["properties"]["sections"]["maxItems"] = max_sections
     return schema

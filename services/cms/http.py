@@ -12,7 +12,8 @@ from litestar.params import JSONBody, Parameter
 
 from shared import bodies
 from shared.auth import Caller
-from shared.errors import AppError, Invalid, PreconditionRequired
+from shared.db import INT4_MAX
+from shared.errors import AppError, Invalid, PreconditionFailed, PreconditionRequired
 
 from . import delivery, forms, layout, pages, registry, showcase_pages, storefront
 from .context import Ctx
@@ -32,15 +33,23 @@ from .schemas import (
 )
 
 FORM_BYTES = 16_384  # a visitor's message
-VersionNumber = Annotated[int, Parameter(ge=1, le=2**31 - 1, description="a published version, from 1")]
+VersionNumber = Annotated[int, Parameter(ge=1, le=INT4_MAX, description="a published version, from 1")]
 
 
 def expected_revision(request: Request[Any, Any, Any]) -> int:
+    """The revision If-Match names. It compares strongly (RFC 9110 13.1.1): a weak ETag (W/"2")
+    matches nothing, and nor does a number past any revision (INT4_MAX): both are a 412, as a
+    stale ETag is; a missing or malformed one is a 428."""
     raw = request.headers.get("if-match", "").strip()
-    value = raw.removeprefix("W/").strip('"')
-    if not value.isdigit():
+    if raw.startswith("W/"):
+        raise PreconditionFailed('If-Match compares ETags strongly and a weak one (W/"...") never matches: '
+                                 'send the ETag as the page gave it ("<revision>")')
+    number = pages.revision_number(raw.strip('"'))
+    if number is None:
         raise PreconditionRequired('send If-Match: "<revision>" with the ETag of the page you edited')
-    return int(value)
+    if number > INT4_MAX:
+        raise PreconditionFailed(f"no revision is {number}: send the ETag of the page you read")
+    return number
 
 
 def with_etag(page: PageOut, status: int = 200) -> Response[PageOut]:

@@ -200,7 +200,7 @@ def links(root: dict[str, Any], context: LintContext) -> Iterator[Finding]:
 
 
 NOT_COPY = frozenset({"anchor", "background", "variant", "style", "tone", "image_first", "icon", "network", "kind"})
-UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z", re.I)
 
 
 def _strings(value: Any, pointer: str, key: str = "") -> Iterator[tuple[str, str, str]]:

@@ -12,6 +12,7 @@ import msgspec
 
 from shared.auth import Caller, Role
 from shared.contracts import PageDeletedV1, PagePublishedV1, PageUnpublishedV1
+from shared.db import INT4_MAX
 from shared.errors import Conflict, Invalid, NotFound, PreconditionFailed
 from shared.messaging import add_event
 from shared.pagination import decode_cursor, encode_cursor
@@ -34,7 +35,18 @@ from .schemas import (
 )
 from .tree import diff, starter, validate
 
-SEGMENT = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SEGMENT = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+
+
+def revision_number(text: str) -> int | None:
+    """A revision or version number as a client writes it (an If-Match ETag, `?base=`): ASCII
+    digits only (str.isdigit also takes "²" and "٣"); None for anything else. The number may be
+    past INT4_MAX, the most an integer column (so any revision or version) holds: it names none.
+    (Thousands of digits are not read: int() refuses past 4,300, and any number of 11 is past.)"""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    significant = text.lstrip("0")
+    return int(significant or "0") if len(significant) <= 10 else INT4_MAX + 1
 
 
 def normalize_slug(raw: str) -> str:
@@ -267,10 +279,11 @@ async def compare_versions(ctx: Ctx, caller: Caller, page_id: uuid.UUID, base: s
     tenant_id = caller.require(Role.VIEWER)
 
     async def tree_of(tx: asyncpg.Connection, which: str) -> dict[str, Any]:
+        number = revision_number(which)
         if which == "draft":
             row = await pages.page(tx, page_id)
-        elif which.isdigit():
-            row = await versions.version(tx, page_id, int(which))
+        elif number is not None:  # one past INT4_MAX is no version, as one not yet published
+            row = await versions.version(tx, page_id, number) if number <= INT4_MAX else None
         else:
             raise Invalid("compare versions by number, or 'draft'")
         if row is None:

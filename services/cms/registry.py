@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal, NamedTuple
 import msgspec
 import msgspec.inspect
 
+from shared.patterns import json_schema
+
 from .icons import NAMES as ICON_NAMES
 
 REGISTRY_VERSION = 2
@@ -22,8 +24,14 @@ Text = Annotated[str, msgspec.Meta(max_length=300)]
 LongText = Annotated[str, msgspec.Meta(max_length=20_000)]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
 # Links go to a page of the site, an anchor, the web or an e-mail address; never javascript: or data:.
-Href = Annotated[str, msgspec.Meta(pattern=r"^(/[^\s]*|#[\w-]*|https?://[^\s]+|mailto:[^\s@]+@[^\s]+)$",
-                                   max_length=2048)]
+# No whitespace or control character anywhere in one (U+0000-U+001F, U+007F: browsers drop some
+# inside a URL); anchored with \Z, as every pattern is (shared/patterns.py).
+URL_CHAR = r"[^\s\x00-\x1f\x7f]"
+Href = Annotated[str, msgspec.Meta(
+    pattern=rf"^(/{URL_CHAR}*|#[\w-]*|https?://{URL_CHAR}+|mailto:[^\s\x00-\x1f\x7f@]+@{URL_CHAR}+)\Z",
+    max_length=2048)]
+# An e-mail address shown as a mailto: link, or nothing.
+EMAIL_PATTERN = r"^([^\s\x00-\x1f\x7f@<>]+@[^\s\x00-\x1f\x7f@<>]+\.[^\s\x00-\x1f\x7f@<>]+)?\Z"
 # An image of the site's media library. The marker, not the prop's name, is how grounding,
 # delivery and the editor find every image a page holds (`asset_refs`). An asset's alt text
 # is its sibling f"{key}_alt", else "alt".
@@ -40,7 +48,7 @@ Name = Annotated[str, msgspec.Meta(max_length=80)]
 Paragraph = Annotated[str, msgspec.Meta(max_length=1000)]  # plain text, a few sentences
 IconName = Literal[("", *ICON_NAMES)]  # "" is no icon
 VideoUrl = Annotated[str, msgspec.Meta(
-    pattern=r"^https://(www\.)?(youtube\.com/watch\?v=[\w-]{6,20}|youtu\.be/[\w-]{6,20}|vimeo\.com/\d{4,12})$",
+    pattern=r"^https://(www\.)?(youtube\.com/watch\?v=[\w-]{6,20}|youtu\.be/[\w-]{6,20}|vimeo\.com/\d{4,12})\Z",
     description="a YouTube or Vimeo address")]
 RAW_HTML = re.compile(r"<\s*/?\s*[a-zA-Z!?]")
 
@@ -62,7 +70,7 @@ class PageProps(Props, frozen=True, kw_only=True):
 
 
 class SectionProps(Props, frozen=True, kw_only=True):
-    anchor: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9-]{0,40}$")] = ""
+    anchor: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9-]{0,40}\Z")] = ""
     background: Literal["default", "surface", "primary", "dark"] = "default"
 
 
@@ -247,11 +255,21 @@ class FAQProps(Props, frozen=True, kw_only=True):
     items: Annotated[list[Question], msgspec.Meta(min_length=1, max_length=30)]
 
 
+# The hidden field every contact form carries to catch bots (render.py): a name bots fill in.
+# A field of the form's own under that name would be taken for the trap and its messages dropped.
+HONEYPOT = "website"
+
+
 class FormField(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,30}$")]
+    name: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,30}\Z")]
     label: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
     kind: Literal["text", "email", "phone", "textarea", "checkbox"] = "text"
     required: bool = False
+
+    def __post_init__(self) -> None:
+        if self.name == HONEYPOT:
+            raise ValueError(f"'{HONEYPOT}' is the name of the form's hidden spam trap; name the field "
+                             "'web_address' or 'site_url' instead")
 
 
 class ContactFormProps(Props, frozen=True, kw_only=True):
@@ -271,8 +289,8 @@ class ContactBlockProps(Props, frozen=True, kw_only=True):
     intro: Text = ""
     address: Annotated[str, msgspec.Meta(max_length=300)] = ""  # one line per line of the address
     hours: Annotated[list[OpeningHours], msgspec.Meta(max_length=10)] = []
-    phone: Annotated[str, msgspec.Meta(pattern=r"^[+0-9 ()./-]{0,30}$")] = ""
-    email: Annotated[str, msgspec.Meta(pattern=r"^([^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)?$", max_length=254)] = ""
+    phone: Annotated[str, msgspec.Meta(pattern=r"^[+0-9 ()./-]{0,30}\Z")] = ""
+    email: Annotated[str, msgspec.Meta(pattern=EMAIL_PATTERN, max_length=254)] = ""
     map_query: Text = ""  # what OpenStreetMap is searched for; the address when empty
 
 
@@ -313,8 +331,8 @@ class FooterProps(Props, frozen=True, kw_only=True):
     text: Text = ""  # a line about the business, under its name
     columns: Annotated[list[FooterColumn], msgspec.Meta(max_length=4)] = []
     address: Annotated[str, msgspec.Meta(max_length=300)] = ""
-    phone: Annotated[str, msgspec.Meta(pattern=r"^[+0-9 ()./-]{0,30}$")] = ""
-    email: Annotated[str, msgspec.Meta(pattern=r"^([^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)?$", max_length=254)] = ""
+    phone: Annotated[str, msgspec.Meta(pattern=r"^[+0-9 ()./-]{0,30}\Z")] = ""
+    email: Annotated[str, msgspec.Meta(pattern=EMAIL_PATTERN, max_length=254)] = ""
     social: Annotated[list[SocialLink], msgspec.Meta(max_length=8)] = []
     legal: Text = ""  # "© 2025 Maison Levain SARL · Lyon"
     links: Annotated[list[NavLink], msgspec.Meta(max_length=12)] = []  # small links beside the legal line
@@ -480,7 +498,7 @@ def migrate(tree: dict[str, Any], version: int) -> dict[str, Any]:
 
 
 def props_schema(name: str) -> dict[str, Any]:
-    return msgspec.json.schema(COMPONENTS[name].props)
+    return json_schema(COMPONENTS[name].props)
 
 
 def document() -> dict[str, Any]:
@@ -494,7 +512,7 @@ def tree_schema() -> dict[str, Any]:
     """One JSON Schema for a whole page tree (what the model is asked to produce)."""
     definitions: dict[str, Any] = {}
     for name, spec in COMPONENTS.items():
-        props = _without_marker(msgspec.json.schema(spec.props))
+        props = _without_marker(json_schema(spec.props))
         definitions.update(props.pop("$defs", {}))
         node: dict[str, Any] = {
             "type": "object", "title": name, "description": spec.description,

@@ -8,7 +8,12 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from shared.db import INT4_MAX
+
+from .registry import EMAIL_PATTERN
+
 Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Revision = Annotated[int, msgspec.Meta(ge=0, le=INT4_MAX)]  # a draft revision you read (an integer column)
 
 
 class PageIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -94,15 +99,15 @@ class GenerationIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     prompt: Annotated[str, msgspec.Meta(min_length=3, max_length=4000)]
     slug: Slug | None = None
     page_id: uuid.UUID | None = None
-    revision: int | None = None
+    revision: Revision | None = None
     tone: Annotated[str, msgspec.Meta(max_length=60)] = ""
     sections: Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]],
                         msgspec.Meta(max_length=12)] = []
     brand_notes: Annotated[str, msgspec.Meta(max_length=2000)] = ""
-    language: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en"
+    language: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")] = "en"
 
 
-Language = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+Language = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")]
 Short = Annotated[str, msgspec.Meta(max_length=80)]
 PLAN_COMPONENTS = ("Hero", "FeatureGrid", "MediaText", "CallToAction", "PricingTable", "FAQ", "ContactBlock",
                    "ContactForm", "Gallery", "RichText", "ProductGrid")
@@ -141,8 +146,8 @@ class PlanFacts(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     business_name: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
     city: Annotated[str, msgspec.Meta(max_length=80)] = ""
     address: Annotated[str, msgspec.Meta(max_length=300)] = ""
-    phone: Annotated[str, msgspec.Meta(pattern=r"^[+0-9 ()./-]{0,30}$")] = ""
-    email: Annotated[str, msgspec.Meta(pattern=r"^([^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)?$", max_length=254)] = ""
+    phone: Annotated[str, msgspec.Meta(pattern=r"^[+0-9 ()./-]{0,30}\Z")] = ""
+    email: Annotated[str, msgspec.Meta(pattern=EMAIL_PATTERN, max_length=254)] = ""
     hours: Annotated[list[HoursFact], msgspec.Meta(max_length=10)] = []
     prices: Annotated[list[PriceFact], msgspec.Meta(max_length=24)] = []
     services: Annotated[list[Short], msgspec.Meta(max_length=12)] = []
@@ -150,12 +155,12 @@ class PlanFacts(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class PlannedSection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     component: PlanComponent
-    anchor: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9-]{1,40}$")]
+    anchor: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9-]{1,40}\Z")]
     purpose: Annotated[str, msgspec.Meta(max_length=200)] = ""
 
 
 class PlannedPage(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    slug: Annotated[str, msgspec.Meta(pattern=r"^/([a-z0-9]+(-[a-z0-9]+)*)?$", max_length=60)]
+    slug: Annotated[str, msgspec.Meta(pattern=r"^/([a-z0-9]+(-[a-z0-9]+)*)?\Z", max_length=60)]
     nav_label: Annotated[str, msgspec.Meta(min_length=1, max_length=24)]
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]  # registry.SEO_TITLE_MAX
     description: Annotated[str, msgspec.Meta(min_length=50, max_length=160)]  # registry.SEO_DESCRIPTION_MAX
@@ -174,14 +179,14 @@ class SitePlan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class PageRef(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     id: uuid.UUID
-    revision: int  # the draft revision you read
+    revision: Revision  # the draft revision you read
 
 
 class PublicationIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Drafts to publish together, with the layout's draft revision when it goes live too."""
 
     pages: Annotated[list[PageRef], msgspec.Meta(max_length=100)] = []
-    layout_revision: int | None = None
+    layout_revision: Revision | None = None
 
 
 class PublicationOut(msgspec.Struct, frozen=True):
@@ -290,4 +295,5 @@ class ProposalOut(msgspec.Struct, frozen=True):
 class DecisionIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Which operations to apply, by index; absent: all of them, []: none."""
 
-    accept: Annotated[list[Annotated[int, msgspec.Meta(ge=0)]], msgspec.Meta(max_length=1000)] | None = None
+    accept: Annotated[list[Annotated[int, msgspec.Meta(ge=0, le=INT4_MAX)]],
+                      msgspec.Meta(max_length=1000)] | None = None

@@ -20,6 +20,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from opentelemetry import trace
 
 from shared.auth import verify_caller
+from shared.bodies import nul_in_target
 from shared.errors import PROBLEM_JSON, handle_exception
 from shared.metrics import HTTP_DURATION, HTTP_REQUESTS
 from shared.telemetry import CURRENT_REQUEST, extract_context, set_tenant
@@ -35,8 +36,8 @@ _tracer = trace.get_tracer("cms.site")
 
 def handles(scope: Scope) -> str | None:
     """The page path (after /site) when this request is one for the fast path, else None."""
-    if scope["type"] != "http" or scope["method"] != "GET":
-        return None
+    if scope["type"] != "http" or scope["method"] != "GET" or nul_in_target(scope):
+        return None  # Litestar's way: a NUL in the target is refused there (shared/bodies.py)
     path: str = scope["path"]
     if path == PREFIX or path == PREFIX + "/":
         return "/"

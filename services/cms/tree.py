@@ -25,7 +25,7 @@ from .registry import COMPONENTS
 MAX_DEPTH = 12
 MAX_NODES = 2000
 MAX_BYTES = 1_000_000
-NODE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+NODE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
 NODE_KEYS = frozenset({"id", "component", "props", "children"})
 # Every id of a tree, each followed by a newline, in one match (see `_within_limits`).
 NODE_IDS = re.compile(r"(?:[A-Za-z0-9_-]{1,64}\n)*")

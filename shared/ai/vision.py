@@ -22,7 +22,7 @@ COLOUR_NAMES: dict[str, tuple[int, int, int]] = {
     "blue": (40, 90, 210), "navy": (15, 30, 90), "purple": (120, 50, 160), "pink": (240, 140, 180),
     "magenta": (210, 40, 160),
 }
-FILENAME_NOISE = re.compile(r"^(img|image|dsc|pxl|photo|pic|screenshot|copy|final|edited|\d+)$", re.I)
+FILENAME_NOISE = re.compile(r"^(img|image|dsc|pxl|photo|pic|screenshot|copy|final|edited|\d+)\Z", re.I)
 
 
 class ImageFacts:

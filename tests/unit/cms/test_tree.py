@@ -162,3 +162,18 @@ def test_diff_ignores_the_key_order_jsonb_gives_back() -> None:
     stored = {"root": {"id": "p", "component": "Page", "props": {"title": "T", "description": "D"}, "children": []}}
     reordered = {"root": {**stored["root"], "props": {"description": "D", "title": "T"}}}
     assert diff(stored, reordered) == {"added": [], "removed": [], "changed": []}
+
+
+@pytest.mark.parametrize(("name", "taken"), [("website", True), ("web_address", False), ("websites", False),
+                                             ("site", False), ("email", False)])
+def test_no_form_field_takes_the_spam_traps_name(name: str, taken: bool) -> None:
+    """A field named like the hidden trap would be read as the trap, and every message that
+    filled it in dropped as a bot's."""
+    tree = starter("Contact")
+    tree["root"]["children"].append({"id": "form", "component": "ContactForm", "children": [], "props": {
+        "fields": [{"name": "email", "label": "E-mail", "kind": "email"}, {"name": name, "label": "Your site"}]}})
+    if taken:
+        with pytest.raises(TreeInvalid, match="spam trap"):
+            validate(tree)
+    else:
+        assert validate(tree)["root"]["children"][-1]["props"]["fields"][1]["name"] == name
