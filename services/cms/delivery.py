@@ -42,6 +42,7 @@ from .registry import asset_refs, migrate
 from .render import FormState, esc, render_page
 from .repo import delivery as rows
 from .repo import layouts, pages, projections, versions
+from .site_words import words_for
 from .tree import validate
 
 PREVIEW_TTL = 3600
@@ -49,6 +50,7 @@ LIVE_CACHE = "public, max-age=60, stale-while-revalidate=300"
 MEDIA_TYPES = {"html": "text/html; charset=utf-8", "json": "application/json"}
 FAVICON_CACHE = "public, max-age=86400"
 PRIVATE_THEME_PARTS = frozenset({"brand"})
+DEFAULT_LANGUAGE = "en"  # a site no generation described (built by hand, or through the API)
 ASSETS_TIMEOUT = 1.0  # a page renders without image sizes rather than wait longer (inside a transaction)
 log = logging.getLogger("cms.delivery")
 
@@ -185,10 +187,17 @@ async def store_live(tx: asyncpg.Connection, tenant_id: uuid.UUID, public_base_u
             products = await products_of(tx, tree)
             images = await described_images(nc, tenant_id, image_ids(tree, products))
             body = render_page(tree, site_name=source["site_name"], theme=source["theme"], canonical_base=base,
-                               path=source["slug"], products=products, images=images).encode()
+                               path=source["slug"], products=products, images=images,
+                               lang=source["language"] or DEFAULT_LANGUAGE).encode()
         made[kind] = Rendered(body=body, media_type=MEDIA_TYPES[kind], etag=_etag(body), cache=LIVE_CACHE)
         await rows.store_page(tx, tenant_id, source, kind, body, made[kind].etag)
     return made
+
+
+def site_language(layout: asyncpg.Record | None) -> str:
+    """The site's language: its profile's (a site generation writes it from the brief)."""
+    profile = (layout["profile"] if layout is not None else None) or {}
+    return str(profile.get("language") or DEFAULT_LANGUAGE)
 
 
 def public_theme(theme: dict[str, Any] | None) -> dict[str, Any]:
@@ -290,7 +299,8 @@ async def draft_document(db: Database, nc: NATS | None, tenant_id: uuid.UUID, pu
     images = await described_images(nc, tenant_id, image_ids(tree, products))
     return render_page(tree, site_name=site["name"], theme=site["theme"],
                        canonical_base=canonical_base(public_base_url, site["slug"], site["custom_domain"]),
-                       path=row["slug"], products=products, images=images, mark_nodes=mark_nodes).encode()
+                       path=row["slug"], products=products, images=images, mark_nodes=mark_nodes,
+                       lang=site_language(layout)).encode()
 
 
 async def render_draft(ctx: Ctx, caller: Caller, page_id: uuid.UUID, structure: dict[str, Any] | None) -> SiteAnswer:
@@ -337,17 +347,19 @@ async def missing_page(ctx: Ctx, tenant_id: uuid.UUID, path: str) -> SiteAnswer:
     if home is not None:
         chrome = with_layout(migrate(home["structure"], home["registry_version"]),
                              layout["live_header"] if layout else None, layout["live_footer"] if layout else None)
-    status, headers, body = await visitor_page(ctx, tenant_id, site, form_pages.missing_tree(chrome),
-                                               path=path, status=404)
+    words = words_for(site_language(layout))
+    status, headers, body = await visitor_page(ctx, tenant_id, site, form_pages.missing_tree(chrome, words),
+                                               path=path, status=404, language=site_language(layout))
     return SiteAnswer(status=status, headers=headers, body=body)
 
 
 async def visitor_page(ctx: Ctx, tenant_id: uuid.UUID, site: asyncpg.Record, tree: dict[str, Any], *, path: str,
-                       status: int, form_state: FormState | None = None) -> tuple[int, dict[str, str], bytes]:
+                       status: int, language: str, form_state: FormState | None = None,
+                       ) -> tuple[int, dict[str, str], bytes]:
     """(status, headers, HTML) of a page a visitor's browser gets in answer (a form's, a
     purchase's, a missing page's): `tree` in the site's design, never cached nor indexed."""
     images = await described_images(ctx.nc, tenant_id, image_ids(tree))
-    body = render_page(tree, site_name=site["name"], theme=site["theme"], path=path, images=images,
+    body = render_page(tree, site_name=site["name"], theme=site["theme"], path=path, images=images, lang=language,
                        form_state=form_state, canonical_base=canonical_base(ctx.settings.public_base_url,
                                                                             site["slug"], site["custom_domain"])
                        ).encode()

@@ -12,6 +12,7 @@ from typing import Any
 from shared.errors import AppError
 
 from .render import FormState
+from .site_words import SiteWords
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
 CHROME = ("Navbar", "Footer")
@@ -27,14 +28,17 @@ def control_id(form_id: str, field: str) -> str:
     return f"{form_id}-{field}"
 
 
-def field_errors(refusal: AppError, form: dict[str, Any]) -> dict[str, str]:
-    """The refusal's messages by field, for the fields this form has."""
-    names = {field["name"] for field in form["props"]["fields"]}
+def field_errors(refusal: AppError, form: dict[str, Any], words: SiteWords) -> dict[str, str]:
+    """The refusal's messages by field, for the fields this form has: in the site's words when
+    the refusal says which rule the value broke (forms.broken_rule), else as it says it."""
+    labels = {field["name"]: field["label"] for field in form["props"]["fields"]}
     found: dict[str, str] = {}
     for error in refusal.errors or []:
         name = error.get("field")
-        if name in names and name not in found:
-            found[name] = str(error.get("detail") or refusal.detail or refusal.title)
+        if name in labels and name not in found:
+            rule = getattr(words, f"field_{error.get('rule')}", None) if error.get("rule") else None
+            found[name] = rule.format(label=labels[name], max=error.get("max", "")) if rule else \
+                str(error.get("detail") or refusal.detail or refusal.title)
     return found
 
 
@@ -68,22 +72,20 @@ def leaf(node_id: str, component: str, props: dict[str, Any]) -> dict[str, Any]:
     return {"id": node_id, "component": component, "props": props, "children": []}
 
 
-def refusal_tree(tree: dict[str, Any], form: dict[str, Any], refusal: AppError,
-                 values: dict[str, Any]) -> tuple[dict[str, Any], FormState]:
+def refusal_tree(tree: dict[str, Any], form: dict[str, Any], refusal: AppError, values: dict[str, Any],
+                 words: SiteWords) -> tuple[dict[str, Any], FormState]:
     """The page for a refused submission: a heading, what to fix (each item a link to its
     field), and the form again with the visitor's values and its fields in error marked."""
-    errors = field_errors(refusal, form)
+    errors = field_errors(refusal, form, words)
     labels = {field["name"]: field["label"] for field in form["props"]["fields"]}
     if refusal.status == 429:
-        heading = "Please wait a few minutes"
-        summary = ("We have had several messages from your connection in the last few minutes. Your message "
-                   "is still below, so nothing is lost: send it again a little later.")
+        heading, summary = words.wait_heading, words.wait_summary
     else:
-        heading = "Please check your message"
+        heading = words.check_heading
         items = [f"- [{md(message if labels[name] in message else f'{labels[name]}: {message}')}]"
                  f"(#{control_id(form['id'], name)})" for name, message in errors.items()]
-        summary = "It has not been sent yet. " + (
-            "Please fix:\n\n" + "\n".join(items) if items else md(refusal.detail or refusal.title) + ".")
+        summary = f"{words.check_summary} " + (
+            f"{words.check_fix}\n\n" + "\n".join(items) if items else md(refusal.detail or refusal.title) + ".")
     title = tree["root"]["props"]["title"]
     # The page's h1 says what happened; the form's own heading and intro would only repeat it.
     bare_form = {**form, "props": {**form["props"], "heading": "", "intro": ""}}
@@ -94,32 +96,25 @@ def refusal_tree(tree: dict[str, Any], form: dict[str, Any], refusal: AppError,
     return answer, state
 
 
-def thanks_tree(tree: dict[str, Any], slug: str) -> dict[str, Any]:
+def thanks_tree(tree: dict[str, Any], slug: str, words: SiteWords) -> dict[str, Any]:
     """The page after a sent message: a thank-you and the way back."""
     title = tree["root"]["props"]["title"]
-    return page_of(tree, f"Thank you · {title}", tree["root"]["props"].get("description", ""),
+    return page_of(tree, f"{words.thanks_heading} · {title}", tree["root"]["props"].get("description", ""),
                    leaf("answer-thanks", "Hero", {
-                       "variant": "centered", "eyebrow": "Message sent",
-                       "headline": "Thank you for your message",
-                       "subheadline": "It is with us now, and we will reply to the e-mail address you gave.",
-                       "cta_label": f"Back to {title}"[:40], "cta_href": slug,
-                       **({"secondary_label": "Home page", "secondary_href": "/"} if slug != "/" else {})}))
+                       "variant": "centered", "eyebrow": words.message_sent,
+                       "headline": words.thanks_heading, "subheadline": words.thanks_text,
+                       "cta_label": words.back_to.format(title=title)[:40], "cta_href": slug,
+                       **({"secondary_label": words.home_page, "secondary_href": "/"} if slug != "/" else {})}))
 
 
-def gone_tree(tree: dict[str, Any] | None) -> dict[str, Any]:
+def gone_tree(tree: dict[str, Any] | None, words: SiteWords) -> dict[str, Any]:
     """The page for a form no published page holds (any more)."""
-    heading = "This form is no longer here"
-    text = ("The page it was on has changed, so your message was not sent. "
-            "Please start again from [the home page](/).")
-    return notice_tree(tree, "gone", heading, text)
+    return notice_tree(tree, "gone", words.form_gone_heading, words.form_gone_text)
 
 
-def missing_tree(tree: dict[str, Any] | None) -> dict[str, Any]:
+def missing_tree(tree: dict[str, Any] | None, words: SiteWords) -> dict[str, Any]:
     """The page at an address no live page has: what happened and the way on."""
-    heading = "This page is not here"
-    text = ("The address may have been mistyped, or the page has moved or been taken down. "
-            "The [home page](/) has the way to everything on this site.")
-    return notice_tree(tree, "missing", heading, text)
+    return notice_tree(tree, "missing", words.missing_heading, words.missing_text)
 
 
 def notice_tree(chrome_from: dict[str, Any] | None, anchor: str, heading: str, markdown: str) -> dict[str, Any]:

@@ -18,16 +18,16 @@ from shared.spreadsheets import csv_text
 
 from . import form_pages, sites
 from .context import Ctx
-from .delivery import visitor_page
+from .delivery import site_language, visitor_page
 from .gates import walk
 from .layout import with_layout
-from .registry import migrate
+from .registry import HONEYPOT, migrate
 from .repo import forms, layouts, versions
+from .site_words import ENGLISH, words_for
 
 MAX_FIELD = 2000
-HONEYPOT = "website"
 LIMIT_PER_WINDOW = 10  # submissions per address and site in ten minutes
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 
 
 class TooManySubmissions(Invalid):
@@ -80,9 +80,10 @@ def clean_fields(declared: list[dict[str, Any]], values: dict[str, Any]) -> dict
         text = "" if value is None else str(value).strip()
         if field.get("kind") == "checkbox":
             text = "yes" if text.lower() in ("on", "true", "yes", "1") else ""
-        problem = field_problem(field, text)
-        if problem:
-            problems.append({"field": field["name"], "detail": problem})
+        rule = broken_rule(field, text)
+        if rule:
+            problems.append({"field": field["name"], "detail": getattr(ENGLISH, f"field_{rule}").format(
+                label=field["label"], max=MAX_FIELD), "rule": rule, "max": MAX_FIELD})
         cleaned[field["name"]] = text
     if problems:
         raise Invalid(problems[0]["detail"] if len(problems) == 1 else
@@ -90,14 +91,15 @@ def clean_fields(declared: list[dict[str, Any]], values: dict[str, Any]) -> dict
     return cleaned
 
 
-def field_problem(field: dict[str, Any], text: str) -> str:
-    """What is wrong with one field's value, or "" when nothing is."""
+def broken_rule(field: dict[str, Any], text: str) -> str:
+    """The rule one field's value breaks ("required", "too_long", "not_email"), or "" when none:
+    the API says it in English, a visitor's page in the site's words (site_words.py)."""
     if field.get("required") and not text:
-        return f"{field['label']} is required"
+        return "required"
     if len(text) > MAX_FIELD:
-        return f"{field['label']} is longer than {MAX_FIELD} characters"
+        return "too_long"
     if text and field.get("kind") == "email" and not EMAIL.match(text):
-        return f"{field['label']} is not an e-mail address"
+        return "not_email"
     return ""
 
 
@@ -119,20 +121,23 @@ async def answer_page(ctx: Ctx, caller: Caller, page_slug: str, form_id: str, *,
         raise NotFound("this site is not set up yet")
     form = form_in(page, form_id)
     state = None
+    language = site_language(layout_row)
+    words = words_for(language)
     if form is None:
         status = 404
         chrome = migrate(home["structure"], home["registry_version"]) if home is not None else None
-        tree = form_pages.gone_tree(chrome)
+        tree = form_pages.gone_tree(chrome, words)
     else:
         chrome = migrate(page["structure"], page["registry_version"])
         if refusal is None:
-            status, tree = 200, form_pages.thanks_tree(chrome, slug)
+            status, tree = 200, form_pages.thanks_tree(chrome, slug, words)
         else:
             status = refusal.status
-            tree, state = form_pages.refusal_tree(chrome, form, refusal, values)
+            tree, state = form_pages.refusal_tree(chrome, form, refusal, values, words)
     if layout_row is not None:  # the site's live header and footer, where the page has none of its own
         tree = with_layout(tree, layout_row["live_header"], layout_row["live_footer"])
-    return await visitor_page(ctx, tenant_id, site, tree, path=slug, status=status, form_state=state)
+    return await visitor_page(ctx, tenant_id, site, tree, path=slug, status=status, form_state=state,
+                              language=language)
 
 
 async def list_submissions(ctx: Ctx, caller: Caller, limit: int = 200) -> list[dict[str, Any]]:

@@ -30,6 +30,8 @@ from shared.theme import resolve
 from . import icons
 from .design import stylesheet
 from .markdown import MARKDOWN  # the one configuration, shared with the link rule (links.py)
+from .registry import HONEYPOT
+from .site_words import ENGLISH, SiteWords, words_for
 
 RICH_TAGS = {"p", "em", "strong", "a", "ul", "ol", "li", "blockquote", "code", "pre", "br", "h3", "h4", "hr"}
 MODERN_FORMATS = ("avif", "webp")  # best first: the browser takes the first <source> it can show
@@ -146,8 +148,9 @@ def phone_and_email(props: dict[str, Any], *, icons: bool) -> str:
 class Renderer:
     def __init__(self, canonical_base: str, path: str = "/", products: dict[str, dict[str, Any]] | None = None,
                  images: dict[str, ImageInfo] | None = None, asset_url: Callable[[str], str] = assets_url,
-                 form_state: FormState | None = None, mark_nodes: bool = False) -> None:
+                 form_state: FormState | None = None, mark_nodes: bool = False, words: SiteWords = ENGLISH) -> None:
         self.canonical_base = canonical_base.rstrip("/")
+        self.words = words  # what the page says that no editor wrote, in the site's language
         self.path = path
         self.products = products or {}
         self.images = images or {}
@@ -438,10 +441,10 @@ class Renderer:
         plans = []
         for plan in props["plans"]:
             featured = plan.get("highlighted", False)
-            badge = f'<p class="plan-badge">{esc(plan.get("badge") or "Most popular")}</p>' if featured else ""
+            badge = f'<p class="plan-badge">{esc(plan.get("badge") or self.words.most_popular)}</p>' if featured else ""
             features = "".join([f"<li>{check}<span>{esc(feature)}</span></li>" for feature in plan.get("features", [])])
             period = f'<span class="plan-period">{esc(plan["period"])}</span>' if plan.get("period") else ""
-            cta = self.link(plan["cta_href"], plan.get("cta_label") or "Choose",
+            cta = self.link(plan["cta_href"], plan.get("cta_label") or self.words.choose,
                             "btn btn-primary" if featured else "btn btn-secondary") if plan.get("cta_href") else ""
             plans.append(f'<li class="card plan{" plan-featured" if featured else ""}">{badge}'
                          f'{self.h(3, plan["name"], "item-title plan-name")}'
@@ -464,17 +467,17 @@ class Renderer:
             query = props.get("map_query") or ", ".join(line.strip() for line in props["address"].splitlines()
                                                         if line.strip())
             cards.append(f'<li class="card contact-card"><span class="icon-badge">{icon("map-pin")}</span>'
-                         f'{self.h(3, "Visit us", "item-title")}<address>{lines(props["address"])}</address>'
-                         f'<p>{self.link(OSM_SEARCH + quote(query), "Open the map", "btn-link")}</p></li>')
+                         f'{self.h(3, self.words.visit_us, "item-title")}<address>{lines(props["address"])}</address>'
+                         f'<p>{self.link(OSM_SEARCH + quote(query), self.words.open_the_map, "btn-link")}</p></li>')
         if props.get("hours"):
             rows = "".join([f"<div><dt>{esc(row['days'])}</dt><dd>{esc(row['hours'])}</dd></div>"
                             for row in props["hours"]])
             cards.append(f'<li class="card contact-card"><span class="icon-badge">{icon("clock")}</span>'
-                         f'{self.h(3, "Opening hours", "item-title")}<dl class="hours">{rows}</dl></li>')
+                         f'{self.h(3, self.words.opening_hours, "item-title")}<dl class="hours">{rows}</dl></li>')
         reach = phone_and_email(props, icons=True)
         if reach:
             cards.append(f'<li class="card contact-card"><span class="icon-badge">{icon("message-circle")}</span>'
-                         f'{self.h(3, "Call or write", "item-title")}<div class="reach">{reach}</div></li>')
+                         f'{self.h(3, self.words.call_or_write, "item-title")}<div class="reach">{reach}</div></li>')
         return (f'<div class="contact-block">{head}<ul class="grid cols-{max(len(cards), 1)}" role="list">'
                 f'{"".join(cards)}</ul></div>')
 
@@ -514,14 +517,16 @@ class Renderer:
                 control = (f'<input type="text"{f" autocomplete={chr(34)}{complete}{chr(34)}" if complete else ""}'
                            f"{shown} {attrs}>")
             fields.append(f'<div class="field field-{esc(kind)}">{label}{control}{problem}</div>')
-        note = '<p class="form-note"><span aria-hidden="true">*</span> required</p>' if any_required else ""
-        honeypot = ('<div class="hp" aria-hidden="true"><label for="' + form_id + '-website">Leave empty</label>'
-                    f'<input id="{form_id}-website" name="website" tabindex="-1" autocomplete="off"></div>')
+        note = (f'<p class="form-note"><span aria-hidden="true">*</span> {esc(self.words.required)}</p>'
+                if any_required else "")
+        honeypot = (f'<div class="hp" aria-hidden="true"><label for="{form_id}-{HONEYPOT}">'
+                    f'{esc(self.words.leave_empty)}</label>'
+                    f'<input id="{form_id}-{HONEYPOT}" name="{HONEYPOT}" tabindex="-1" autocomplete="off"></div>')
         action = f"/__forms?page={quote(self.path)}&amp;form={quote(self.node_id)}"
         return (f'<div class="contact-form" id="{form_id}">{head}<form class="card form" method="post" '
                 f'action="{action}">{"".join(fields)}{honeypot}<div class="form-foot">{note}'
-                f'<button class="btn btn-primary btn-lg" type="submit">{esc(props.get("submit_label", "Send"))}'
-                "</button></div></form></div>")
+                f'<button class="btn btn-primary btn-lg" type="submit">'
+                f'{esc(props.get("submit_label", "Send"))}</button></div></form></div>')
 
     def product_grid(self, props: dict[str, Any], children: list[dict[str, Any]]) -> str:
         """The catalogue's active products (cms's projection of billing's), each with a Buy
@@ -539,12 +544,12 @@ class Renderer:
                                    ratio="1/1")
                 image = f'<div class="product-media">{picture}</div>'
             if not product["in_stock"]:
-                buy = '<p class="sold-out">Sold out</p>'
+                buy = f'<p class="sold-out">{esc(self.words.sold_out)}</p>'
             elif not product.get("takes_charges"):
-                buy = '<p class="sold-out">Available in the shop soon</p>'
+                buy = f'<p class="sold-out">{esc(self.words.in_shop_soon)}</p>'
             else:
                 buy = ('<form method="post" action="/__checkout"><input type="hidden" name="product_id" '
-                       f'value="{esc(str(product_id))}"><button class="btn btn-primary">Buy '
+                       f'value="{esc(str(product_id))}"><button class="btn btn-primary">{esc(self.words.buy)} '
                        f'<span class="visually-hidden">{esc(product["name"])}</span></button></form>')
             title = self.h(3, product["name"], "item-title")
             cards.append(f'<li class="card product">{image}<div class="product-body">{title}'
@@ -555,17 +560,18 @@ class Renderer:
 
     def navbar(self, props: dict[str, Any], children: list[dict[str, Any]]) -> str:
         name = props.get("brand", "")
-        logo = self.img(props["logo"], name if name else "Home", "10rem", priority=False) if props.get("logo") else ""
-        brand = logo or f'<span class="brand-name">{esc(name or "Home")}</span>'
+        logo = self.img(props["logo"], name or self.words.home, "10rem", priority=False) if props.get("logo") else ""
+        brand = logo or f'<span class="brand-name">{esc(name or self.words.home)}</span>'
         links = "".join([f"<li>{self.link(link['href'], link['label'])}</li>" for link in props.get("links", [])])
         cta = self.link(props["cta_href"], props["cta_label"], "btn btn-primary") \
             if props.get("cta_label") and props.get("cta_href") else ""
         menu = f'<ul role="list">{links}</ul>{cta}'
-        disclosure = (f'<details class="nav-menu"><summary>{icon("menu")}<span>Menu</span></summary>'
-                      f'<nav aria-label="Main">{menu}</nav></details>') if links or cta else ""
+        navigation = esc(self.words.main_navigation)
+        disclosure = (f'<details class="nav-menu"><summary>{icon("menu")}<span>{esc(self.words.menu)}</span>'
+                      f'</summary><nav aria-label="{navigation}">{menu}</nav></details>') if links or cta else ""
         sticky = " sticky" if props.get("sticky") else ""
         return (f'<header class="site-header{sticky}"><div class="wrap-wide nav-bar">'
-                f'<a class="brand" href="/">{brand}</a><nav class="nav-wide" aria-label="Main">{menu}</nav>'
+                f'<a class="brand" href="/">{brand}</a><nav class="nav-wide" aria-label="{navigation}">{menu}</nav>'
                 f"{disclosure}</div></header>")
 
     def footer(self, props: dict[str, Any], children: list[dict[str, Any]]) -> str:
@@ -587,7 +593,8 @@ class Renderer:
         reach = (f"<address>{lines(props['address'])}</address>" if props.get("address") else "") \
             + phone_and_email(props, icons=False)
         if reach:
-            columns.append(f'<div class="footer-col"><h2 class="footer-title">Contact</h2>{reach}</div>')
+            columns.append(f'<div class="footer-col"><h2 class="footer-title">{esc(self.words.contact)}</h2>'
+                           f"{reach}</div>")
         small = "".join([f"<li>{self.link(link['href'], link['label'])}</li>" for link in props.get("links", [])])
         legal = (f'<p>{esc(props["legal"])}</p>' if props.get("legal") else "") \
             + (f'<ul role="list">{small}</ul>' if small else "")
@@ -603,7 +610,7 @@ class Renderer:
         else:
             video_id = url.split("v=", 1)[1] if "v=" in url else url.rsplit("/", 1)[1]
             embed = f"https://www.youtube-nocookie.com/embed/{video_id}"
-        return (f'<div class="video"><iframe src="{esc(embed)}" title="{esc(props.get("title") or "Video")}" '
+        return (f'<div class="video"><iframe src="{esc(embed)}" title="{esc(props.get("title") or self.words.video)}" '
                 'loading="lazy" allowfullscreen sandbox="allow-scripts allow-same-origin allow-presentation" '
                 'referrerpolicy="strict-origin-when-cross-origin"></iframe></div>')
 
@@ -661,7 +668,8 @@ def render_page(tree: dict[str, Any], *, site_name: str, theme: dict[str, Any] |
     the address of an image's original (?w= and &fm= are appended); `form_state` a
     visitor's refused submission to show again in its form; `mark_nodes` the studio's
     canvas: each node's outermost element names it (`data-node`), the page's own on <body>."""
-    renderer = Renderer(canonical_base, path, products, images, asset_url, form_state, mark_nodes)
+    words = words_for(lang)
+    renderer = Renderer(canonical_base, path, products, images, asset_url, form_state, mark_nodes, words)
     root = tree["root"]["props"]
     url = f"{renderer.canonical_base}{path}"
     title = document_title(root["title"], site_name)
@@ -686,7 +694,8 @@ def render_page(tree: dict[str, Any], *, site_name: str, theme: dict[str, Any] |
         '<link rel="icon" href="/favicon.svg" type="image/svg+xml"><link rel="icon" href="/favicon.ico" sizes="32x32">'
         '<link rel="apple-touch-icon" href="/apple-touch-icon.png">'
         f"{preload}<style>{css}</style></head>"
-        f'{renderer.marked(tree["root"], "<body>")}<a class="skip-link" href="#main">Skip to content</a>{header}'
+        f'{renderer.marked(tree["root"], "<body>")}'
+        f'<a class="skip-link" href="#main">{esc(words.skip_to_content)}</a>{header}'
         f'<main id="main">{content}</main>'
         f"{footer}</body></html>"
     )

@@ -12,7 +12,7 @@ from shared.errors import NotFound
 
 from . import checkout_pages, sites
 from .context import Ctx
-from .delivery import visitor_page
+from .delivery import site_language, visitor_page
 from .layout import with_layout
 from .registry import migrate
 from .repo import delivery as rows
@@ -45,7 +45,7 @@ async def refused_checkout_page(ctx: Ctx, caller: Caller, reason: str, product: 
     tree = checkout_pages.refused_tree(chrome, reason, named[product_id]["name"] if product_id in named else None,
                                        page["slug"] if page else "/", back_title)
     return await visitor_page(ctx, tenant_id, site, tree, path="/__checkout",
-                              status=checkout_pages.refusal_of(reason).status)
+                              status=checkout_pages.refusal_of(reason).status, language=site_language(layout))
 
 
 def _canonical_id(value: str) -> str | None:

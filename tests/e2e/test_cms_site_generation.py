@@ -270,3 +270,27 @@ async def test_publishing_together_is_all_or_nothing_and_the_layout_names_its_re
     assert unpublishable.status_code == 422 and "/gone" in json.dumps(unpublishable.json()["errors"])
     viewer_sees = await client.call("GET", "/api/cms/layout", slug=tenant.slug, token=tenant.token)
     assert viewer_sees.json()["live_revision"] is None and viewer_sees.headers["etag"] == '"2"'
+
+
+async def test_a_site_written_in_german_speaks_german_in_everything_no_editor_wrote(client: PlatformClient) -> None:
+    tenant = await ready(client)
+    brief = {"name": "Pho Hanoi", "business": "Vietnamesische Nudelbar: Pho Bo, Bun Cha und frische Sommerrollen, "
+             "alles auch zum Mitnehmen. Hauptgericht ab 12 €.", "location": "Leipzig", "tone": "herzlich",
+             "language": "de", "pages": ["speisekarte", "kontakt"]}
+    planned = await plan_of(client, tenant, brief)
+    job, _ = await generate_site(client, tenant, brief, planned["plan"])
+    assert job["status"] == "saved", job
+    published = await publish_all(client, tenant, job)
+    assert published.status_code == 200, published.text
+    browser = {"accept": "text/html,application/xhtml+xml"}
+
+    async def german_home() -> bool:
+        return '<html lang="de">' in (await client.call("GET", "/", slug=tenant.slug)).text
+
+    assert await eventually(german_home, True, within=15)
+    home = (await client.call("GET", "/", slug=tenant.slug)).text
+    assert ">Zum Inhalt springen<" in home and "Menü" in home and 'aria-label="Hauptnavigation"' in home
+    assert "Skip to content" not in home and 'aria-label="Main"' not in home
+    missing = await client.call("GET", "/gibt-es-nicht", slug=tenant.slug, headers=browser)
+    assert missing.status_code == 404 and '<html lang="de">' in missing.text
+    assert "Diese Seite gibt es nicht" in missing.text

@@ -36,7 +36,8 @@ WHERE p.slug = $1 AND p.live_version IS NOT NULL
 SELECT_LIVE_SOURCE = f"""
 SELECT p.id, p.slug, v.version, v.structure, v.registry_version, v.created_at,
        s.slug AS site_slug, s.name AS site_name, s.theme, s.custom_domain, s.synced_at AS site_synced_at,
-       l.live_header, l.live_footer, coalesce(l.live_revision, 0) AS layout, {CATALOGUE_STAMP} AS catalogue
+       l.live_header, l.live_footer, coalesce(l.live_revision, 0) AS layout, {CATALOGUE_STAMP} AS catalogue,
+       coalesce(l.profile->>'language', '') AS language
 FROM cms.pages p
 JOIN cms.page_versions v ON v.page_id = p.id AND v.version = p.live_version
 CROSS JOIN cms.sites s

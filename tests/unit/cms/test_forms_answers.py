@@ -9,6 +9,7 @@ import pytest
 from services.cms import form_pages
 from services.cms.forms import TooManySubmissions, clean_fields
 from services.cms.render import FormState, render_page
+from services.cms.site_words import ENGLISH, words_for
 from services.cms.tree import validate
 from shared.errors import Invalid
 
@@ -63,9 +64,10 @@ class Controls(HTMLParser):
             self._in = None
 
 
-def rendered(tree: dict, state: FormState | None = None) -> tuple[str, Controls]:  # type: ignore[type-arg]
+def rendered(tree: dict, state: FormState | None = None,  # type: ignore[type-arg]
+             lang: str = "en") -> tuple[str, Controls]:
     html = render_page(validate(tree), site_name="Fellwater Boat Co.", theme={"preset": "harbour"},
-                       canonical_base="https://fellwater.example", path="/visit", form_state=state)
+                       canonical_base="https://fellwater.example", path="/visit", form_state=state, lang=lang)
     parsed = Controls()
     parsed.feed(html)
     return html, parsed
@@ -89,7 +91,7 @@ def test_every_problem_is_reported_at_once_and_a_good_message_passes() -> None:
 def test_the_refusal_page_lists_what_to_fix_and_keeps_what_the_visitor_typed() -> None:
     values = {"name": "", "email": "ana@", "message": 'Two of us <script>alert(1)</script> "Heron"', "news": "yes",
               "website": "spam.example"}
-    tree, state = form_pages.refusal_tree(PAGE, FORM, refused(values), values)
+    tree, state = form_pages.refusal_tree(PAGE, FORM, refused(values), values, ENGLISH)
     html, page = rendered(tree, state)
     assert "".join(page.h1) == "Please check your message"
     assert "#booking-form-name" in page.hrefs and "#booking-form-email" in page.hrefs  # the summary links each
@@ -107,7 +109,7 @@ def test_the_refusal_page_lists_what_to_fix_and_keeps_what_the_visitor_typed() -
 
 def test_the_rate_limited_page_keeps_the_message_without_marking_fields() -> None:
     values = {"name": "Ana", "email": "ana@example.com", "message": "Saturday at ten"}
-    tree, state = form_pages.refusal_tree(PAGE, FORM, TooManySubmissions("too many"), values)
+    tree, state = form_pages.refusal_tree(PAGE, FORM, TooManySubmissions("too many"), values, ENGLISH)
     _, page = rendered(tree, state)
     assert "".join(page.h1) == "Please wait a few minutes"
     assert page.textareas["booking-form-message"] == "Saturday at ten"
@@ -118,14 +120,33 @@ def test_labels_cannot_inject_links_into_the_summary() -> None:
     evil = dict(FORM, props=dict(FORM["props"], fields=[{"name": "name", "label": "[win](https://evil.example)",
                                                            "required": True}]))
     tree, state = form_pages.refusal_tree(PAGE, evil, Invalid("x", errors=[
-        {"field": "name", "detail": "[win](https://evil.example) is required"}]), {})
+        {"field": "name", "detail": "[win](https://evil.example) is required", "rule": "required"}]), {}, ENGLISH)
     _, page = rendered(tree, state)
     assert "https://evil.example" not in page.hrefs and "#booking-form-name" in page.hrefs
 
 
 def test_the_thank_you_and_gone_pages_lead_back() -> None:
-    _, thanks = rendered(form_pages.thanks_tree(PAGE, "/visit"))
+    _, thanks = rendered(form_pages.thanks_tree(PAGE, "/visit", ENGLISH))
     assert "Thank you" in "".join(thanks.h1) and "/visit" in thanks.hrefs and "/" in thanks.hrefs
     assert "/prices" in thanks.hrefs  # the site's navbar came along
-    _, gone = rendered(form_pages.gone_tree(None))
+    _, gone = rendered(form_pages.gone_tree(None, ENGLISH))
     assert "".join(gone.h1) == "This form is no longer here" and "/" in gone.hrefs
+
+
+@pytest.mark.parametrize("lang", ["de", "fr", "es"])
+def test_a_visitor_gets_the_answers_in_the_sites_language(lang: str) -> None:
+    words = words_for(lang)
+    values = {"name": "", "email": "ana@", "message": "x" * 2001}
+    tree, state = form_pages.refusal_tree(PAGE, FORM, refused(values), values, words)
+    html, page = rendered(tree, state, lang)
+    assert "".join(page.h1) == words.check_heading and words.check_fix.replace("'", "&#x27;") in html
+    for rule, label in (("required", "Your name"), ("not_email", "E-mail address"), ("too_long", "Message")):
+        said = getattr(words, f"field_{rule}").format(label=label, max=2000)
+        assert state.errors[{"Your name": "name", "E-mail address": "email", "Message": "message"}[label]] == said
+    assert "is required" not in html and "is not an e-mail address" not in html and "Please fix" not in html
+    _, thanks = rendered(form_pages.thanks_tree(PAGE, "/visit", words), lang=lang)
+    assert "".join(thanks.h1) == words.thanks_heading
+    _, gone = rendered(form_pages.gone_tree(None, words), lang=lang)
+    assert "".join(gone.h1) == words.form_gone_heading and "/" in gone.hrefs
+    _, missing = rendered(form_pages.missing_tree(PAGE, words), lang=lang)
+    assert "".join(missing.h1) == words.missing_heading and "/prices" in missing.hrefs  # with the site's navbar

@@ -154,7 +154,7 @@ def test_the_page_skeleton_holds_skip_link_header_main_footer_favicons_and_fonts
                        node("foot", "Footer", legal="(c) Acme")), lang="fr")
     assert html.startswith('<!doctype html><html lang="fr">')
     body = html.split("<body>", 1)[1]
-    assert body.startswith('<a class="skip-link" href="#main">Skip to content</a><header class="site-header')
+    assert body.startswith('<a class="skip-link" href="#main">Aller au contenu</a><header class="site-header')
     assert body.index("</header>") < body.index('<main id="main">') < body.index("</main>") < body.index("<footer")
     icons = {(attrs["rel"], attrs["href"]) for attrs in tags_of(html, "link") if "icon" in (attrs["rel"] or "")}
     assert icons == {("icon", "/favicon.svg"), ("icon", "/favicon.ico"), ("apple-touch-icon", "/apple-touch-icon.png")}
@@ -324,3 +324,36 @@ def test_trees_stored_before_variants_still_validate_and_render() -> None:
     assert icons == ["", "leaf"]  # a word outside the icon set is dropped, a known icon kept
     html = render(tree)
     assert 'class="hero hero-centered"' in html and "(c) Acme" in html and html.count("<svg") == 1
+
+
+def chrome_page() -> dict[str, Any]:
+    """A page holding every component that carries words no editor wrote."""
+    return validate({"root": node("page", "Page", [
+        node("nav", "Navbar", brand="", links=[{"label": "Shop", "href": "/"}]),
+        node("c", "ContactBlock", address="1 Market St\nBristol", phone="+44 117 496 0000",
+             hours=[{"days": "Mon", "hours": "8 to 18"}]),
+        node("form", "ContactForm", fields=[{"name": "email", "label": "E-mail", "kind": "email", "required": True}]),
+        node("foot", "Footer", brand="Acme", phone="+44 117 496 0000"),
+    ], title="Acme bakery", description="Bread.")})
+
+
+@pytest.mark.parametrize("lang", ["fr", "de", "es", "de-AT", "FR"])
+def test_the_words_no_editor_wrote_are_in_the_sites_language(lang: str) -> None:
+    from services.cms.site_words import ENGLISH, words_for
+
+    words = words_for(lang)
+    assert words is not ENGLISH
+    html = render(chrome_page(), lang=lang)
+    assert f'<html lang="{lang}">' in html
+    shown = ("skip_to_content", "menu", "main_navigation", "home", "required", "contact", "visit_us",
+             "open_the_map", "opening_hours", "call_or_write")
+    for name in shown:
+        assert esc(getattr(words, name)) in html, name
+        if getattr(words, name) != getattr(ENGLISH, name):  # "Menu" is French too
+            assert f">{getattr(ENGLISH, name)}<" not in html and f'"{getattr(ENGLISH, name)}"' not in html, name
+
+
+@pytest.mark.parametrize("lang", ["en", "it", "pt-BR", "zz"])
+def test_a_language_without_its_words_gets_english_ones(lang: str) -> None:
+    html = render(chrome_page(), lang=lang)
+    assert f'<html lang="{lang}">' in html and ">Skip to content<" in html and ">Menu<" in html
