@@ -5,6 +5,7 @@ and re-embedding jobs asked for by an OWNER."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 
@@ -71,18 +72,25 @@ async def upload_asset(ctx: Ctx, caller: Caller, filename: str, data: bytes) -> 
     asset_id = uuid.uuid4()
     key = Storage.key(tenant_id, f"{asset_id}/original")
     await ctx.storage.put(key, clean.data)  # before the row: a row never points at nothing
-    async with ctx.db.tenant_tx(tenant_id) as tx:
-        row = await repo.insert_asset(tx, tenant_id, asset_id, f"/assets/{asset_id}", filename[:200],
-                                      facts.content_type, facts.bytes, facts.width, facts.height, facts.sha256, key,
-                                      caller.account_id)
-        if row is None:  # a concurrent upload of the same bytes won
-            row = await repo.by_sha(tx, facts.sha256)
-            assert row is not None
-            created = False
-        else:
-            await add_event(tx, AssetUploadedV1(tenant_id=tenant_id, asset_id=asset_id,
-                                                content_type=facts.content_type))
-            created = True
+    committing = False
+    try:
+        async with ctx.db.tenant_tx(tenant_id) as tx:
+            row = await repo.insert_asset(tx, tenant_id, asset_id, f"/assets/{asset_id}", filename[:200],
+                                          facts.content_type, facts.bytes, facts.width, facts.height, facts.sha256,
+                                          key, caller.account_id)
+            if row is None:  # a concurrent upload of the same bytes won
+                row = await repo.by_sha(tx, facts.sha256)
+                assert row is not None
+                created = False
+            else:
+                await add_event(tx, AssetUploadedV1(tenant_id=tenant_id, asset_id=asset_id,
+                                                    content_type=facts.content_type))
+                created = True
+            committing = True
+    finally:
+        if not committing:  # rolled back: no row points at the file, so nothing would ever delete it
+            with contextlib.suppress(Exception):
+                await ctx.storage.delete(key)
     if created:
         ctx.describe_soon()
     else:
