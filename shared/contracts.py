@@ -369,6 +369,16 @@ def live_page_key(tenant_id: uuid.UUID, kind: str, path: str) -> str | None:
 
 # Every site's icons (cms makes them per tenant; the gateway answers the platform host's own).
 FAVICONS = frozenset({"/favicon.ico", "/favicon.svg", "/apple-touch-icon.png"})
+
+# What the gateway answers itself on every site's host, before any page: the API (/api/…), the
+# media library's files (/assets/…), the studio (/studio, /studio/…) and the health check. No
+# page can live at or under one: cms refuses such an address for a page and a plan.
+PLATFORM_SEGMENTS = frozenset({"api", "assets", "studio", "health"})
+
+
+def is_platform_address(slug: str) -> bool:
+    """Whether the page address `slug` ("/studio", "/api/x") is one the gateway keeps for itself."""
+    return slug.strip("/").split("/", 1)[0] in PLATFORM_SEGMENTS
 SITE_FILES = frozenset({"/robots.txt", "/sitemap.xml"}) | FAVICONS
 live_page_encoder = msgspec.msgpack.Encoder()
 live_page_decoder = msgspec.msgpack.Decoder(LivePage)

@@ -18,6 +18,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from shared.contracts import is_platform_address
+
 from . import offline_words as words
 from .offline_facts import extract_facts, folded
 
@@ -403,7 +405,9 @@ def slugify(text: str) -> str:
     """"/über uns" -> "/ueber-uns": ASCII words with dashes (German umlauts spelled out)."""
     text = text.casefold().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:58].strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:53].strip("-")
+    if is_platform_address(f"/{slug}"):  # "studio": the platform's own address on every site
+        slug = f"{slug}-page"
     return f"/{slug}" if slug else ""
 
 

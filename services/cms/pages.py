@@ -11,7 +11,7 @@ import asyncpg
 import msgspec
 
 from shared.auth import Caller, Role
-from shared.contracts import PageDeletedV1, PagePublishedV1, PageUnpublishedV1
+from shared.contracts import PLATFORM_SEGMENTS, PageDeletedV1, PagePublishedV1, PageUnpublishedV1, is_platform_address
 from shared.db import INT4_MAX
 from shared.errors import Conflict, Invalid, NotFound, PreconditionFailed
 from shared.messaging import add_event
@@ -50,11 +50,17 @@ def revision_number(text: str) -> int | None:
 
 
 def normalize_slug(raw: str) -> str:
-    """`/`, `/about`, `/blog/first-post`: lowercase segments joined by single slashes."""
+    """`/`, `/about`, `/blog/first-post`: lowercase segments joined by single slashes, never
+    under an address the platform answers on every site (/api, /assets, /studio, /health)."""
     segments = [part for part in raw.strip().lower().split("/") if part]
     if len(segments) > 8 or not all(SEGMENT.match(part) for part in segments):
         raise Invalid("a page address is / or /words-like-this, at most 8 segments", errors=[{"field": "slug"}])
-    return "/" + "/".join(segments)
+    slug = "/" + "/".join(segments)
+    if is_platform_address(slug):
+        raise Invalid(f"/{segments[0]} is the platform's own address on every site (the API, images, the studio "
+                      f"and the health check live under {', '.join(sorted(f'/{s}' for s in PLATFORM_SEGMENTS))}); "
+                      "choose another", errors=[{"field": "slug"}])
+    return slug
 
 
 def page_out(row: asyncpg.Record) -> PageOut:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from shared.contracts import is_platform_address
 from shared.db import INT4_MAX
 
 from .registry import EMAIL_PATTERN
@@ -166,6 +167,10 @@ class PlannedPage(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     description: Annotated[str, msgspec.Meta(min_length=50, max_length=160)]  # registry.SEO_DESCRIPTION_MAX
     sections: Annotated[list[PlannedSection], msgspec.Meta(min_length=1, max_length=8)]
     purpose: Annotated[str, msgspec.Meta(max_length=300)] = ""
+
+    def __post_init__(self) -> None:
+        if is_platform_address(self.slug):
+            raise ValueError(f"{self.slug} is the platform's own address on every site; plan another")
 
 
 class SitePlan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
