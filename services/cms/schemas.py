@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -115,8 +117,25 @@ PLAN_COMPONENTS = ("Hero", "FeatureGrid", "MediaText", "CallToAction", "PricingT
 PlanComponent = Literal[PLAN_COMPONENTS]
 
 
+# Markup in a brief is not what its owner wants to say: an element whose text is code goes whole,
+# any other tag leaves its text, an entity becomes its character. A lone "<" ("under < £20") stays.
+_CODE_ELEMENT = re.compile(r"<(script|style|template)\b[^>]*>.*?(?:</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL)
+_MARKUP = re.compile(r"<!--.*?(?:-->|\Z)|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>", re.DOTALL)
+_SPACES = re.compile(r"[ \t]{2,}")
+_LINE_EDGES = re.compile(r"[ \t]*\n[ \t]*")
+
+
+def plain_text(text: str) -> str:
+    """`text` without markup: what a brief's words are, wherever they were typed or pasted from."""
+    if "<" not in text and "&" not in text:
+        return text
+    words = html.unescape(_MARKUP.sub(" ", _CODE_ELEMENT.sub(" ", text)))
+    return _LINE_EDGES.sub("\n", _SPACES.sub(" ", words)).strip()
+
+
 class BriefIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """A business described by its owner: what a site (or one page) is written from."""
+    """A business described by its owner: what a site (or one page) is written from. Its
+    words are plain text (`plain_text`): a site never shows a pasted tag as its own words."""
 
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
     business: Annotated[str, msgspec.Meta(min_length=3, max_length=3000)]  # what it does, prices, hours, contacts
@@ -129,6 +148,14 @@ class BriefIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     sections: Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]],
                         msgspec.Meta(max_length=12)] = []  # one page's sections, in order
     brand_notes: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+    def __post_init__(self) -> None:
+        for field in ("name", "business", "location", "audience", "tone", "brand_notes"):
+            msgspec.structs.force_setattr(self, field, plain_text(getattr(self, field)))
+        for field in ("pages", "sections"):
+            msgspec.structs.force_setattr(self, field, [word for word in map(plain_text, getattr(self, field)) if word])
+        if not self.name or len(self.business) < 3:
+            raise ValueError("the brief's name and business say nothing once their markup is taken out")
 
 
 class PriceFact(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
