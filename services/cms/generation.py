@@ -277,12 +277,13 @@ async def planned_site(ctx: Ctx, tenant_id: uuid.UUID,
     return plan, images, site_job(data.brief, plan, images, strict=strict_schemas(ctx))
 
 
-async def held_to_site(ctx: Ctx, tenant_id: uuid.UUID, plan: SitePlan, brief: BriefIn) -> tuple[SitePlan, list[str]]:
+async def held_to_site(ctx: Ctx, tenant_id: uuid.UUID, plan: SitePlan, brief: BriefIn,
+                       images: list[str] | None = None) -> tuple[SitePlan, list[str]]:
     """`plan` held to the brief and to what the site has (products, pictures), with the alt
-    texts of the pictures its sections may ask for."""
+    texts of the pictures its sections may ask for (`images`, when the caller read them)."""
     async with ctx.db.tenant_tx(tenant_id) as tx:
         catalogue = await repo.active_product_ids(tx)
-    images = await library_of(ctx.nc, tenant_id, brief)
+    images = await library_of(ctx.nc, tenant_id, brief) if images is None else images
     site = plans.Site(sells_products=bool(catalogue), pictures=len(images))
     return plans.grounded_plan(plan, brief, site), images
 

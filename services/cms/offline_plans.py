@@ -23,6 +23,8 @@ from shared.contracts import is_platform_address
 from . import offline_words as words
 from .offline_facts import extract_facts, folded
 
+PICTURE_PAGES = ("gallery", "work")  # pages whose point is the site's pictures
+
 __all__ = ["extract_facts", "page_plan", "site_plan", "write_page_plan", "write_site_plan"]
 
 TITLE_MAX, DESCRIPTION_MIN, DESCRIPTION_MAX = 60, 50, 160  # schemas.PlannedPage, registry's SEO limits
@@ -42,7 +44,8 @@ _CUT_WORDS = {"and", "et", "und", "y", "or", "ou", "oder", "o", "of", "de", "du"
 def write_site_plan(system: str, prompt: str, schema: dict[str, Any]) -> dict[str, Any]:
     """Skill "site_plan": the plan of a whole site for the brief in the prompt's context."""
     from .prompts import read_context
-    return site_plan(read_context(prompt)["brief"])
+    context = read_context(prompt)
+    return site_plan(context["brief"], pictures=(context.get("library") or {}).get("pictures"))
 
 
 def write_page_plan(system: str, prompt: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -65,8 +68,10 @@ class Page:
     stem: str  # the page's name in titles
 
 
-def site_plan(brief: dict[str, Any]) -> dict[str, Any]:
-    planner = Planner(brief)
+def site_plan(brief: dict[str, Any], *, pictures: int | None = None) -> dict[str, Any]:
+    """`pictures`: how many the site's library holds (None: not known); with none, the planner
+    chooses no page that is there to show pictures (one the brief asks for, it keeps)."""
+    planner = Planner(brief, pictures=pictures)
     pages = planner.requested_pages() or planner.chosen_pages()
     return planner.plan([planner.page(page, pages) for page in pages])
 
@@ -80,8 +85,9 @@ def page_plan(brief: dict[str, Any]) -> dict[str, Any]:
 class Planner:
     """One brief's plan: its facts, language, kind of business and seeded choices."""
 
-    def __init__(self, brief: dict[str, Any]) -> None:
+    def __init__(self, brief: dict[str, Any], *, pictures: int | None = None) -> None:
         self.brief = brief
+        self.pictures = pictures
         self.language = brief.get("language") or "en"
         primary = self.language.split("-")[0].lower()
         self.lang = primary if primary in words.LANGUAGES else "en"
@@ -117,6 +123,8 @@ class Planner:
         """3..7 pages for the kind of business: home, what it offers, contact last."""
         core, optional = words.SITE_PAGES[self.industry]
         usable = [k for k in (*core, *optional) if k != "pricing" or self.facts["prices"]]
+        if self.pictures == 0:  # a gallery with nothing to show would repeat the home page
+            usable = [k for k in usable if k not in PICTURE_PAGES]
         usable = ["services" if k == "shop" and not self.sells else k for k in usable]
         firsts = [k for k in usable if k in core]
         extras = [k for k in usable if k not in core]

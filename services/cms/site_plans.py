@@ -27,7 +27,8 @@ async def plan_site(ctx: Ctx, caller: Caller, brief: BriefIn) -> PlanOut:
         if await repo.recent_plans(tx) >= ctx.settings.site_plans_per_hour:
             raise TooManyRequests(f"at most {ctx.settings.site_plans_per_hour} site plans an hour; edit the last "
                                   "one, or try again later", retry_after=600)
-    system, prompt = plan_prompt("site_plan", msgspec.to_builtins(brief))
+    images = await generation.library_of(ctx.nc, tenant_id, brief)  # no gallery page for an empty library
+    system, prompt = plan_prompt("site_plan", msgspec.to_builtins(brief), pictures=len(images))
     try:
         answer = await ctx.provider.generate_json(system=system, prompt=prompt, schema=generation.plan_schema(),
                                                   schema_name="site_plan",
@@ -39,7 +40,7 @@ async def plan_site(ctx: Ctx, caller: Caller, brief: BriefIn) -> PlanOut:
         raise Unavailable(generation.failure_reason(exc, "plan")) from None
     except msgspec.ValidationError as exc:
         raise Invalid(f"the model's plan was not valid ({exc}); try again") from None
-    plan, images = await generation.held_to_site(ctx, tenant_id, plan, brief)
+    plan, images = await generation.held_to_site(ctx, tenant_id, plan, brief, images)
     usage = answer.usage
     async with ctx.db.tenant_tx(tenant_id) as tx:
         row = await repo.insert_plan(tx, tenant_id, uuid.uuid4(), msgspec.to_builtins(brief),

@@ -390,3 +390,40 @@ def test_a_price_with_a_thousands_separator_is_read_whole(text: str, price: str)
     spaced = " ".join(price.split())  # a narrow no-break space is kept as a space
     assert any(" ".join(entry["price"].split()).endswith(spaced) for entry in facts["prices"])  # "à partir de …"
     assert not any(entry["price"].startswith("900") for entry in facts["prices"])  # never the tail alone
+
+
+def picture_page_slugs() -> set[str]:
+    from services.cms.offline_plans import PICTURE_PAGES
+    return {slug for kind in PICTURE_PAGES for slug, _, _ in offline_words.PAGES[kind].values()}
+
+
+def corpus_briefs() -> list[dict]:  # type: ignore[type-arg]
+    from pathlib import Path
+    folder = Path(__file__).resolve().parents[3] / "bench" / "briefs"
+    return [msgspec.to_builtins(msgspec.json.decode(path.read_bytes(), type=BriefIn))
+            for path in sorted(folder.glob("*.json"))]
+
+
+def test_with_no_pictures_in_the_library_no_page_is_chosen_to_show_pictures() -> None:
+    chosen = [{**b, "pages": []} for b in [*BRIEFS.values(), *corpus_briefs()]]
+    unknown = [p["slug"] for b in chosen for p in site_plan(b)["pages"]]
+    assert picture_page_slugs() & set(unknown)  # the rule has something to bite on
+    for one in chosen:
+        slugs = [page["slug"] for page in site_plan(one, pictures=0)["pages"]]
+        assert not picture_page_slugs() & set(slugs), (one["name"], slugs)
+        assert len(slugs) >= 3 and slugs[0] == "/"
+    with_pictures = [p["slug"] for b in chosen for p in site_plan(b, pictures=12)["pages"]]
+    assert with_pictures == unknown  # a library with pictures plans as before
+
+
+def test_a_gallery_the_brief_asks_for_is_kept_even_with_no_pictures() -> None:
+    asked = brief("Ink & Iron", "Tattoo studio with three artists.", pages=("gallery", "contact"))
+    assert "/gallery" in [page["slug"] for page in site_plan(asked, pictures=0)["pages"]]
+
+
+def test_the_plan_prompt_tells_the_planner_how_many_pictures_there_are() -> None:
+    from services.cms.prompts import plan_prompt
+    one = {**BRIEFS["plumber"], "pages": []}
+    _, prompt = plan_prompt("site_plan", one, pictures=0)
+    assert [p["slug"] for p in write_site_plan("", prompt, {})["pages"]] == \
+        [p["slug"] for p in site_plan(one, pictures=0)["pages"]]
