@@ -343,14 +343,19 @@ async def missing_page(ctx: Ctx, tenant_id: uuid.UUID, path: str) -> SiteAnswer:
         layout = await layouts.layout(tx)
     if site is None:
         raise NotFound("this site is not set up yet")
-    chrome = None
-    if home is not None:
-        chrome = with_layout(migrate(home["structure"], home["registry_version"]),
-                             layout["live_header"] if layout else None, layout["live_footer"] if layout else None)
-    words = words_for(site_language(layout))
-    status, headers, body = await visitor_page(ctx, tenant_id, site, form_pages.missing_tree(chrome, words),
-                                               path=path, status=404, language=site_language(layout))
+    language = site_language(layout)
+    tree = form_pages.missing_tree(live_chrome(home, layout), words_for(language))
+    status, headers, body = await visitor_page(ctx, tenant_id, site, tree, path=path, status=404, language=language)
     return SiteAnswer(status=status, headers=headers, body=body)
+
+
+def live_chrome(page: asyncpg.Record | None, layout: asyncpg.Record | None) -> dict[str, Any] | None:
+    """A live page's tree with the site's live header and footer: what a page a visitor's
+    browser gets in answer is set in (None: the site has no such page)."""
+    if page is None:
+        return None
+    return with_layout(migrate(page["structure"], page["registry_version"]),
+                       layout["live_header"] if layout else None, layout["live_footer"] if layout else None)
 
 
 async def visitor_page(ctx: Ctx, tenant_id: uuid.UUID, site: asyncpg.Record, tree: dict[str, Any], *, path: str,

@@ -12,9 +12,7 @@ from shared.errors import NotFound
 
 from . import checkout_pages, sites
 from .context import Ctx
-from .delivery import site_language, visitor_page
-from .layout import with_layout
-from .registry import migrate
+from .delivery import live_chrome, site_language, visitor_page
 from .repo import delivery as rows
 from .repo import layouts, versions
 
@@ -37,10 +35,7 @@ async def refused_checkout_page(ctx: Ctx, caller: Caller, reason: str, product: 
         named = await rows.products(tx, [product_id]) if product_id else {}
     if site is None:
         raise NotFound("this site is not set up yet")
-    chrome = None
-    if page is not None:
-        chrome = with_layout(migrate(page["structure"], page["registry_version"]),
-                             layout["live_header"] if layout else None, layout["live_footer"] if layout else None)
+    chrome = live_chrome(page, layout)
     back_title = chrome["root"]["props"]["title"] if chrome else site["name"]
     tree = checkout_pages.refused_tree(chrome, reason, named[product_id]["name"] if product_id in named else None,
                                        page["slug"] if page else "/", back_title)
