@@ -535,7 +535,7 @@ INSERT INTO identity.audit_log (tenant_id, id, actor_account_id, action, detail)
 SELECT_AUDIT = """
 SELECT at, action, actor_account_id, detail FROM identity.audit_log ORDER BY at DESC LIMIT $1
 """
-INSERT_MAIL = "INSERT INTO identity.mail_queue (to_address, subject, body, tenant_id) VALUES ($1, $2, $3, $4)"
+INSERT_MAIL = "INSERT INTO identity.mail_queue (to_address, subject, body, sent_for_tenant) VALUES ($1, $2, $3, $4)"
 # One tenant's mail is counted by one transaction at a time, so two invitations at once cannot
 # both take the hour's last mail.
 LOCK_TENANT_MAIL = "SELECT pg_advisory_xact_lock(hashtext('identity tenant mail'), hashtext($1::text))"
@@ -543,7 +543,7 @@ LOCK_TENANT_MAIL = "SELECT pg_advisory_xact_lock(hashtext('identity tenant mail'
 # while the tenant has sent fewer than `$2` mails in it.
 SELECT_TENANT_MAIL_WAIT = """
 SELECT extract(epoch FROM created_at + interval '1 hour' - now())::float8 FROM identity.mail_queue
-WHERE tenant_id = $1 AND created_at > now() - interval '1 hour'
+WHERE sent_for_tenant = $1 AND created_at > now() - interval '1 hour'
 ORDER BY created_at DESC OFFSET greatest($2 - 1, 0) LIMIT 1
 """
 CLAIM_MAIL = """

@@ -94,13 +94,13 @@ async def test_a_tenant_past_its_hourly_mail_allowance_is_refused_until_its_hour
     # Retry-After says when: with the oldest mail 59 min 40 s old, 20 s.
     async with identity_db.system_tx() as tx:
         await tx.execute("UPDATE identity.mail_queue SET created_at = created_at - interval '3580 seconds' "
-                         "WHERE tenant_id = $1", made.tenant_id)
+                         "WHERE sent_for_tenant = $1", made.tenant_id)
     with pytest.raises(TooManyAttempts) as refused:
         await members.invite(ctx, owner_of(made), InviteIn(email=one_too_many, role="VIEWER"))
     assert 15 <= int(refused.value.headers["retry-after"]) <= 21
     async with identity_db.system_tx() as tx:
         await tx.execute("UPDATE identity.mail_queue SET created_at = created_at - interval '30 seconds' "
-                         "WHERE tenant_id = $1", made.tenant_id)
+                         "WHERE sent_for_tenant = $1", made.tenant_id)
     await members.invite(ctx, owner_of(made), InviteIn(email=one_too_many, role="VIEWER"))
     assert await written(identity_db, made.tenant_id, one_too_many) == (1, 1)
 
