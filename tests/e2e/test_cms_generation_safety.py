@@ -16,6 +16,7 @@ import pytest
 
 from services.cms.prompts import PLACEHOLDER_IMAGE, read_context
 from services.cms.registry import asset_refs
+from services.cms.schemas import plain_text
 from tests.e2e.platform_client import PlatformClient, SignedUp, eventually
 from tests.e2e.test_assets import png, upload
 from tests.e2e.test_assets_ai import described
@@ -261,7 +262,9 @@ async def test_the_default_model_on_an_injected_brief_keeps_the_same_invariants(
     for call in calls:  # untrusted text stays fenced, JSON-quoted, in the user message: never the rules
         system, user = call["messages"][0]["content"], call["messages"][-1]["content"]
         assert "IGNORE ALL" not in system and "evil.example" not in system
-        assert user.startswith("<<<\n{") and read_context(user)["brief"]["business"] == prompt
+        # The brief's words as typed, less their markup (a brief is plain text: schemas.plain_text).
+        assert user.startswith("<<<\n{") and read_context(user)["brief"]["business"] == plain_text(prompt)
+        assert "<script>" not in read_context(user)["brief"]["business"]
         assert "IGNORE ALL" not in user.partition("\n>>>")[2]
     tree, html = await published(client, tenant, job)
     assert f"/assets/{own}" in html  # the allowed twin: grounded images do show
