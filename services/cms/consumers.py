@@ -35,6 +35,8 @@ async def serve(ctx: Ctx) -> None:
 async def start(ctx: Ctx) -> None:
     start_tenant_purge(ctx.runtime, PURGE_TENANT)
     bucket = await live_pages_bucket(ctx.js, replicas=ctx.settings.stream_replicas)
+    ctx.spawn(live_replica.refresh_after_new_renderer(bucket, ctx.db, ctx.settings.public_base_url, nc=ctx.nc),
+              "cms-renderer-refresh")
 
     async def replicate(tx: asyncpg.Connection, event: Event) -> None:
         await live_replica.replicate(bucket, tx, event.tenant_id, ctx.settings.public_base_url, nc=ctx.nc)

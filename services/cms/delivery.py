@@ -6,8 +6,9 @@ request's Host. A page is rendered with the size of every image it shows, asked 
 the page goes out without them rather than not at all.
 
 A live page is rendered once after whatever it is made of changed (its version, the site's
-name, theme or domain, the catalogue its grids show) and stored (cms.rendered_pages): at
-publish, and at the first request after a site or catalogue change. Every other request
+name, theme or domain, the catalogue its grids show, the renderer itself) and stored
+(cms.rendered_pages): at publish, and at the first request after a site, catalogue or
+renderer change. Every other request
 for it is one SELECT. cms keeps no cache of its own: the gateway caches pages, evicting a
 tenant's on the same events."""
 
@@ -21,6 +22,7 @@ import hmac
 import logging
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -53,6 +55,24 @@ PRIVATE_THEME_PARTS = frozenset({"brand"})
 DEFAULT_LANGUAGE = "en"  # a site no generation described (built by hand, or through the API)
 ASSETS_TIMEOUT = 1.0  # a page renders without image sizes rather than wait longer (inside a transaction)
 log = logging.getLogger("cms.delivery")
+
+
+def _digest_of(paths: tuple[Path, ...]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+# What a stored page is made by. A deploy that changes any of these makes every stored page out
+# of date (rendered again at its next request), and cms renders the live replica anew when it
+# starts (live_replica.refresh_after_new_renderer): pages never keep an old renderer's bytes.
+_HERE, _SHARED = Path(__file__).resolve().parent, Path(__file__).resolve().parents[2] / "shared"
+RENDERER_SOURCES = (*(_HERE / name for name in ("render.py", "design.py", "components.css", "site_words.py",
+                                                 "markdown.py", "registry.py", "layout.py", "icons.py",
+                                                 "icons.json", "delivery.py")),
+                    _SHARED / "theme.py", _SHARED / "fonts.py")
+RENDERER = _digest_of(RENDERER_SOURCES)
 
 
 class Rendered(msgspec.Struct, frozen=True):
@@ -153,7 +173,7 @@ async def current(tx: asyncpg.Connection, tenant_id: uuid.UUID, public_base_url:
     page is live there."""
     made: dict[str, Rendered] = {}
     for kind in kinds:
-        stored = await rows.stored_page(tx, slug, kind)
+        stored = await rows.stored_page(tx, slug, kind, RENDERER)
         if stored is not None and stored["fresh"]:
             made[kind] = Rendered(body=stored["body"], media_type=MEDIA_TYPES[kind], etag=stored["etag"],
                                   cache=LIVE_CACHE)
@@ -190,7 +210,7 @@ async def store_live(tx: asyncpg.Connection, tenant_id: uuid.UUID, public_base_u
                                path=source["slug"], products=products, images=images,
                                lang=source["language"] or DEFAULT_LANGUAGE).encode()
         made[kind] = Rendered(body=body, media_type=MEDIA_TYPES[kind], etag=_etag(body), cache=LIVE_CACHE)
-        await rows.store_page(tx, tenant_id, source, kind, body, made[kind].etag)
+        await rows.store_page(tx, tenant_id, source, kind, body, made[kind].etag, RENDERER)
     return made
 
 

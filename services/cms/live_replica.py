@@ -17,13 +17,14 @@ every write to its keys, so what it caches never outlives what the bucket holds.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 
 import asyncpg
 import msgspec
 from nats.aio.client import Client as NATS
-from nats.js.errors import APIError, KeyWrongLastSequenceError
+from nats.js.errors import APIError, KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
 from nats.js.kv import KeyValue
 
 from shared.contracts import (
@@ -38,6 +39,7 @@ from shared.contracts import (
     live_page_encoder,
     live_page_key,
 )
+from shared.db import Database
 
 from . import delivery
 from .repo import delivery as rows
@@ -51,6 +53,7 @@ GONE = [TenantPurgedV1]
 KINDS = ("html", "json")
 ATTEMPTS = 5  # replications of one tenant racing each other: each loss means newer rows were written
 WRONG_REVISION = (10071, 10164)  # JetStream's "wrong last sequence" error codes
+RENDERER_KEY = "renderer"  # which renderer made the bucket's pages (no tenant's key: those hold dots)
 
 
 class Listed(msgspec.Struct, frozen=True):
@@ -129,3 +132,25 @@ async def _delete(kv: KeyValue, key: str, revision: int) -> None:
         if exc.err_code in WRONG_REVISION:
             raise KeyWrongLastSequenceError(description=exc.description) from exc
         raise
+
+
+async def refresh_after_new_renderer(kv: KeyValue, db: Database, public_base_url: str, *,
+                                     nc: NATS | None = None) -> int:
+    """When the bucket's pages were made by another renderer than this process's (a deploy
+    changed how pages render: delivery.RENDERER), replicate every tenant the bucket holds, so
+    its pages are rendered anew; the number of tenants. Run once as cms starts; several
+    processes may run it at once, as replications may."""
+    with contextlib.suppress(KeyNotFoundError):
+        if (await kv.get(RENDERER_KEY)).value == delivery.RENDERER.encode():
+            return 0
+    try:
+        keys = await kv.keys()
+    except NoKeysError:
+        keys = []
+    tenants = sorted({uuid.UUID(hex=key.split(".", 1)[0]) for key in keys if "." in key})
+    for tenant_id in tenants:
+        async with db.tenant_tx(tenant_id) as tx:
+            await replicate(kv, tx, tenant_id, public_base_url, nc=nc)
+    await kv.put(RENDERER_KEY, delivery.RENDERER.encode())
+    log.info("pages of %d site(s) rendered anew for renderer %s", len(tenants), delivery.RENDERER)
+    return len(tenants)

@@ -20,11 +20,11 @@ LAYOUT_STAMP = "coalesce((SELECT live_revision FROM cms.site_layouts), 0)"
 
 # A page the gateway has not cached, in one statement: the stored bytes, and whether they are
 # still what a render would give (same live version and address, same site, same live layout,
-# same catalogue).
+# same catalogue, same renderer).
 SELECT_STORED_PAGE = f"""
 SELECT r.body, r.etag,
        r.version = p.live_version AND r.slug = p.slug AND r.site_synced_at = s.synced_at
-       AND r.layout = {LAYOUT_STAMP} AND r.catalogue = {CATALOGUE_STAMP} AS fresh
+       AND r.layout = {LAYOUT_STAMP} AND r.catalogue = {CATALOGUE_STAMP} AND r.renderer = $3 AS fresh
 FROM cms.pages p
 JOIN cms.rendered_pages r ON r.page_id = p.id AND r.format = $2
 CROSS JOIN cms.sites s
@@ -46,11 +46,11 @@ WHERE p.slug = $1
 """
 UPSERT_RENDERED_PAGE = """
 INSERT INTO cms.rendered_pages (tenant_id, page_id, format, version, slug, site_synced_at, catalogue, body, etag,
-                                layout)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                                layout, renderer)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (tenant_id, page_id, format) DO UPDATE SET version = excluded.version, slug = excluded.slug,
   site_synced_at = excluded.site_synced_at, catalogue = excluded.catalogue, layout = excluded.layout,
-  body = excluded.body,
+  renderer = excluded.renderer, body = excluded.body,
   etag = excluded.etag, rendered_at = now()
 """
 SELECT_PRODUCTS = """
@@ -61,9 +61,10 @@ FROM cms.products WHERE product_id = ANY($1::uuid[])
 SELECT_LIVE_PAGES = "SELECT slug, updated_at FROM cms.pages WHERE live_version IS NOT NULL ORDER BY slug"
 
 
-async def stored_page(tx: Tx, slug: str, kind: str) -> asyncpg.Record | None:
-    """(body, etag, fresh) of the page live at `slug` in `kind` ('html' or 'json'), if stored."""
-    return await tx.fetchrow(SELECT_STORED_PAGE, slug, kind)
+async def stored_page(tx: Tx, slug: str, kind: str, renderer: str) -> asyncpg.Record | None:
+    """(body, etag, fresh) of the page live at `slug` in `kind` ('html' or 'json'), if stored;
+    fresh only if `renderer` made it."""
+    return await tx.fetchrow(SELECT_STORED_PAGE, slug, kind, renderer)
 
 
 async def live_source(tx: Tx, slug: str) -> asyncpg.Record | None:
@@ -71,9 +72,9 @@ async def live_source(tx: Tx, slug: str) -> asyncpg.Record | None:
 
 
 async def store_page(tx: Tx, tenant_id: uuid.UUID, source: asyncpg.Record, kind: str, body: bytes,
-                     etag: str) -> None:
+                     etag: str, renderer: str) -> None:
     await tx.execute(UPSERT_RENDERED_PAGE, tenant_id, source["id"], kind, source["version"], source["slug"],
-                     source["site_synced_at"], source["catalogue"], body, etag, source["layout"])
+                     source["site_synced_at"], source["catalogue"], body, etag, source["layout"], renderer)
 
 
 async def products(tx: Tx, product_ids: list[str]) -> dict[str, dict[str, Any]]:

@@ -5,12 +5,15 @@ word (services/cms/live_replica.py). The rows are given here; the e2e test
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from nats.js.api import KeyValueConfig
 
-from services.cms import live_replica
+from services.cms import delivery, live_replica
 from shared.contracts import live_page_key
 from shared.messaging import live_pages_bucket
 
@@ -82,3 +85,50 @@ async def test_a_replication_that_read_older_rows_never_has_the_last_word(
     await live_replica.replicate(bucket, None, tenant_id, "")  # type: ignore[arg-type]
     assert slow.reads == 2  # it lost the race, read again, and found nothing left to write
     assert await held(bucket, tenant_id) == {key: b"new"}
+
+
+class TenantTransactions:
+    """Database.tenant_tx as the refresh uses it: which tenants it opened, in order."""
+
+    def __init__(self) -> None:
+        self.opened: list[uuid.UUID] = []
+
+    @contextlib.asynccontextmanager
+    async def tenant_tx(self, tenant_id: uuid.UUID) -> AsyncIterator[None]:
+        self.opened.append(tenant_id)
+        yield None
+
+
+async def test_pages_another_renderer_made_are_rendered_anew_once(nats_client: Any,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    js = nats_client.jetstream()
+    name = f"test-renderer-{uuid.uuid4().hex[:8]}"  # a bucket of its own: the refresh visits every tenant in it
+    kv = await js.create_key_value(KeyValueConfig(bucket=name, history=1))
+    try:
+        tenants = [uuid.uuid4(), uuid.uuid4()]
+        keys = {tenant: live_page_key(tenant, "html", "/") for tenant in tenants}
+        for key in keys.values():
+            await kv.put(key, b"made by the renderer before the deploy")
+
+        async def rendered_now(tx: Any, tenant_id: uuid.UUID, base: str, nc: Any = None) -> dict[str, bytes]:
+            return {keys[tenant_id]: b"made by this renderer"}
+
+        monkeypatch.setattr(live_replica, "_live_answers", rendered_now)
+        db = TenantTransactions()
+        assert await live_replica.refresh_after_new_renderer(kv, db, "") == 2  # type: ignore[arg-type]
+        assert sorted(db.opened) == sorted(tenants)
+        assert [(await kv.get(key)).value for key in keys.values()] == [b"made by this renderer"] * 2
+        assert (await kv.get(live_replica.RENDERER_KEY)).value == delivery.RENDERER.encode()
+
+        assert await live_replica.refresh_after_new_renderer(kv, db, "") == 0  # type: ignore[arg-type]
+        assert len(db.opened) == 2  # the same renderer: not a tenant read again
+        await kv.put(live_replica.RENDERER_KEY, b"0123456789abcdef")  # another deploy's
+        assert await live_replica.refresh_after_new_renderer(kv, db, "") == 2  # type: ignore[arg-type]
+    finally:
+        await js.delete_key_value(name)
+
+
+def test_the_renderer_stamp_reads_every_source_it_names() -> None:
+    """(tests/e2e/test_cms_site.py follows a page another renderer stored.)"""
+    assert len(delivery.RENDERER) == 16 and all(path.is_file() for path in delivery.RENDERER_SOURCES)
+    assert delivery._digest_of(delivery.RENDERER_SOURCES[:-1]) != delivery.RENDERER  # every source counts
