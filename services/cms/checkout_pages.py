@@ -7,47 +7,24 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
-
 from .form_pages import md, notice_tree
+from .site_words import SiteWords
+
+# A refusal's status by billing's one word (its words are the site's: site_words.py).
+STATUSES = {"closed": 409, "unavailable": 404, "sold-out": 409, "payments-down": 503, "invalid": 422}
+UNKNOWN_STATUS = 400
 
 
-class Refusal(msgspec.Struct, frozen=True):
-    status: int
-    heading: str
-    text: str  # {product}: the product's name, or "This product"
-
-
-REFUSALS = {
-    "closed": Refusal(409, "This shop cannot take payments yet",
-                      "You can look around the shop, but it cannot take payments online yet, so nothing was "
-                      "charged. Please try again later, or get in touch with us."),
-    "unavailable": Refusal(404, "This product is not for sale",
-                           "{product} is no longer in the shop, so nothing was charged. Have a look at what the "
-                           "shop has now."),
-    "sold-out": Refusal(409, "Sold out",
-                        "{product} has sold out, so nothing was charged. Have a look at what the shop has now."),
-    "payments-down": Refusal(503, "Payments are unavailable right now",
-                             "We could not reach our payment provider, so nothing was charged. Please try again "
-                             "in a few minutes."),
-    "invalid": Refusal(422, "Please choose a product",
-                       "The purchase could not start, so nothing was charged. Please use the Buy button beside "
-                       "the product you want."),
-}
-UNKNOWN = Refusal(400, "This purchase could not start",
-                  "Nothing was charged. Please go back and try again.")
-
-
-def refusal_of(reason: str) -> Refusal:
-    return REFUSALS.get(reason, UNKNOWN)
+def status_of(reason: str) -> int:
+    return STATUSES.get(reason, UNKNOWN_STATUS)
 
 
 def refused_tree(chrome_from: dict[str, Any] | None, reason: str, product_name: str | None,
-                 back_href: str, back_title: str) -> dict[str, Any]:
+                 back_href: str, back_title: str, words: SiteWords) -> dict[str, Any]:
     """The page for a refused purchase: a heading, what happened, and a link back."""
-    refusal = refusal_of(reason)
-    product = md(product_name) if product_name else "This product"
-    back = md(f"Back to {back_title}" if back_title else "Back to the site")
-    text = (f"{refusal.text.format(product=product)}\n\n[{back}]({back_href})"
-            + ("\n\n[Home page](/)" if back_href != "/" else ""))
-    return notice_tree(chrome_from, "checkout", refusal.heading, text)
+    heading, said = words.checkout_refusals.get(reason if reason in STATUSES else "", words.checkout_refusals[""])
+    product = md(product_name) if product_name else words.this_product
+    back = md(words.back_to.format(title=back_title) if back_title else words.back_to_site)
+    text = (f"{said.format(product=product)}\n\n[{back}]({back_href})"
+            + (f"\n\n[{md(words.home_page)}](/)" if back_href != "/" else ""))
+    return notice_tree(chrome_from, "checkout", heading, text)

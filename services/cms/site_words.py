@@ -49,6 +49,11 @@ class SiteWords(msgspec.Struct, frozen=True, kw_only=True):
     # An address no live page has.
     missing_heading: str
     missing_text: str
+    # A Buy button billing refused, by its one word (checkout_pages.py): (heading, text), the
+    # text's {product} the product's name, or `this_product`; "" the word for any other reason.
+    checkout_refusals: dict[str, tuple[str, str]]
+    this_product: str
+    back_to_site: str
 
 
 ENGLISH = SiteWords(
@@ -71,6 +76,24 @@ ENGLISH = SiteWords(
     missing_heading="This page is not here",
     missing_text=("The address may have been mistyped, or the page has moved or been taken down. The "
                   "[home page](/) has the way to everything on this site."),
+    checkout_refusals={
+        "closed": ("This shop cannot take payments yet",
+                   "You can look around the shop, but it cannot take payments online yet, so nothing was charged. "
+                   "Please try again later, or get in touch with us."),
+        "unavailable": ("This product is not for sale",
+                        "{product} is no longer in the shop, so nothing was charged. Have a look at what the shop "
+                        "has now."),
+        "sold-out": ("Sold out",
+                     "{product} has sold out, so nothing was charged. Have a look at what the shop has now."),
+        "payments-down": ("Payments are unavailable right now",
+                          "We could not reach our payment provider, so nothing was charged. Please try again in a "
+                          "few minutes."),
+        "invalid": ("Please choose a product",
+                    "The purchase could not start, so nothing was charged. Please use the Buy button beside the "
+                    "product you want."),
+        "": ("This purchase could not start", "Nothing was charged. Please go back and try again."),
+    },
+    this_product="This product", back_to_site="Back to the site",
 )
 
 WORDS = {
@@ -96,6 +119,24 @@ WORDS = {
         missing_heading="Cette page n’existe pas",
         missing_text=("L’adresse est peut-être mal saisie, ou la page a été déplacée ou retirée. La "
                       "[page d’accueil](/) mène à tout le site."),
+        checkout_refusals={
+            "closed": ("Cette boutique ne peut pas encore encaisser",
+                       "Vous pouvez parcourir la boutique, mais elle ne peut pas encore encaisser en ligne : rien "
+                       "n’a été débité. Réessayez plus tard, ou contactez-nous."),
+            "unavailable": ("Ce produit n’est pas en vente",
+                            "{product} n’est plus dans la boutique : rien n’a été débité. Voyez ce que propose la "
+                            "boutique aujourd’hui."),
+            "sold-out": ("Épuisé", "{product} est épuisé : rien n’a été débité. Voyez ce que propose la boutique "
+                                   "aujourd’hui."),
+            "payments-down": ("Le paiement est indisponible pour le moment",
+                              "Nous n’avons pas pu joindre notre prestataire de paiement : rien n’a été débité. "
+                              "Réessayez dans quelques minutes."),
+            "invalid": ("Choisissez un produit",
+                        "L’achat n’a pas pu commencer : rien n’a été débité. Utilisez le bouton Acheter à côté du "
+                        "produit voulu."),
+            "": ("Cet achat n’a pas pu commencer", "Rien n’a été débité. Revenez en arrière et réessayez."),
+        },
+        this_product="Ce produit", back_to_site="Retour au site",
     ),
     "de": SiteWords(
         skip_to_content="Zum Inhalt springen", menu="Menü", main_navigation="Hauptnavigation", home="Startseite",
@@ -118,6 +159,25 @@ WORDS = {
         missing_heading="Diese Seite gibt es nicht",
         missing_text=("Vielleicht ist die Adresse vertippt, oder die Seite wurde verschoben oder entfernt. Von der "
                       "[Startseite](/) aus finden Sie alles auf dieser Website."),
+        checkout_refusals={
+            "closed": ("Dieser Shop kann noch keine Zahlungen annehmen",
+                       "Sie können sich im Shop umsehen, aber er kann online noch keine Zahlungen annehmen; es wurde "
+                       "nichts berechnet. Bitte versuchen Sie es später noch einmal oder schreiben Sie uns."),
+            "unavailable": ("Dieses Produkt ist nicht erhältlich",
+                            "{product} ist nicht mehr im Shop; es wurde nichts berechnet. Sehen Sie sich an, was der "
+                            "Shop jetzt anbietet."),
+            "sold-out": ("Ausverkauft", "{product} ist ausverkauft; es wurde nichts berechnet. Sehen Sie sich an, "
+                                        "was der Shop jetzt anbietet."),
+            "payments-down": ("Zahlungen sind gerade nicht möglich",
+                              "Wir konnten unseren Zahlungsanbieter nicht erreichen; es wurde nichts berechnet. "
+                              "Bitte versuchen Sie es in ein paar Minuten noch einmal."),
+            "invalid": ("Bitte wählen Sie ein Produkt",
+                        "Der Kauf konnte nicht beginnen; es wurde nichts berechnet. Bitte nutzen Sie den "
+                        "Kaufen-Knopf neben dem gewünschten Produkt."),
+            "": ("Dieser Kauf konnte nicht beginnen", "Es wurde nichts berechnet. Bitte gehen Sie zurück und "
+                                                      "versuchen Sie es noch einmal."),
+        },
+        this_product="Dieses Produkt", back_to_site="Zurück zur Website",
     ),
     "es": SiteWords(
         skip_to_content="Saltar al contenido", menu="Menú", main_navigation="Principal", home="Inicio",
@@ -140,6 +200,24 @@ WORDS = {
         missing_heading="Esta página no existe",
         missing_text=("Quizá la dirección tenga un error, o la página se haya movido o retirado. Desde la "
                       "[página de inicio](/) llegas a todo el sitio."),
+        checkout_refusals={
+            "closed": ("Esta tienda aún no puede cobrar",
+                       "Puedes ver la tienda, pero todavía no puede cobrar en línea, así que no se ha cobrado nada. "
+                       "Vuelve a intentarlo más tarde o escríbenos."),
+            "unavailable": ("Este producto no está a la venta",
+                            "{product} ya no está en la tienda, así que no se ha cobrado nada. Mira lo que tiene "
+                            "la tienda ahora."),
+            "sold-out": ("Agotado", "{product} se ha agotado, así que no se ha cobrado nada. Mira lo que tiene la "
+                                    "tienda ahora."),
+            "payments-down": ("Los pagos no están disponibles ahora",
+                              "No hemos podido contactar con nuestro proveedor de pagos, así que no se ha cobrado "
+                              "nada. Vuelve a intentarlo en unos minutos."),
+            "invalid": ("Elige un producto",
+                        "La compra no ha podido empezar, así que no se ha cobrado nada. Usa el botón Comprar junto "
+                        "al producto que quieras."),
+            "": ("Esta compra no ha podido empezar", "No se ha cobrado nada. Vuelve atrás e inténtalo de nuevo."),
+        },
+        this_product="Este producto", back_to_site="Volver al sitio",
     ),
 }
 

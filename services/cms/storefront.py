@@ -15,6 +15,7 @@ from .context import Ctx
 from .delivery import live_chrome, site_language, visitor_page
 from .repo import delivery as rows
 from .repo import layouts, versions
+from .site_words import words_for
 
 
 async def refused_checkout_page(ctx: Ctx, caller: Caller, reason: str, product: str,
@@ -37,10 +38,11 @@ async def refused_checkout_page(ctx: Ctx, caller: Caller, reason: str, product: 
         raise NotFound("this site is not set up yet")
     chrome = live_chrome(page, layout)
     back_title = chrome["root"]["props"]["title"] if chrome else site["name"]
+    language = site_language(layout)
     tree = checkout_pages.refused_tree(chrome, reason, named[product_id]["name"] if product_id in named else None,
-                                       page["slug"] if page else "/", back_title)
+                                       page["slug"] if page else "/", back_title, words_for(language))
     return await visitor_page(ctx, tenant_id, site, tree, path="/__checkout",
-                              status=checkout_pages.refusal_of(reason).status, language=site_language(layout))
+                              status=checkout_pages.status_of(reason), language=language)
 
 
 def _canonical_id(value: str) -> str | None:

@@ -10,6 +10,7 @@ import pytest
 from services.cms import checkout_pages
 from services.cms.gates import SHOP_CLOSED, check_page
 from services.cms.render import render_page
+from services.cms.site_words import ENGLISH, WORDS
 from services.cms.tree import validate
 
 LOAF = str(uuid.uuid4())
@@ -76,20 +77,35 @@ def test_the_gates_warn_of_a_grid_the_shop_cannot_sell_from() -> None:
     ("sold-out", 409, "has sold out"), ("payments-down", 503, "could not reach our payment provider"),
     ("invalid", 422, "Buy button beside the product"), ("anything-else", 400, "could not start")])
 def test_a_refused_purchase_gets_a_page_in_the_site_design(reason: str, status: int, words: str) -> None:
-    tree = checkout_pages.refused_tree(shop_page(), reason, "Sourdough [loaf](https://evil.example)", "/shop", "Shop")
+    tree = checkout_pages.refused_tree(shop_page(), reason, "Sourdough [loaf](https://evil.example)", "/shop", "Shop",
+                                       ENGLISH)
     validate(tree)  # a page any other page could be
     page = render_page(tree, site_name="Acme Bakery", theme={}, canonical_base="https://acme.example",
                        path="/__checkout")
-    assert checkout_pages.refusal_of(reason).status == status
+    assert checkout_pages.status_of(reason) == status
     assert words in page and "nothing was charged" in page.lower()
-    assert "<h1" in page and checkout_pages.refusal_of(reason).heading in page
+    heading = ENGLISH.checkout_refusals.get(reason, ENGLISH.checkout_refusals[""])[0]
+    assert "<h1" in page and heading in page
     assert 'href="/shop"' in page and "Back to Shop" in page and 'href="/"' in page
     assert "Acme Bakery" in page and "© Acme" in page  # the page's own navbar and footer
     assert 'href="https://evil.example"' not in page  # a product's name is text, never a link
 
 
 def test_without_a_page_to_go_back_to_it_leads_home() -> None:
-    tree = checkout_pages.refused_tree(None, "closed", None, "/", "")
+    tree = checkout_pages.refused_tree(None, "closed", None, "/", "", ENGLISH)
     page = render_page(validate(tree), site_name="Acme Bakery", theme={}, canonical_base="https://acme.example",
                        path="/__checkout")
     assert 'href="/"' in page and "Back to the site" in page and "Home page" not in page
+
+
+@pytest.mark.parametrize("lang", ["fr", "de", "es"])
+@pytest.mark.parametrize("reason", [*checkout_pages.STATUSES, "anything-else"])
+def test_a_refused_purchase_is_told_in_the_sites_language(lang: str, reason: str) -> None:
+    words = WORDS[lang]
+    tree = checkout_pages.refused_tree(shop_page(), reason, None, "/shop", "Shop", words)
+    page = render_page(validate(tree), site_name="Acme Bakery", theme={}, canonical_base="https://acme.example",
+                       path="/__checkout", lang=lang)
+    heading, _ = words.checkout_refusals.get(reason, words.checkout_refusals[""])
+    assert f">{heading}</h1>" in page.replace("&#x27;", "'")
+    assert "nothing was charged" not in page.lower() and "Back to" not in page and "Home page" not in page
+    assert words.back_to.format(title="Shop") in page and words.home_page in page
