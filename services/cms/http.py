@@ -48,7 +48,7 @@ def expected_revision(request: Request[Any, Any, Any]) -> int:
     if number is None:
         raise PreconditionRequired('send If-Match: "<revision>" with the ETag of the page you edited')
     if number > INT4_MAX:
-        raise PreconditionFailed(f"no revision is {number}: send the ETag of the page you read")
+        raise PreconditionFailed("no revision is that large: send the ETag of the page you read")
     return number
 
 

@@ -17,6 +17,7 @@ from shared.db import Database
 from shared.dev.stack import Stack
 from shared.migrate import MIGRATIONS_DIR, OWNER_ROLE, MigrateSettings, migrate, with_credentials
 from tests.conftest import ROLE_PASSWORD
+from tests.integration.shared.test_migrations import drop_database
 
 MIGRATION = MIGRATIONS_DIR / "identity" / "0007_normal_emails.sql"
 UP, DOWN = (part.removeprefix("-- migrate:up") for part in MIGRATION.read_text().split("-- migrate:down"))
@@ -54,12 +55,7 @@ async def owner(stack: Stack) -> AsyncIterator[asyncpg.Connection]:
         yield conn
     finally:
         await conn.close()
-        admin = await asyncpg.connect(stack.admin_url)
-        try:
-            drop = "SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', $1::text)"
-            await admin.execute(await admin.fetchval(drop, name))
-        finally:
-            await admin.close()
+        await drop_database(stack.admin_url, name)
 
 
 async def migrate_again(conn: asyncpg.Connection, before: list[str], tenant_id: uuid.UUID) -> None:

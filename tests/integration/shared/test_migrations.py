@@ -27,9 +27,14 @@ async def test_migrations_apply_from_empty_and_are_idempotent(stack: Stack) -> N
             await conn.close()
         assert all(count >= 1 for count in versions.values()), versions
     finally:
-        conn = await asyncpg.connect(stack.admin_url)
-        try:
-            drop = "SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', $1::text)"
-            await conn.execute(await conn.fetchval(drop, name))
-        finally:
-            await conn.close()
+        await drop_database(stack.admin_url, name)
+
+
+async def drop_database(admin_url: str, name: str) -> None:
+    """Drop the scratch database `name` a test migrated, whoever is still connected to it."""
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(await admin.fetchval("SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', $1::text)",
+                                                 name))
+    finally:
+        await admin.close()
