@@ -14,7 +14,7 @@ from typing import Any
 
 from . import gates  # the module, not its names: the gates may run these lints too
 from .links import LINK_PROPS, link_targets, page_of, plain_text, tree_anchors
-from .registry import asset_refs
+from .registry import PRICED, asset_refs
 from .schemas import Finding
 
 
@@ -233,11 +233,10 @@ def placeholder(root: dict[str, Any], context: LintContext) -> Iterator[Finding]
 
 PRICE = re.compile(r"\b(prices?|pricing|listed on this page|prix|tarif\w*|\w*preis(e|en|liste)?|precios?)\b"
                    r"|[€$£]\s?\d|\d\s?[€$£]|\b(CHF|EUR|USD|GBP)\s?\d|\d\s?(CHF|EUR|USD|GBP|euros?|dollars?)\b", re.I)
-SELLING = frozenset({"PricingTable", "ProductGrid"})
 
 
 def price_without_pricing(root: dict[str, Any], context: LintContext) -> Iterator[Finding]:
-    if context.has_pricing or any(node["component"] in SELLING for node, _ in gates.walk(root)):
+    if context.has_pricing or any(node["component"] in PRICED for node, _ in gates.walk(root)):
         return
     for node, pointer in gates.walk(root):
         for key, text, where in _strings(node["props"], f"{pointer}/props"):

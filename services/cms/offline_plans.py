@@ -24,6 +24,12 @@ from . import offline_words as words
 from .offline_facts import extract_facts, folded
 
 PICTURE_PAGES = ("gallery", "work")  # pages whose point is the site's pictures
+PLANS_MAX = 4  # registry.PricingTableProps: more prices than this are a list
+# A price "per" something (a subscription's, a stay's) reads as a plan, whatever the business.
+PER_PERIOD = re.compile(r"/\s*(?:mo|month|yr|year|mois|an|monat|jahr|mes|año|night|nuit|nacht|noche)\b"
+                        r"|\b(?:per|a|an|par|la|le|pro|im|al|por)\s+(?:month|year|night|mois|an|nuit|monat|jahr"
+                        r"|nacht|mes|año|noche)\b|\b(?:monthly|yearly|annual|mensuel|monatlich|jährlich|mensual|anual)",
+                        re.IGNORECASE)
 
 __all__ = ["extract_facts", "page_plan", "site_plan", "write_page_plan", "write_site_plan"]
 
@@ -33,7 +39,7 @@ CITY_TITLES = {"services", "classes", "menu", "rooms", "shop", "work", "page"}  
 PREVIEWS = {  # a page of the site and the section that announces it on the home page
     "services": "FeatureGrid", "classes": "FeatureGrid", "menu": "FeatureGrid", "rooms": "FeatureGrid",
     "events": "FeatureGrid", "schedule": "FeatureGrid", "about": "MediaText", "team": "MediaText",
-    "gallery": "Gallery", "work": "Gallery", "shop": "ProductGrid", "pricing": "PricingTable", "faq": "FAQ",
+    "gallery": "Gallery", "work": "Gallery", "shop": "ProductGrid", "pricing": "prices", "faq": "FAQ",
     "visit": "ContactBlock",
 }
 _CUT_WORDS = {"and", "et", "und", "y", "or", "ou", "oder", "o", "of", "de", "du", "des", "d'", "à", "au", "in", "en",
@@ -99,6 +105,7 @@ class Planner:
         self.industry, own_word = industry_of(self.text)
         self.sells = any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", folded(self.text)) for w in words.SELLS_PRODUCTS)
         self.sells = self.sells or self.industry == "shop"
+        self.price_block = self.price_component()
         self.offers = [self.in_sentence(s) for s in self.facts["services"][:3]] or \
             ([self.in_sentence(own_word)] if own_word else [])
         city = self.facts["city"]
@@ -197,9 +204,9 @@ class Planner:
 
     def home_sections(self, site: list[Page]) -> list[tuple[str, str, str]]:
         sections = [("Hero", "top", self.offer_text())]
-        previews = [p for p in site if p.kind in PREVIEWS and self.allowed(PREVIEWS[p.kind])]
+        previews = [p for p in site if p.kind in PREVIEWS and self.allowed(self.preview_component(p))]
         for target in previews[:self.rng.choice((2, 3, 3))]:
-            topic = self.topic(PREVIEWS[target.kind]) + words.LINKS_TO[self.lang].format(slug=target.slug)
+            topic = self.topic(self.preview_component(target)) + words.LINKS_TO[self.lang].format(slug=target.slug)
             sections.append((self.preview_component(target), anchor_of(target.slug), topic))
         if len(sections) < 3:
             sections += [("FeatureGrid", "", self.offer_text()), ("MediaText", "", self.topic("MediaText"))]
@@ -211,15 +218,15 @@ class Planner:
         body: dict[str, list[str]] = {
             "about": ["MediaText", pick(("FeatureGrid", "RichText"))],
             "team": ["MediaText", "RichText"],
-            "services": ["FeatureGrid", *([] if has_pricing_page else ["PricingTable"]), pick(("FAQ", "MediaText"))],
-            "classes": ["FeatureGrid", *([] if has_pricing_page else ["PricingTable"]), pick(("FAQ", "Gallery"))],
-            "menu": ["PricingTable" if self.facts["prices"] else "FeatureGrid", pick(("MediaText", "Gallery")),
+            "services": ["FeatureGrid", *([] if has_pricing_page else [self.price_block]), pick(("FAQ", "MediaText"))],
+            "classes": ["FeatureGrid", *([] if has_pricing_page else [self.price_block]), pick(("FAQ", "Gallery"))],
+            "menu": ["PriceList" if self.facts["prices"] else "FeatureGrid", pick(("MediaText", "Gallery")),
                      "ContactBlock"],
-            "pricing": ["PricingTable" if self.facts["prices"] else "RichText", "FAQ"],
+            "pricing": [self.price_block if self.facts["prices"] else "RichText", "FAQ"],
             "contact": ["ContactForm", "ContactBlock"], "booking": ["ContactForm", "ContactBlock"],
             "gallery": ["Gallery", pick(("RichText", "FeatureGrid"))], "work": ["Gallery", "FeatureGrid"],
             "shop": ["ProductGrid" if self.sells else "FeatureGrid", "FAQ"], "faq": ["FAQ"],
-            "rooms": ["FeatureGrid", "Gallery", "PricingTable"], "visit": ["ContactBlock", "FAQ"],
+            "rooms": ["FeatureGrid", "Gallery", self.price_block], "visit": ["ContactBlock", "FAQ"],
             "events": ["RichText", "ContactBlock"], "schedule": ["RichText", "ContactBlock"],
         }.get(page.kind, ["RichText", "FeatureGrid"])
         sections = [("Hero", "top", page.stem)] + [(c, "", page.stem if page.kind == "page" and c == "RichText"
@@ -233,7 +240,7 @@ class Planner:
             return self.inner_sections(page, [page])
         optional = ["MediaText", "Gallery"]
         chosen = set(self.rng.sample(optional, self.rng.choice((1, 2))))
-        body = ["FeatureGrid", *(c for c in optional[:1] if c in chosen), "PricingTable",
+        body = ["FeatureGrid", *(c for c in optional[:1] if c in chosen), self.price_block,
                 *(c for c in optional[1:] if c in chosen), "FAQ"]
         return [("Hero", "top", self.offer_text())] + [(c, "", self.topic(c)) for c in body if self.allowed(c)] + \
             self.contact_sections()
@@ -247,7 +254,7 @@ class Planner:
             component = words.SECTION_WORDS.get(key)
             if component is None and key not in words.SECTION_WORDS:
                 component = next((words.SECTION_WORDS[t] for t in key.split() if words.SECTION_WORDS.get(t)), None)
-            component = {"menu": "PricingTable" if self.facts["prices"] else "FeatureGrid",
+            component = {"menu": "PriceList" if self.facts["prices"] else "FeatureGrid", "prices": self.price_block,
                          "about": self.rng.choice(("MediaText", "RichText")),
                          "products": "ProductGrid" if self.sells else "FeatureGrid"}.get(component or "", component)
             if component and self.allowed(component):
@@ -269,12 +276,22 @@ class Planner:
         return [(c, "", self.topic(c)) for c in ("ContactForm", "ContactBlock") if self.allowed(c)]
 
     def preview_component(self, target: Page) -> str:
-        return PREVIEWS[target.kind] if target.kind != "shop" or self.sells else "FeatureGrid"
+        if target.kind == "shop" and not self.sells:
+            return "FeatureGrid"
+        return self.price_block if PREVIEWS[target.kind] == "prices" else PREVIEWS[target.kind]
+
+    def price_component(self) -> str:
+        """How the prices show: a few plans or packages side by side (a PricingTable), or a list
+        of items and their prices (a PriceList): a menu, repairs, treatments, or more prices
+        than a table holds."""
+        prices = self.facts["prices"]
+        as_plans = self.industry in words.PLAN_INDUSTRIES or any(PER_PERIOD.search(p["price"]) for p in prices)
+        return "PricingTable" if as_plans and len(prices) <= PLANS_MAX else "PriceList"
 
     def allowed(self, component: str) -> bool:
         """The plan's rules: no section that would need a fact the brief does not give."""
         facts = self.facts
-        return {"PricingTable": bool(facts["prices"]), "ProductGrid": self.sells,
+        return {"PricingTable": bool(facts["prices"]), "PriceList": bool(facts["prices"]), "ProductGrid": self.sells,
                 "ContactBlock": bool(facts["address"] or facts["phone"] or facts["email"] or facts["hours"])
                 }.get(component, True)
 
@@ -349,7 +366,7 @@ class Planner:
         return fit_words(line, 159)
 
     def topic(self, component: str) -> str:
-        if component == "PricingTable":
+        if component in ("PricingTable", "PriceList"):
             return self.prices_text(len(self.facts["prices"]))
         if component == "ContactBlock":
             return self.details_text()

@@ -34,6 +34,8 @@ from .prompts import PLACEHOLDER_IMAGE
 
 HEADING_MAX = 70  # characters; what the site lints hold a heading to
 HEADING_WORDS = 12
+PRICE_MAX = 30  # characters of a price, in a plan or a list (registry)
+PREVIEW_PRICES = 6  # a price list standing for the page that shows them all shows this many
 VIDEO_URL = re.compile(r"https://(?:www\.)?(?:youtube\.com/watch\?v=[\w-]{6,20}|youtu\.be/[\w-]{6,20}|"
                        r"vimeo\.com/\d{4,12})(?=$|[\s),.;])")
 # The registry requires a video address; without the owner's, a block shows an openly licensed
@@ -384,7 +386,7 @@ def call_to_action(scene: Scene) -> dict[str, Any]:
 
 def pricing_table(scene: Scene) -> dict[str, Any]:
     label, href = primary_link(scene)
-    prices = [p for p in scene.facts.get("prices") or [] if len(str(p.get("price", ""))) <= 30][:4]
+    prices = [p for p in scene.facts.get("prices") or [] if len(str(p.get("price", ""))) <= PRICE_MAX][:4]
     if prices:  # one plan per price the brief gives, as it gives it; none highlighted: nobody said which sells
         plans = [{"name": clip(str(p["item"]), 40), "price": str(p["price"]), "features": [],
                   "cta_label": label, "cta_href": href} for p in prices]
@@ -394,6 +396,30 @@ def pricing_table(scene: Scene) -> dict[str, Any]:
     plans = [{"name": clip(service, 40), "price": on_request, "features": [], "cta_label": quote if href else "",
               "cta_href": href} for service in scene.services[:3]]
     return {"heading": heading(scene, "pricing_heading"), "intro": scene.say("pricing_none_intro"), "plans": plans}
+
+
+def price_list(scene: Scene) -> dict[str, Any]:
+    """Every price the brief gives, as written, in one list. Where the list stands for a page
+    that shows them all (the home page's preview of the prices), the first few and the way there."""
+    given = [p for p in scene.facts.get("prices") or [] if str(p.get("item", "")).strip() and str(p.get("price", ""))]
+    fitting = [p for p in given if len(str(p["price"])) <= PRICE_MAX] or given  # too long: cut rather than none
+    items = [{"name": clip(str(p["item"]), 80), "price": clip(str(p["price"]), PRICE_MAX)} for p in fitting][:60]
+    if not items:  # no price in the brief: none is written, each service's is given on request
+        on_request = scene.say("price_on_request", limit=PRICE_MAX)
+        return {"heading": heading(scene, "pricing_heading"), "intro": scene.say("pricing_none_intro"),
+                "items": [{"name": clip(s, 80), "price": on_request} for s in scene.services[:6]]}
+    props: dict[str, Any] = {"heading": heading(scene, "pricing_heading"), "intro": scene.say("pricing_intro")}
+    whole = prices_page(scene)
+    if whole is not None and len(items) > PREVIEW_PRICES:
+        items = items[:PREVIEW_PRICES]
+        props |= {"link_label": scene.say("all_prices_label", limit=40), "link_href": whole["slug"]}
+    return props | {"items": items}
+
+
+def prices_page(scene: Scene) -> dict[str, Any] | None:
+    """Another page of the site whose point is the prices (its prices or menu page)."""
+    here = scene.page.get("slug")
+    return next((p for p in scene.pages if p["slug"] != here and page_kind(p) in ("pricing", "menu")), None)
 
 
 def faq(scene: Scene) -> dict[str, Any]:
@@ -564,10 +590,11 @@ def page_root(scene: Scene) -> dict[str, Any]:
 
 COMPOSERS: dict[str, Callable[[Scene], dict[str, Any]]] = {
     "Hero": hero, "FeatureGrid": feature_grid, "MediaText": media_text, "CallToAction": call_to_action,
-    "PricingTable": pricing_table, "FAQ": faq, "ContactBlock": contact_block, "ContactForm": contact_form,
-    "Gallery": gallery, "RichText": rich_text, "ProductGrid": product_grid, "Testimonials": testimonials,
-    "Testimonial": testimonial, "Team": team, "Stats": stats, "LogoCloud": logo_cloud, "Video": video,
-    "Heading": heading_block, "Image": image, "Button": button, "Navbar": navbar, "Footer": footer,
+    "PricingTable": pricing_table, "PriceList": price_list, "FAQ": faq, "ContactBlock": contact_block,
+    "ContactForm": contact_form, "Gallery": gallery, "RichText": rich_text, "ProductGrid": product_grid,
+    "Testimonials": testimonials, "Testimonial": testimonial, "Team": team, "Stats": stats,
+    "LogoCloud": logo_cloud, "Video": video, "Heading": heading_block, "Image": image, "Button": button,
+    "Navbar": navbar, "Footer": footer,
     "Page": page_root, "Section": lambda scene: {"anchor": scene.section.get("anchor", ""), "background": "default"},
     "Columns": lambda scene: {"count": 2},
 }

@@ -160,6 +160,10 @@ SITE_PAGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "general": (("services", "about"), ("pricing", "faq", "gallery")),
 }
 
+# kinds of business whose prices are a few plans or packages compared side by side (a PricingTable);
+# the others list theirs (a PriceList), as does anyone with more prices than a table holds
+PLAN_INDUSTRIES = ("school", "b2b", "stay", "creative")
+
 IN_CITY = {"en": " in {city}", "fr": " à {city}", "de": " in {city}", "es": " en {city}"}
 AND = {"en": "and", "fr": "et", "de": "und", "es": "y"}
 LINKS_TO = {"en": " (links to {slug})", "fr": " (lien vers {slug})", "de": " (Link zu {slug})",
@@ -321,13 +325,15 @@ SECTION_PURPOSES: dict[str, dict[str, str]] = {
            "MediaText": "Tell the story of {name}: {topic}.",
            "CallToAction": "Invite visitors to contact {name}{topic}.",
            "PricingTable": "Show the prices exactly as given: {topic}.",
+           "PriceList": "List every price exactly as given: {topic}.",
            "FAQ": "Answer common questions about {topic}.",
            "ContactBlock": "Give the practical details: {topic}.", "ContactForm": "Let visitors send {name} a message.",
            "Gallery": "Show pictures of {topic}.", "RichText": "Explain {topic} in a few short paragraphs.",
            "ProductGrid": "Show the products {name} sells."},
     "fr": {"Hero": "Ouvrir sur {name}{in_city} : {topic}.", "FeatureGrid": "Présenter {topic}.",
            "MediaText": "Raconter {name} : {topic}.", "CallToAction": "Inviter à contacter {name}{topic}.",
-           "PricingTable": "Donner les tarifs tels quels : {topic}.", "FAQ": "Répondre aux questions sur {topic}.",
+           "PricingTable": "Donner les tarifs tels quels : {topic}.",
+           "PriceList": "Lister tous les tarifs tels quels : {topic}.", "FAQ": "Répondre aux questions sur {topic}.",
            "ContactBlock": "Donner les infos pratiques : {topic}.",
            "ContactForm": "Permettre d'écrire à {name}.", "Gallery": "Montrer en images : {topic}.",
            "RichText": "Expliquer {topic} en quelques paragraphes.",
@@ -336,6 +342,7 @@ SECTION_PURPOSES: dict[str, dict[str, str]] = {
            "MediaText": "Von {name} erzählen: {topic}.",
            "CallToAction": "Zur Kontaktaufnahme mit {name} einladen{topic}.",
            "PricingTable": "Die Preise genau wie angegeben zeigen: {topic}.",
+           "PriceList": "Alle Preise genau wie angegeben auflisten: {topic}.",
            "FAQ": "Häufige Fragen beantworten zu: {topic}.", "ContactBlock": "Praktische Angaben zeigen: {topic}.",
            "ContactForm": "Nachrichten an {name} ermöglichen.", "Gallery": "In Bildern zeigen: {topic}.",
            "RichText": "In wenigen Absätzen erklären: {topic}.", "ProductGrid": "Die Produkte von {name} zeigen."},
@@ -343,6 +350,7 @@ SECTION_PURPOSES: dict[str, dict[str, str]] = {
            "MediaText": "Contar la historia de {name}: {topic}.",
            "CallToAction": "Invitar a contactar con {name}{topic}.",
            "PricingTable": "Mostrar los precios tal como se dieron: {topic}.",
+           "PriceList": "Listar todos los precios tal como se dieron: {topic}.",
            "FAQ": "Responder preguntas habituales sobre {topic}.", "ContactBlock": "Dar los datos prácticos: {topic}.",
            "ContactForm": "Permitir escribir a {name}.", "Gallery": "Mostrar en imágenes: {topic}.",
            "RichText": "Explicar {topic} en pocos párrafos.", "ProductGrid": "Mostrar los productos que vende {name}."},
@@ -353,21 +361,26 @@ STORY_TOPIC = {"en": "who runs it and how", "fr": "qui est derrière et comment 
 # anchors of the sections a plan writes, per language (ASCII; a preview takes its page's slug)
 ANCHORS: dict[str, dict[str, str]] = {
     "en": {"Hero": "top", "FeatureGrid": "services", "MediaText": "story", "CallToAction": "get-in-touch",
-           "PricingTable": "pricing", "FAQ": "faq", "ContactBlock": "find-us", "ContactForm": "contact",
+           "PricingTable": "pricing", "PriceList": "prices", "FAQ": "faq",
+           "ContactBlock": "find-us", "ContactForm": "contact",
            "Gallery": "gallery", "RichText": "details", "ProductGrid": "products"},
     "fr": {"Hero": "top", "FeatureGrid": "prestations", "MediaText": "histoire", "CallToAction": "nous-contacter",
-           "PricingTable": "tarifs", "FAQ": "faq", "ContactBlock": "infos-pratiques", "ContactForm": "contact",
+           "PricingTable": "tarifs", "PriceList": "tarifs", "FAQ": "faq",
+           "ContactBlock": "infos-pratiques", "ContactForm": "contact",
            "Gallery": "galerie", "RichText": "details", "ProductGrid": "produits"},
     "de": {"Hero": "top", "FeatureGrid": "leistungen", "MediaText": "geschichte", "CallToAction": "kontakt-aufnehmen",
-           "PricingTable": "preise", "FAQ": "faq", "ContactBlock": "anfahrt", "ContactForm": "kontakt",
+           "PricingTable": "preise", "PriceList": "preise", "FAQ": "faq",
+           "ContactBlock": "anfahrt", "ContactForm": "kontakt",
            "Gallery": "galerie", "RichText": "details", "ProductGrid": "produkte"},
     "es": {"Hero": "top", "FeatureGrid": "servicios", "MediaText": "historia", "CallToAction": "hablemos",
-           "PricingTable": "precios", "FAQ": "preguntas", "ContactBlock": "donde-estamos", "ContactForm": "contacto",
+           "PricingTable": "precios", "PriceList": "precios", "FAQ": "preguntas",
+           "ContactBlock": "donde-estamos", "ContactForm": "contacto",
            "Gallery": "galeria", "RichText": "detalles", "ProductGrid": "productos"},
 }
 
-# a single page's requested section words (folded) -> the component that shows them; None: left out,
-# since nothing in a brief can fill it truthfully (quotes, numbers, logos, video ids)
+# a single page's requested section words (folded) -> the component that shows them, or what the planner
+# chooses one for (menu, about, products, prices); None: left out, since nothing in a brief can fill it
+# truthfully (quotes, numbers, logos, video ids)
 SECTION_WORDS: dict[str, str | None] = {
     "hero": "Hero", "banner": "Hero", "intro": "Hero", "header": "Hero",
     "features": "FeatureGrid", "feature": "FeatureGrid", "services": "FeatureGrid", "benefits": "FeatureGrid",
@@ -381,8 +394,10 @@ SECTION_WORDS: dict[str, str | None] = {
     "faq": "FAQ", "faqs": "FAQ", "questions": "FAQ", "fragen": "FAQ", "preguntas": "FAQ",
     "contact": "ContactForm", "kontakt": "ContactForm", "contacto": "ContactForm", "form": "ContactForm",
     "contact form": "ContactForm", "booking": "ContactForm", "reservation": "ContactForm",
-    "pricing": "PricingTable", "prices": "PricingTable", "tarifs": "PricingTable", "prix": "PricingTable",
-    "preise": "PricingTable", "precios": "PricingTable", "tarifas": "PricingTable", "plans": "PricingTable",
+    "pricing": "prices", "prices": "prices", "tarifs": "prices", "prix": "prices", "preise": "prices",
+    "precios": "prices", "tarifas": "prices", "plans": "PricingTable", "packages": "PricingTable",
+    "price list": "PriceList", "liste de prix": "PriceList", "preisliste": "PriceList",
+    "lista de precios": "PriceList",
     "menu": "menu", "carte": "menu", "speisekarte": "menu", "carta": "menu",
     "about": "about", "story": "about", "a propos": "about", "uber uns": "about", "sobre nosotros": "about",
     "histoire": "about", "geschichte": "about", "historia": "about", "team": "MediaText", "equipe": "MediaText",

@@ -15,9 +15,9 @@ from typing import Any
 
 import msgspec
 
+from .registry import PRICED
 from .schemas import BriefIn, PlanFacts, PlannedPage, PlannedSection, SitePlan
 
-PRICED = ("PricingTable", "ProductGrid")  # sections that show prices, which copy elsewhere may then mention
 GALLERY_PICTURES = 3  # a gallery of fewer pictures is not one: the section is left out
 
 
@@ -31,6 +31,7 @@ class Site:
 
 NEEDS = {  # a section and the facts, catalogue or pictures it cannot be true without
     "PricingTable": lambda facts, site: bool(facts.prices),
+    "PriceList": lambda facts, site: bool(facts.prices),
     "ContactBlock": lambda facts, site: bool(facts.address or facts.phone or facts.email or facts.hours),
     "ProductGrid": lambda facts, site: site.sells_products,
     "Gallery": lambda facts, site: site.pictures >= GALLERY_PICTURES,

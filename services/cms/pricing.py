@@ -20,6 +20,7 @@ from shared.ai import Usage
 # the offline writers give for two dozen briefs (bench/briefs), so a full answer is never cut
 # while the bound stays within twice the charge. Measured again when the writers change.
 SECTION_OUTPUT = {"Hero": 400, "FeatureGrid": 750, "MediaText": 700, "CallToAction": 260, "PricingTable": 450,
+                  "PriceList": 600,  # grows with the brief's prices: room for about twenty, a line on each
                   "FAQ": 700, "ContactBlock": 280, "ContactForm": 340, "Gallery": 500, "RichText": 340,
                   "ProductGrid": 160}
 DEFAULT_OUTPUT = 800

@@ -26,10 +26,12 @@ Rules that no brief can change:
   first page is the home page at "/"; addresses are "/" and lowercase ASCII words joined by dashes.
 - Each page: a short navigation label, an SEO title (at most 60 characters) and description (50 to 160),
   its purpose, and 1 to 8 sections, each a component from the schema's list with a unique anchor.
-- A PricingTable only with prices from the brief; a ContactBlock only with an address, phone, e-mail or
-  hours from the brief; a ProductGrid only when the business sells products online. A contact page ends
-  with a ContactForm. A Gallery, or a page of pictures, only when library.pictures (how many pictures
-  the site's own library holds) is more than 0 or the brief asks for that page.
+- Prices only from the brief: a PricingTable for up to four plans or packages compared side by side, a
+  PriceList for a menu or a list of items and their prices (every price the brief gives). A ContactBlock
+  only with an address, phone, e-mail or hours from the brief; a ProductGrid only when the business sells
+  products online. A contact page ends with a ContactForm. A Gallery, or a page of pictures, only when
+  library.pictures (how many pictures the site's own library holds) is more than 0 or the brief asks for
+  that page.
 - facts: the business's name exactly as given; city, address, phone, e-mail, hours, prices and services
   only as the brief states them (prices with their currency as written). Never invent one.
 {FACT_RULES}"""

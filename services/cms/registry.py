@@ -244,6 +244,24 @@ class PricingTableProps(Props, frozen=True, kw_only=True):
     plans: Annotated[list[PricingPlan], msgspec.Meta(min_length=1, max_length=4)]
 
 
+class PricedItem(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    price: Annotated[str, msgspec.Meta(min_length=1, max_length=30)]  # as the business writes it: "£12", "from 45 €"
+    description: Text = ""
+    # Items in a row with the same group are shown under it as a heading ("Starters", "Repairs").
+    # One flat list rather than lists in a list: a model's strict schema has few levels to spare.
+    group: Annotated[str, msgspec.Meta(max_length=60)] = ""
+
+
+class PriceListProps(Props, frozen=True, kw_only=True):
+    heading: Text = ""
+    intro: Text = ""
+    items: Annotated[list[PricedItem], msgspec.Meta(min_length=1, max_length=60)]
+    note: Text = ""  # under the list: "Prices include VAT", "Parts are extra"
+    link_label: Label = ""  # under it all: "The whole menu", where a page shows part of the list
+    link_href: Href | None = None
+
+
 class Question(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     question: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     answer: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
@@ -350,9 +368,10 @@ class ComponentSpec(msgspec.Struct, frozen=True):
 
 
 BLOCKS = frozenset({"Hero", "Heading", "RichText", "Image", "Gallery", "Button", "FeatureGrid", "MediaText", "Stats",
-                    "LogoCloud", "Team", "CallToAction", "Testimonial", "Testimonials", "PricingTable", "FAQ",
-                    "ContactBlock", "ContactForm", "ProductGrid", "Video", "Columns"})
+                    "LogoCloud", "Team", "CallToAction", "Testimonial", "Testimonials", "PricingTable", "PriceList",
+                    "FAQ", "ContactBlock", "ContactForm", "ProductGrid", "Video", "Columns"})
 LEAF: frozenset[str] = frozenset()
+PRICED = frozenset({"PricingTable", "PriceList", "ProductGrid"})  # blocks that show prices: copy may mention them
 
 COMPONENTS: dict[str, ComponentSpec] = {
     "Page": ComponentSpec(PageProps, frozenset({"Navbar", "Section", "Footer"}) | BLOCKS,
@@ -374,7 +393,10 @@ COMPONENTS: dict[str, ComponentSpec] = {
     "CallToAction": ComponentSpec(CallToActionProps, LEAF, "A coloured band with a heading, a line and buttons."),
     "Testimonial": ComponentSpec(TestimonialProps, LEAF, "One customer quote, shown large."),
     "Testimonials": ComponentSpec(TestimonialsProps, LEAF, "Several customer quotes in a grid."),
-    "PricingTable": ComponentSpec(PricingTableProps, LEAF, "Plans with prices and features."),
+    "PricingTable": ComponentSpec(PricingTableProps, LEAF, "Up to four plans side by side, with prices, features "
+                                                           "and a button each: subscriptions, packages."),
+    "PriceList": ComponentSpec(PriceListProps, LEAF, "Items and their prices, in titled groups: a menu, a list "
+                                                     "of services or repairs, a salon's price list."),
     "FAQ": ComponentSpec(FAQProps, LEAF, "Questions and answers."),
     "ContactBlock": ComponentSpec(ContactBlockProps, LEAF, "Address, opening hours, phone, e-mail and a map link."),
     "ContactForm": ComponentSpec(ContactFormProps, LEAF, "A form whose submissions the tenant receives."),

@@ -13,6 +13,7 @@ written only against the design system's custom properties."""
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from collections.abc import Callable
 from functools import lru_cache
@@ -42,6 +43,7 @@ SOCIAL_LABELS = {"instagram": "Instagram", "facebook": "Facebook", "linkedin": "
 SOCIAL_ICONS = {"instagram": "instagram", "facebook": "facebook", "linkedin": "linkedin", "youtube": "youtube",
                 "x": "twitter"}
 PLAN_FEATURES = '<ul class="plan-features" role="list">{}</ul>'
+PRICE_LIST_ONE_COLUMN = 6  # a single group longer than this reads better in two columns on a wide screen
 BANDS = frozenset({"Section", "Hero"})  # top-level blocks that make their own band
 AUTOCOMPLETE_BY_NAME = {"name": "name", "full_name": "name", "your_name": "name", "first_name": "given-name",
                         "last_name": "family-name", "company": "organization", "organisation": "organization",
@@ -167,8 +169,9 @@ class Renderer:
             "Button": self.button, "FeatureGrid": self.feature_grid, "MediaText": self.media_text,
             "Stats": self.stats, "LogoCloud": self.logo_cloud, "Team": self.team, "CallToAction": self.call_to_action,
             "Testimonial": self.testimonial, "Testimonials": self.testimonials, "PricingTable": self.pricing_table,
-            "FAQ": self.faq, "ContactBlock": self.contact_block, "ContactForm": self.contact_form,
-            "ProductGrid": self.product_grid, "Navbar": self.navbar, "Footer": self.footer, "Video": self.video,
+            "PriceList": self.price_list, "FAQ": self.faq, "ContactBlock": self.contact_block,
+            "ContactForm": self.contact_form, "ProductGrid": self.product_grid, "Navbar": self.navbar,
+            "Footer": self.footer, "Video": self.video,
         }
 
     def node(self, node: dict[str, Any]) -> str:
@@ -453,6 +456,34 @@ class Renderer:
                          f"{cta}</li>")
         return (f'<div class="pricing">{head}<ul class="grid cols-{len(plans)} plans" role="list">'
                 f'{"".join(plans)}</ul></div>')
+
+    def price_list(self, props: dict[str, Any], children: list[dict[str, Any]]) -> str:
+        """A menu's layout: each name, a dotted leader and its price on one line, the description
+        under it. Items in a row with the same group sit under its title; groups side by side on
+        a wide screen, and one long list without groups takes two columns."""
+        head = self.head(props)
+        groups = [(title, list(items)) for title, items in itertools.groupby(props["items"],
+                                                                              key=lambda item: item.get("group", ""))]
+        long = len(groups) == 1 and len(props["items"]) > PRICE_LIST_ONE_COLUMN
+        blocks = []
+        for title, items in groups:
+            heading = self.h(3, title, "item-title price-group-title") if title else ""
+            rows = "".join([self.priced_item(item) for item in items])
+            blocks.append(f'<div class="price-group">{heading}'
+                          f'<ul class="price-rows{" cols-2" if long else ""}" role="list">{rows}</ul></div>')
+        note = f'<p class="price-note">{esc(props["note"])}</p>' if props.get("note") else ""
+        if props.get("link_label") and props.get("link_href"):
+            more = self.link(props["link_href"], props["link_label"], "btn btn-secondary")
+            note += f'<p class="price-more">{more}</p>'
+        return (f'<div class="price-list{" price-list-wide" if long or len(groups) > 1 else ""}">{head}'
+                f'<div class="price-groups{" cols-2" if len(groups) > 1 else ""}">{"".join(blocks)}</div>{note}</div>')
+
+    @staticmethod
+    def priced_item(item: dict[str, Any]) -> str:
+        description = f'<p class="price-desc">{esc(item["description"])}</p>' if item.get("description") else ""
+        return (f'<li><p class="price-line"><span class="price-name">{esc(item["name"])}</span>'
+                f'<span class="price-leader" aria-hidden="true"></span>'
+                f'<span class="price-amount">{esc(item["price"])}</span></p>{description}</li>')
 
     def faq(self, props: dict[str, Any], children: list[dict[str, Any]]) -> str:
         chevron = icon("chevron-down")

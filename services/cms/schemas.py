@@ -112,8 +112,8 @@ class GenerationIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 Language = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")]
 Short = Annotated[str, msgspec.Meta(max_length=80)]
-PLAN_COMPONENTS = ("Hero", "FeatureGrid", "MediaText", "CallToAction", "PricingTable", "FAQ", "ContactBlock",
-                   "ContactForm", "Gallery", "RichText", "ProductGrid")
+PLAN_COMPONENTS = ("Hero", "FeatureGrid", "MediaText", "CallToAction", "PricingTable", "PriceList", "FAQ",
+                   "ContactBlock", "ContactForm", "Gallery", "RichText", "ProductGrid")
 PlanComponent = Literal[PLAN_COMPONENTS]
 
 

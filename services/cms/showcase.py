@@ -153,7 +153,20 @@ def showcase_tree(images: Sequence[Picture], *, video: bool = True, logos: Seque
              "features": ["Sleeps 4", "Own jetty and boat", "Private sauna evening", "Fireplace"]},
             {"name": "Island house", "price": "€320", "period": "per night", "cta_label": "Book the house",
              "cta_href": "#contact", "features": ["Sleeps 6", "On its own island", "Wood-fired hot tub",
-                                                  "Boat transfer"]}]))
+                                                  "Boat transfer"]}]),
+        node("price-list", "PriceList", heading="Extras", intro="Book them with your cabin or on the day.",
+             note="Paid on departure, by card or in cash.", items=[
+                 {"group": "Sauna and water", "name": "Smoke sauna evening", "price": "€60",
+                  "description": "Three hours for your party, towels and birch whisks included."},
+                 {"group": "Sauna and water", "name": "Wood-fired hot tub", "price": "€45",
+                  "description": "Filled and heated by four."},
+                 {"group": "Sauna and water", "name": "Kayak for a day", "price": "€35"},
+                 {"group": "Sauna and water", "name": "Guided island row", "price": "€25 per person"},
+                 {"group": "From the kitchen", "name": "Breakfast basket", "price": "€18 per person",
+                  "description": "Rye bread, eggs, berries and smoked fish at your door."},
+                 {"group": "From the kitchen", "name": "Smoked whitefish supper", "price": "€24"},
+                 {"group": "From the kitchen", "name": "Blueberry pie to share", "price": "€12"},
+                 {"group": "From the kitchen", "name": "Late check-out (until 3 pm)", "price": "€20"}]))
     shop = section("shop", "default", node("products", "ProductGrid", heading="Take Saimaa home",
                                            product_ids=list(PRODUCT_IDS)))
     bands = section(

@@ -66,6 +66,10 @@ WORDS = {
                      "Saturday morning and save on your weekly bread.",
                      "plans": [{"name": "Family box", "price": "20 EUR", "period": "a week",
                                 "cta_label": "Order the box", "features": ["Two country loaves"]}]},
+    "PriceList": {"heading": "Today's breads and what they cost", "intro": "Baked this morning and sold by the "
+                  "loaf until the last one goes, usually by early afternoon.",
+                  "items": [{"group": "Loaves", "name": "Country sourdough", "price": "6.50 EUR",
+                             "description": "A kilo of slow-risen dough with a dark, crackling crust."}]},
 }
 # A container has no copy of its own: its edit is of what it holds.
 CONTAINERS = frozenset({"Section", "Columns"})

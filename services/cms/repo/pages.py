@@ -9,6 +9,8 @@ from typing import Any
 
 import asyncpg
 
+from ..registry import PRICED
+
 Tx = asyncpg.Connection
 
 PAGE_COLUMNS = ("id, slug, structure, is_published, live_version, revision, registry_version, ai_nodes, created_at, "
@@ -83,13 +85,14 @@ async def slugs(tx: Tx) -> set[str]:
     return {row["slug"] for row in await tx.fetch(SELECT_SLUGS)}
 
 
-# A page that shows prices (a pricing table or a product grid) anywhere in its draft.
+# A page with a block of $1 (the components that show prices) anywhere in its draft: a path
+# comparison with a list holds when any of its items matches.
 ANY_PRICED = """
 SELECT EXISTS (SELECT 1 FROM cms.pages WHERE jsonb_path_exists(
-  structure, 'strict $.**.component ? (@ == "PricingTable" || @ == "ProductGrid")'))
+  structure, 'strict $.**.component ? (@ == $priced[*])', jsonb_build_object('priced', $1::text[])))
 """
 
 
 async def any_priced(tx: Tx) -> bool:
     """Whether some page of the site shows prices: copy elsewhere may then mention them."""
-    return bool(await tx.fetchval(ANY_PRICED))
+    return bool(await tx.fetchval(ANY_PRICED, sorted(PRICED)))

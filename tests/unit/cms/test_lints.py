@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 
 from services.cms.lints import LintContext, field_kind, lint_page
+from services.cms.registry import PRICED
 from services.cms.showcase import showcase_tree
 from services.cms.tree import validate
 from shared.dev.demo_site import Pictures, site_trees
 from shared.dev.photos import SOURCES, Photo
+from tests.unit.cms.test_tree import SAMPLE_PROPS
 
 PICTURES = [str(uuid.uuid5(uuid.NAMESPACE_DNS, f"surf-{n}.example")) for n in range(8)]
 PHONE, EMAIL, VIDEO = "+33 5 59 00 00 00", "hello@blueocean.fr", "https://www.youtube.com/watch?v=aqz-KE-bpKQ"
@@ -342,6 +344,16 @@ def test_prices_mentioned_on_a_site_that_lists_none(copy_text: str) -> None:
     assert found(tree, "price-without-pricing", LintContext(has_pricing=True)) == []  # another page lists them
     with_table = changed(pointer, copy_text)  # this page lists them
     assert found(with_table, "price-without-pricing", NO_PRICES) == []
+
+
+@pytest.mark.parametrize("component", sorted(PRICED))
+def test_any_block_that_shows_prices_lets_its_page_speak_of_them(component: str) -> None:
+    pointer = f"{FEATURES}/props/features/0/body"
+    tree = changed(pointer, "Lessons from 45 € an hour.", without_pricing())
+    assert found(tree, "price-without-pricing", NO_PRICES)
+    tree["root"]["children"].append({"id": "priced", "component": component,
+                                     "props": copy.deepcopy(SAMPLE_PROPS[component]), "children": []})
+    assert found(validate(tree), "price-without-pricing", NO_PRICES) == []
 
 
 @pytest.mark.parametrize("copy_text", ["", "Ein preisgekrönter Surflehrer.", "Te aprecio.",

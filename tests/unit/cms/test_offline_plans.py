@@ -225,7 +225,7 @@ def test_sections_obey_the_plan_rules(key: str) -> None:
         assert 1 <= len(components) <= 8
         assert len(set(anchors)) == len(anchors)
         assert all(re.fullmatch(r"[a-z0-9-]{1,40}", a) for a in anchors)
-        assert "PricingTable" not in components or facts["prices"]
+        assert not {"PricingTable", "PriceList"} & set(components) or facts["prices"]
         assert "ContactBlock" not in components or contacts
         assert "ProductGrid" not in components or re.search(r"vend|sell|shop", data["business"], re.I)
         assert all(s["purpose"] and len(s["purpose"]) <= 200 for s in page["sections"])
@@ -427,3 +427,57 @@ def test_the_plan_prompt_tells_the_planner_how_many_pictures_there_are() -> None
     _, prompt = plan_prompt("site_plan", one, pictures=0)
     assert [p["slug"] for p in write_site_plan("", prompt, {})["pages"]] == \
         [p["slug"] for p in site_plan(one, pictures=0)["pages"]]
+
+
+# -- how prices show: plans side by side, or a list ----------------------------------------
+
+REPAIRS = brief("Spoke & Chain", "Bike repair workshop. Puncture repair £12, brake bleed (hydraulic, per brake) £25, "
+                "gear tune £20, wheel true £18, chain fit £10, full service £85, e-bike service £110, "
+                "tyre fit £8. Open Mon-Sat 9am-6pm.", location="Bristol", pages=("home", "prices", "contact"))
+
+
+def price_sections(plan: dict) -> dict[str, str]:  # type: ignore[type-arg]
+    return {page["slug"]: s["component"] for page in plan["pages"] for s in page["sections"]
+            if s["component"] in ("PricingTable", "PriceList")}
+
+
+@pytest.mark.parametrize(("key", "component"), [
+    ("saas", "PricingTable"),  # Solo $12/month, Team $29/month: plans compared side by side
+    ("coworking", "PricingTable"),  # a day pass and a desk "al mes"
+    ("surf", "PricingTable"),  # a school's lesson and rental: offers a visitor compares
+    ("taqueria", "PriceList"),  # a menu
+    ("boulangerie", "PriceList"),
+])
+def test_plans_show_as_a_table_and_other_prices_as_a_list(key: str, component: str) -> None:
+    found = price_sections(site_plan({**BRIEFS[key], "pages": []}))
+    assert found and set(found.values()) == {component}, found
+
+
+def test_more_prices_than_a_table_holds_are_a_list_whatever_the_business() -> None:
+    many = {**BRIEFS["saas"], "business": BRIEFS["saas"]["business"].replace(
+        "Plans: Solo $12/month, Team $29/month.", "Plans: Solo $12/month, Team $29/month, Studio $59/month, "
+        "Agency $99/month, Enterprise $199/month.")}
+    assert len(extract_facts(many)["prices"]) == 5
+    assert set(price_sections(site_plan(many)).values()) == {"PriceList"}
+
+
+def test_a_price_list_shows_every_price_and_the_home_page_the_first_few_and_the_way_there() -> None:
+    from services.cms.offline_sections import PREVIEW_PRICES, write_section
+    plan = site_plan(REPAIRS)
+    prices = plan["facts"]["prices"]
+    assert len(prices) == 8 > PREVIEW_PRICES
+    assert price_sections(plan) == {"/": "PriceList", "/prices": "PriceList"}
+
+    def written(slug: str) -> dict:  # type: ignore[type-arg]
+        page = next(p for p in plan["pages"] if p["slug"] == slug)
+        section = next(s for s in page["sections"] if s["component"] == "PriceList")
+        context = {"brief": REPAIRS, "site": {"facts": plan["facts"], "pages": plan["pages"], "language": "en"},
+                   "page": {**page, "anchors": [s["anchor"] for s in page["sections"]]}, "section": section}
+        return write_section("", with_context(context, "Write the section."), {})["props"]
+
+    listed = written("/prices")
+    assert [(i["name"], i["price"]) for i in listed["items"]] == [(p["item"], p["price"]) for p in prices]
+    assert "link_href" not in listed
+    preview = written("/")
+    assert [i["name"] for i in preview["items"]] == [p["item"] for p in prices[:PREVIEW_PRICES]]
+    assert preview["link_href"] == "/prices" and preview["link_label"]

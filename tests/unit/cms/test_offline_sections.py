@@ -93,8 +93,8 @@ BUSINESSES = {
                                  business_text="Coffee and sauna by the lake", services=["Coffee", "Sauna evenings"]),
 }
 ANCHORS = {"Hero": "top", "FeatureGrid": "services", "MediaText": "story", "CallToAction": "next",
-           "PricingTable": "prices", "FAQ": "faq", "ContactBlock": "visit", "ContactForm": "contact",
-           "Gallery": "gallery", "RichText": "about", "ProductGrid": "shop"}
+           "PricingTable": "prices", "PriceList": "price-list", "FAQ": "faq", "ContactBlock": "visit",
+           "ContactForm": "contact", "Gallery": "gallery", "RichText": "about", "ProductGrid": "shop"}
 OTHER_COMPONENTS = ("Testimonials", "Team", "Stats", "LogoCloud", "Video", "Heading", "Image", "Button",
                     "Testimonial", "Navbar", "Footer")
 HEADING_KEYS = {"headline", "heading", "title"}

@@ -313,6 +313,36 @@ def test_a_highlighted_plan_is_made_obvious() -> None:
     assert body.count("plan-featured") == 1 and '<p class="plan-badge">Most popular</p>' in body
 
 
+def price_list(*groups: tuple[str, int], **props: Any) -> dict[str, Any]:
+    return node("prices", "PriceList", items=[
+        {"group": title, "name": f"{title or 'Item'} {n}", "price": f"£{n}",
+         **({"description": f"What {n} is."} if n % 2 else {})} for title, count in groups for n in range(count)],
+                **props)
+
+
+def test_a_price_list_shows_every_item_on_its_line_with_its_price() -> None:
+    html = render(page(price_list(("Repairs", 3), ("Servicing", 2), heading="Prices", note="Parts are extra.",
+                                  link_label="All prices", link_href="/prices")))
+    body = html.split("<body>", 1)[1]
+    rows = re.findall(r'<p class="price-line"><span class="price-name">([^<]*)</span>'
+                      r'<span class="price-leader" aria-hidden="true"></span><span class="price-amount">([^<]*)</span>',
+                      body)
+    assert rows == [("Repairs 0", "£0"), ("Repairs 1", "£1"), ("Repairs 2", "£2"), ("Servicing 0", "£0"),
+                    ("Servicing 1", "£1")]
+    assert body.count('<p class="price-desc">') == 2  # only the items that have a description
+    levels = [int(tag[1]) for tag, _ in parse(body).tags if re.fullmatch(r"h[1-6]", tag)]
+    assert levels == [2, 3, 3]  # the groups' titles under the block's heading
+    assert '<p class="price-note">Parts are extra.</p>' in body and 'href="/prices"' in body
+    assert 'class="price-groups cols-2"' in body and "price-list-wide" in body  # two groups side by side
+
+
+@pytest.mark.parametrize(("count", "columns"), [(6, False), (7, True)])
+def test_one_long_price_list_takes_two_columns(count: int, columns: bool) -> None:
+    body = render(page(price_list(("", count)))).split("<body>", 1)[1]
+    assert ('class="price-rows cols-2"' in body) is columns and ("price-list-wide" in body) is columns
+    assert "price-group-title" not in body  # a group without a title has no heading
+
+
 def test_trees_stored_before_variants_still_validate_and_render() -> None:
     old = {"root": node("page", "Page", [
         node("hero", "Hero", headline="Bread", image=IMAGE, image_alt="x", cta_label="Go", cta_href="/"),

@@ -22,6 +22,7 @@ SAMPLE_PROPS: dict[str, dict[str, Any]] = {
     "Gallery": {"images": [{"asset_id": "0b8e7d2a-3f7e-4b8e-9a53-2d2b9f1b2c11", "alt": "x"}]},
     "Button": {"label": "Go", "href": "/contact"}, "FeatureGrid": {"features": [{"title": "Fast"}]},
     "Testimonial": {"quote": "Great."}, "PricingTable": {"plans": [{"name": "Pro", "price": "9 EUR"}]},
+    "PriceList": {"items": [{"name": "Puncture repair", "price": "£12"}]},
     "FAQ": {"items": [{"question": "Why?", "answer": "Because."}]},
     "ContactForm": {"fields": [{"name": "email", "label": "E-mail", "kind": "email"}]},
     "ProductGrid": {"product_ids": ["0b8e7d2a-3f7e-4b8e-9a53-2d2b9f1b2c11"]},

@@ -2206,7 +2206,7 @@ export interface components {
         /** PlannedSection */
         PlannedSection: {
             /** @enum {string} */
-            component: "Hero" | "FeatureGrid" | "MediaText" | "CallToAction" | "PricingTable" | "FAQ" | "ContactBlock" | "ContactForm" | "Gallery" | "RichText" | "ProductGrid";
+            component: "Hero" | "FeatureGrid" | "MediaText" | "CallToAction" | "PricingTable" | "PriceList" | "FAQ" | "ContactBlock" | "ContactForm" | "Gallery" | "RichText" | "ProductGrid";
             anchor: string;
             /** @default  */
             purpose: string;

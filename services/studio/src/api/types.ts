@@ -103,8 +103,8 @@ export interface BriefIn {
 }
 
 export const PLAN_COMPONENTS = [
-  "Hero", "FeatureGrid", "MediaText", "CallToAction", "PricingTable", "FAQ", "ContactBlock", "ContactForm",
-  "Gallery", "RichText", "ProductGrid",
+  "Hero", "FeatureGrid", "MediaText", "CallToAction", "PricingTable", "PriceList", "FAQ", "ContactBlock",
+  "ContactForm", "Gallery", "RichText", "ProductGrid",
 ] as const;
 export type PlanComponent = (typeof PLAN_COMPONENTS)[number];
 

@@ -12,7 +12,7 @@ import { Estimate, useDebounced } from "./Estimate";
 
 export const COMPONENT_WORDS: Record<PlanComponent, string> = {
   Hero: "Opening banner", FeatureGrid: "Features", MediaText: "Picture and text", CallToAction: "Call to action",
-  PricingTable: "Prices", FAQ: "Questions", ContactBlock: "Contact details", ContactForm: "Contact form",
+  PricingTable: "Price plans", PriceList: "Price list", FAQ: "Questions", ContactBlock: "Contact details", ContactForm: "Contact form",
   Gallery: "Gallery", RichText: "Text", ProductGrid: "Products",
 };
 
