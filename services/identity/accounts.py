@@ -175,18 +175,21 @@ async def spend_mail_allowance(ctx: Ctx, tx: asyncpg.Connection, to: str, *, cli
                                tenant_id: uuid.UUID | None = None) -> None:
     """The one rule for every mail identity sends: it counts against its recipient
     (`MAILS_PER_EMAIL`, by the address's normal form) and against who asked for it, a client
-    address (`MAILS_PER_ADDRESS`) or a tenant (`MAILS_PER_TENANT_HOUR` in any hour); past
-    either, 429 and, as the caller's transaction rolls back, nothing is written. Counted
-    whether or not the address has an account, so the count tells nothing."""
+    address (`MAILS_PER_ADDRESS`) or a tenant (`MAILS_PER_TENANT_HOUR` in any hour and
+    `MAILS_PER_TENANT_DAY` in any day); past any, 429 and, as the caller's transaction rolls
+    back, nothing is written. Counted whether or not the address has an account, so the
+    count tells nothing."""
     settings = ctx.settings
     keys = [f"mail:{domain.normal_email(to)}", *([f"mail-ip:{client}"] if client is not None else [])]
     await refuse_if_locked(tx, keys, "too many mails to this address or from this client")
     if tenant_id is not None:
-        wait = await repo.tenant_mail_wait(tx, tenant_id, settings.mails_per_tenant_hour)
-        if wait is not None:
-            seconds = max(1, math.ceil(wait))
-            raise TooManyAttempts(f"this site has sent {settings.mails_per_tenant_hour} mails in the last hour; "
-                                  f"try again in {seconds} s", retry_after=seconds)
+        for window, allowed, name in ((3600, settings.mails_per_tenant_hour, "hour"),
+                                      (86400, settings.mails_per_tenant_day, "day")):
+            wait = await repo.tenant_mail_wait(tx, tenant_id, allowed, window)
+            if wait is not None:
+                seconds = max(1, math.ceil(wait))
+                raise TooManyAttempts(f"this site has sent {allowed} mails in the last {name}; "
+                                      f"try again in {seconds} s", retry_after=seconds)
     await repo.record_attempt(tx, keys[0], settings.mails_per_email, settings.lock_floor_seconds)
     if client is not None:
         await repo.record_attempt(tx, keys[1], settings.mails_per_address, settings.lock_floor_seconds)

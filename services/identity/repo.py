@@ -330,12 +330,13 @@ async def use_signup(tx: Tx, token_hash: bytes) -> None:
 # sweeping lapsed links ---------------------------------------------------------------------
 
 # Each keeps a row for `$1` seconds past its end, so a late click still hears "expired" or
-# "already used" rather than "not valid".
+# "already used" rather than "not valid". Sent mail stays at least a day: a tenant's daily
+# mail allowance is counted from it.
 SWEEP_SPENT = [
     "DELETE FROM identity.signups WHERE expires_at < now() - make_interval(secs => $1)",
     "DELETE FROM identity.password_resets WHERE expires_at < now() - make_interval(secs => $1)",
     "DELETE FROM identity.refresh_tokens WHERE expires_at < now() - make_interval(secs => $1)",
-    "DELETE FROM identity.mail_queue WHERE sent_at < now() - make_interval(secs => $1)",
+    "DELETE FROM identity.mail_queue WHERE sent_at < now() - make_interval(secs => greatest($1, 86400))",
 ]
 # A failure older than a day no longer counts (RECORD_ATTEMPT starts again from one).
 SWEEP_THROTTLE = """
@@ -539,11 +540,11 @@ INSERT_MAIL = "INSERT INTO identity.mail_queue (to_address, subject, body, sent_
 # One tenant's mail is counted by one transaction at a time, so two invitations at once cannot
 # both take the hour's last mail.
 LOCK_TENANT_MAIL = "SELECT pg_advisory_xact_lock(hashtext('identity tenant mail'), hashtext($1::text))"
-# Seconds until the `$2`-th newest mail of the tenant in the last hour leaves the hour; NULL
-# while the tenant has sent fewer than `$2` mails in it.
+# Seconds until the `$2`-th newest mail of the tenant in the last `$3` seconds leaves that
+# window; NULL while the tenant has sent fewer than `$2` mails in it.
 SELECT_TENANT_MAIL_WAIT = """
-SELECT extract(epoch FROM created_at + interval '1 hour' - now())::float8 FROM identity.mail_queue
-WHERE sent_for_tenant = $1 AND created_at > now() - interval '1 hour'
+SELECT extract(epoch FROM created_at + make_interval(secs => $3) - now())::float8 FROM identity.mail_queue
+WHERE sent_for_tenant = $1 AND created_at > now() - make_interval(secs => $3)
 ORDER BY created_at DESC OFFSET greatest($2 - 1, 0) LIMIT 1
 """
 CLAIM_MAIL = """
@@ -567,11 +568,11 @@ async def queue_mail(tx: Tx, to_address: str, subject: str, body: str, tenant_id
     await tx.execute(INSERT_MAIL, to_address, subject, body, tenant_id)
 
 
-async def tenant_mail_wait(tx: Tx, tenant_id: uuid.UUID, per_hour: int) -> float | None:
-    """Seconds until the tenant may send another mail, or None if it may now; locks the
-    tenant's count until the transaction ends."""
+async def tenant_mail_wait(tx: Tx, tenant_id: uuid.UUID, allowed: int, window: int) -> float | None:
+    """Seconds until the tenant may send another mail, having sent `allowed` in any `window`
+    seconds, or None if it may now; locks the tenant's count until the transaction ends."""
     await tx.execute(LOCK_TENANT_MAIL, str(tenant_id))
-    return await tx.fetchval(SELECT_TENANT_MAIL_WAIT, tenant_id, per_hour)
+    return await tx.fetchval(SELECT_TENANT_MAIL_WAIT, tenant_id, allowed, window)
 
 
 async def claim_mail(tx: Tx, limit: int) -> list[asyncpg.Record]:

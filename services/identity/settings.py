@@ -26,6 +26,7 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     mails_per_email: int = 3  # sign-up and reset mails to one address, before the same growing lock-out
     mails_per_address: int = 20  # ... and asked for from one client address
     mails_per_tenant_hour: int = 50  # mails a tenant's members cause (invitations) in any hour
+    mails_per_tenant_day: int = 200  # ... and in any day: a tenant cannot send its hourly allowance all day
     signup_ttl: int = 2 * 24 * 3600  # how long a sign-up's confirmation link works
     smtp_url: str = ""  # smtp://host:port; empty keeps mail queued (and listed by the dev mailbox)
     mail_from: str = "Sitebuilder <no-reply@sitebuilder.localhost>"

@@ -105,6 +105,40 @@ async def test_a_tenant_past_its_hourly_mail_allowance_is_refused_until_its_hour
     assert await written(identity_db, made.tenant_id, one_too_many) == (1, 1)
 
 
+async def test_a_tenant_that_sends_its_hourly_allowance_every_hour_is_stopped_by_its_day(
+        identity_db: Database) -> None:
+    ctx = context_over(identity_db, mails_per_tenant_hour=3, mails_per_tenant_day=5)
+    made = await site(ctx)
+    await invite_many(ctx, made, 3)
+    async with identity_db.system_tx() as tx:  # that hour is over: 5 of the day's are spent by two more
+        await tx.execute("UPDATE identity.mail_queue SET created_at = created_at - interval '2 hours' "
+                         "WHERE sent_for_tenant = $1", made.tenant_id)
+    await invite_many(ctx, made, 2)
+    one_too_many = address()
+    with pytest.raises(TooManyAttempts) as refused:
+        await members.invite(ctx, owner_of(made), InviteIn(email=one_too_many, role="VIEWER"))
+    assert "5 mails in the last day" in str(refused.value)
+    assert 22 * 3600 - 10 <= int(refused.value.headers["retry-after"]) <= 22 * 3600  # when the first leaves the day
+    assert await written(identity_db, made.tenant_id, one_too_many) == (0, 0)
+
+
+async def test_sent_mail_is_kept_a_day_for_the_tenants_count_whatever_the_sweep_keeps(
+        identity_db: Database) -> None:
+    ctx = context_over(identity_db, spent_kept_for=60)
+    made = await site(ctx)
+    await invite_many(ctx, made, 2)
+    async with identity_db.system_tx() as tx:
+        await tx.execute("UPDATE identity.mail_queue SET sent_at = now() - interval '23 hours', "
+                         "created_at = created_at - interval '23 hours' WHERE sent_for_tenant = $1", made.tenant_id)
+        await tx.execute("UPDATE identity.mail_queue SET sent_at = now() - interval '25 hours', "
+                         "created_at = created_at - interval '25 hours' WHERE id = (SELECT min(id) FROM "
+                         "identity.mail_queue WHERE sent_for_tenant = $1)", made.tenant_id)
+    await accounts.sweep_spent(ctx)
+    async with identity_db.system_tx() as tx:
+        kept = await tx.fetchval("SELECT count(*) FROM identity.mail_queue WHERE sent_for_tenant = $1", made.tenant_id)
+    assert kept == 1  # the one sent 25 hours ago went; the one inside the day stays
+
+
 async def test_invitations_at_once_cannot_overrun_the_tenants_hour(identity_db: Database) -> None:
     ctx = context_over(identity_db, mails_per_tenant_hour=3)
     made = await site(ctx)
