@@ -187,11 +187,16 @@ _RELATIVE_LEAD = re.compile(r"^(?:that|which|who|whom|whose|qui|que|dont|die|der
 # parenthesis of what they do ("Maya Reyes (fine-line)"), or in the list after a word for people ("Partners:").
 _NAME = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ'’]+(?:-[A-Za-zà-ÿ]+)?(?:\s+(?:de\s+|van\s+|von\s+|da\s+|del\s+)?"
                    r"[A-ZÀ-Ý][a-zà-ÿ'’]+(?:-[A-Za-zà-ÿ]+)?){1,2}$")
-_PEOPLE = re.compile(r"(?:partner|associate|artist|team|staff|founder|owner|member|teacher|instructor|coach|"
-                     r"therapist|stylist|barber|chef|doctor|dentist|vet|lawyer|solicitor|trainer|guide|tutor|"
-                     r"associé|artiste|équipe|fondat|gérant|propriétaire|médecin|avocat|praticien|professeur|"
-                     r"inhaber|gründer|künstler|ärzt|anwält|lehrer|mitarbeiter|therapeut|"
-                     r"socio|equipo|fundador|dueñ|profesor|médic|abogad|tatuador)\w*\s*$", re.IGNORECASE)
+_PEOPLE_WORDS = (r"(?:partner|associate|artist|team|staff|founder|owner|member|teacher|instructor|coach|"
+                 r"therapist|stylist|barber|chef|doctor|dentist|vet|lawyer|solicitor|trainer|guide|tutor|"
+                 r"associé|artiste|équipe|fondat|gérant|propriétaire|médecin|avocat|praticien|professeur|"
+                 r"inhaber|gründer|künstler|ärzt|anwält|lehrer|mitarbeiter|therapeut|"
+                 r"socio|equipo|fundador|dueñ|profesor|médic|abogad|tatuador)\w*")
+_PEOPLE = re.compile(rf"{_PEOPLE_WORDS}\s*$", re.IGNORECASE)
+# A sentence that only names people ("Partners Jane Hartley and Kwame Osei", "Our team: …" is a
+# label, read by _candidates): the words after the people word, to check they are all names.
+_PEOPLE_SENTENCE = re.compile(rf"^\s*(?:(?:our|the|nos|les|unsere?|die|nuestros?|los)\s+)?{_PEOPLE_WORDS}\s+"
+                              r"(?:are\s+|sont\s+|sind\s+|son\s+)?(?P<names>[^:]+?)[.!]?\s*$", re.IGNORECASE)
 _PAREN = re.compile(r"\(([^()]*)\)?")
 
 
@@ -321,7 +326,8 @@ def services_in(text: str, name: str, location: str = "", language: str = "") ->
     places = _place_words(location)
     german = language.split("-")[0].lower() == "de"
     for number, sentence in enumerate(sentences(text)):
-        if _ABOUT_THE_SITE.search(sentence) or _IDENTITY.match(sentence) or _NEEDS.match(sentence):
+        if _ABOUT_THE_SITE.search(sentence) or _IDENTITY.match(sentence) or _NEEDS.match(sentence) or \
+                _only_people(sentence):
             continue
         if name and name.casefold() in sentence.casefold():  # "Ledgerly is …": what it is, not what it offers
             continue
@@ -350,6 +356,14 @@ def services_in(text: str, name: str, location: str = "", language: str = "") ->
     if kind and len(found) > 2:  # the business's own kind ("Boulangerie artisanale") beside what it offers
         found.remove(kind)
     return found[:6]
+
+
+def _only_people(sentence: str) -> bool:
+    """Whether the sentence only names people after a word for them: "Partners Jane Hartley and
+    Kwame Osei." says who works there, not what is offered."""
+    found = _PEOPLE_SENTENCE.match(sentence)
+    names = re.split(r",\s*|\s+(?:and|&|et|und|y)\s+", found.group("names")) if found else []
+    return bool(names) and all(_NAME.match(name.strip()) for name in names)
 
 
 def _candidates(sentence: str, places: set[str], *, opening: bool = False) -> list[str]:

@@ -67,6 +67,15 @@ def test_a_day_is_never_an_offering(business: str, language: str, day: str, kept
      "blackwork"),
     ("Estudio de tatuajes. Tatuadores: Marta Ruiz (realismo) y Pablo Gil (lettering).", "es",
      ("marta", "pablo"), "realismo"),
+    # no colon: a sentence that only names people after a word for them
+    ("Family law: divorce, child arrangements and prenuptial agreements. Partners Jane Hartley and Kwame Osei.",
+     "en", ("jane", "kwame"), "divorce"),
+    ("Bike repairs, servicing and wheel building. Our team are Ana Lopez, Ben Ward and Chris Kim.", "en",
+     ("ana", "ben", "chris"), "servicing"),
+    ("Cabinet d'avocats : droit du travail, droit de la famille. Les associés sont Marie Dubois et Jean Martin.",
+     "fr", ("marie", "jean"), "droit du travail"),
+    ("Praxis für Physiotherapie: Krankengymnastik und Lymphdrainage. Inhaberin Anna Schmidt.", "de",
+     ("anna",), "lymphdrainage"),
 ])
 def test_a_persons_name_is_not_an_offering_but_what_they_do_is(business: str, language: str,
                                                                 names: tuple[str, ...], kept: str) -> None:
