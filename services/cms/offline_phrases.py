@@ -132,6 +132,56 @@ ICON_TOPICS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("event", "événement", "veranstalt", "evento", "party", "fête", "feier", "fiesta", "calendar", "agenda"),
      "calendar"),
 )
+# What a trade offers, for a brief that names only the trade ("plumber, Leeds"): a site's copy
+# says what a business offers, and "Hartley Plumbing offers plumber" is no sentence. Keys are
+# folded (lowercase, no accents), singular; the offer is what anyone of that trade does.
+TRADE_OFFERS: dict[str, dict[str, str]] = {
+    "en": {"plumber": "Plumbing", "electrician": "Electrical work", "builder": "Building work",
+           "carpenter": "Carpentry", "joiner": "Joinery", "painter": "Painting and decorating",
+           "decorator": "Painting and decorating", "roofer": "Roofing", "gardener": "Gardening",
+           "landscaper": "Landscaping", "cleaner": "Cleaning", "locksmith": "Locks and keys",
+           "mechanic": "Car repairs", "hairdresser": "Haircuts and styling", "barber": "Haircuts and shaves",
+           "photographer": "Photography", "dentist": "Dental care", "physiotherapist": "Physiotherapy",
+           "physio": "Physiotherapy", "accountant": "Accounting", "bookkeeper": "Bookkeeping",
+           "lawyer": "Legal advice", "solicitor": "Legal advice", "architect": "Architectural design",
+           "tutor": "Tutoring", "florist": "Flowers and bouquets", "baker": "Bread and pastries",
+           "bakery": "Bread and pastries", "translator": "Translation", "vet": "Veterinary care",
+           "veterinarian": "Veterinary care", "dog groomer": "Dog grooming", "personal trainer": "Personal training",
+           "web designer": "Web design", "tattoo artist": "Tattoos", "tattoo studio": "Tattoos",
+           "osteopath": "Osteopathy", "optician": "Eye tests and glasses", "chiropractor": "Chiropractic care"},
+    "fr": {"plombier": "Plomberie", "electricien": "Électricité", "macon": "Maçonnerie", "menuisier": "Menuiserie",
+           "peintre": "Peinture", "couvreur": "Couverture", "jardinier": "Jardinage",
+           "paysagiste": "Aménagement paysager", "serrurier": "Serrurerie", "garagiste": "Réparation automobile",
+           "mecanicien": "Réparation automobile", "coiffeur": "Coupes et coiffures",
+           "coiffeuse": "Coupes et coiffures", "barbier": "Coupes et rasages", "photographe": "Photographie",
+           "dentiste": "Soins dentaires", "kinesitherapeute": "Kinésithérapie", "kine": "Kinésithérapie",
+           "comptable": "Comptabilité", "expert-comptable": "Expertise comptable", "avocat": "Conseil juridique",
+           "architecte": "Architecture", "fleuriste": "Fleurs et bouquets", "boulanger": "Pains et viennoiseries",
+           "boulangerie": "Pains et viennoiseries", "traducteur": "Traduction", "veterinaire": "Soins vétérinaires",
+           "osteopathe": "Ostéopathie", "opticien": "Examens de vue et lunettes", "tatoueur": "Tatouages"},
+    "de": {"klempner": "Sanitärinstallation", "installateur": "Sanitärinstallation",
+           "elektriker": "Elektroinstallation", "maurer": "Maurerarbeiten", "tischler": "Tischlerarbeiten",
+           "schreiner": "Schreinerarbeiten", "maler": "Malerarbeiten", "dachdecker": "Dacharbeiten",
+           "gartner": "Gartenpflege", "schlusseldienst": "Schlösser und Schlüssel", "mechaniker": "Autoreparatur",
+           "werkstatt": "Autoreparatur", "friseur": "Haarschnitte und Styling", "friseurin": "Haarschnitte und Styling",
+           "fotograf": "Fotografie", "zahnarzt": "Zahnbehandlung", "zahnarztin": "Zahnbehandlung",
+           "physiotherapeut": "Physiotherapie", "steuerberater": "Steuerberatung", "anwalt": "Rechtsberatung",
+           "rechtsanwalt": "Rechtsberatung", "architekt": "Architektur", "florist": "Blumen und Sträuße",
+           "backer": "Brot und Gebäck", "backerei": "Brot und Gebäck", "ubersetzer": "Übersetzungen",
+           "tierarzt": "Tiermedizin", "osteopath": "Osteopathie", "optiker": "Sehtests und Brillen",
+           "tatowierer": "Tattoos"},
+    "es": {"fontanero": "Fontanería", "electricista": "Instalaciones eléctricas", "albanil": "Albañilería",
+           "carpintero": "Carpintería", "pintor": "Pintura", "jardinero": "Jardinería", "cerrajero": "Cerrajería",
+           "mecanico": "Reparación de coches", "taller": "Reparación de coches", "peluquero": "Cortes y peinados",
+           "peluquera": "Cortes y peinados", "peluqueria": "Cortes y peinados", "barbero": "Cortes y afeitados",
+           "fotografo": "Fotografía", "dentista": "Tratamientos dentales", "fisioterapeuta": "Fisioterapia",
+           "contable": "Contabilidad", "gestor": "Gestoría", "abogado": "Asesoría jurídica",
+           "arquitecto": "Arquitectura", "florista": "Flores y ramos", "floristeria": "Flores y ramos",
+           "panadero": "Pan y bollería", "panaderia": "Pan y bollería", "traductor": "Traducción",
+           "veterinario": "Veterinaria", "osteopata": "Osteopatía", "optica": "Revisiones de vista y gafas",
+           "tatuador": "Tatuajes"},
+}
+
 FALLBACK_ICONS = ("sparkles", "check", "star", "heart", "award", "smile", "thumbs-up", "badge-check")
 
 def _words(text: str) -> frozenset[str]:

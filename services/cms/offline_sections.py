@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from random import Random
 from typing import Any
 
+from .offline_facts import folded
 from .offline_phrases import (
     AND,
     BOOKING_WORDS,
@@ -29,6 +30,7 @@ from .offline_phrases import (
     PAGE_KINDS,
     PHRASES,
     TONE_WORDS,
+    TRADE_OFFERS,
 )
 from .prompts import PLACEHOLDER_IMAGE
 
@@ -120,8 +122,8 @@ class Scene:
         self.rng.shuffle(variants)
         lines = []
         for index, service in enumerate(services):
-            values = {**self.values, "service": service, "service_lc": lowered(service, self.language,
-                                                                                  self.name.split())}
+            values = {**self.values, "service": service,
+                      "service_lc": lowered(service, self.language, proper_words(self.name, "", self.language))}
             turn = variants[index % len(variants):] + variants[:index % len(variants)] if variants else []
             lines.append(next((capitalised(text) for template in turn if (text := fill(template, values))), service))
         return lines
@@ -152,6 +154,13 @@ def joined(items: list[str], language: str) -> str:
     return f"{', '.join(items[:-1])} {AND[language]} {items[-1]}"
 
 
+def proper_words(name: str, city: str, language: str) -> set[str]:
+    """The words that keep their capital inside a sentence: the business's and the city's, but
+    not a trade's word in the name ("Hartley Plumbing offers plumbing")."""
+    trade_words = {offer.split()[0] for offer in TRADE_OFFERS.get(language, {}).values()}
+    return {*name.split(), *city.split()} - trade_words
+
+
 def lowered(text: str, language: str, keep: Iterable[str] = ()) -> str:
     """A service inside a sentence: its first letter small, except in German (nouns keep their
     capital), for an acronym, or where it starts with a proper name (the business's, the city's)."""
@@ -161,16 +170,26 @@ def lowered(text: str, language: str, keep: Iterable[str] = ()) -> str:
     return text[:1].lower() + text[1:]
 
 
-def services_of(facts: dict[str, Any], brief: dict[str, Any]) -> list[str]:
-    """The services the facts list, else short phrases of the owner's own description."""
+def services_of(facts: dict[str, Any], brief: dict[str, Any], language: str = "en") -> list[str]:
+    """The services the facts list, else short phrases of the owner's own description; a
+    trade named alone ("Plumber") stands for what the trade offers ("Plumbing")."""
     listed = [" ".join(str(s).split()) for s in facts.get("services") or [] if str(s).strip()]
-    if listed:
-        return [capitalised(clip(s, 70)) for s in listed][:8]
-    phrases = re.split(r"[.;:!?\n]|,\s|\s(?:and|et|und|y|or|ou|oder|o)\s", str(brief.get("business", "")))
-    found = [capitalised(p.strip(" -–")) for p in phrases  # noqa: RUF001 - a dash opens no phrase
-             if 2 <= len(p.split()) <= 8 and not re.search(r"\d|@|https?:", p)]
-    whole = str(brief.get("business") or brief.get("name", ""))
-    return list(dict.fromkeys(found))[:4] or [capitalised(clip(whole, 60))]
+    if not listed:
+        phrases = re.split(r"[.;:!?\n]|,\s|\s(?:and|et|und|y|or|ou|oder|o)\s", str(brief.get("business", "")))
+        listed = list(dict.fromkeys(p.strip(" -–") for p in phrases  # noqa: RUF001 - a dash opens no phrase
+                                    if 2 <= len(p.split()) <= 8 and not re.search(r"\d|@|https?:", p)))[:4]
+    if not listed:
+        listed = [clip(str(brief.get("business") or brief.get("name", "")), 60)]
+    if len(listed) == 1 and (offer := trade_offer(listed[0], language)):
+        return [offer]
+    return [capitalised(clip(s, 70)) for s in listed][:8]
+
+
+def trade_offer(words: str, language: str) -> str | None:
+    """What the trade `words` name offers, when they name only a trade (singular or plural)."""
+    key = " ".join(re.findall(r"[\w-]+", folded(words)))
+    offers = TRADE_OFFERS.get(language, {})
+    return offers.get(key) or offers.get(key.removesuffix("s"))
 
 
 def page_kind(page: dict[str, Any]) -> str:
@@ -191,10 +210,10 @@ def scene_of(context: dict[str, Any], *, language: str | None = None, tone: str 
     name = " ".join(str(facts.get("business_name") or site.get("name") or brief.get("name") or "").split())
     city = str(facts.get("city") or brief.get("location") or "").strip()
     lang = language_of(language or site.get("language") or brief.get("language") or "en")
-    services = services_of(facts, brief)
+    services = services_of(facts, brief, lang)
     purpose = str(section.get("purpose", ""))
     focus = max(services, key=lambda s: len(set(s.lower().split()) & set(purpose.lower().split())))
-    keep = {*name.split(), *city.split()}
+    keep = proper_words(name, city, lang)
     values = {"name": name, "city": city, "service": focus, "service_lc": lowered(focus, lang, keep),
               "services": joined([lowered(s, lang, keep) for s in services[:3]], lang),
               # The tagline is in the site's language: not for a block written in another.

@@ -236,7 +236,7 @@ FEW = {
 
 def section(brief: dict[str, Any], component: str) -> dict[str, Any]:
     plan = site_plan({**brief, "tone": "", "pages": [], "sections": [], "audience": "", "brand_notes": ""})
-    site = {"name": brief["name"], "language": "en", "tone": "", "tagline": plan.get("tagline", ""),
+    site = {"name": brief["name"], "language": brief["language"], "tone": "", "tagline": plan.get("tagline", ""),
             "facts": plan["facts"], "pages": plan["pages"]}
     context = {"task": "page_section", "brief": brief, "site": site,
                "page": {"slug": "/", "title": brief["name"], "purpose": "", "anchors": ["top", "services", "faq"]},
@@ -263,3 +263,24 @@ def test_a_site_with_few_offerings_has_no_empty_card_or_dangling_and(key: str, c
     assert "Ruth Hartley" not in " ".join(item.get("title", "") for item in props.get("features", []))
     for feature in props.get("features", []):
         assert feature["title"].strip() and feature["body"].strip(), feature
+
+
+@pytest.mark.parametrize(("name", "business", "language", "trade", "offer"), [
+    ("Hartley Plumbing", "plumber", "en", "plumber", "plumbing"),
+    ("Hartley Plumbing", "Plumbers", "en", "plumbers", "plumbing"),
+    ("Salon Lumière", "coiffeur", "fr", "coiffeur", "coupes et coiffures"),
+    ("Praxis Dr. Keller", "Zahnarzt", "de", "zahnarzt", "zahnbehandlung"),
+    ("Fontanería Pérez", "fontanero", "es", "fontanero", "fontanería"),
+])
+@pytest.mark.parametrize("component", ["Hero", "FeatureGrid", "FAQ", "MediaText"])
+def test_a_brief_that_names_only_its_trade_offers_what_the_trade_does(
+        name: str, business: str, language: str, trade: str, offer: str, component: str) -> None:
+    brief = {"name": name, "business": business, "location": "", "language": language}
+    said = " | ".join(texts(section(brief, component)["props"]))
+    if component != "Hero":  # a hero may greet without naming it
+        assert offer in said.casefold(), said  # what a visitor comes for, in the site's language
+    # the trade is who the business is, never what it offers: "Hartley Plumbing offers plumber"
+    offered = re.compile(rf"\b(?:offers|about|propose|bietet|ofrece)\s+{trade}\b|\b{trade}\s+(?:at|chez|bei|en)\s",
+                         re.IGNORECASE)
+    assert not offered.search(said), said
+    assert f"{name} offers Plumbing" not in said  # a trade's word inside the name is not a proper name
