@@ -263,7 +263,7 @@ PHRASES: dict[str, dict[str, list[Variant]]] = {
                      ("Everything {name} offers, from {services}. Come and see us{in_city_space}.", "warm")],
         "sub_page": ["{services}: what {name} does{in_city_space}.", "{tagline}",
                      "Here is what you need to know about {name}{comma_city}."],
-        "eyebrow": ["{city}", "{service}", "{name}", "{name} · {city}"],
+        "eyebrow": ["{city}", "{name}", "{name} · {city}"],
         # Calls to action
         "contact_label": ["Contact us", "Get in touch", "Write to us", ("Say hello", "playful warm"),
                           ("Ask us today", "bold")],
@@ -285,7 +285,7 @@ PHRASES: dict[str, dict[str, list[Variant]]] = {
                          ("{service}, at an easy pace.", "calm")],
         # Image and text
         "media_heading": ["A closer look at {name}", "How {name} works", "{name} up close", "What to expect"],
-        "media_eyebrow": ["{city}", "{name}", "{service}"],
+        "media_eyebrow": ["{city}", "{name}"],
         "media_row_heading": ["{service}", "All about {service_lc}", "{service} at {name}"],
         "media_row_text": ["At {name}, {service_lc} is what we do every day{in_city_space}. Tell us what you are "
                            "looking for and we will help you choose.",
@@ -403,7 +403,7 @@ PHRASES: dict[str, dict[str, list[Variant]]] = {
                      ("Tout ce que propose {name} : {services}. Venez nous voir{in_city_space}.", "warm")],
         "sub_page": ["{services} : ce que fait {name}{in_city_space}.", "{tagline}",
                      "Tout ce qu'il faut savoir sur {name}{comma_city}."],
-        "eyebrow": ["{city}", "{service}", "{name}", "{name} · {city}"],
+        "eyebrow": ["{city}", "{name}", "{name} · {city}"],
         "contact_label": ["Nous contacter", "Écrivez-nous", "Prendre contact", ("Dites-nous tout", "playful warm"),
                           ("Contactez-nous", "bold formal")],
         "book_label": ["Réserver", "Réserver maintenant", "Faire une réservation",
@@ -426,7 +426,7 @@ PHRASES: dict[str, dict[str, list[Variant]]] = {
                          ("{service}, à votre rythme.", "calm")],
         "media_heading": ["{name} de plus près", "Comment travaille {name}", "À quoi vous attendre",
                           "Découvrir {name}"],
-        "media_eyebrow": ["{city}", "{name}", "{service}"],
+        "media_eyebrow": ["{city}", "{name}"],
         "media_row_heading": ["{service}", "{service} chez {name}", "Tout sur : {service_lc}"],
         "media_row_text": ["Chez {name}, c'est notre quotidien{in_city_space}. Dites-nous ce que vous cherchez, "
                            "nous vous aidons à choisir.",
@@ -537,7 +537,7 @@ PHRASES: dict[str, dict[str, list[Variant]]] = {
                      ("Alles, was {name} bietet: {services}. Besuchen Sie uns{in_city_space}.", "warm")],
         "sub_page": ["{services}: das macht {name}{in_city_space}.", "{tagline}",
                      "Alles, was Sie über {name}{comma_city} wissen müssen."],
-        "eyebrow": ["{city}", "{service}", "{name}", "{name} · {city}"],
+        "eyebrow": ["{city}", "{name}", "{name} · {city}"],
         "contact_label": ["Kontakt aufnehmen", "Schreiben Sie uns", "Jetzt anfragen",
                           ("Sagen Sie Hallo", "playful warm"),
                           ("Jetzt Kontakt aufnehmen", "bold formal")],
@@ -557,7 +557,7 @@ PHRASES: dict[str, dict[str, list[Variant]]] = {
                          ("{service} auf hohem Niveau.", "formal bold"),
                          ("{service}, ganz in Ihrem Tempo.", "calm")],
         "media_heading": ["{name} aus der Nähe", "So arbeitet {name}", "Was Sie erwartet", "{name} entdecken"],
-        "media_eyebrow": ["{city}", "{name}", "{service}"],
+        "media_eyebrow": ["{city}", "{name}"],
         "media_row_heading": ["{service}", "{service} bei {name}", "Alles über: {service}"],
         "media_row_text": ["Bei {name} ist das unser Alltag{in_city_space}. Sagen Sie uns, was Sie suchen, und "
                            "wir helfen Ihnen bei der Wahl.",
@@ -663,7 +663,7 @@ PHRASES: dict[str, dict[str, list[Variant]]] = {
                      ("Todo lo que ofrece {name}: {services}. Ven a vernos{in_city_space}.", "warm")],
         "sub_page": ["{services}: lo que hace {name}{in_city_space}.", "{tagline}",
                      "Todo lo que necesitas saber sobre {name}{comma_city}."],
-        "eyebrow": ["{city}", "{service}", "{name}", "{name} · {city}"],
+        "eyebrow": ["{city}", "{name}", "{name} · {city}"],
         "contact_label": ["Contáctanos", "Escríbenos", "Pide información", ("Di hola", "playful warm"),
                           ("Contacta hoy", "bold formal")],
         "book_label": ["Reservar", "Reserva tu plaza", "Hacer una reserva", ("Reserva hoy", "bold")],
@@ -684,7 +684,7 @@ PHRASES: dict[str, dict[str, list[Variant]]] = {
                          ("{service}, con un alto nivel de exigencia.", "formal bold"),
                          ("{service}, a tu ritmo.", "calm")],
         "media_heading": ["{name} de cerca", "Cómo trabaja {name}", "Qué puedes esperar", "Descubre {name}"],
-        "media_eyebrow": ["{city}", "{name}", "{service}"],
+        "media_eyebrow": ["{city}", "{name}"],
         "media_row_heading": ["{service}", "{service} en {name}", "Todo sobre: {service_lc}"],
         "media_row_text": ["En {name} es nuestro día a día{in_city_space}. Cuéntanos qué buscas y te ayudamos a "
                            "elegir.",

@@ -143,8 +143,16 @@ def phone_and_email(props: dict[str, Any], *, icons: bool) -> str:
         found += f'<p>{mark}<a href="{esc(tel_href(props["phone"]))}">{esc(props["phone"])}</a></p>'
     if props.get("email"):
         mark = icon("mail") if icons else ""
-        found += f'<p>{mark}<a href="mailto:{esc(props["email"])}">{esc(props["email"])}</a></p>'
+        found += f'<p>{mark}<a href="mailto:{esc(props["email"])}">{breakable_email(props["email"])}</a></p>'
     return found
+
+
+def breakable_email(address: str) -> str:
+    """An e-mail address that may wrap only after its @ and before a dot of its domain, as
+    typesetters break addresses: a narrow column (a phone's footer) never scrolls sideways,
+    and a wide one never splits a word."""
+    local, at, domain = address.partition("@")
+    return esc(local) + (f"@<wbr>{'<wbr>.'.join(esc(part) for part in domain.split('.'))}" if at else "")
 
 
 class Renderer:
@@ -381,6 +389,12 @@ class Renderer:
                 copy += f'<p>{self.link(row["link_href"], row["link_label"], "btn-link")}</p>'
             rows.append(f'<div class="mt-row mt-image-{side}{"" if media else " mt-text-only"}">{media}'
                         f'<div class="mt-copy">{copy}</div></div>')
+        if not any(row.get("image") for row in props["rows"]):
+            # No picture to set beside the words (a new site's empty library): the rows stand side
+            # by side as columns, rather than each leaving half the band empty.
+            columns = min(len(rows), 3)
+            return (f'<div class="media-text mt-all-text">{head}<div class="grid cols-{columns} mt-columns">'
+                    f'{"".join(rows)}</div></div>')
         return f'<div class="media-text">{head}{"".join(rows)}</div>'
 
     def stats(self, props: dict[str, Any], children: list[dict[str, Any]]) -> str:

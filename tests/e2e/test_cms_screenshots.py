@@ -26,6 +26,9 @@ def showcase(product_id: str) -> dict:  # type: ignore[type-arg]
     props["Hero"] = {"headline": "Sourdough, every morning", "subheadline": "Baked in Lyon since 1952.",
                      "cta_label": "Visit us", "cta_href": "/"}
     props["Button"] = {"label": "Order bread", "href": "/"}
+    # A long address in a phone's half-width footer column: it wraps, nothing scrolls sideways.
+    props["Footer"] = {"text": "(c) Acme", "email": "reservations@acmebakeryandpatisserie.example",
+                       "phone": "+33 4 72 00 00 00"}
     props["RichText"] = {"markdown": "We bake **slowly**, with flour from *three* local mills.\n\n- Bread\n- Pastry"}
     props["FeatureGrid"] = {"heading": "Why us", "features": [
         {"title": "Slow dough", "body": "48 hours of rest."}, {"title": "Local flour", "body": "Three mills."},

@@ -387,3 +387,18 @@ def test_the_words_no_editor_wrote_are_in_the_sites_language(lang: str) -> None:
 def test_a_language_without_its_words_gets_english_ones(lang: str) -> None:
     html = render(chrome_page(), lang=lang)
     assert f'<html lang="{lang}">' in html and ">Skip to content<" in html and ">Menu<" in html
+
+
+def test_rows_without_pictures_stand_side_by_side_rather_than_beside_an_empty_half() -> None:
+    rows = [{"heading": f"Row {n}", "text": "Words."} for n in range(2)]
+    plain = render(page(node("m", "MediaText", rows=rows))).split("<body>", 1)[1]
+    assert 'class="media-text mt-all-text"' in plain and 'class="grid cols-2 mt-columns"' in plain
+    pictured = render(page(node("m", "MediaText", rows=[{**rows[0], "image": IMAGE, "image_alt": "A boat"},
+                                                        rows[1]]))).split("<body>", 1)[1]
+    assert "mt-columns" not in pictured and "mt-text-only" in pictured  # one picture: the rows alternate
+
+
+def test_an_email_address_may_wrap_only_after_its_at_and_before_its_dots() -> None:
+    html = render(page(node("c", "ContactBlock", email="reservations@acme-bakery.co.uk")))
+    assert ">reservations@<wbr>acme-bakery<wbr>.co<wbr>.uk</a>" in html
+    assert 'href="mailto:reservations@acme-bakery.co.uk"' in html
