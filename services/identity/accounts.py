@@ -163,7 +163,10 @@ def login_keys(email: str, client: str) -> list[str]:
 
 
 async def refuse_if_locked(tx: asyncpg.Connection, keys: list[str], what: str = "too many attempts") -> None:
-    """429 while any of `keys` is locked out (a log-in, sign-up or reset asked too often)."""
+    """429 while any of `keys` is locked out (a log-in, sign-up or reset asked too often).
+    Holds the keys until the transaction ends, so requests at once are counted one after
+    another, not all let through by a check none of them has written yet."""
+    await repo.hold_throttle_keys(tx, keys)
     locked = await repo.locked_until(tx, keys)
     now = await repo.now(tx)
     if locked is not None and locked > now:
@@ -207,23 +210,24 @@ async def authenticate(ctx: Ctx, email: str, password: str, client: str) -> uuid
     """The account id for these credentials; throttled per e-mail and per client address.
     The answer is the same for an unknown e-mail and a wrong password."""
     keys = login_keys(email, client)
+    settings = ctx.settings
+    # An address is shared by many people (an office, a NAT): it gets ten times the allowance.
+    allowances = (settings.login_max_failures, settings.login_max_failures * 10)
     async with ctx.db.system_tx() as tx:
         await refuse_if_locked(tx, keys)
+        # Every attempt counts as a failure until the password proves right: guesses sent at
+        # once are counted one after another, and none finds the allowance unspent.
+        for key, allowance in zip(keys, allowances, strict=True):
+            await repo.record_attempt(tx, key, allowance, settings.lock_floor_seconds)
         account = await repo.account_by_email(tx, email)
     stored = account["password_hash"] if account else None
-    matches = await asyncio.to_thread(ctx.passwords.matches, password, stored)
-    async with ctx.db.system_tx() as tx:
-        settings = ctx.settings
-        if not matches:
-            # An address is shared by many people (an office, a NAT): it gets ten times the allowance.
-            await repo.record_attempt(tx, keys[0], settings.login_max_failures, settings.lock_floor_seconds)
-            await repo.record_attempt(tx, keys[1], settings.login_max_failures * 10, settings.lock_floor_seconds)
-        else:
-            await repo.clear_attempts(tx, keys[0])
-            if ctx.passwords.needs_rehash(stored or ""):
-                await repo.update_password(tx, account["id"], await asyncio.to_thread(ctx.passwords.hash, password))
-    if not matches:  # raised after the commit, so the failure is counted
-        raise Unauthorized(WRONG_CREDENTIALS)
+    if not await asyncio.to_thread(ctx.passwords.matches, password, stored):
+        raise Unauthorized(WRONG_CREDENTIALS)  # counted already
+    async with ctx.db.system_tx() as tx:  # it was the owner: the e-mail's count starts again, the address's is refunded
+        await repo.clear_attempts(tx, keys[0])
+        await repo.refund_attempt(tx, keys[1], allowances[1])
+        if ctx.passwords.needs_rehash(stored or ""):
+            await repo.update_password(tx, account["id"], await asyncio.to_thread(ctx.passwords.hash, password))
     return account["id"]
 
 

@@ -15,10 +15,18 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from shared.errors import Invalid, Unauthorized
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]\Z")
+# Names a site may not take as its subdomain: the platform's own (its apps and paths), names
+# that clients look up by themselves and may send credentials to (autodiscover, wpad, mta-sts,
+# isatap), mail and DNS infrastructure, and words that would make a site pass for the
+# platform's sign-in, payment or security pages.
 RESERVED_SLUGS = frozenset({
     "www", "api", "app", "admin", "assets", "static", "mail", "smtp", "ftp", "cdn", "status",
     "docs", "help", "support", "billing", "login", "signup", "auth", "dashboard", "platform",
-    "root", "system", "internal", "test", "demo-admin",
+    "root", "system", "internal", "test", "demo-admin", "studio", "health", "metrics",
+    "autodiscover", "autoconfig", "wpad", "isatap", "mta-sts", "_dmarc", "imap", "pop", "pop3", "webmail",
+    "mx", "ns", "ns1", "ns2", "ns3", "ns4", "dns", "localhost", "postmaster", "hostmaster", "webmaster",
+    "abuse", "security", "noc", "sso", "id", "identity", "oauth", "account", "accounts", "signin", "register",
+    "pay", "payment", "payments", "checkout", "stripe", "secure", "verify", "password", "reset",
 })
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 

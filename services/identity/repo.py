@@ -262,6 +262,7 @@ async def revoke_account_sessions(tx: Tx, account_id: uuid.UUID, reason: str) ->
 
 # throttling ----------------------------------------------------------------------------------
 
+LOCK_THROTTLE_KEY = "SELECT pg_advisory_xact_lock(hashtext('identity throttle'), hashtext($1::text))"
 SELECT_LOCKED_UNTIL = "SELECT max(locked_until) FROM identity.login_throttle WHERE key = ANY($1::text[])"
 # Every attempt past the allowance locks the key: `floor` seconds first, four times longer
 # each time after (30 s, 2 min, 8 min, 32 min, then an hour at most), counted until a day
@@ -279,9 +280,22 @@ ON CONFLICT (key) DO UPDATE SET
   END
 """
 CLEAR_ATTEMPTS = "DELETE FROM identity.login_throttle WHERE key = $1"
+# An attempt counted before it proved right, given back: one failure fewer, and no lock unless
+# the failures left still reach the allowance `$2`.
+REFUND_ATTEMPT = """
+UPDATE identity.login_throttle SET failures = failures - 1,
+  locked_until = CASE WHEN failures - 1 >= $2 THEN locked_until END
+WHERE key = $1 AND failures > 0
+"""
 
 
 SELECT_NOW = "SELECT now()"
+
+
+async def hold_throttle_keys(tx: Tx, keys: list[str]) -> None:
+    """Each key's advisory lock until the transaction ends, in one order (no deadlock)."""
+    for key in sorted(set(keys)):
+        await tx.execute(LOCK_THROTTLE_KEY, key)
 
 
 async def locked_until(tx: Tx, keys: list[str]) -> datetime | None:
@@ -299,6 +313,10 @@ async def record_attempt(tx: Tx, key: str, allowance: int, floor_seconds: float)
 
 async def clear_attempts(tx: Tx, key: str) -> None:
     await tx.execute(CLEAR_ATTEMPTS, key)
+
+
+async def refund_attempt(tx: Tx, key: str, allowance: int) -> None:
+    await tx.execute(REFUND_ATTEMPT, key, allowance)
 
 
 # sign-ups waiting for their e-mail ---------------------------------------------------------

@@ -8,6 +8,7 @@ Sign-up, invitation and password reset store and mail the same form."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 
@@ -180,3 +181,41 @@ async def mailed_token(db: Database, to_address: str, prefix: str) -> str:
     found = re.search(rf"{prefix}[A-Za-z0-9_-]+", body)
     assert found is not None
     return found.group(0)
+
+
+# --- attempts at once ---------------------------------------------------------------------------
+
+async def test_guesses_sent_at_once_get_no_more_tries_than_one_after_another(identity_db: Database) -> None:
+    ctx = context_over(identity_db)
+    domain = probe_domain()
+    await site(ctx, f"kiosk@{domain}")
+    results = await asyncio.gather(*(accounts.authenticate(ctx, f"kiosk@{domain}", WRONG, client())
+                                     for _ in range(30)), return_exceptions=True)
+    checked = [r for r in results if isinstance(r, Unauthorized)]
+    assert len(checked) == ctx.settings.login_max_failures  # each guess was counted before the next was let in
+    assert all(isinstance(r, TooManyAttempts) for r in results if not isinstance(r, Unauthorized))
+
+
+async def test_the_owners_right_password_gives_the_attempt_back_to_its_address(identity_db: Database) -> None:
+    ctx = context_over(identity_db)
+    domain, office = probe_domain(), client()
+    owner = await site(ctx, f"kiosk@{domain}")
+    allowance = ctx.settings.login_max_failures * 10
+    for _ in range(allowance + 5):  # far more log-ins from one office than its failure allowance
+        assert await accounts.authenticate(ctx, f"kiosk@{domain}", PASSWORD, office) == owner.token.account_id
+    async with identity_db.system_tx() as tx:
+        left = await tx.fetchval("SELECT failures FROM identity.login_throttle WHERE key = $1", f"ip:{office}")
+    assert left in (None, 0)  # and none of those log-ins was refused (an office is not locked out by its own)
+
+
+async def test_password_resets_asked_at_once_mail_no_more_than_the_addresses_allowance(identity_db: Database) -> None:
+    ctx = context_over(identity_db)
+    domain = probe_domain()
+    await site(ctx, f"kiosk@{domain}")
+    asker = client()
+    await asyncio.gather(*(accounts.request_password_reset(ctx, PasswordResetRequestIn(email=f"kiosk@{domain}"),
+                                                           asker) for _ in range(25)), return_exceptions=True)
+    async with identity_db.system_tx() as tx:
+        mailed = await tx.fetchval("SELECT count(*) FROM identity.mail_queue WHERE to_address = $1 "
+                                   "AND subject ILIKE '%password%'", f"kiosk@{domain}")
+    assert mailed == ctx.settings.mails_per_email
