@@ -16,6 +16,7 @@ from .http import ROUTES
 from .query_embeddings import QueryEmbeddings
 from .reembed import Reembedder
 from .settings import Settings
+from .variant_jobs import VariantJobs
 
 
 def create_app(settings: Settings, ai: AISettings | None = None) -> Litestar:
@@ -28,7 +29,8 @@ def create_app(settings: Settings, ai: AISettings | None = None) -> Litestar:
                    query_embeddings=query_embeddings,
                    describer=Describer(runtime.db, runtime.nc, storage, provider,
                                        credits=settings.description_credits),
-                   reembedder=Reembedder(runtime.db, provider))
+                   reembedder=Reembedder(runtime.db, provider),
+                   variant_jobs=VariantJobs(settings.variant_jobs))
 
     async def workers(ctx: Ctx) -> None:
         consumers.start(ctx)

@@ -13,6 +13,7 @@ from shared.web import ServiceContext
 
 from .query_embeddings import QueryEmbeddings
 from .settings import Settings
+from .variant_jobs import VariantJobs
 
 
 class JobRunner(Protocol):
@@ -39,6 +40,7 @@ class Ctx(ServiceContext):
     query_embeddings: QueryEmbeddings
     describer: DescriptionRunner  # runs only where workers run; waking it elsewhere does nothing
     reembedder: JobRunner
+    variant_jobs: VariantJobs  # copies of images being made, one per copy at a time
 
     def describe_soon(self) -> None:
         """A new asset is described now rather than at the describer's next round."""

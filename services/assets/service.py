@@ -183,7 +183,15 @@ async def stored_file(ctx: Ctx, tenant_id: uuid.UUID, asset_id: uuid.UUID, width
         key = await repo.variant_key(tx, asset_id, served, fm or "")
     if key is not None and (data := await ctx.storage.get(key)) is not None:
         return data, stored_type(key, row["content_type"]), etag
-    original = await ctx.storage.get(row["storage_key"])
+    data, content_type = await ctx.variant_jobs.once(
+        (asset_id, served, fm), lambda: make_copy(ctx, tenant_id, asset_id, row["storage_key"], served, fm))
+    return data, content_type, etag
+
+
+async def make_copy(ctx: Ctx, tenant_id: uuid.UUID, asset_id: uuid.UUID, storage_key: str, served: int,
+                    fm: str | None) -> tuple[bytes, str]:
+    """Make, store and record one copy of an image (through ctx.variant_jobs: once at a time)."""
+    original = await ctx.storage.get(storage_key)
     if original is None:
         raise NotFound("the file is missing from storage")
     data, content_type = await asyncio.to_thread(variant, original, served, fm)
@@ -191,7 +199,7 @@ async def stored_file(ctx: Ctx, tenant_id: uuid.UUID, asset_id: uuid.UUID, width
     await ctx.storage.put(key, data)
     async with ctx.db.tenant_tx(tenant_id) as tx:
         await repo.insert_variant(tx, tenant_id, asset_id, served, fm or "", key, len(data))
-    return data, content_type, etag
+    return data, content_type
 
 
 def stored_type(key: str, original_type: str) -> str:
