@@ -7,6 +7,7 @@ offline writers (tests/conftest.py): the copy is the embedded default's, the wir
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -294,3 +295,16 @@ async def test_a_site_written_in_german_speaks_german_in_everything_no_editor_wr
     missing = await client.call("GET", "/gibt-es-nicht", slug=tenant.slug, headers=browser)
     assert missing.status_code == 404 and '<html lang="de">' in missing.text
     assert "Diese Seite gibt es nicht" in missing.text
+
+
+async def test_plans_asked_for_at_once_get_no_more_than_the_hours_allowance(client: PlatformClient) -> None:
+    tenant = await client.sign_up("plans-at-once")
+    brief = {"name": "Fellwater Boats", "business": "Rowing boat hire on the lake, by the hour, for families.",
+             "location": "Keswick"}
+    answers = await asyncio.gather(*(client.call("POST", "/api/cms/site-plans", slug=tenant.slug, token=tenant.token,
+                                                 json=brief) for _ in range(40)))
+    codes = sorted(answer.status_code for answer in answers)
+    assert codes == [200] * 30 + [429] * 10, codes  # SITE_PLANS_PER_HOUR is 30: each slot taken before the model
+    plan_id = next(answer.json()["id"] for answer in answers if answer.status_code == 200)
+    saved = await client.call("GET", f"/api/cms/generations/{plan_id}", slug=tenant.slug, token=tenant.token)
+    assert saved.status_code == 200 and saved.json()["status"] == "saved"

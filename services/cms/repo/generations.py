@@ -74,14 +74,19 @@ UPDATE cms.generations SET {step('saved')}, pages = $2, credits = $3, model = $4
        cached_input_tokens = $6, output_tokens = $7, repaired = $8, assets_used = $9
 WHERE id = $1
 """
-INSERT_PLAN = f"""
-INSERT INTO cms.generations (tenant_id, id, kind, status, request, plan, max_credits, credits, model, input_tokens,
-                             cached_input_tokens, output_tokens, created_by, history)
-VALUES ($1, $2, 'plan', 'saved', $3, $4, 0, 0, $5, $6, $7, $8, $9,
-        jsonb_build_array(jsonb_build_object('status', 'saved', 'at', now())))
-RETURNING {JOB_COLUMNS}
-"""
+# Plans are counted per tenant under this lock, from the check to the row that takes the slot.
+LOCK_PLANS = "SELECT pg_advisory_xact_lock(hashtext('cms site plans'), hashtext($1::text))"
 RECENT_PLANS = "SELECT count(*) FROM cms.generations WHERE kind = 'plan' AND created_at > now() - interval '1 hour'"
+START_PLAN = """
+INSERT INTO cms.generations (tenant_id, id, kind, status, request, max_credits, credits, created_by, history)
+VALUES ($1, $2, 'plan', 'planning', $3, 0, 0, $4,
+        jsonb_build_array(jsonb_build_object('status', 'planning', 'at', now())))
+"""
+SAVE_PLAN = f"""
+UPDATE cms.generations SET {step('saved')}, plan = $2, model = $3, input_tokens = $4, cached_input_tokens = $5,
+       output_tokens = $6
+WHERE id = $1 RETURNING {JOB_COLUMNS}
+"""
 SET_PLAN = "UPDATE cms.generations SET plan = $2 WHERE id = $1"
 PAGE_AT = "SELECT id, revision FROM cms.pages WHERE slug = $1"
 ACTIVE_PRODUCTS = "SELECT product_id FROM cms.products WHERE active ORDER BY slug"
@@ -168,16 +173,22 @@ async def save_site_job(tx: Tx, job_id: uuid.UUID, pages: list[dict[str, Any]], 
                      repaired, assets)
 
 
-async def insert_plan(tx: Tx, tenant_id: uuid.UUID, job_id: uuid.UUID, brief: dict[str, Any], plan: dict[str, Any],
-                      model: str, input_tokens: int, cached_input_tokens: int, output_tokens: int,
-                      author: uuid.UUID | None) -> asyncpg.Record:
-    return await tx.fetchrow(INSERT_PLAN, tenant_id, job_id, brief, plan, model, input_tokens, cached_input_tokens,
-                             output_tokens, author)
-
-
-async def recent_plans(tx: Tx) -> int:
-    """Site plans the tenant asked for in the last hour (they are not charged; this bounds them)."""
+async def recent_plans(tx: Tx, tenant_id: uuid.UUID) -> int:
+    """Site plans the tenant asked for in the last hour (they are not charged; this bounds
+    them), written or being written; holds the count until the transaction ends."""
+    await tx.execute(LOCK_PLANS, str(tenant_id))
     return int(await tx.fetchval(RECENT_PLANS))
+
+
+async def start_plan(tx: Tx, tenant_id: uuid.UUID, job_id: uuid.UUID, brief: dict[str, Any],
+                     author: uuid.UUID | None) -> None:
+    """A plan being written: it takes its slot of the hour before the model is asked."""
+    await tx.execute(START_PLAN, tenant_id, job_id, brief, author)
+
+
+async def save_plan(tx: Tx, job_id: uuid.UUID, plan: dict[str, Any], model: str, input_tokens: int,
+                    cached_input_tokens: int, output_tokens: int) -> asyncpg.Record:
+    return await tx.fetchrow(SAVE_PLAN, job_id, plan, model, input_tokens, cached_input_tokens, output_tokens)
 
 
 async def page_at(tx: Tx, slug: str) -> asyncpg.Record | None:
