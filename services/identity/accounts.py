@@ -125,6 +125,9 @@ async def create_tenant(ctx: Ctx, claim: Callable[[asyncpg.Connection], Awaitabl
     try:
         async with ctx.db.tenant_tx(tenant_id) as tx:
             slug, name, email, password_hash = await claim(tx)
+            if await repo.slug_taken(tx, slug):  # a renamed tenant's old slug, held since the link was sent
+                raise Conflict(f"the slug '{slug}' is taken; sign up again with another",
+                               suggestion=await free_slug(ctx, slug))
             account = await repo.account_by_email(tx, email)
             if account is None:
                 account_id = uuid.uuid4()

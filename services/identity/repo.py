@@ -16,7 +16,19 @@ Tx = asyncpg.Connection
 # tenants -------------------------------------------------------------------------------
 
 INSERT_TENANT = "INSERT INTO identity.tenants (id, slug, name, theme_config) VALUES ($1, $2, $3, $4)"
-SELECT_SLUG_TAKEN = "SELECT EXISTS (SELECT 1 FROM identity.tenants WHERE slug = $1)"
+# A slug is taken by a tenant that has it (live, or deleted and not yet purged) or that gave it
+# up lately (released_slugs); `$2`, when given, is the tenant asking: what it holds is free to it.
+SELECT_SLUG_TAKEN = """
+SELECT EXISTS (SELECT 1 FROM identity.tenants WHERE slug = $1 AND id IS DISTINCT FROM $2)
+    OR EXISTS (SELECT 1 FROM identity.released_slugs
+               WHERE slug = $1 AND held_until > now() AND released_by IS DISTINCT FROM $2)
+"""
+HOLD_SLUG = """
+INSERT INTO identity.released_slugs (slug, released_by, held_until)
+VALUES ($1, $2, now() + make_interval(secs => $3))
+ON CONFLICT (slug) DO UPDATE SET released_by = excluded.released_by, held_until = excluded.held_until
+"""
+DROP_OWN_HOLD = "DELETE FROM identity.released_slugs WHERE slug = $1 AND released_by = $2"
 SELECT_TENANT = """
 SELECT id, slug, name, custom_domain, theme_config, deleted_at, purge_after FROM identity.tenants WHERE id = $1
 """
@@ -79,8 +91,16 @@ async def insert_tenant(tx: Tx, tenant_id: uuid.UUID, slug: str, name: str, them
     await tx.execute(INSERT_TENANT, tenant_id, slug, name, theme)
 
 
-async def slug_taken(tx: Tx, slug: str) -> bool:
-    return await tx.fetchval(SELECT_SLUG_TAKEN, slug)
+async def slug_taken(tx: Tx, slug: str, asker: uuid.UUID | None = None) -> bool:
+    return await tx.fetchval(SELECT_SLUG_TAKEN, slug, asker)
+
+
+async def hold_released_slug(tx: Tx, slug: str, tenant_id: uuid.UUID, seconds: int) -> None:
+    await tx.execute(HOLD_SLUG, slug, tenant_id, float(seconds))
+
+
+async def take_back_slug(tx: Tx, slug: str, tenant_id: uuid.UUID) -> None:
+    await tx.execute(DROP_OWN_HOLD, slug, tenant_id)
 
 
 async def tenant(tx: Tx, tenant_id: uuid.UUID) -> asyncpg.Record | None:
@@ -355,6 +375,7 @@ SWEEP_SPENT = [
     "DELETE FROM identity.password_resets WHERE expires_at < now() - make_interval(secs => $1)",
     "DELETE FROM identity.refresh_tokens WHERE expires_at < now() - make_interval(secs => $1)",
     "DELETE FROM identity.mail_queue WHERE sent_at < now() - make_interval(secs => greatest($1, 86400))",
+    "DELETE FROM identity.released_slugs WHERE held_until < now() - make_interval(secs => $1)",
 ]
 # A failure older than a day no longer counts (RECORD_ATTEMPT starts again from one).
 SWEEP_THROTTLE = """

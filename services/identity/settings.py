@@ -18,6 +18,7 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     password_reset_ttl: int = 3600
     handoff_ttl: int = 60  # how long a code that carries a session to a site's host works (once)
     tenant_deletion_grace: int = 30 * 24 * 3600
+    released_slug_hold: int = 90 * 24 * 3600  # a renamed tenant's old slug stays its own this long
     purge_check_interval: float = 60.0
     sweep_interval: float = 3600.0  # how often lapsed sign-ups, resets, refresh tokens and sent mail are swept
     spent_kept_for: int = 7 * 24 * 3600  # how long a lapsed link still says "expired" before its row goes

@@ -47,7 +47,8 @@ async def get_tenant(ctx: Ctx, caller: Caller) -> TenantOut:
 
 
 async def update_tenant(ctx: Ctx, caller: Caller, patch: TenantPatch) -> TenantOut:
-    """Rename the tenant or change its slug; the old slug stops resolving at once."""
+    """Rename the tenant or change its slug. The old slug stops resolving at once, and stays
+    the tenant's for RELEASED_SLUG_HOLD: nobody else may take the address its visitors know."""
     tenant_id = caller.require(Role.OWNER)
     try:
         async with ctx.db.tenant_tx(tenant_id) as tx:
@@ -56,6 +57,11 @@ async def update_tenant(ctx: Ctx, caller: Caller, patch: TenantPatch) -> TenantO
                 raise NotFound("no such tenant")
             slug = domain.check_slug(patch.slug) if patch.slug is not None else current["slug"]
             name = domain.check_name(patch.name) if patch.name is not None else current["name"]
+            if slug != current["slug"]:
+                if await repo.slug_taken(tx, slug, tenant_id):
+                    raise Conflict(f"the slug '{slug}' is taken")
+                await repo.take_back_slug(tx, slug, tenant_id)
+                await repo.hold_released_slug(tx, current["slug"], tenant_id, ctx.settings.released_slug_hold)
             await repo.update_tenant_names(tx, tenant_id, slug, name)
             await repo.audit(tx, tenant_id, caller.account_id, "tenant.renamed", slug=slug, name=name)
             await _announce(tx, tenant_id, slug, name, previous_slug=current["slug"])
