@@ -34,7 +34,7 @@ from .schemas import (
     TokenOut,
 )
 from .theme import parse_theme
-from .tokens import csrf_matches, csrf_token, digest, new_secret
+from .tokens import csrf_matches, csrf_token, device_of, device_token, digest, new_secret
 
 WRONG_CREDENTIALS = "wrong e-mail or password"
 
@@ -159,10 +159,18 @@ async def free_slug(ctx: Ctx, slug: str) -> str:
     return f"{slug[:50]}-{uuid.uuid4().hex[:8]}"
 
 
-def login_keys(email: str, client: str) -> list[str]:
+def new_device_token(ctx: Ctx, email: str) -> str:
+    """The token a browser keeps once it logged into the account of `email` (see login_keys)."""
+    return device_token(ctx.settings.internal_secret, domain.normal_email(email))
+
+
+def login_keys(email: str, client: str, device: str | None = None) -> list[str]:
     """The e-mail's key is its normal form, the very value the account is stored and found by:
-    every spelling that logs into an account spends that account's allowance."""
-    return [f"email:{domain.normal_email(email)}", f"ip:{client}"]
+    every spelling that logs into an account spends that account's allowance. A browser the
+    account logged in from before (`device`, its token's nonce) spends its own allowance
+    instead: whoever locks the e-mail out from elsewhere does not lock its owner out there."""
+    first = f"device:{device}" if device is not None else f"email:{domain.normal_email(email)}"
+    return [first, f"ip:{client}"]
 
 
 async def refuse_if_locked(tx: asyncpg.Connection, keys: list[str], what: str = "too many attempts") -> None:
@@ -209,10 +217,11 @@ async def queue_mail(ctx: Ctx, tx: asyncpg.Connection, to: str, subject: str, bo
     await repo.queue_mail(tx, to, subject, body, tenant_id)
 
 
-async def authenticate(ctx: Ctx, email: str, password: str, client: str) -> uuid.UUID:
-    """The account id for these credentials; throttled per e-mail and per client address.
-    The answer is the same for an unknown e-mail and a wrong password."""
-    keys = login_keys(email, client)
+async def authenticate(ctx: Ctx, email: str, password: str, client: str, device: str | None = None) -> uuid.UUID:
+    """The account id for these credentials; throttled per e-mail (or per known browser: the
+    `device` token a log-in for this account gave it) and per client address. The answer is
+    the same for an unknown e-mail and a wrong password."""
+    keys = login_keys(email, client, device_of(ctx.settings.internal_secret, domain.normal_email(email), device))
     settings = ctx.settings
     # An address is shared by many people (an office, a NAT): it gets ten times the allowance.
     allowances = (settings.login_max_failures, settings.login_max_failures * 10)
@@ -234,9 +243,9 @@ async def authenticate(ctx: Ctx, email: str, password: str, client: str) -> uuid
     return account["id"]
 
 
-async def log_in(ctx: Ctx, data: LoginIn, client: str) -> SessionOut:
+async def log_in(ctx: Ctx, data: LoginIn, client: str, device: str | None = None) -> SessionOut:
     """A platform log-in: a session (refresh token) and the tenants the account belongs to."""
-    account_id = await authenticate(ctx, data.email, data.password, client)
+    account_id = await authenticate(ctx, data.email, data.password, client, device)
     async with ctx.db.system_tx() as tx:
         session = await open_session(ctx, tx, account_id)
         tenants = await repo.memberships_of(tx, account_id)
@@ -244,9 +253,10 @@ async def log_in(ctx: Ctx, data: LoginIn, client: str) -> SessionOut:
                       refresh_token=session.refresh_token, csrf_token=session.csrf_token)
 
 
-async def log_in_to_tenant(ctx: Ctx, tenant_id: uuid.UUID, data: LoginIn, client: str) -> TokenOut:
+async def log_in_to_tenant(ctx: Ctx, tenant_id: uuid.UUID, data: LoginIn, client: str,
+                           device: str | None = None) -> TokenOut:
     """Log-in on a tenant's own host: an access token for it, and a session."""
-    account_id = await authenticate(ctx, data.email, data.password, client)
+    account_id = await authenticate(ctx, data.email, data.password, client, device)
     async with ctx.db.tenant_tx(tenant_id) as tx:
         role = await repo.role_of(tx, account_id)
         if role is None:

@@ -14,6 +14,8 @@ from shared.errors import Forbidden
 
 SESSION_MODE_HEADER = "x-session"  # `X-Session: cookie` asks for a browser session
 REFRESH_COOKIE = "sb_refresh"
+DEVICE_COOKIE = "sb_device"  # the browser logged in here before: its own lock-out count (accounts.login_keys)
+DEVICE_COOKIE_AGE = 365 * 24 * 3600
 CSRF_COOKIE = "sb_csrf"
 CSRF_HEADER = "x-csrf-token"
 # The gateway serves identity under this prefix: no other path (no page, no other service)
@@ -48,6 +50,13 @@ def session_cookies(refresh_token: str, csrf_token: str, *, max_age: int, secure
         Cookie(key=CSRF_COOKIE, value=csrf_token, path="/", max_age=max_age, httponly=False,
                samesite="strict", secure=secure or None),
     ]
+
+
+def device_cookie(token: str, *, secure: bool) -> Cookie:
+    """The device token, for a year, sent only to identity's API and never readable by script.
+    Logging out keeps it: the browser is still one the account has used."""
+    return Cookie(key=DEVICE_COOKIE, value=token, path=REFRESH_COOKIE_PATH, max_age=DEVICE_COOKIE_AGE,
+                  httponly=True, samesite="strict", secure=secure or None)
 
 
 def cleared_cookies(*, secure: bool) -> list[Cookie]:

@@ -155,11 +155,17 @@ async def confirm_sign_up(data: JSONBody[SignupConfirmIn], caller: Caller, ctx: 
 async def log_in(data: JSONBody[LoginIn], caller: Caller, ctx: Ctx,
                  request: Request[Any, Any, Any]) -> SessionOut | TokenOut:
     cookie = opens_cookie_session(request, caller, ctx)
+    device = request.cookies.get(browser_sessions.DEVICE_COOKIE)
     if caller.tenant_id is None:
-        session = await accounts.log_in(ctx, data, client_address(request))
-        return with_session(session, request, caller, ctx, cookie=cookie)  # type: ignore[return-value]
-    token = await accounts.log_in_to_tenant(ctx, caller.tenant_id, data, client_address(request))
-    return with_session(token, request, caller, ctx, cookie=cookie)  # type: ignore[return-value]
+        answer: SessionOut | TokenOut = await accounts.log_in(ctx, data, client_address(request), device)
+    else:
+        answer = await accounts.log_in_to_tenant(ctx, caller.tenant_id, data, client_address(request), device)
+    session = with_session(answer, request, caller, ctx, cookie=cookie)
+    if isinstance(session, Response):  # a browser: now one the account logged in from, with a count of its own
+        secure = browser_sessions.cookies_secure(request.headers, own_origin(request, caller, ctx))
+        session.cookies.append(browser_sessions.device_cookie(accounts.new_device_token(ctx, data.email),
+                                                              secure=secure))
+    return session  # type: ignore[return-value]
 
 
 @post("/sessions/tenants", status_code=200, summary="The tenants this session may get tokens for")

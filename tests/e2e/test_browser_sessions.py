@@ -114,6 +114,23 @@ async def test_a_browser_session_lives_in_cookies_rotates_and_is_defended(client
     assert stolen.status_code == 401
 
 
+async def test_a_browser_the_owner_logged_in_from_is_not_locked_out_by_a_stranger(client: PlatformClient) -> None:
+    owner = await client.sign_up("device")
+    browser = Browser(client, owner.slug)
+    assert (await browser.log_in(owner.email)).status_code == 200
+    device = attributes(browser.set_cookies["sb_device"])
+    assert {"httponly", "path", "samesite", "max-age"} <= set(device) and device["path"] == "/api/identity/"
+    client.http.cookies.clear()  # httpx keeps what any answer set: the stranger has none of the owner's cookies
+    for attempt in range(6):  # a stranger who knows the address, from addresses of their own
+        await client.call("POST", "/api/identity/login", slug=owner.slug,
+                          json={"email": owner.email, "password": f"wrong-{attempt}"})
+    locked = await Browser(client, owner.slug).log_in(owner.email)  # a browser the owner never used
+    assert locked.status_code == 429
+    client.http.cookies.clear()
+    again = await browser.log_in(owner.email)
+    assert again.status_code == 200, again.text  # the owner's own browser
+
+
 async def test_log_out_clears_the_cookies_and_ends_the_session(client: PlatformClient) -> None:
     owner = await client.sign_up("cookieout")
     browser = Browser(client, owner.slug)
@@ -125,7 +142,7 @@ async def test_log_out_clears_the_cookies_and_ends_the_session(client: PlatformC
     assert out.status_code == 204
     for name in ("sb_refresh", "sb_csrf"):
         assert attributes(browser.set_cookies[name])["max-age"] == "0"
-    assert browser.jar == {}
+    assert set(browser.jar) == {"sb_device"}  # the session is gone; the browser stays one the owner used
     after = await client.call("POST", "/api/identity/token", slug=owner.slug,
                               json={"refresh_token": refresh, "tenant_id": owner.tenant_id})
     assert after.status_code == 401
@@ -152,7 +169,7 @@ async def test_log_out_everywhere_ends_every_session_of_the_account(client: Plat
     ended = await laptop.call("/api/identity/sessions/revoke-all")
     assert ended.status_code == 200, ended.text
     assert ended.json()["revoked"] == 4  # the laptop, the phone, the API client and sign-up's
-    assert laptop.jar == {}
+    assert set(laptop.jar) == {"sb_device"}
 
     phone_refresh = await phone.call("/api/identity/sessions/tenants")
     assert phone_refresh.status_code == 401

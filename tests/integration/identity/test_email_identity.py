@@ -219,3 +219,43 @@ async def test_password_resets_asked_at_once_mail_no_more_than_the_addresses_all
         mailed = await tx.fetchval("SELECT count(*) FROM identity.mail_queue WHERE to_address = $1 "
                                    "AND subject ILIKE '%password%'", f"kiosk@{domain}")
     assert mailed == ctx.settings.mails_per_email
+
+
+# --- a browser the owner logged in from ------------------------------------------------------------
+
+async def test_whoever_locks_an_email_out_does_not_lock_its_owner_out_of_a_browser_they_used(
+        identity_db: Database) -> None:
+    ctx = context_over(identity_db)
+    domain = probe_domain()
+    owner = await site(ctx, f"kiosk@{domain}")
+    known = accounts.new_device_token(ctx, f"kiosk@{domain}")  # what the owner's browser kept at its last log-in
+    await guess_wrong(ctx, f"kiosk@{domain}", client(), ctx.settings.login_max_failures)  # a stranger locks it
+    with pytest.raises(TooManyAttempts):  # from a new browser, the lock holds (for the owner too)
+        await accounts.authenticate(ctx, f"kiosk@{domain}", PASSWORD, client())
+    for spelling in same_account(domain):  # from the browser they used, any spelling: in
+        assert await accounts.authenticate(ctx, spelling, PASSWORD, client(), known) == owner.token.account_id
+    with pytest.raises(TooManyAttempts):  # and the stranger's lock on the e-mail still holds for strangers
+        await accounts.authenticate(ctx, f"kiosk@{domain}", PASSWORD, client())
+
+
+async def test_a_known_browser_guessing_wrong_is_locked_out_on_its_own(identity_db: Database) -> None:
+    ctx = context_over(identity_db)
+    domain = probe_domain()
+    await site(ctx, f"kiosk@{domain}")
+    stolen = accounts.new_device_token(ctx, f"kiosk@{domain}")
+    for _ in range(ctx.settings.login_max_failures):
+        with pytest.raises(Unauthorized):
+            await accounts.authenticate(ctx, f"kiosk@{domain}", WRONG, client(), stolen)
+    with pytest.raises(TooManyAttempts):  # a device token is no way round guessing: it has its own count
+        await accounts.authenticate(ctx, f"kiosk@{domain}", WRONG, client(), stolen)
+
+
+@pytest.mark.parametrize("presented", ["forged", "dv1.abc.def", "dv1..", "", "other-account"])
+async def test_a_device_token_that_is_not_this_accounts_is_a_stranger(identity_db: Database, presented: str) -> None:
+    ctx = context_over(identity_db)
+    domain = probe_domain()
+    await site(ctx, f"kiosk@{domain}")
+    token = accounts.new_device_token(ctx, f"other@{domain}") if presented == "other-account" else presented
+    await guess_wrong(ctx, f"kiosk@{domain}", client(), ctx.settings.login_max_failures)
+    with pytest.raises(TooManyAttempts):
+        await accounts.authenticate(ctx, f"kiosk@{domain}", PASSWORD, client(), token)
