@@ -73,6 +73,11 @@ def clean_fields(declared: list[dict[str, Any]], values: dict[str, Any]) -> dict
     unknown = set(values) - {field["name"] for field in declared} - {HONEYPOT}
     if unknown:
         raise Invalid(f"this form has no field {sorted(unknown)[0]!r}", errors=[{"field": sorted(unknown)[0]}])
+    # A field is one value: a list or an object (JSON, or a form field sent twice) is nobody's
+    # answer, and its Python spelling is not what the form's owner should read.
+    if compound := sorted(name for name, value in values.items() if isinstance(value, list | dict)):
+        raise Invalid(f"the field {compound[0]!r} takes one value: text, a number or true/false",
+                      errors=[{"field": name} for name in compound])
     cleaned: dict[str, str] = {}
     problems: list[dict[str, str]] = []
     for field in declared:

@@ -88,6 +88,17 @@ def test_every_problem_is_reported_at_once_and_a_good_message_passes() -> None:
         "name": "Ana", "email": "ana@example.com", "message": "", "news": "yes"}
 
 
+@pytest.mark.parametrize("value", [["a", "b"], {"a": [1, 2]}, [], {}])
+def test_a_field_takes_one_value_never_a_list_or_an_object(value: object) -> None:
+    problem = refused({"name": "Ana", "email": "ana@example.com", "message": value})
+    assert [e["field"] for e in problem.errors or []] == ["message"]
+
+
+def test_a_number_or_true_is_one_value_and_reads_as_text() -> None:
+    assert clean_fields(FIELDS, {"name": 42, "email": "ana@example.com", "news": True}) == {
+        "name": "42", "email": "ana@example.com", "message": "", "news": "yes"}
+
+
 def test_the_refusal_page_lists_what_to_fix_and_keeps_what_the_visitor_typed() -> None:
     values = {"name": "", "email": "ana@", "message": 'Two of us <script>alert(1)</script> "Heron"', "news": "yes",
               "website": "spam.example"}
