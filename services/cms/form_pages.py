@@ -99,11 +99,12 @@ def refusal_tree(tree: dict[str, Any], form: dict[str, Any], refusal: AppError, 
 def thanks_tree(tree: dict[str, Any], slug: str, words: SiteWords) -> dict[str, Any]:
     """The page after a sent message: a thank-you and the way back."""
     title = tree["root"]["props"]["title"]
+    back = words.back_to.format(title=title.partition(" | ")[0].strip())  # the page's name, not its search title
     return page_of(tree, f"{words.thanks_heading} · {title}", tree["root"]["props"].get("description", ""),
                    leaf("answer-thanks", "Hero", {
                        "variant": "centered", "eyebrow": words.message_sent,
                        "headline": words.thanks_heading, "subheadline": words.thanks_text,
-                       "cta_label": words.back_to.format(title=title)[:40], "cta_href": slug,
+                       "cta_label": back if len(back) <= 40 else words.back_to_site, "cta_href": slug,
                        **({"secondary_label": words.home_page, "secondary_href": "/"} if slug != "/" else {})}))
 
 

@@ -86,6 +86,15 @@ _COUNTRY_OR_REGION = {
     "mexico", "méxico", "canada", "belgique", "belgium", "italy", "italia", "portugal", "ireland"}
 _SURROUNDINGS = re.compile(r"\s+(?:and surroundings|and area|et (?:ses )?environs|und Umgebung|y alrededores)$",
                            re.IGNORECASE)
+# A part of a location that names a street ("Harlow Lane", "Via dei Neri 22"), not the city:
+# a street word of the languages the writer reads, or Italian and Portuguese ones owners write.
+_STREET_PART = re.compile(
+    r"(?i:\b(?:street|st|road|rd|lane|ln|avenue|ave|drive|way|close|crescent|terrace|row|mews|"
+    r"rue|boulevard|bd|chemin|allée|impasse|quai|"
+    r"straße|strasse|str|weg|gasse|allee|damm|ufer|"
+    r"calle|avenida|avda|paseo|carrer|camino|ronda|"
+    r"via|viale|piazza|corso|vicolo|largo|rua|travessa)\b)"
+    r"|(?:straße|strasse|weg|gasse|platz|allee)\b", re.IGNORECASE)
 _NEAR = re.compile(r"^(?:near|close to|près d['’]|près de|pres de|bei|nahe|cerca de)\s*", re.IGNORECASE)
 
 # Offerings: short phrases of the text, stripped of the verbs and articles that lead into them.
@@ -210,7 +219,7 @@ def extract_facts(brief: dict[str, Any]) -> dict[str, Any]:
     return {
         "business_name": name[:80] or "-",
         "city": city_of(location),
-        "address": address_in(text) or address_in(location),
+        "address": address_in(text) or address_in(location) or street_location(location),
         "phone": phone_in(text),
         "email": email.group(0).rstrip(".")[:254] if email else "",
         "hours": hours_in(text),
@@ -220,16 +229,26 @@ def extract_facts(brief: dict[str, Any]) -> dict[str, Any]:
 
 
 def city_of(location: str) -> str:
-    """The city part of a location ("Lyon 4e" -> "Lyon", "Bristol, UK" -> "Bristol")."""
-    for part in re.split(r"[,;(]|\s+[-–—]\s+", location):
-        words = [word for word in _NEAR.sub("", part.strip()).split() if not any(c.isdigit() for c in word)]
-        candidate = _SURROUNDINGS.sub("", " ".join(words).strip(" .)"))
-        if ADDRESS.search(part) or not candidate or candidate.casefold() in _COUNTRY_OR_REGION:
-            continue
-        if re.fullmatch(r"[A-Z]{2}", candidate):
-            continue
-        return candidate[:80]
+    """The city part of a location ("Lyon 4e" -> "Lyon", "Bristol, UK" -> "Bristol",
+    "Via dei Neri 22, Firenze" -> "Firenze": a part that names a street is not the city)."""
+    parts = re.split(r"[,;(]|\s+[-–—]\s+", location)
+    for skip_streets in (True, False):  # a street only when nothing else is left ("Lyon 4e" has a number)
+        for part in parts:
+            words = [word for word in _NEAR.sub("", part.strip()).split() if not any(c.isdigit() for c in word)]
+            candidate = _SURROUNDINGS.sub("", " ".join(words).strip(" .)"))
+            if ADDRESS.search(part) or not candidate or candidate.casefold() in _COUNTRY_OR_REGION:
+                continue
+            if re.fullmatch(r"[A-Z]{2}", candidate) or (skip_streets and _STREET_PART.search(part)):
+                continue
+            return candidate[:80]
     return ""
+
+
+def street_location(location: str) -> str:
+    """The whole location, as written, when it starts with a street the address patterns do
+    not know ("Via dei Neri 22, Firenze"): it is the address a visitor needs."""
+    first = re.split(r"[,;]", location, maxsplit=1)[0]
+    return " ".join(location.split())[:300] if "," in location and _STREET_PART.search(first) else ""
 
 
 def address_in(text: str) -> str:
@@ -267,22 +286,42 @@ def prices_in(text: str) -> list[dict[str, str]]:
     """Each price as written, with the item it is the price of (the nearest noun phrase)."""
     prices: list[dict[str, str]] = []
     # A comma inside a parenthesis is the item's own ("Brake bleed (hydraulic, per brake) £25").
-    for clause in (part for sentence in sentences(text) for part in re.split(r",\s+(?![^()]*\))|\s[-–—]\s", sentence)):
-        start = 0
-        for found in PRICE.finditer(clause):
-            price = re.sub(r"\s+", " ", found.group("price")).strip()
-            price = price if price.endswith("Fr.") else price.rstrip(".")
-            # What bounds the amount is the price's: "from £180", "£15 plus parts".
-            if before := _PRICE_BEFORE.search(clause[start:found.start()]):
-                price = f"{before.group(0).strip()} {price}"
-            if after := _PRICE_AFTER.match(clause[found.end():]):
-                price = f"{price} {after.group(0).strip()}"
-            item = _item_before(clause[start:found.start()]) or _item_after(clause[found.end():])
-            start = found.end()
-            entry = {"item": (item or _fallback_item(clause))[:80], "price": price[:40]}
-            if entry["item"] and entry not in prices:
-                prices.append(entry)
+    for sentence in sentences(text):
+        label = _package_name(sentence)
+        for clause in re.split(r",\s+(?![^()]*\))|\s[-–—]\s", sentence):
+            _clause_prices(clause, label, prices)
     return prices[:24]
+
+
+# A package named at the head of its sentence, its price at the end: "'Classic' - 8 hours,
+# 500+ images, £1,950" (after a label such as "Packages:"), quoted or before a dash.
+_PACKAGE = re.compile(r"^\s*(?:[^:'\"‘“«]{1,30}\s?:\s*)?(?:['\"‘“«]\s?(?P<quoted>[^'\"’”»]{2,40}?)\s?['\"’”»]"
+                      r"|(?P<dashed>[^\W\d][\w'’ &+-]{1,40}?)\s+[–—-]\s)")
+
+
+def _package_name(sentence: str) -> str:
+    found = _PACKAGE.match(sentence)
+    name = (found.group("quoted") or found.group("dashed") or "").strip() if found else ""
+    return _capitalised(name) if name and len(name.split()) <= 5 else ""
+
+
+def _clause_prices(clause: str, label: str, prices: list[dict[str, str]]) -> None:
+    """The prices of one clause, each with its item: the words before it or after it, the
+    clause's few words, or the package its sentence names; none when nothing names it."""
+    start = 0
+    for found in PRICE.finditer(clause):
+        price = re.sub(r"\s+", " ", found.group("price")).strip()
+        price = price if price.endswith("Fr.") else price.rstrip(".")
+        # What bounds the amount is the price's: "from £180", "£15 plus parts".
+        if before := _PRICE_BEFORE.search(clause[start:found.start()]):
+            price = f"{before.group(0).strip()} {price}"
+        if after := _PRICE_AFTER.match(clause[found.end():]):
+            price = f"{price} {after.group(0).strip()}"
+        item = _item_before(clause[start:found.start()]) or _item_after(clause[found.end():])
+        start = found.end()
+        entry = {"item": (item or _fallback_item(clause) or label)[:80], "price": price[:40]}
+        if entry["item"] and entry not in prices:
+            prices.append(entry)
 
 
 _PRICE_BEFORE = re.compile(r"(?<!\w)(?:from|starting\s+at|starts\s+at|up\s+to|ab|bis\s+zu|dès|à\s+partir\s+de|"
@@ -301,7 +340,7 @@ def _item_before(text: str) -> str:
     item = _ITEM_LEAD.sub("", " ".join(text.split()[-8:])).strip(" +&,")
     if item.count(")") > item.count("("):  # the window cut into a parenthesis: the words after it
         item = item.rsplit(")", 1)[-1].strip()
-    return _capitalised(item) if any(c.isalpha() for c in item) else ""
+    return _capitalised(item) if any(c.isalpha() for c in item) and not _FRAGMENT_END.search(item) else ""
 
 
 def _item_after(text: str) -> str:
@@ -312,9 +351,21 @@ def _item_after(text: str) -> str:
     return _capitalised(" ".join(words)) if words else ""
 
 
-def _fallback_item(clause: str) -> str:  # a price with no words near it is still the clause's price
+def _fallback_item(clause: str) -> str:
+    """A price with no words right beside it is the clause's, when the clause is a few words
+    ("Dog walk, 30 minutes £12"); in a sentence ("A £300 deposit secures the date") its item
+    would be a fragment: none, rather than a wrong one."""
     words = [w for w in re.sub(r"[^\w\s'’-]", " ", PRICE.sub(" ", clause)).split() if not w.isdigit()]
-    return _capitalised(_ITEM_LEAD.sub("", " ".join(words[:4])))
+    item = _ITEM_LEAD.sub("", " ".join(words))
+    return _capitalised(item) if 0 < len(item.split()) <= 4 and not _FRAGMENT_END.search(item) else ""
+
+
+# An item that ends in a word that needs another after it ("Pays for a dog's", "Deposit secures
+# the") is the front half of a phrase the price cut in two.
+_FRAGMENT_END = re.compile(r"(?:['’]s|\b(?:the|a|an|of|for|to|and|or|with|by|at|in|on|my|our|your|its|their|"
+                           r"every|each|all|chaque|tous|jede[rs]?|alle|cada|todos|"
+                           r"de|du|des|la|le|les|et|à|au|aux|der|die|das|den|dem|und|für|mit|el|los|las|del|y|"
+                           r"para|con|por))$", re.IGNORECASE)
 
 
 def services_in(text: str, name: str, location: str = "", language: str = "") -> list[str]:

@@ -136,6 +136,18 @@ def test_labels_cannot_inject_links_into_the_summary() -> None:
     assert "https://evil.example" not in page.hrefs and "#booking-form-name" in page.hrefs
 
 
+@pytest.mark.parametrize(("title", "label"), [
+    ("Contact us | Trattoria Nonna Rosa", "Back to Contact us"),  # the page's name, not its search title
+    ("Visit & book", "Back to Visit & book"),
+    ("A very long page name that no button has room for | Trattoria", "Back to the site"),
+])
+def test_the_way_back_names_the_page_as_a_visitor_knows_it(title: str, label: str) -> None:
+    page = {"root": {**PAGE["root"], "props": {**PAGE["root"]["props"], "title": title}}}
+    hero = form_pages.thanks_tree(page, "/visit", ENGLISH)["root"]["children"]
+    found = [node["props"]["cta_label"] for node in hero if node.get("component") == "Hero"]
+    assert found == [label]
+
+
 def test_the_thank_you_and_gone_pages_lead_back() -> None:
     _, thanks = rendered(form_pages.thanks_tree(PAGE, "/visit", ENGLISH))
     assert "Thank you" in "".join(thanks.h1) and "/visit" in thanks.hrefs and "/" in thanks.hrefs

@@ -284,3 +284,32 @@ def test_a_brief_that_names_only_its_trade_offers_what_the_trade_does(
                          re.IGNORECASE)
     assert not offered.search(said), said
     assert f"{name} offers Plumbing" not in said  # a trade's word inside the name is not a proper name
+
+
+@pytest.mark.parametrize(("location", "city", "address"), [
+    ("Via dei Neri 22, Firenze", "Firenze", "Via dei Neri 22, Firenze"),
+    ("Harlow Lane, Bristol BS14 8AA", "Bristol", "Harlow Lane, Bristol BS14 8AA"),
+    ("Calle del Ave María 34, 28012 Madrid", "Madrid", "Calle del Ave María 34, 28012 Madrid"),
+    ("Rue Mercière, Lyon", "Lyon", "Rue Mercière, Lyon"),
+    ("Lyon 4e", "Lyon", ""),  # a number alone makes no street
+    ("Cirencester, Gloucestershire", "Cirencester", ""),
+    ("Wayland, MA", "Wayland", ""),
+])
+def test_a_street_in_the_location_is_the_address_not_the_city(location: str, city: str, address: str) -> None:
+    found = facts("Gelato made every morning.", location=location)
+    assert found["city"] == city
+    assert found["address"] == address
+
+
+@pytest.mark.parametrize(("business", "expected"), [
+    # a package named at the head of its sentence, its price at the end
+    ("Packages: 'Elopement' – up to 3 hours coverage, 150+ edited images, online gallery, £950. 'Classic' – "
+     "about 8 hours, 500+ images, £1,950.", [("Elopement", "£950"), ("Classic", "£1,950")]),
+    ("Formules : « Découverte » – 1 heure, 10 photos, 90 €.", [("Découverte", "90 €")]),
+    ("Prices: Elopement – 3 hours, £950; Classic – 8 hours, £1,950.", [("Elopement", "£950"), ("Classic", "£1,950")]),
+    # an item the price cut in two is no item: the price is left out rather than named wrong
+    ("Pays for a dog's £20 vaccinations.", []),
+    ("Every £10 of the funds goes to the shelter.", []),
+])
+def test_a_price_is_named_by_its_package_or_left_out(business: str, expected: list[tuple[str, str]]) -> None:
+    assert [(p["item"], p["price"]) for p in facts(business)["prices"]] == expected
