@@ -39,6 +39,16 @@ BOOKING_WORDS = ("book", "reserv", "appointment", "lesson", "class", "course", "
                  "rendez-vous", "cours", "séance", "stage", "termin", "buch", "kurs", "unterricht", "verleih",
                  "vermiet", "cita", "clase", "curso", "sesión", "mesa", "alquil")
 NOT_BOOKING = ("bookkeep", "booklet", "tablet", "stagecoach")
+# ... and beginnings that say the time booked is an appointment (a dentist, a salon, a vet): its
+# words are "make an appointment", never a restaurant's "reserve a table".
+APPOINTMENT_WORDS = (
+    "appointment", "rendez-vous", "rdv", "termin", "cita", "dentist", "dental", "dentaire", "zahn", "orthodont",
+    "physio", "kiné", "kine", "therap", "thérap", "clinic", "clinique", "klinik", "clínica", "praxis",
+    "cabinet dentaire", "cabinet médical", "consult", "coiff", "hair", "barber", "friseur", "peluquer", "beauty",
+    "beauté", "kosmetik", "estética", "massage", "masaje", "osteo", "ostéo", "veterinar", "vétérinaire", "tierarzt",
+    "doctor", "médecin", "arzt", "ärzt", "médic", "tattoo", "tatou", "tätow", "tatua", "nail", "ongle", "optic",
+    "optik", "óptic", "podolog", "lawyer", "solicitor", "avocat", "anwalt", "abogad", "notar", "accountant",
+    "comptab")
 CONTACT_WORDS = ("contact", "kontakt", "contacto", "book", "reserv", "buchen", "visit", "find-us", "nous-trouver",
                  "anfahrt", "visita")
 
@@ -267,6 +277,12 @@ PHRASES: dict[str, dict[str, list[Variant]]] = {
         # Calls to action
         "contact_label": ["Contact us", "Get in touch", "Write to us", ("Say hello", "playful warm"),
                           ("Ask us today", "bold")],
+        "book_label_appt": ["Book an appointment", "Make an appointment", "Ask for an appointment"],
+        "q_booking_appt": ["Do I need an appointment?", "How do I get an appointment?"],
+        "a_booking_appt": ["An appointment is the surest way to be seen at a time that suits you: {contact_way}."],
+        "form_intro_booking_appt": ["Tell us when suits you and what the appointment is for.",
+                                    "Ask for an appointment or a question: {name} will reply."],
+        "label_message_booking_appt": ["Your message and preferred times", "What is the appointment for?"],
         "book_label": ["Book now", "Book your place", "Make a booking", ("Book today", "bold")],
         "more_label": ["Learn more", "Find out more", "Read more"],
         "price_on_request": ["On request", "Ask us"],
@@ -406,6 +422,13 @@ PHRASES: dict[str, dict[str, list[Variant]]] = {
         "eyebrow": ["{city}", "{name}", "{name} · {city}"],
         "contact_label": ["Nous contacter", "Écrivez-nous", "Prendre contact", ("Dites-nous tout", "playful warm"),
                           ("Contactez-nous", "bold formal")],
+        "book_label_appt": ["Prendre rendez-vous", "Demander un rendez-vous"],
+        "q_booking_appt": ["Faut-il prendre rendez-vous ?", "Comment prendre rendez-vous ?"],
+        "a_booking_appt": ["Un rendez-vous est le meilleur moyen d'avoir le créneau qui vous convient : "
+                           "{contact_way}."],
+        "form_intro_booking_appt": ["Dites-nous quand vous êtes disponible et l'objet du rendez-vous.",
+                                    "Un rendez-vous ou une question : {name} vous répondra."],
+        "label_message_booking_appt": ["Votre message et vos disponibilités", "Pour quel rendez-vous ?"],
         "book_label": ["Réserver", "Réserver maintenant", "Faire une réservation",
                        ("Réservez dès aujourd'hui", "bold")],
         "more_label": ["En savoir plus", "Découvrir", "Lire la suite"],
@@ -541,6 +564,12 @@ PHRASES: dict[str, dict[str, list[Variant]]] = {
         "contact_label": ["Kontakt aufnehmen", "Schreiben Sie uns", "Jetzt anfragen",
                           ("Sagen Sie Hallo", "playful warm"),
                           ("Jetzt Kontakt aufnehmen", "bold formal")],
+        "book_label_appt": ["Termin vereinbaren", "Termin anfragen"],
+        "q_booking_appt": ["Brauche ich einen Termin?", "Wie bekomme ich einen Termin?"],
+        "a_booking_appt": ["Mit einem Termin bekommen Sie am sichersten die Zeit, die Ihnen passt: {contact_way}."],
+        "form_intro_booking_appt": ["Sagen Sie uns, wann es Ihnen passt und worum es beim Termin geht.",
+                                    "Ein Termin oder eine Frage: {name} antwortet Ihnen."],
+        "label_message_booking_appt": ["Ihre Nachricht und Wunschtermine", "Worum geht es beim Termin?"],
         "book_label": ["Jetzt buchen", "Termin anfragen", "Platz reservieren", ("Heute noch buchen", "bold")],
         "more_label": ["Mehr erfahren", "Weiterlesen", "Mehr dazu"],
         "price_on_request": ["Auf Anfrage", "Nach Absprache"],
@@ -666,6 +695,12 @@ PHRASES: dict[str, dict[str, list[Variant]]] = {
         "eyebrow": ["{city}", "{name}", "{name} · {city}"],
         "contact_label": ["Contáctanos", "Escríbenos", "Pide información", ("Di hola", "playful warm"),
                           ("Contacta hoy", "bold formal")],
+        "book_label_appt": ["Pedir cita", "Reservar cita"],
+        "q_booking_appt": ["¿Hace falta pedir cita?", "¿Cómo pido cita?"],
+        "a_booking_appt": ["Pedir cita es la mejor forma de conseguir el horario que te conviene: {contact_way}."],
+        "form_intro_booking_appt": ["Dinos cuándo te viene bien y para qué es la cita.",
+                                    "Una cita o una pregunta: {name} te responderá."],
+        "label_message_booking_appt": ["Tu mensaje y horarios preferidos", "¿Para qué es la cita?"],
         "book_label": ["Reservar", "Reserva tu plaza", "Hacer una reserva", ("Reserva hoy", "bold")],
         "more_label": ["Saber más", "Descubre más", "Leer más"],
         "price_on_request": ["Bajo consulta", "A consultar"],

@@ -20,6 +20,7 @@ from typing import Any
 from .offline_facts import folded
 from .offline_phrases import (
     AND,
+    APPOINTMENT_WORDS,
     BOOKING_WORDS,
     CITY_PREPOSITION,
     CONTACT_WORDS,
@@ -86,6 +87,7 @@ class Scene:
     section: dict[str, Any]
     images: list[str]
     booking: bool
+    appointments: bool  # the time booked is an appointment: its words, not a table's or a place's
     text: str  # the brief's own words, for a video address the owner gave
     used_images: set[str] = field(default_factory=set)
     priced: bool | None = None  # the site shows prices somewhere, when the context says
@@ -98,6 +100,8 @@ class Scene:
             **extra: str) -> str:
         """One variant of `slot` filled with the business's words, within the limits; "" if none fits."""
         values = {**self.values, **{key: value for key, value in extra.items() if value}}
+        if self.appointments and f"{slot}_appt" in PHRASES[self.language]:
+            slot = f"{slot}_appt"
         unwanted = set(avoid)
         fitting: list[tuple[str, frozenset[str]]] = []
         for variant in PHRASES[self.language].get(slot, []):
@@ -240,7 +244,7 @@ def scene_of(context: dict[str, Any], *, language: str | None = None, tone: str 
                   pages=[p for p in site.get("pages") or [] if isinstance(p, dict) and p.get("slug")],
                   page=page, section=section,
                   images=list(dict.fromkeys(str(a).strip() for a in context.get("images") or [] if str(a).strip())),
-                  booking=books(words),
+                  booking=books(words) or takes_appointments(words), appointments=takes_appointments(words),
                   text=f"{brief.get('business', '')} {brief.get('brand_notes', '')}",
                   priced=site.get("has_pricing"))
     scene.values |= contact_ways(scene)
@@ -269,6 +273,11 @@ def books(words: str) -> bool:
     """Whether the business takes bookings, by the beginnings of its words."""
     found = re.findall(r"\b(?:" + "|".join(map(re.escape, BOOKING_WORDS)) + r")[\w-]*", words.lower())
     return any(not word.startswith(NOT_BOOKING) for word in found)
+
+
+def takes_appointments(words: str) -> bool:
+    """Whether what a visitor books is an appointment, by the beginnings of the business's words."""
+    return bool(re.search(r"(?<!\w)(?:" + "|".join(map(re.escape, APPOINTMENT_WORDS)) + r")", words.lower()))
 
 
 def is_contact(words: str) -> bool:

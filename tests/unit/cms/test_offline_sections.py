@@ -462,3 +462,42 @@ def test_a_page_of_these_blocks_has_no_gate_or_lint_finding(key: str) -> None:
                                 known_contacts=frozenset(v for v in (facts["phone"], facts["email"]) if v),
                                 check_invented=True)
     assert lints.lint_page(tree, context) == []
+
+
+APPOINTMENTS = {
+    "dentist-de": (business("Zahnarztpraxis Dr. Keller", "de", city="München",
+                            business_text="Zahnarztpraxis: Prophylaxe, Füllungen und Implantate",
+                            services=["Prophylaxe", "Füllungen", "Implantate"], phone="089 123456",
+                            pages=[("/", "Start"), ("/kontakt", "Kontakt")]), ("Termin",), ("reservieren", "buchen")),
+    "salon-fr": (business("Salon Belle Mèche", "fr", city="Lyon", business_text="Salon de coiffure mixte : coupes, "
+                          "couleurs et balayages", services=["Coupes", "Couleurs", "Balayages"],
+                          pages=[("/", "Accueil"), ("/contact", "Contact")]), ("rendez-vous",), ("réserv",)),
+    "physio-en": (business("Northside Physio", "en", city="Leeds", business_text="Physiotherapy for sports injuries",
+                           services=["Sports massage", "Injury rehab"], pages=[("/", "Home"), ("/contact", "Contact")]),
+                  ("appointment",), ("booking", "book now")),
+}
+
+
+@pytest.mark.parametrize("key", sorted(APPOINTMENTS))
+def test_an_appointment_is_asked_for_in_an_appointments_words_not_a_tables(key: str) -> None:
+    data, wanted, unwanted = APPOINTMENTS[key]
+    said = []
+    for component, slug in (("Hero", "/"), ("FAQ", "/"), ("ContactForm", data["site"]["pages"][-1]["slug"])):
+        page = next(p for p in data["site"]["pages"] if p["slug"] == slug)
+        context = {"task": "page_section", "brief": data["brief"], "site": data["site"],
+                   "page": {"slug": slug, "title": page["title"], "purpose": "", "anchors": ["top", "faq", "contact"]},
+                   "section": {"component": component, "anchor": component.lower(), "purpose": "", "index": 1,
+                               "count": 3}, "images": []}
+        schema = ai_edits.node_schema(component)
+        node = validated(schema, write_section("system", with_context(context, "Write the section."), schema))
+        said.append(words_of(node).casefold())
+    text = " | ".join(said)
+    assert any(word.casefold() in text for word in wanted), text
+    assert not any(word.casefold() in text for word in unwanted), text
+
+
+def test_a_restaurant_still_takes_bookings() -> None:
+    context = section_context("tapas-es", "ContactForm", slug="/contacto")
+    schema = ai_edits.node_schema("ContactForm")
+    node = validated(schema, write_section("system", with_context(context, "Write the section."), schema))
+    assert "reserv" in words_of(node).casefold() and "cita" not in words_of(node).casefold()
