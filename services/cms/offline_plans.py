@@ -400,7 +400,11 @@ class Planner:
         return phrase[0].lower() + phrase[1:]
 
     def plan(self, pages: list[dict[str, Any]]) -> dict[str, Any]:
-        return {"language": self.language, "tagline": self.tagline(), "facts": self.facts, "pages": pages}
+        # The language the site is written in: the brief's when these words are in it, else
+        # English, which they are then in (a page that said lang="it" over English words would
+        # be read aloud and indexed wrong). A model writes any language; this writer, four.
+        language = self.language if self.lang == self.language.split("-")[0].lower() else "en"
+        return {"language": language, "tagline": self.tagline(), "facts": self.facts, "pages": pages}
 
 
 def industry_of(text: str) -> tuple[str, str]:
