@@ -416,7 +416,7 @@ def pricing_table(scene: Scene) -> dict[str, Any]:
     label, href = primary_link(scene)
     prices = [p for p in scene.facts.get("prices") or [] if len(str(p.get("price", ""))) <= PRICE_MAX][:4]
     if prices:  # one plan per price the brief gives, as it gives it; none highlighted: nobody said which sells
-        plans = [{"name": clip(str(p["item"]), 40), "price": str(p["price"]), "features": [],
+        plans = [{"name": clip(str(p["item"]), 40), **amount_and_period(str(p["price"])), "features": [],
                   "cta_label": label, "cta_href": href} for p in prices]
         return {"heading": heading(scene, "pricing_heading"), "intro": scene.say("pricing_intro"), "plans": plans}
     # No price in the brief: none is written, the plan says it is given on request.
@@ -424,6 +424,20 @@ def pricing_table(scene: Scene) -> dict[str, Any]:
     plans = [{"name": clip(service, 40), "price": on_request, "features": [], "cta_label": quote if href else "",
               "cta_href": href} for service in scene.services[:3]]
     return {"heading": heading(scene, "pricing_heading"), "intro": scene.say("pricing_none_intro"), "plans": plans}
+
+
+# "95 € al mes", "$12/month", "140 € la nuit": the amount, and what it is per, which a plan
+# shows smaller beside it (registry.PricingPlan.period, at most 20 characters).
+_PERIOD = re.compile(r"^(?P<amount>.*?\d[\d.,]*(?:\s?(?:[€$£¥]|EUR|USD|GBP|CHF|MXN|kr))?)\s*"
+                     r"(?P<period>(?:/\s?|(?:per|a|an|each|par|la|le|pro|im|je|al|por|el|cada)\s)\S.{0,17})$",
+                     re.IGNORECASE)
+
+
+def amount_and_period(price: str) -> dict[str, str]:
+    found = _PERIOD.match(price.strip())
+    if found is None or len(found.group("period")) > 20:
+        return {"price": price}
+    return {"price": found.group("amount"), "period": found.group("period")}
 
 
 def price_list(scene: Scene) -> dict[str, Any]:

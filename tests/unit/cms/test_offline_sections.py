@@ -18,7 +18,7 @@ import pytest
 from services.cms import ai_edits, registry
 from services.cms.offline_edits import LINK_OF_LABEL, edit_node, language_in, reworded, texts
 from services.cms.offline_phrases import PHRASES
-from services.cms.offline_sections import language_of, write_section
+from services.cms.offline_sections import amount_and_period, language_of, write_section
 from services.cms.prompts import PLACEHOLDER_IMAGE, with_context
 from services.cms.schemas import PLAN_COMPONENTS
 from services.cms.showcase import showcase_tree
@@ -249,7 +249,9 @@ def test_prices_are_one_plan_each_as_written_and_none_without_them(key: str) -> 
     facts = BUSINESSES[key]["site"]["facts"]
     plans = write(key, "PricingTable")["props"]["plans"]
     if facts["prices"]:
-        assert [(p["name"], p["price"]) for p in plans] == [(f["item"], f["price"]) for f in facts["prices"]]
+        # as written: the amount, and what it is per beside it ("95 €" "al mes")
+        assert [(p["name"], " ".join(filter(None, (p["price"], p.get("period", "")))).replace(" /", "/"))
+                for p in plans] == [(f["item"], f["price"]) for f in facts["prices"]]
         assert not any(p.get("highlighted") for p in plans)
     else:
         language = BUSINESSES[key]["site"]["language"]
@@ -494,6 +496,15 @@ def test_an_appointment_is_asked_for_in_an_appointments_words_not_a_tables(key: 
     text = " | ".join(said)
     assert any(word.casefold() in text for word in wanted), text
     assert not any(word.casefold() in text for word in unwanted), text
+
+
+@pytest.mark.parametrize(("price", "amount", "period"), [
+    ("95 € al mes", "95 €", "al mes"), ("$12/month", "$12", "/month"), ("140 € la nuit", "140 €", "la nuit"),
+    ("CHF 30 per session", "CHF 30", "per session"), ("29 €/Monat", "29 €", "/Monat"),
+    ("from £180", "from £180", None), ("ab 39 €", "ab 39 €", None), ("$28 MXN", "$28 MXN", None)])
+def test_a_plans_price_shows_its_amount_large_and_what_it_is_per_beside_it(price: str, amount: str,
+                                                                           period: str | None) -> None:
+    assert amount_and_period(price) == {"price": amount, **({"period": period} if period else {})}
 
 
 def test_a_restaurant_still_takes_bookings() -> None:
