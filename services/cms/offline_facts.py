@@ -12,6 +12,8 @@ import re
 import unicodedata
 from typing import Any
 
+from .offline_phrases import TRADE_OFFERS
+
 _WS = r"[ \t\u00a0\u202f]"
 
 # Opening hours: days (en, fr, de, es) followed by one or two time ranges.
@@ -213,7 +215,7 @@ def extract_facts(brief: dict[str, Any]) -> dict[str, Any]:
     """PlanFacts from the brief's text, exactly as written; empty fields where it says nothing."""
     name = (brief.get("name") or "").strip()
     text = brief.get("business") or ""
-    location = brief.get("location") or ""
+    location = brief.get("location") or place_ending(text, TRADES)
     said = f"{text}\n{location}"
     email = EMAIL.search(said)
     return {
@@ -226,6 +228,29 @@ def extract_facts(brief: dict[str, Any]) -> dict[str, Any]:
         "prices": prices_in(text),
         "services": services_in(text, name, location, brief.get("language") or ""),
     }
+
+
+# A short brief that ends in a place: "bakery in Lyon", "Zahnarzt in München", or after a comma
+# a trade's name alone ("plumber, Leeds"; "yoga, Pilates" lists two offerings).
+_PLACE = r"(?P<place>[A-ZÀ-Ý][\w'’-]+(?:[ -][A-ZÀ-Ý][\w'’-]+){0,2})\s*[.!]?\s*$"
+_PLACE_AFTER_PREPOSITION = re.compile(rf"\s(?:in|at|near|à|au|en|im|bei|aus)\s+{_PLACE}")
+_PLACE_AFTER_TRADE = re.compile(rf"^\s*(?P<trade>[\w'’ -]{{3,30}}?),\s*{_PLACE}")
+
+
+def place_ending(text: str, trades: frozenset[str] = frozenset()) -> str:
+    """The place a brief of a few words ends in, when no location was given: it is where the
+    business is, not what it offers ("Leeds" is no service of "plumber, Leeds"). `trades`:
+    folded names of trades, the only words a bare ", Place" may follow."""
+    if len(text.split()) > 8:
+        return ""
+    if found := _PLACE_AFTER_PREPOSITION.search(text):
+        return found.group("place")
+    found = _PLACE_AFTER_TRADE.match(text)
+    return found.group("place") if found and folded(found.group("trade")).strip().removesuffix("s") in trades else ""
+
+
+# Trades by name, in every language the writer knows (what each offers is the writer's business).
+TRADES = frozenset(trade for by_language in TRADE_OFFERS.values() for trade in by_language)
 
 
 def city_of(location: str) -> str:

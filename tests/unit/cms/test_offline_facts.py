@@ -313,3 +313,16 @@ def test_a_street_in_the_location_is_the_address_not_the_city(location: str, cit
 ])
 def test_a_price_is_named_by_its_package_or_left_out(business: str, expected: list[tuple[str, str]]) -> None:
     assert [(p["item"], p["price"]) for p in facts(business)["prices"]] == expected
+
+
+@pytest.mark.parametrize(("business", "city", "services"), [
+    ("plumber, Leeds", "Leeds", ["Plumber"]),
+    ("Plumbers, Leeds", "Leeds", ["Plumbers"]),
+    ("bakery in Lyon", "Lyon", ["Bakery"]),
+    ("Zahnarzt in München", "München", ["Zahnarzt"]),
+    ("yoga, Pilates", "", ["Yoga", "Pilates"]),  # after a comma, only a trade's name is followed by its place
+])
+def test_a_short_brief_without_a_location_may_end_in_its_place(business: str, city: str,
+                                                               services: list[str]) -> None:
+    found = facts(business)
+    assert (found["city"], found["services"]) == (city, services)
