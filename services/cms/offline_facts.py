@@ -123,6 +123,12 @@ _ABOUT_THE_SITE = re.compile(r"\b(?:page|website|site|form|formulaire|seite|form
 _IDENTITY = re.compile(r"^\s*(?:(?:so|well|ok|okay|oh|alors|bon|bref|also|naja|pues|bueno|vale)\b,?\s+)*"
                        r"(?:we\s+are|we['’]re|i\s+am|i['’]m|nous\s+sommes|je\s+suis|wir\s+sind|ich\s+bin|"
                        r"somos|soy)\b", re.IGNORECASE)
+# "My style is pretty relaxed and documentary, … the dad crying during the speeches": a sentence
+# that says what something of theirs is like describes; it lists no offerings (unless a colon
+# opens a list: "Our services are: …").
+_DESCRIBES = re.compile(r"^\s*(?:my|our|mon|ma|mes|notre|nos|mein|meine|unser|unsere|mi|mis|nuestr[oa]s?)\s+"
+                        r"[\w'’-]+(?:\s+[\w'’-]+)?\s+(?:is|are|was|were|est|sont|était|ist|sind|war|es|son|era)\b",
+                        re.IGNORECASE)
 _PLACE_CUT = re.compile(r"\s(?:on|in|at|near|around|across|à|au|aux|dans|près|sur|im|am|bei|auf|cerca|junto)\s",
                         re.IGNORECASE)
 _PREPOSITION = re.compile(r"\b(?:for|pour|für|para|with|avec|mit|con)\b", re.IGNORECASE)
@@ -403,7 +409,7 @@ def services_in(text: str, name: str, location: str = "", language: str = "") ->
     german = language.split("-")[0].lower() == "de"
     for number, sentence in enumerate(sentences(text)):
         if _ABOUT_THE_SITE.search(sentence) or _IDENTITY.match(sentence) or _NEEDS.match(sentence) or \
-                _only_people(sentence):
+                (_DESCRIBES.match(sentence) and ":" not in sentence) or _only_people(sentence):
             continue
         if name and name.casefold() in sentence.casefold():  # "Ledgerly is …": what it is, not what it offers
             continue

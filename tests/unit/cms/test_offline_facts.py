@@ -326,3 +326,17 @@ def test_a_short_brief_without_a_location_may_end_in_its_place(business: str, ci
                                                                services: list[str]) -> None:
     found = facts(business)
     assert (found["city"], found["services"]) == (city, services)
+
+
+@pytest.mark.parametrize(("business", "not_offered", "kept"), [
+    ("Wedding photographer. My style is pretty relaxed and documentary, I'd rather catch the real moments, the dad "
+     "crying during the speeches, the kids running around. Second shooter on request.",
+     ("style", "dad crying", "kids running"), "second shooter"),
+    ("Notre style est simple et chaleureux, les fous rires, les larmes des pères. Reportage de mariage.",
+     ("style", "fous rires"), "reportage de mariage"),
+    ("Our services are: boiler repair, leak detection and bathroom fitting.", (), "leak detection"),
+])
+def test_a_sentence_that_describes_lists_no_offerings(business: str, not_offered: tuple[str, ...], kept: str) -> None:
+    found = services(business)
+    assert_not_offered(found, *not_offered)
+    assert any(kept in item for item in lowered(found)), found
