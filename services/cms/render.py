@@ -612,7 +612,13 @@ class Renderer:
             if props.get("cta_label") and props.get("cta_href") else ""
         menu = f'<ul role="list">{links}</ul>{cta}'
         navigation = esc(self.words.main_navigation)
-        disclosure = (f'<details class="nav-menu"><summary>{icon("menu")}<span>{esc(self.words.menu)}</span>'
+        # A restaurant's "Menu" page beside a toggle also reading "Menu" shows one word twice on a
+        # phone: the toggle then shows its icon alone (a disclosure, named for readers as before).
+        page_named_so = any(link["label"].strip().casefold() == self.words.menu.casefold()
+                            for link in props.get("links", []))
+        hidden = ' class="visually-hidden"' if page_named_so else ""
+        toggle = f"<span{hidden}>{esc(self.words.menu)}</span>"
+        disclosure = (f'<details class="nav-menu"><summary>{icon("menu")}{toggle}'
                       f'</summary><nav aria-label="{navigation}">{menu}</nav></details>') if links or cta else ""
         sticky = " sticky" if props.get("sticky") else ""
         return (f'<header class="site-header{sticky}"><div class="wrap-wide nav-bar">'

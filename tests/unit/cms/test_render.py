@@ -402,3 +402,12 @@ def test_an_email_address_may_wrap_only_after_its_at_and_before_its_dots() -> No
     html = render(page(node("c", "ContactBlock", email="reservations@acme-bakery.co.uk")))
     assert ">reservations@<wbr>acme-bakery<wbr>.co<wbr>.uk</a>" in html
     assert 'href="mailto:reservations@acme-bakery.co.uk"' in html
+
+
+def test_a_page_called_menu_leaves_the_phone_toggle_its_icon_and_a_name_of_its_own() -> None:
+    links = [{"label": "Home", "href": "/"}, {"label": "Menu", "href": "/menu"}]
+    restaurant = render(page(node("nav", "Navbar", brand="Trattoria", links=links)))
+    summary = restaurant.split('<details class="nav-menu"><summary>', 1)[1].split("</summary>", 1)[0]
+    assert summary.endswith('<span class="visually-hidden">Menu</span>')  # the icon shows; readers hear "Menu"
+    other = render(page(node("nav", "Navbar", brand="Boats", links=[{"label": "Home", "href": "/"}])))
+    assert "<span>Menu</span></summary>" in other
