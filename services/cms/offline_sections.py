@@ -239,12 +239,13 @@ def scene_of(context: dict[str, Any], *, language: str | None = None, tone: str 
                         str(section.get("component", "")), salt))
     words = " ".join((str(brief.get("business", "")), " ".join(services), purpose,
                       " ".join(str(p.get("slug", "")) for p in site.get("pages") or []))).lower()
+    appointments = takes_appointments(words)
     scene = Scene(language=lang, tone=tone_of(tone if tone is not None else site.get("tone") or brief.get("tone", "")),
                   rng=Random(seed), values=values, facts=facts, services=services,
                   pages=[p for p in site.get("pages") or [] if isinstance(p, dict) and p.get("slug")],
                   page=page, section=section,
                   images=list(dict.fromkeys(str(a).strip() for a in context.get("images") or [] if str(a).strip())),
-                  booking=books(words) or takes_appointments(words), appointments=takes_appointments(words),
+                  booking=books(words) or appointments, appointments=appointments,
                   text=f"{brief.get('business', '')} {brief.get('brand_notes', '')}",
                   priced=site.get("has_pricing"))
     scene.values |= contact_ways(scene)
