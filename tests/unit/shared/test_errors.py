@@ -109,7 +109,7 @@ def test_a_library_warning_about_a_dependency_away_is_written_as_one_line(
     """As asyncpg's pool logs each failed retry of its connection floor, through the handler
     every service's process writes with (setup_logging)."""
     root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
+    handlers, root_level = root.handlers[:], root.level  # put back as they were: later tests log through them
     try:
         setup_logging("tests")
         library = logging.getLogger("asyncpg.pool")
@@ -121,7 +121,7 @@ def test_a_library_warning_about_a_dependency_away_is_written_as_one_line(
                 library.log(level, "Failed to restore the pool connection floor; retrying", exc_info=True)
     finally:
         root.handlers[:] = handlers
-        root.setLevel(level)
+        root.setLevel(root_level)
     away, bug, error = (json.loads(line) for line in capsys.readouterr().err.splitlines())
     assert away["message"].startswith("Failed to restore the pool connection floor; retrying ("
                                       f"{type(DATABASE_AWAY[which]).__name__}") and "error" not in away
