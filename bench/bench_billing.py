@@ -38,7 +38,7 @@ from nats.js import JetStreamContext
 
 from bench import billing_load as bl
 from bench.harness import Report, Row, RunOptions, verdict
-from bench.infra import stack_ports, start_platform
+from bench.infra import drop_scratch_database, stack_ports, start_platform
 from bench.stats import percentile
 from services.billing.settings import Settings as BillingSettings
 from shared.dev.stack import ROOT, SERVICES, Stack, StackSettings
@@ -226,7 +226,7 @@ async def main(options: RunOptions) -> Report:
     finally:
         await asyncio.to_thread(stack.stop)
         if stack.postgres is None and stack.admin_url:
-            await _drop_database(stack.admin_url, database)
+            await drop_scratch_database(stack.admin_url, database)
         shutil.rmtree(data_dir, ignore_errors=True)
     return build_report(results, sizes, settings, servers=_servers(stack))
 
@@ -274,14 +274,6 @@ def _servers(stack: Stack) -> str:
     return (f"PostgreSQL {'embedded' if stack.postgres else 'from DATABASE_URL'}, "
             f"NATS {'embedded' if stack.nats else 'from NATS_URL'}")
 
-
-async def _drop_database(admin_url: str, database: str) -> None:
-    with contextlib.suppress(OSError, asyncpg.PostgresError):
-        conn = await asyncpg.connect(admin_url, timeout=10)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        finally:
-            await conn.close()
 
 
 # the report -------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import asyncpg
 
 from shared.dev.embedded import EmbeddedNats, EmbeddedPostgres, free_port, port_is_free
 from shared.dev.stack import ROOT, SERVICES, Stack, StackSettings
-from shared.migrate import MigrateSettings, migrate, service_url
+from shared.migrate import MigrateSettings, drop_database, migrate, service_url
 
 # The default of `make run`: against a shared server, migrating must not change the
 # password the platform's own services log in with.
@@ -67,7 +67,7 @@ async def bench_infra(name: str) -> AsyncIterator[Infra]:
                     servers=servers)
     finally:
         if postgres is None and admin_url:
-            await _drop_database(admin_url, database)
+            await drop_scratch_database(admin_url, database)
         if nats is not None:
             await asyncio.to_thread(nats.stop)
         if postgres is not None:
@@ -105,14 +105,9 @@ def bench_stack(name: str, **settings: Any) -> Stack:
                                database_name=f"bench_{name}_{os.getpid()}", **chosen))
 
 
-async def _drop_database(admin_url: str, database: str) -> None:
-    with contextlib.suppress(OSError, asyncpg.PostgresError):
-        conn = await asyncpg.connect(admin_url)
-        try:
-            await conn.execute(await conn.fetchval("SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', $1::text)",
-                                                   database))
-        finally:
-            await conn.close()
+async def drop_scratch_database(admin_url: str, database: str) -> None:
+    with contextlib.suppress(OSError, asyncpg.PostgresError):  # a teardown: the run's figures stand
+        await drop_database(admin_url, database)
 
 
 # A load generator is one client address hammering one tenant: the gateway's rate limits

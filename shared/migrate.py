@@ -120,6 +120,17 @@ async def ensure_database(admin_url: str, name: str) -> None:
         await conn.close()
 
 
+async def drop_database(admin_url: str, name: str) -> None:
+    """Drop the database `name` (a test's or a benchmark's scratch one), whoever is still
+    connected to it."""
+    conn = await asyncpg.connect(admin_url, timeout=10)
+    try:
+        await conn.execute(await conn.fetchval("SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', $1::text)",
+                                               name))
+    finally:
+        await conn.close()
+
+
 async def set_role_passwords(admin_db_url: str, password: str) -> None:
     conn = await asyncpg.connect(admin_db_url)
     try:

@@ -33,7 +33,7 @@ from shared.contracts import AccountOpenedV1, encode_event
 from shared.dead_letters import DLQ_STREAM
 from shared.dev.stack import Stack
 from shared.errors import Unauthorized
-from shared.migrate import with_credentials
+from shared.migrate import drop_database, with_credentials
 from tests.conftest import ROLE_PASSWORD
 from tests.servers.stripe_compatible import FakeStripe
 
@@ -63,18 +63,10 @@ def admin_dsn(stack: Stack, database: str) -> str:
 @pytest.fixture(scope="module")
 def scratch(stack: Stack) -> Iterator[str]:
     """A freshly migrated database of this module's own."""
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(admin_dsn(stack, "postgres"))
-        try:
-            await conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE} WITH (FORCE)")
-        finally:
-            await conn.close()
-
-    asyncio.run(drop())
+    asyncio.run(drop_database(admin_dsn(stack, "postgres"), SCRATCH_DATABASE))
     stack.migrate(SCRATCH_DATABASE)
     yield SCRATCH_DATABASE
-    asyncio.run(drop())
+    asyncio.run(drop_database(admin_dsn(stack, "postgres"), SCRATCH_DATABASE))
 
 
 @pytest.fixture

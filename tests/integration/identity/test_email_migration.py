@@ -15,9 +15,8 @@ import pytest
 from services.identity.domain import normal_email
 from shared.db import Database
 from shared.dev.stack import Stack
-from shared.migrate import MIGRATIONS_DIR, OWNER_ROLE, MigrateSettings, migrate, with_credentials
+from shared.migrate import MIGRATIONS_DIR, OWNER_ROLE, MigrateSettings, drop_database, migrate, with_credentials
 from tests.conftest import ROLE_PASSWORD
-from tests.integration.shared.test_migrations import drop_database
 
 MIGRATION = MIGRATIONS_DIR / "identity" / "0007_normal_emails.sql"
 UP, DOWN = (part.removeprefix("-- migrate:up") for part in MIGRATION.read_text().split("-- migrate:down"))

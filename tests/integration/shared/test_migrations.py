@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from shared.dev.stack import Stack
-from shared.migrate import MIGRATIONS_DIR, MigrateSettings, migrate, with_credentials
+from shared.migrate import MIGRATIONS_DIR, MigrateSettings, drop_database, migrate, with_credentials
 from tests.conftest import ROLE_PASSWORD
 
 
@@ -28,13 +28,3 @@ async def test_migrations_apply_from_empty_and_are_idempotent(stack: Stack) -> N
         assert all(count >= 1 for count in versions.values()), versions
     finally:
         await drop_database(stack.admin_url, name)
-
-
-async def drop_database(admin_url: str, name: str) -> None:
-    """Drop the scratch database `name` a test migrated, whoever is still connected to it."""
-    admin = await asyncpg.connect(admin_url)
-    try:
-        await admin.execute(await admin.fetchval("SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', $1::text)",
-                                                 name))
-    finally:
-        await admin.close()
