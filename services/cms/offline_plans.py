@@ -36,7 +36,8 @@ __all__ = ["extract_facts", "page_plan", "site_plan", "write_page_plan", "write_
 TITLE_MAX, DESCRIPTION_MIN, DESCRIPTION_MAX = 60, 50, 160  # schemas.PlannedPage, registry's SEO limits
 MAX_PAGES, MAX_SECTIONS = 7, 8
 CITY_TITLES = {"services", "classes", "menu", "rooms", "shop", "work", "page"}  # "Our lessons in Biarritz | …"
-PREVIEWS = {  # a page of the site and the section that announces it on the home page
+PREVIEWS = {  # a page of the site and the section that announces it on the home page ("prices": the
+    # plan's own choice of price block, see Planner.price_component)
     "services": "FeatureGrid", "classes": "FeatureGrid", "menu": "FeatureGrid", "rooms": "FeatureGrid",
     "events": "FeatureGrid", "schedule": "FeatureGrid", "about": "MediaText", "team": "MediaText",
     "gallery": "Gallery", "work": "Gallery", "shop": "ProductGrid", "pricing": "prices", "faq": "FAQ",
@@ -106,6 +107,7 @@ class Planner:
         self.sells = any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", folded(self.text)) for w in words.SELLS_PRODUCTS)
         self.sells = self.sells or self.industry == "shop"
         self.price_block = self.price_component()
+        self.menu_block = "PriceList" if self.facts["prices"] else "FeatureGrid"  # a menu lists, or names, its dishes
         self.offers = [self.in_sentence(s) for s in self.facts["services"][:3]] or \
             ([self.in_sentence(own_word)] if own_word else [])
         city = self.facts["city"]
@@ -220,7 +222,7 @@ class Planner:
             "team": ["MediaText", "RichText"],
             "services": ["FeatureGrid", *([] if has_pricing_page else [self.price_block]), pick(("FAQ", "MediaText"))],
             "classes": ["FeatureGrid", *([] if has_pricing_page else [self.price_block]), pick(("FAQ", "Gallery"))],
-            "menu": ["PriceList" if self.facts["prices"] else "FeatureGrid", pick(("MediaText", "Gallery")),
+            "menu": [self.menu_block, pick(("MediaText", "Gallery")),
                      "ContactBlock"],
             "pricing": [self.price_block if self.facts["prices"] else "RichText", "FAQ"],
             "contact": ["ContactForm", "ContactBlock"], "booking": ["ContactForm", "ContactBlock"],
@@ -254,7 +256,7 @@ class Planner:
             component = words.SECTION_WORDS.get(key)
             if component is None and key not in words.SECTION_WORDS:
                 component = next((words.SECTION_WORDS[t] for t in key.split() if words.SECTION_WORDS.get(t)), None)
-            component = {"menu": "PriceList" if self.facts["prices"] else "FeatureGrid", "prices": self.price_block,
+            component = {"menu": self.menu_block, "prices": self.price_block,
                          "about": self.rng.choice(("MediaText", "RichText")),
                          "products": "ProductGrid" if self.sells else "FeatureGrid"}.get(component or "", component)
             if component and self.allowed(component):

@@ -48,8 +48,14 @@ def csrf_token(secret: str, session_id: uuid.UUID) -> str:
     """The CSRF token of one browser session: the same for its whole life (refresh tokens
     rotate, this does not, so tabs never race over it), useless for any other session, and
     unforgeable without identity's secret. A key of its own is derived from `secret`."""
-    key = hmac.new(secret.encode(), b"identity.csrf.v1", hashlib.sha256).digest()
-    mac = hmac.new(key, session_id.bytes, hashlib.sha256).digest()
+    return _keyed_mac(secret, b"identity.csrf.v1", session_id.bytes)
+
+
+def _keyed_mac(secret: str, purpose: bytes, data: bytes) -> str:
+    """An HMAC of `data` under a key of its own derived from `secret` for `purpose`, so no mac
+    made for one use is valid for another; URL-safe base64."""
+    key = hmac.new(secret.encode(), purpose, hashlib.sha256).digest()
+    mac = hmac.new(key, data, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
@@ -64,9 +70,7 @@ DEVICE_PREFIX = "dv1"
 
 
 def _device_mac(secret: str, email: str, nonce: str) -> str:
-    key = hmac.new(secret.encode(), b"identity.device.v1", hashlib.sha256).digest()
-    mac = hmac.new(key, f"{email}\x00{nonce}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+    return _keyed_mac(secret, b"identity.device.v1", f"{email}\x00{nonce}".encode())
 
 
 def device_token(secret: str, email: str) -> str:
