@@ -91,12 +91,11 @@ _SURROUNDINGS = re.compile(r"\s+(?:and surroundings|and area|et (?:ses )?environ
 # A part of a location that names a street ("Harlow Lane", "Via dei Neri 22"), not the city:
 # a street word of the languages the writer reads, or Italian and Portuguese ones owners write.
 _STREET_PART = re.compile(
-    r"(?i:\b(?:street|st|road|rd|lane|ln|avenue|ave|drive|way|close|crescent|terrace|row|mews|"
-    r"rue|boulevard|bd|chemin|allée|impasse|quai|"
-    r"straße|strasse|str|weg|gasse|allee|damm|ufer|"
+    r"\b(?:street|st|road|rd|lane|ln|avenue|ave|drive|way|close|crescent|terrace|row|mews|"
+    r"rue|boulevard|bd|chemin|allée|impasse|quai|str|damm|ufer|"
     r"calle|avenida|avda|paseo|carrer|camino|ronda|"
-    r"via|viale|piazza|corso|vicolo|largo|rua|travessa)\b)"
-    r"|(?:straße|strasse|weg|gasse|platz|allee)\b", re.IGNORECASE)
+    r"via|viale|piazza|corso|vicolo|largo|rua|travessa)\b"
+    r"|(?:straße|strasse|weg|gasse|platz|allee)\b", re.IGNORECASE)  # German: also ending a word
 _NEAR = re.compile(r"^(?:near|close to|près d['’]|près de|pres de|bei|nahe|cerca de)\s*", re.IGNORECASE)
 
 # Offerings: short phrases of the text, stripped of the verbs and articles that lead into them.
@@ -221,7 +220,7 @@ def extract_facts(brief: dict[str, Any]) -> dict[str, Any]:
     """PlanFacts from the brief's text, exactly as written; empty fields where it says nothing."""
     name = (brief.get("name") or "").strip()
     text = brief.get("business") or ""
-    location = brief.get("location") or place_ending(text, TRADES)
+    location = brief.get("location") or place_ending(text)
     said = f"{text}\n{location}"
     email = EMAIL.search(said)
     return {
@@ -243,16 +242,16 @@ _PLACE_AFTER_PREPOSITION = re.compile(rf"\s(?:in|at|near|à|au|en|im|bei|aus)\s+
 _PLACE_AFTER_TRADE = re.compile(rf"^\s*(?P<trade>[\w'’ -]{{3,30}}?),\s*{_PLACE}")
 
 
-def place_ending(text: str, trades: frozenset[str] = frozenset()) -> str:
+def place_ending(text: str) -> str:
     """The place a brief of a few words ends in, when no location was given: it is where the
-    business is, not what it offers ("Leeds" is no service of "plumber, Leeds"). `trades`:
-    folded names of trades, the only words a bare ", Place" may follow."""
+    business is, not what it offers ("Leeds" is no service of "plumber, Leeds"). A bare
+    ", Place" counts only after a trade's name."""
     if len(text.split()) > 8:
         return ""
     if found := _PLACE_AFTER_PREPOSITION.search(text):
         return found.group("place")
     found = _PLACE_AFTER_TRADE.match(text)
-    return found.group("place") if found and folded(found.group("trade")).strip().removesuffix("s") in trades else ""
+    return found.group("place") if found and folded(found.group("trade")).strip().removesuffix("s") in TRADES else ""
 
 
 # Trades by name, in every language the writer knows (what each offers is the writer's business).
